@@ -1,0 +1,41 @@
+#pragma once
+
+// The store adapter's pure core: a batch of logical transactions in, one
+// completion per submission out. The CAF actor around it (actors/) only moves
+// batches; all database work happens here, on the calling thread.
+
+#include <memory>
+#include <string>
+
+#include "queues/aio.hpp"
+
+namespace resonate::aio_adapters::store {
+
+class store {
+public:
+  virtual ~store() = default;
+
+  /// Executes every submission of `batch` inside ONE database transaction (group
+  /// commit). Each submission runs under its own savepoint: a failing command
+  /// rolls back and fails only its own submission (`aio_cqe::error`), never the
+  /// others. Completions are returned only after COMMIT succeeded; if the commit
+  /// itself fails, every completion carries the error. Never throws.
+  virtual queues::aio_results process(queues::aio_batch batch) = 0;
+};
+
+struct sqlite_options {
+  std::string path = "resonate.db";  ///< ":memory:" for an in-memory database
+  bool power_durable = false;        ///< synchronous=FULL instead of NORMAL (WAL)
+};
+
+struct postgres_options {
+  std::string conninfo;       ///< libpq connection string
+  bool power_durable = false; ///< synchronous_commit=on instead of off
+};
+
+/// Opens the database and applies the embedded migrations. Throws std::runtime_error
+/// with a clear message when the database cannot be opened or migrated.
+std::unique_ptr<store> make_sqlite_store(const sqlite_options& opts);
+std::unique_ptr<store> make_postgres_store(const postgres_options& opts);
+
+}  // namespace resonate::aio_adapters::store

@@ -1,0 +1,62 @@
+#pragma once
+
+// The HTTP front door: Boost.Beast HTTP/1.1 on its own io_context threads. It
+// parses and validates requests into typed queues::request values, submits them
+// through `submit`, and writes the response when the reply callback fires (from
+// any thread). Beast stays inside api_gateway/*.cpp; this header is plain C++.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "queues/bus.hpp"
+
+namespace resonate::api_gateway {
+
+struct http_options {
+  std::string host;          ///< "" = all interfaces
+  uint16_t port = 8001;      ///< 0 = pick a free port
+  size_t body_limit = 1 << 20;
+  std::chrono::milliseconds idle_timeout{60000};
+  size_t max_connections = 10000;
+  int threads = 1;
+};
+
+/// Hands a request to the kernel; `reply` is called exactly once with the response.
+using submit_fn = std::function<void(queues::request, queues::reply_fn)>;
+
+class http_server {
+public:
+  http_server(http_options opts, submit_fn submit);
+  ~http_server();
+
+  /// Binds and starts the io threads. Throws std::runtime_error if the bind fails.
+  void start();
+  /// The bound port (useful with port 0).
+  uint16_t port() const;
+  /// Stops accepting, lets in-flight requests finish (up to `grace`), closes
+  /// idle connections and joins the io threads.
+  void stop(std::chrono::milliseconds grace);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The Prometheus listener: `GET /metrics` renders queues::metrics::global().
+class metrics_server {
+public:
+  metrics_server(std::string host, uint16_t port);
+  ~metrics_server();
+  void start();
+  uint16_t port() const;
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace resonate::api_gateway

@@ -1,0 +1,76 @@
+#pragma once
+
+// The server's configuration. Every field is declared once in the descriptor
+// table of config/descriptors.cpp, which drives the YAML keys, the RESONATE_*
+// environment variables, the command-line flags, `--help` and the defaults, so
+// they cannot drift apart. Precedence: defaults < resonate.yaml < env < flags.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace resonate::config {
+
+enum class store_kind { sqlite, postgres };
+
+/// How much a committed batch survives: `process` survives SIGKILL of the server
+/// (SQLite synchronous=NORMAL in WAL, PostgreSQL synchronous_commit=off);
+/// `power` survives power loss too (synchronous=FULL / synchronous_commit=on).
+enum class durability { process, power };
+
+struct http_config {
+  std::string addr = ":8001";          ///< host:port; port 0 picks a free port
+  int64_t body_limit = 1 << 20;        ///< bytes; larger bodies get 413
+  int64_t idle_timeout_ms = 60000;     ///< keep-alive connections idle longer are closed
+  int64_t max_connections = 10000;     ///< further connections are answered 503 and closed
+  int64_t threads = 1;                 ///< Beast io_context threads
+  int64_t shutdown_timeout_ms = 10000; ///< graceful drain bound
+};
+
+struct system_config {
+  std::string url;                       ///< base URL in hrefs; "" -> http://<http addr>
+  int64_t coroutine_max_size = 1000;     ///< in-flight request coroutines; more get 503
+  int64_t submission_batch_size = 1000;  ///< API requests admitted per tick
+  int64_t completion_batch_size = 1000;  ///< AIO completions processed per tick
+  int64_t promise_batch_size = 100;      ///< rows per background timeout pass
+  int64_t promise_max_iterations = 1000; ///< passes per background run
+  int64_t signal_timeout_ms = 1000;      ///< idle tick period for background work
+};
+
+struct sqlite_config {
+  std::string path = "resonate.db";  ///< ":memory:" for an in-memory database
+  int64_t batch_size = 1000;         ///< submissions per transaction at most
+};
+
+struct postgres_config {
+  std::string host = "localhost";
+  std::string port = "5432";
+  std::string username;
+  std::string password;
+  std::string database = "resonate";
+  std::map<std::string, std::string> query;  ///< extra libpq parameters
+  int64_t workers = 1;                       ///< connections, one store actor each
+  int64_t batch_size = 1000;
+};
+
+struct config {
+  http_config http;
+  system_config system;
+  int64_t api_size = 1000;  ///< API submission queue; full -> 503 (50301)
+  int64_t aio_size = 1000;  ///< AIO submission queue; full -> 503 (50302)
+  store_kind store = store_kind::sqlite;
+  durability store_durability = durability::process;
+  sqlite_config sqlite;
+  postgres_config postgres;
+  std::string metrics_addr = ":9090";  ///< "" disables the metrics listener
+  std::string log_level = "info";      ///< debug, info, warn, error, off
+};
+
+/// libpq connection string for the postgres section.
+std::string postgres_conninfo(const postgres_config& pg);
+
+/// Splits "host:port" (host may be empty or [v6]); throws config_error on a bad value.
+std::pair<std::string, uint16_t> split_host_port(const std::string& addr, const std::string& key);
+
+}  // namespace resonate::config

@@ -1,0 +1,163 @@
+#pragma once
+
+// The one place where the contract meets CAF: inspect() overloads for every type
+// that crosses an actor boundary, and the single type-ID block. Every node must
+// register this block so that remote messages carry identical type names.
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <variant>
+
+#include "queues/aio.hpp"
+#include "queues/api.hpp"
+#include "queues/bus.hpp"
+#include "queues/records.hpp"
+
+// -- std::optional and std::variant: CAF 0.17 cannot serialise them natively -----
+namespace caf {
+
+template <class Inspector, class T>
+std::enable_if_t<Inspector::reads_state, typename Inspector::result_type>
+inspect(Inspector& f, std::optional<T>& x) {
+  bool has = x.has_value();
+  T tmp = has ? *x : T{};
+  return f(has, tmp);
+}
+
+template <class Inspector, class T>
+std::enable_if_t<Inspector::writes_state, typename Inspector::result_type>
+inspect(Inspector& f, std::optional<T>& x) {
+  bool has = false;
+  T tmp{};
+  auto load = meta::load_callback([&]() -> error {
+    if (has)
+      x = std::move(tmp);
+    else
+      x.reset();
+    return none;
+  });
+  return f(has, tmp, load);
+}
+
+namespace detail {
+template <class Variant, size_t I = 0>
+void emplace_by_index(Variant& v, size_t index) {
+  if constexpr (I < std::variant_size_v<Variant>) {
+    if (index == I)
+      v.template emplace<I>();
+    else
+      emplace_by_index<Variant, I + 1>(v, index);
+  }
+}
+}  // namespace detail
+
+template <class Inspector, class... Ts>
+std::enable_if_t<Inspector::reads_state, typename Inspector::result_type>
+inspect(Inspector& f, std::variant<Ts...>& x) {
+  uint8_t index = static_cast<uint8_t>(x.index());
+  if (auto err = f(index))
+    return err;
+  return std::visit([&](auto& alt) { return f(alt); }, x);
+}
+
+template <class Inspector, class... Ts>
+std::enable_if_t<Inspector::writes_state, typename Inspector::result_type>
+inspect(Inspector& f, std::variant<Ts...>& x) {
+  uint8_t index = 0;
+  if (auto err = f(index))
+    return err;
+  if (index >= sizeof...(Ts))
+    return make_error(sec::invalid_argument, "variant index out of range");
+  detail::emplace_by_index(x, index);
+  return std::visit([&](auto& alt) { return f(alt); }, x);
+}
+
+}  // namespace caf
+
+namespace resonate::queues {
+
+#define RESONATE_INSPECT(type, ...)                                              \
+  template <class Inspector>                                                     \
+  typename Inspector::result_type inspect(Inspector& f, type& x) {               \
+    return f(caf::meta::type_name("resonate::queues::" #type), __VA_ARGS__);     \
+  }
+
+#define RESONATE_INSPECT_EMPTY(type)                                             \
+  template <class Inspector>                                                     \
+  typename Inspector::result_type inspect(Inspector& f, type&) {                 \
+    return f(caf::meta::type_name("resonate::queues::" #type));                  \
+  }
+
+RESONATE_INSPECT(value, x.headers, x.data)
+RESONATE_INSPECT(promise_record, x.id, x.state, x.param, x.val, x.timeout,
+                 x.idempotency_key_for_create, x.idempotency_key_for_complete, x.tags,
+                 x.created_on, x.completed_on, x.sort_id)
+RESONATE_INSPECT(callback_record, x.id, x.promise_id, x.root_promise_id, x.recv, x.mesg,
+                 x.timeout, x.created_on)
+RESONATE_INSPECT(task_record, x.id, x.process_id, x.state, x.root_promise_id, x.recv, x.mesg,
+                 x.timeout, x.counter, x.attempt, x.ttl, x.expires_at, x.created_on,
+                 x.completed_on, x.sort_id)
+RESONATE_INSPECT(schedule_record, x.id, x.description, x.cron, x.tags, x.promise_id,
+                 x.promise_timeout, x.promise_param, x.promise_tags, x.last_run_time,
+                 x.next_run_time, x.idempotency_key, x.created_on, x.sort_id)
+RESONATE_INSPECT(lock_record, x.resource_id, x.execution_id, x.process_id, x.ttl, x.expires_at)
+RESONATE_INSPECT(fence, x.task_id, x.task_counter)
+
+RESONATE_INSPECT(read_promise_request, x.id)
+RESONATE_INSPECT(search_promises_request, x.id, x.states, x.tags, x.limit, x.sort_id)
+RESONATE_INSPECT(create_promise_request, x.id, x.idempotency_key, x.strict, x.param, x.timeout,
+                 x.tags, x.fence_token)
+RESONATE_INSPECT(complete_promise_request, x.id, x.idempotency_key, x.strict, x.state, x.val,
+                 x.fence_token)
+RESONATE_INSPECT(create_callback_request, x.id, x.promise_id, x.root_promise_id, x.recv, x.mesg,
+                 x.timeout, x.fence_token)
+RESONATE_INSPECT(claim_task_request, x.id, x.counter, x.process_id, x.ttl)
+RESONATE_INSPECT(complete_task_request, x.id, x.counter)
+RESONATE_INSPECT(drop_task_request, x.id, x.counter)
+RESONATE_INSPECT(heartbeat_tasks_request, x.process_id)
+RESONATE_INSPECT_EMPTY(ready_request)
+RESONATE_INSPECT(request, x.request_id, x.payload)
+
+RESONATE_INSPECT_EMPTY(empty_response)
+RESONATE_INSPECT(promise_response, x.promise)
+RESONATE_INSPECT(search_promises_response, x.promises, x.next)
+RESONATE_INSPECT(callback_response, x.callback, x.promise)
+RESONATE_INSPECT(task_response, x.task)
+RESONATE_INSPECT(count_response, x.affected)
+RESONATE_INSPECT(response, x.status, x.payload, x.error)
+
+RESONATE_INSPECT(read_promise_cmd, x.id)
+RESONATE_INSPECT(read_timedout_promises_cmd, x.time, x.limit)
+RESONATE_INSPECT(search_promises_cmd, x.id, x.states, x.tags, x.limit, x.sort_id)
+RESONATE_INSPECT(create_promise_cmd, x.id, x.param, x.timeout, x.idempotency_key, x.tags,
+                 x.created_on)
+RESONATE_INSPECT(update_promise_cmd, x.id, x.state, x.val, x.idempotency_key, x.completed_on)
+RESONATE_INSPECT_EMPTY(ping_cmd)
+RESONATE_INSPECT(query_promises_result, x.records, x.last_sort_id)
+RESONATE_INSPECT(alter_result, x.rows_affected)
+RESONATE_INSPECT(store_transaction, x.fence_token, x.commands)
+RESONATE_INSPECT(store_completion, x.valid, x.results)
+RESONATE_INSPECT(aio_sqe, x.id, x.tx)
+RESONATE_INSPECT(aio_cqe, x.id, x.error, x.completion)
+
+#undef RESONATE_INSPECT
+#undef RESONATE_INSPECT_EMPTY
+
+}  // namespace resonate::queues
+
+// The API request with its reply callback never leaves the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(resonate::queues::api_sqe)
+
+CAF_BEGIN_TYPE_ID_BLOCK(resonate, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(resonate, (resonate::queues::request))
+  CAF_ADD_TYPE_ID(resonate, (resonate::queues::response))
+  CAF_ADD_TYPE_ID(resonate, (resonate::queues::aio_sqe))
+  CAF_ADD_TYPE_ID(resonate, (resonate::queues::aio_cqe))
+  CAF_ADD_TYPE_ID(resonate, (std::vector<resonate::queues::aio_sqe>))
+  CAF_ADD_TYPE_ID(resonate, (std::vector<resonate::queues::aio_cqe>))
+  CAF_ADD_ATOM(resonate, resonate::queues, tick_atom, "tick")
+  CAF_ADD_ATOM(resonate, resonate::queues, drain_atom, "drain")
+  CAF_ADD_ATOM(resonate, resonate::queues, stats_atom, "stats")
+CAF_END_TYPE_ID_BLOCK(resonate)

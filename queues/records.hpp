@@ -1,0 +1,126 @@
+#pragma once
+
+// The records both protocols share, in their storage shape. Field names follow
+// REST v1 (spec section 2); the 2026-04-01 edge maps them (timeout -> timeoutAt ...).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace resonate::queues {
+
+using tag_map = std::map<std::string, std::string>;
+using header_map = std::map<std::string, std::string>;
+
+/// A promise param or value: headers plus raw bytes (base64 on the REST wire).
+struct value {
+  header_map headers;
+  std::string data;  ///< raw bytes
+  friend bool operator==(const value&, const value&) = default;
+};
+
+/// Promise states as the bitmask stored in the database (REST v1 section 2.1).
+enum class promise_state : uint8_t {
+  pending = 1,
+  resolved = 2,
+  rejected = 4,
+  rejected_canceled = 8,
+  rejected_timedout = 16,
+};
+
+/// Bitmask of several promise states, as used by searches.
+using state_mask = uint8_t;
+constexpr state_mask all_promise_states = 1 | 2 | 4 | 8 | 16;
+constexpr state_mask mask_of(promise_state s) { return static_cast<state_mask>(s); }
+
+/// "PENDING", "RESOLVED", ... as REST v1 spells them.
+const char* to_rest_string(promise_state s);
+/// Case-insensitive parse of the REST v1 spelling.
+std::optional<promise_state> promise_state_from_string(std::string_view s);
+
+struct promise_record {
+  std::string id;
+  promise_state state = promise_state::pending;
+  value param;
+  value val;  ///< `value` on the wire
+  int64_t timeout = 0;
+  std::optional<std::string> idempotency_key_for_create;
+  std::optional<std::string> idempotency_key_for_complete;
+  tag_map tags;
+  std::optional<int64_t> created_on;
+  std::optional<int64_t> completed_on;
+  int64_t sort_id = 0;  ///< never serialised; orders searches
+  friend bool operator==(const promise_record&, const promise_record&) = default;
+};
+
+/// The reserved tag that makes a timeout resolve instead of reject.
+inline constexpr const char* timeout_tag = "resonate:timeout";
+
+/// The state a pending promise takes when its timeout passes (REST v1 2.2).
+inline promise_state timed_out_state(const promise_record& p) {
+  auto it = p.tags.find(timeout_tag);
+  return it != p.tags.end() && it->second == "true" ? promise_state::resolved
+                                                    : promise_state::rejected_timedout;
+}
+
+// -- records of later capabilities (callbacks, tasks, schedules, locks) ---------
+
+struct callback_record {
+  std::string id;
+  std::string promise_id;
+  std::string root_promise_id;
+  std::string recv;  ///< raw JSON
+  std::string mesg;  ///< raw JSON
+  int64_t timeout = 0;
+  int64_t created_on = 0;
+  friend bool operator==(const callback_record&, const callback_record&) = default;
+};
+
+enum class task_state : uint8_t { init = 1, enqueued = 2, claimed = 4, completed = 8, timedout = 16 };
+
+struct task_record {
+  std::string id;
+  std::optional<std::string> process_id;
+  task_state state = task_state::init;
+  std::string root_promise_id;
+  std::string recv;
+  std::string mesg;
+  int64_t timeout = 0;
+  int64_t counter = 1;
+  int64_t attempt = 0;
+  int64_t ttl = 0;
+  int64_t expires_at = 0;
+  std::optional<int64_t> created_on;
+  std::optional<int64_t> completed_on;
+  int64_t sort_id = 0;
+  friend bool operator==(const task_record&, const task_record&) = default;
+};
+
+struct schedule_record {
+  std::string id;
+  std::string description;
+  std::string cron;
+  tag_map tags;
+  std::string promise_id;
+  int64_t promise_timeout = 0;
+  value promise_param;
+  tag_map promise_tags;
+  std::optional<int64_t> last_run_time;
+  int64_t next_run_time = 0;
+  std::optional<std::string> idempotency_key;
+  int64_t created_on = 0;
+  int64_t sort_id = 0;
+  friend bool operator==(const schedule_record&, const schedule_record&) = default;
+};
+
+struct lock_record {
+  std::string resource_id;
+  std::string execution_id;
+  std::string process_id;
+  int64_t ttl = 0;
+  int64_t expires_at = 0;
+  friend bool operator==(const lock_record&, const lock_record&) = default;
+};
+
+}  // namespace resonate::queues
