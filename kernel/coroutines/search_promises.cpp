@@ -1,0 +1,44 @@
+// GET /promises (REST v1 4.6): search; if any row is a pending promise past its
+// timeout, time those out (one transaction) and search again, so the page shows
+// current states. A page that comes back full carries the next page's request.
+#include "kernel/coroutines/coroutines.hpp"
+#include "kernel/domain/promise.hpp"
+
+namespace resonate::kernel::coroutines {
+
+namespace q = resonate::queues;
+
+root_task search_promises(context& c, q::request r, const settings&) {
+  auto req = std::get<q::search_promises_request>(std::move(r.payload));
+  for (;;) {
+    q::store_transaction tx{std::nullopt,
+                            {q::search_promises_cmd{req.id, req.states, req.tags, req.limit,
+                                                    req.sort_id}}};
+    auto io = c.store(std::move(tx));
+    auto done = co_await io;
+    if (auto failure = store_failure(done)) co_return std::move(*failure);
+    auto& found = std::get<q::query_promises_result>(done.completion.results.at(0));
+
+    q::store_transaction timeouts;
+    for (const auto& p : found.records)
+      if (domain::is_timed_out(p, c.now()))
+        for (auto& cmd : domain::timeout_commands(p)) timeouts.commands.push_back(std::move(cmd));
+    if (!timeouts.commands.empty()) {
+      auto timeout_io = c.store(std::move(timeouts));
+      auto timeout_done = co_await timeout_io;
+      if (auto failure = store_failure(timeout_done)) co_return std::move(*failure);
+      continue;  // search again: the states changed
+    }
+
+    q::search_promises_response page;
+    if (static_cast<int64_t>(found.records.size()) == req.limit && found.last_sort_id) {
+      auto next = req;
+      next.sort_id = found.last_sort_id;
+      page.next = std::move(next);
+    }
+    page.promises = std::move(found.records);
+    co_return q::response{q::status::ok, std::move(page), {}};
+  }
+}
+
+}  // namespace resonate::kernel::coroutines

@@ -1,0 +1,133 @@
+#pragma once
+
+// The coroutine scheduler: owns every in-flight coroutine (one per API request,
+// plus background jobs), hands out their AIO submissions and resumes them when
+// the completions arrive. Single threaded and clock free: time comes in as an
+// argument of run_until_blocked(now).
+//
+// Coroutine life cycle: created (admitted, not started) -> running (between a
+// resume and its next yield) -> suspended (awaiting an AIO completion) -> done
+// (its result handed to on_done, its frame destroyed).
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kernel/task.hpp"
+#include "queues/aio.hpp"
+#include "queues/api.hpp"
+
+namespace resonate::kernel {
+
+class scheduler;
+
+/// What a coroutine sees of the world: the time of its current step, and the
+/// AIO. Stable for the life of the coroutine, so coroutines take it by reference.
+class context {
+public:
+  class io_awaiter;
+
+  /// Tick time (ms since the epoch) of the step in which the coroutine was last resumed.
+  int64_t now() const { return now_; }
+
+  /// Yields one logical store transaction; resumes with its completion. Bind the
+  /// awaiter to a named local (task.hpp): `auto io = c.store(std::move(tx)); auto r = co_await io;`
+  io_awaiter store(queues::store_transaction tx);
+
+  /// The id of this coroutine (for tests and logs).
+  uint64_t id() const { return id_; }
+
+private:
+  friend class scheduler;
+  context(scheduler* s, uint64_t id) : sched_(s), id_(id) {}
+
+  scheduler* sched_;
+  uint64_t id_;
+  int64_t now_ = 0;
+  std::coroutine_handle<> waiting_;          // innermost frame awaiting I/O
+  std::optional<queues::aio_cqe> io_result_;  // the completion it will resume with
+};
+
+/// Trivial awaiter: holds only a pointer, so it is safe from the g++ 12 bug.
+class context::io_awaiter {
+public:
+  explicit io_awaiter(context* c) : c_(c) {}
+  bool await_ready() const noexcept { return c_->io_result_.has_value(); }
+  void await_suspend(std::coroutine_handle<> h) noexcept { c_->waiting_ = h; }
+  queues::aio_cqe await_resume() {
+    auto r = std::move(*c_->io_result_);
+    c_->io_result_.reset();
+    return r;
+  }
+
+private:
+  context* c_;
+};
+
+using root_task = task<queues::response>;
+
+/// The error text of a completion the scheduler made up because the AIO queue
+/// was full (the coroutine answers 503 50302).
+inline constexpr const char* aio_queue_full_error = "aio submission queue full";
+using root_factory = std::function<root_task(context&)>;
+using done_fn = std::function<void(queues::response)>;
+
+struct scheduler_limits {
+  size_t max_coroutines = 1000;  ///< admitted coroutines at once (counted: requests only)
+  size_t max_aio_in_flight = 1000;  ///< submissions handed out and not yet completed
+};
+
+class scheduler {
+public:
+  explicit scheduler(scheduler_limits limits) : limits_(limits) {}
+  ~scheduler();
+
+  /// Admits a coroutine. `counted` coroutines (requests) count against
+  /// max_coroutines; background jobs don't. Returns false when full.
+  bool add(std::string name, root_factory make, done_fn on_done, bool counted = true);
+
+  /// Delivers an AIO completion; its coroutine becomes runnable.
+  void complete(queues::aio_cqe cqe);
+
+  /// Resumes every runnable coroutine until each has yielded or finished.
+  void run_until_blocked(int64_t now);
+
+  /// The submissions yielded since the last call.
+  std::vector<queues::aio_sqe> take_submissions();
+
+  size_t size() const { return coroutines_.size(); }
+  size_t counted_size() const { return counted_; }
+  size_t aio_in_flight() const { return io_owner_.size(); }
+  size_t runnable_size() const { return runnable_.size(); }
+  bool has_coroutine(const std::string& name) const;
+
+private:
+  friend class context;
+  struct coroutine {
+    std::string name;
+    std::unique_ptr<context> ctx;
+    root_task root;
+    done_fn on_done;
+    bool counted = true;
+    bool started = false;
+  };
+
+  void submit(context& c, queues::store_transaction tx);
+
+  scheduler_limits limits_;
+  uint64_t next_id_ = 1;
+  uint64_t next_io_ = 1;
+  size_t counted_ = 0;
+  std::unordered_map<uint64_t, coroutine> coroutines_;
+  std::unordered_map<uint64_t, uint64_t> io_owner_;  // aio id -> coroutine id
+  std::deque<uint64_t> runnable_;
+  std::vector<queues::aio_sqe> submissions_;
+};
+
+}  // namespace resonate::kernel

@@ -1,0 +1,95 @@
+#include "kernel/system.hpp"
+
+namespace resonate::kernel {
+
+namespace q = resonate::queues;
+
+system::system(system_config cfg, coroutines::table table)
+  : cfg_(cfg),
+    table_(table),
+    scheduler_(scheduler_limits{cfg.coroutine_max_size, cfg.aio_queue_size}) {
+  jobs_.push_back(background_job{"TimeoutPromises", &coroutines::timeout_promises, 0});
+}
+
+void system::submit(q::api_sqe sqe) {
+  if (shutting_down_) {
+    sqe.reply(q::response::failure(q::status::system_shutting_down, "system is shutting down"));
+    return;
+  }
+  if (requests_.size() >= cfg_.api_queue_size) {
+    sqe.reply(q::response::failure(q::status::api_submission_queue_full,
+                                   "api submission queue full"));
+    return;
+  }
+  requests_.push_back(std::move(sqe));
+}
+
+void system::complete(q::aio_cqe cqe) { completions_.push_back(std::move(cqe)); }
+
+void system::admit(q::api_sqe sqe) {
+  auto make = table_[static_cast<size_t>(sqe.req.get_kind())];
+  if (!make) {
+    sqe.reply(q::response::failure(q::status::internal_server_error, "operation not implemented"));
+    return;
+  }
+  auto name = q::kind_name(sqe.req.get_kind());
+  auto* settings = &cfg_.settings;
+  // The request moves into the coroutine frame; the reply into the done callback.
+  auto reply = sqe.reply;
+  bool admitted = scheduler_.add(
+    name,
+    [make, settings, req = std::move(sqe.req)](context& c) mutable {
+      return make(c, std::move(req), *settings);
+    },
+    std::move(sqe.reply));
+  if (!admitted)
+    reply(q::response::failure(q::status::scheduler_queue_full, "scheduler queue full"));
+}
+
+std::vector<q::aio_sqe> system::tick(int64_t now) {
+  for (size_t i = 0; i < cfg_.completion_batch_size && !completions_.empty(); ++i) {
+    scheduler_.complete(std::move(completions_.front()));
+    completions_.pop_front();
+  }
+
+  if (!shutting_down_) {
+    for (auto& job : jobs_) {
+      if (now - job.last < cfg_.signal_timeout_ms || scheduler_.has_coroutine(job.name)) continue;
+      job.last = now;
+      auto* settings = &cfg_.settings;
+      auto make = job.make;
+      scheduler_.add(
+        job.name, [make, settings](context& c) { return make(c, *settings); }, nullptr,
+        /*counted=*/false);
+    }
+  }
+
+  for (size_t i = 0; i < cfg_.submission_batch_size && !requests_.empty(); ++i) {
+    auto sqe = std::move(requests_.front());
+    requests_.pop_front();
+    admit(std::move(sqe));
+  }
+
+  scheduler_.run_until_blocked(now);
+  return scheduler_.take_submissions();
+}
+
+void system::shutdown() {
+  shutting_down_ = true;
+  // Requests still queued were never started: tell their clients now.
+  while (!requests_.empty()) {
+    auto sqe = std::move(requests_.front());
+    requests_.pop_front();
+    sqe.reply(q::response::failure(q::status::system_shutting_down, "system is shutting down"));
+  }
+}
+
+bool system::done() const {
+  return shutting_down_ && scheduler_.size() == 0 && requests_.empty();
+}
+
+bool system::has_work() const {
+  return !requests_.empty() || !completions_.empty() || scheduler_.runnable_size() > 0;
+}
+
+}  // namespace resonate::kernel
