@@ -5,7 +5,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libcaf-dev libboost1.81-dev libpqxx-dev libpq-dev libyaml-cpp-dev
+  libcaf-dev libboost1.81-dev libboost-json1.81-dev libpqxx-dev libpq-dev libyaml-cpp-dev
   libsqlite3-dev libssl-dev googletest libgtest-dev libgmock-dev
   postgresql postgresql-contrib curl
 )

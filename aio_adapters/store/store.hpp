@@ -26,6 +26,7 @@ public:
 struct sqlite_options {
   std::string path = "resonate.db";  ///< ":memory:" for an in-memory database
   bool power_durable = false;        ///< synchronous=FULL instead of NORMAL (WAL)
+  int busy_timeout_ms = 5000;        ///< how long to wait for another writer's lock
 };
 
 struct postgres_options {

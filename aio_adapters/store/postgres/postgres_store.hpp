@@ -1,0 +1,33 @@
+#pragma once
+
+// The PostgreSQL store: one connection per store object (the server makes one
+// per worker thread), one transaction per batch, one savepoint per submission.
+
+#include <memory>
+#include <string>
+
+#include "aio_adapters/store/store.hpp"
+
+namespace resonate::aio_adapters::store {
+
+class postgres_store final : public store {
+public:
+  /// Connects, applies the embedded migrations and prepares the statements.
+  /// Throws std::runtime_error when it cannot, or when the database is newer
+  /// than the binary.
+  explicit postgres_store(const postgres_options& opts);
+  ~postgres_store() override;
+
+  /// Never throws. A broken connection fails the batch; the next batch reconnects.
+  queues::aio_results process(queues::aio_batch batch) override;
+
+  /// Runs raw SQL in its own transaction, outside any batch. For tools and tests
+  /// (seeding task rows, installing triggers); throws std::runtime_error on failure.
+  void execute_sql(const std::string& sql);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace resonate::aio_adapters::store
