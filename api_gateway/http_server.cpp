@@ -1,0 +1,604 @@
+// The only Beast/Asio translation unit of the gateway: listener, HTTP/1.1
+// sessions and the Prometheus listener. Everything about routes, bodies and
+// error shapes lives in Beast-free files (router.hpp); this file moves bytes.
+
+#include "api_gateway/http_server.hpp"
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "api_gateway/errors.hpp"
+#include "api_gateway/instrumentation.hpp"
+#include "api_gateway/router.hpp"
+#include "queues/metrics.hpp"
+
+namespace resonate::api_gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+/// Responses a connection may owe at once; past it we stop reading (bounded
+/// pipelining, as in Beast's advanced server).
+constexpr size_t pipeline_limit = 8;
+/// How long a closing connection keeps draining what the client still sends,
+/// so that our last response is not destroyed by a TCP reset.
+constexpr std::chrono::milliseconds linger_timeout{1000};
+
+tcp::endpoint resolve_endpoint(net::io_context& ioc, const std::string& host, uint16_t port) {
+  if (host.empty()) return tcp::endpoint(net::ip::address_v6::any(), port);
+  boost::system::error_code ec;
+  auto addr = net::ip::make_address(host, ec);
+  if (!ec) return tcp::endpoint(addr, port);
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(host, std::to_string(port), ec);
+  if (ec || results.empty()) {
+    throw std::runtime_error("cannot resolve listen host '" + host + "': " + ec.message());
+  }
+  return *results.begin();
+}
+
+/// Opens, binds and listens; an empty host means all interfaces (dual-stack
+/// IPv6 when available, IPv4 otherwise).
+void open_acceptor(tcp::acceptor& acceptor, net::io_context& ioc, const std::string& host,
+                   uint16_t port) {
+  auto ep = resolve_endpoint(ioc, host, port);
+  boost::system::error_code ec;
+  acceptor.open(ep.protocol(), ec);
+  if (ec && host.empty()) {
+    ep = tcp::endpoint(net::ip::address_v4::any(), port);
+    ec.clear();
+    acceptor.open(ep.protocol(), ec);
+  }
+  if (ec) throw std::runtime_error("cannot open listener: " + ec.message());
+  if (ep.protocol() == tcp::v6()) acceptor.set_option(net::ip::v6_only(false), ec);
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  acceptor.bind(ep, ec);
+  if (ec) {
+    throw std::runtime_error("cannot bind " + ep.address().to_string() + ":" +
+                             std::to_string(port) + ": " + ec.message());
+  }
+  acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen: " + ec.message());
+}
+
+http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::content_type, r.content_type);
+  if (r.version_header) res.set("Resonate-Version", resonate_version);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive && !r.close);
+  res.prepare_payload();
+  return res;
+}
+
+bool is_quiet_read_error(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == beast::error::timeout ||
+         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+         ec == net::error::eof || ec == net::error::bad_descriptor ||
+         ec == net::error::connection_aborted || ec == net::error::broken_pipe;
+}
+
+class session;
+
+/// State shared by the listener, the sessions and the reply callbacks. Reply
+/// callbacks hold it (through their session), so it outlives the http_server if
+/// the kernel answers late; `accepting_replies_` then keeps them from posting
+/// into an io_context whose threads are gone.
+struct core {
+  http_options opts;
+  submit_fn submit;
+  net::io_context ioc;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> outstanding{0};  ///< responses owed to clients, all sessions
+
+  std::mutex mu;
+  bool accepting_replies = true;
+  std::unordered_map<session*, std::weak_ptr<session>> sessions;
+
+  core(http_options o, submit_fn s)
+    : opts(std::move(o)), submit(std::move(s)), ioc(std::max(1, opts.threads)) {}
+
+  size_t session_count() {
+    std::lock_guard guard{mu};
+    return sessions.size();
+  }
+};
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(std::shared_ptr<core> c, tcp::socket&& socket)
+    : core_(std::move(c)), stream_(std::move(socket)) {}
+
+  ~session() {
+    std::lock_guard guard{core_->mu};
+    core_->sessions.erase(this);
+    core_->outstanding.fetch_sub(slots_.size(), std::memory_order_relaxed);
+  }
+
+  void start() {
+    {
+      std::lock_guard guard{core_->mu};
+      core_->sessions.emplace(this, weak_from_this());
+    }
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+  /// Called by stop(): idle connections close now, busy ones after their last
+  /// response (every response written while stopping says `Connection: close`).
+  void close_if_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->slots_.empty()) self->close();
+    });
+  }
+
+  void force_close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+private:
+  /// One response owed to the client, in request order.
+  struct slot {
+    bool ready = false;
+    http::response<http::string_body> res;
+    unsigned version = 11;
+    bool keep_alive = true;
+    method_id method = method_id::other;
+    route_id route = route_id::not_found;
+    clock_type::time_point start;
+  };
+
+  void do_read() {
+    if (closing_ || read_closed_ || reading_) return;
+    if (core_->stopping.load(std::memory_order_relaxed)) {
+      read_closed_ = true;
+      if (slots_.empty()) close();
+      return;
+    }
+    if (slots_.size() >= pipeline_limit) return;  // resumed by on_write
+    parser_.emplace();
+    parser_->body_limit(core_->opts.body_limit);
+    stream_.expires_after(core_->opts.idle_timeout);
+    reading_ = true;
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    // curl and others wait up to a second for "100 Continue" before sending a
+    // larger body; Go answers it implicitly, so do we.
+    auto& req = parser_->get();
+    auto expect = req[http::field::expect];
+    if (!expect.empty() && beast::iequals(expect, "100-continue") && !writing_ &&
+        slots_.empty()) {
+      auto len = parser_->content_length();
+      if (!len || *len <= core_->opts.body_limit) {
+        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+        writing_ = true;
+        net::async_write(stream_, net::buffer(continue_line.data(), continue_line.size()),
+                         [self = shared_from_this()](beast::error_code wec, size_t) {
+                           self->writing_ = false;
+                           if (wec) return self->on_read(wec);
+                           self->read_body();
+                         });
+        return;
+      }
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    reading_ = false;
+    if (closing_) return close();
+    if (ec) {
+      read_closed_ = true;
+      if (ec == http::error::body_limit) {
+        queue_immediate(body_too_large(), 11, false, method_id::other, route_id::not_found);
+        return;
+      }
+      if (!is_quiet_read_error(ec) &&
+          ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        queue_immediate(malformed_request(), 11, false, method_id::other, route_id::not_found);
+        return;
+      }
+      if (slots_.empty()) close();
+      return;  // owed responses are still written; on_write closes afterwards
+    }
+    if (!parser_->get().keep_alive()) read_closed_ = true;  // the client's last request
+    handle(parser_->release());
+    do_read();  // pipelining: read the next request while this one is answered
+  }
+
+  void handle(http::request<http::string_body>&& msg) {
+    auto start = clock_type::now();
+    http_request req;
+    req.method = msg.method_string();
+    req.target = msg.target();
+    req.body = msg.body();
+    req.headers.reserve(8);
+    for (const auto& f : msg) req.headers.push_back({f.name_string(), f.value()});
+
+    route_result routed = route_request(req);
+    const unsigned version = msg.version();
+    const bool keep_alive = msg.keep_alive();
+    const method_id method = method_of(req.method);
+
+    if (!routed.request) {
+      queue_immediate(std::move(routed.response), version, keep_alive, method, routed.route);
+      return;
+    }
+    uint64_t seq = push_slot(version, keep_alive, method, routed.route, start);
+    queues::kind kind = routed.request->get_kind();
+    auto self = shared_from_this();
+    auto reply = [self, seq, kind, start](queues::response res) {
+      // Kernel thread: only hand the response over to the session's strand.
+      std::lock_guard guard{self->core_->mu};
+      if (!self->core_->accepting_replies) return;
+      net::post(self->stream_.get_executor(),
+                [self, seq, kind, start, res = std::move(res)]() mutable {
+                  self->on_reply(seq, kind, start, std::move(res));
+                });
+    };
+    try {
+      core_->submit(std::move(*routed.request), std::move(reply));
+    } catch (const std::exception& e) {
+      // A submit that throws must not take the io thread down; answer 503.
+      on_reply(seq, kind, start,
+               queues::response::failure(queues::status::api_submission_queue_full, e.what()));
+    }
+  }
+
+  void on_reply(uint64_t seq, queues::kind kind, clock_type::time_point start,
+                queues::response&& res) {
+    double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    record_api(kind, res.status, seconds);
+    if (seq < first_seq_) return;  // the connection was reset meanwhile
+    fill_slot(seq, encode_reply(kind, res));
+  }
+
+  uint64_t push_slot(unsigned version, bool keep_alive, method_id method, route_id route,
+                     clock_type::time_point start) {
+    slots_.emplace_back();
+    auto& s = slots_.back();
+    s.version = version;
+    s.keep_alive = keep_alive;
+    s.method = method;
+    s.route = route;
+    s.start = start;
+    core_->outstanding.fetch_add(1, std::memory_order_relaxed);
+    return first_seq_ + slots_.size() - 1;
+  }
+
+  void queue_immediate(http_response&& r, unsigned version, bool keep_alive, method_id method,
+                       route_id route) {
+    uint64_t seq = push_slot(version, keep_alive, method, route, clock_type::now());
+    fill_slot(seq, std::move(r));
+  }
+
+  void fill_slot(uint64_t seq, http_response&& r) {
+    auto& s = slots_[seq - first_seq_];
+    bool keep_alive = s.keep_alive && !core_->stopping.load(std::memory_order_relaxed);
+    const unsigned status = r.status;
+    s.res = to_beast(std::move(r), s.version, keep_alive);
+    s.ready = true;
+    double seconds = std::chrono::duration<double>(clock_type::now() - s.start).count();
+    record_http(s.method, s.route, status, seconds);
+    do_write();
+  }
+
+  void do_write() {
+    if (writing_ || closing_ || slots_.empty() || !slots_.front().ready) return;
+    writing_ = true;
+    stream_.expires_after(core_->opts.idle_timeout);
+    http::async_write(stream_, slots_.front().res,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->on_write(ec);
+                      });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) return close();
+    bool keep_alive = slots_.front().res.keep_alive();
+    slots_.pop_front();
+    ++first_seq_;
+    core_->outstanding.fetch_sub(1, std::memory_order_relaxed);
+    if (!keep_alive) return close_after_write();
+    if (!slots_.empty()) return do_write();
+    if (read_closed_) return close();
+    do_read();
+  }
+
+  /// Half-closes and drains the client's remaining bytes for a moment, so the
+  /// final response (a 413, say) reaches it instead of a reset.
+  void close_after_write() {
+    closing_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (reading_) return;  // the pending read acts as the drain
+    drain();
+  }
+
+  void drain() {
+    stream_.expires_after(linger_timeout);
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->close();
+                              self->drain();
+                            });
+  }
+
+  void close() {
+    closing_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+    // Nothing more will be written: stop counting these responses as owed (a
+    // write in progress still references the front slot; on_write gets here again).
+    if (!writing_ && !slots_.empty()) {
+      core_->outstanding.fetch_sub(slots_.size(), std::memory_order_relaxed);
+      first_seq_ += slots_.size();
+      slots_.clear();
+    }
+  }
+
+  std::shared_ptr<core> core_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<slot> slots_;
+  uint64_t first_seq_ = 0;  ///< sequence number of slots_.front()
+  bool reading_ = false;
+  bool writing_ = false;
+  bool read_closed_ = false;  ///< no more requests will be read
+  bool closing_ = false;
+  char drain_buffer_[1024];
+};
+
+/// Writes a fixed response on a connection we refuse, then drops it.
+void refuse_connection(tcp::socket& socket) {
+  auto res = to_beast(too_many_connections(), 11, false);
+  beast::error_code ec;
+  http::write(socket, res, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+}
+
+}  // namespace
+
+// -- http_server ------------------------------------------------------------------
+
+struct http_server::impl {
+  std::shared_ptr<core> c;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<int> running_threads{0};
+  uint16_t bound_port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  impl(http_options opts, submit_fn submit)
+    : c(std::make_shared<core>(std::move(opts), std::move(submit))),
+      acceptor(net::make_strand(c->ioc)) {}
+
+  void do_accept() {
+    acceptor.async_accept(net::make_strand(c->ioc), [this](beast::error_code ec,
+                                                           tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+        return do_accept();  // e.g. EMFILE: keep serving the connections we have
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      if (c->session_count() >= c->opts.max_connections) {
+        refuse_connection(socket);
+      } else {
+        std::make_shared<session>(c, std::move(socket))->start();
+      }
+      do_accept();
+    });
+  }
+};
+
+http_server::http_server(http_options opts, submit_fn submit)
+  : impl_(std::make_unique<impl>(std::move(opts), std::move(submit))) {}
+
+http_server::~http_server() {
+  if (impl_ && impl_->started && !impl_->stopped) stop(std::chrono::milliseconds(0));
+}
+
+void http_server::start() {
+  auto& i = *impl_;
+  open_acceptor(i.acceptor, i.c->ioc, i.c->opts.host, i.c->opts.port);
+  i.bound_port = i.acceptor.local_endpoint().port();
+  i.started = true;
+  net::dispatch(i.acceptor.get_executor(), [&i] { i.do_accept(); });
+  int n = std::max(1, i.c->opts.threads);
+  i.running_threads = n;
+  for (int t = 0; t < n; ++t) {
+    i.threads.emplace_back([&i] {
+      i.c->ioc.run();
+      i.running_threads.fetch_sub(1);
+    });
+  }
+}
+
+uint16_t http_server::port() const { return impl_->bound_port; }
+
+void http_server::stop(std::chrono::milliseconds grace) {
+  auto& i = *impl_;
+  if (!i.started || i.stopped) return;
+  i.stopped = true;
+  auto& c = *i.c;
+  c.stopping = true;
+  net::post(i.acceptor.get_executor(), [&i] {
+    beast::error_code ec;
+    i.acceptor.close(ec);
+  });
+
+  auto for_each_session = [&](auto fn) {
+    std::vector<std::shared_ptr<session>> live;
+    {
+      std::lock_guard guard{c.mu};
+      for (auto& [ptr, weak] : c.sessions) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) fn(*s);
+  };
+  for_each_session([](session& s) { s.close_if_idle(); });
+
+  // Let in-flight requests finish and their responses go out, up to `grace`.
+  auto deadline = clock_type::now() + grace;
+  while (c.outstanding.load() > 0 && clock_type::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  for_each_session([](session& s) { s.force_close(); });
+
+  // With every socket closed the io threads run out of work; the bound is a
+  // safety net against an operation that does not complete.
+  auto hard_deadline = clock_type::now() + std::chrono::seconds(2);
+  while (i.running_threads.load() > 0 && clock_type::now() < hard_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  {
+    std::lock_guard guard{c.mu};
+    c.accepting_replies = false;
+  }
+  c.ioc.stop();
+  for (auto& t : i.threads) t.join();
+  i.threads.clear();
+  // Handlers posted after the threads ran out of work: run them here so the
+  // sessions they hold are released now (their sockets are closed).
+  c.ioc.restart();
+  c.ioc.poll();
+}
+
+// -- metrics_server -----------------------------------------------------------------
+
+namespace {
+
+class metrics_session : public std::enable_shared_from_this<metrics_session> {
+public:
+  explicit metrics_session(tcp::socket&& socket) : stream_(std::move(socket)) {}
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  }
+
+private:
+  void do_read() {
+    req_ = {};
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buffer_, req_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return close();
+    http_response r;
+    if (req_.method() == http::verb::get && req_.target() == "/metrics") {
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = queues::metrics::global().render();
+      r.version_header = false;
+    } else {
+      r = route_not_found();
+    }
+    res_ = to_beast(std::move(r), req_.version(), req_.keep_alive());
+    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code wec, size_t) {
+      if (wec || !self->res_.keep_alive()) return self->close();
+      self->do_read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  http::response<http::string_body> res_;
+};
+
+}  // namespace
+
+struct metrics_server::impl {
+  std::string host;
+  uint16_t requested_port;
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::thread thread;
+  uint16_t bound_port = 0;
+
+  impl(std::string h, uint16_t p) : host(std::move(h)), requested_port(p) {}
+
+  void do_accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+        return do_accept();
+      }
+      std::make_shared<metrics_session>(std::move(s))->start();
+      do_accept();
+    });
+  }
+};
+
+metrics_server::metrics_server(std::string host, uint16_t port)
+  : impl_(std::make_unique<impl>(std::move(host), port)) {}
+
+metrics_server::~metrics_server() { stop(); }
+
+void metrics_server::start() {
+  auto& i = *impl_;
+  open_acceptor(i.acceptor, i.ioc, i.host, i.requested_port);
+  i.bound_port = i.acceptor.local_endpoint().port();
+  i.do_accept();
+  i.thread = std::thread([&i] { i.ioc.run(); });
+}
+
+uint16_t metrics_server::port() const { return impl_->bound_port; }
+
+void metrics_server::stop() {
+  auto& i = *impl_;
+  if (!i.thread.joinable()) return;
+  // Scrapes are short; stopping the context drops any connection mid-scrape.
+  i.ioc.stop();
+  i.thread.join();
+}
+
+}  // namespace resonate::api_gateway
