@@ -108,7 +108,11 @@ public:
 
 private:
   q::store_result run(const q::read_promise_cmd& cmd) {
-    return read_promise_rows(tx_.exec_prepared("promise_read", cmd.id));
+    q::query_promises_result r;
+    for (const auto& row : tx_.exec_prepared("promise_read", cmd.id)) {
+      r.records.push_back(read_promise_row(row));
+    }
+    return r;
   }
 
   q::store_result run(const q::read_timedout_promises_cmd& cmd) {

@@ -118,7 +118,9 @@ q::aio_results sqlite_store::process(q::aio_batch batch) {
     if (batch.empty()) return out;
 
     try {
-      conn_.exec("BEGIN IMMEDIATE");
+      // Transaction control goes through cached statements too: they run per
+      // batch and per submission.
+      conn_.prepare("BEGIN IMMEDIATE").run();
     } catch (const std::exception& e) {
       fail_all(out, e.what());
       return out;
@@ -128,7 +130,7 @@ q::aio_results sqlite_store::process(q::aio_batch batch) {
       auto& cqe = out[i];
       const auto& tx = batch[i].tx;
       try {
-        conn_.exec("SAVEPOINT submission");
+        conn_.prepare("SAVEPOINT submission").run();
       } catch (const std::exception& e) {
         cqe.error = e.what();
         continue;
@@ -140,7 +142,7 @@ q::aio_results sqlite_store::process(q::aio_batch batch) {
           cqe.completion.results.reserve(tx.commands.size());
           for (const auto& cmd : tx.commands) cqe.completion.results.push_back(run(cmd));
         }
-        conn_.exec("RELEASE submission");
+        conn_.prepare("RELEASE submission").run();
       } catch (const std::exception& e) {
         cqe.error = e.what();
         cqe.completion = {};
@@ -156,7 +158,7 @@ q::aio_results sqlite_store::process(q::aio_batch batch) {
     }
 
     try {
-      conn_.exec("COMMIT");
+      conn_.prepare("COMMIT").run();
     } catch (const std::exception& e) {
       if (conn_.in_transaction()) {
         sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
