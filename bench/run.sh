@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark run (see bench/README.md). Builds nothing.
+#
+#   bench/run.sh [BUILD_DIR]        BUILD_DIR defaults to build
+#
+# 1. resonate on SQLite (fresh temp dir, port 0): GET /ping, then create+complete
+#    at the default durability (process), then create+complete at power
+#    durability (fsync on every commit);
+# 2. resonate_storage_bench: SQLite commit-each vs batched inserts;
+# 3. if PostgreSQL is reachable (RESONATE_TEST_PG, or scripts/pg.sh start):
+#    resonate on PostgreSQL the same way, and pgbench single-row INSERTs with
+#    synchronous_commit on and off;
+# 4. a summary table with the ratios.
+#
+# Environment: BENCH_CONNS (64), BENCH_DURATION (10, seconds), BENCH_PING_DURATION (5),
+# BENCH_WARMUP (2), BENCH_PGBENCH_DURATION (10), BENCH_NO_PG=1 to skip PostgreSQL,
+# BENCH_PG_STOP=1 to stop a PostgreSQL this script started via scripts/pg.sh.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+build=${1:-build}
+[[ "$build" = /* ]] || build="$root/$build"
+
+server_bin="$build/actors/resonate"
+load_bin="$build/bench/resonate_bench"
+storage_bin="$build/bench/resonate_storage_bench"
+conns=${BENCH_CONNS:-64}
+dur=${BENCH_DURATION:-10}
+ping_dur=${BENCH_PING_DURATION:-5}
+warmup=${BENCH_WARMUP:-2}
+pgb_dur=${BENCH_PGBENCH_DURATION:-10}
+pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
+pg_db=resonate_bench
+
+log() { echo "run.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+for b in "$server_bin" "$load_bin" "$storage_bin"; do
+  [ -x "$b" ] || die "$b not built (cmake --build $build --target resonate resonate_bench resonate_storage_bench)"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/resonate-bench.XXXXXX")
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+clk_tck=$(getconf CLK_TCK)
+# utime+stime of a process, in seconds * CLK_TCK.
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+declare -A R  # results: R[<name>.<field>]
+
+# parse_result NAME FILE: store the fields of the RESULT line in FILE under NAME.
+parse_result() {
+  local name=$1 file=$2 line kv
+  line=$(grep '^RESULT ' "$file" | tail -1)
+  [ -n "$line" ] || { log "$name: no RESULT line"; return 1; }
+  for kv in $line; do
+    [[ "$kv" == *=* ]] && R["$name.${kv%%=*}"]=${kv#*=}
+  done
+}
+
+start_server() { # start_server LABEL ARGS... ; sets server_pid, server_port
+  local label=$1
+  shift
+  local errlog="$work/$label.stderr"
+  "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "" --log-level info "$@" \
+    >"$work/$label.stdout" 2>"$errlog" &
+  server_pid=$!
+  server_port=""
+  for _ in $(seq 1 200); do
+    server_port=$(grep 'msg=listening' "$errlog" 2>/dev/null | head -1 | sed -n 's/.* port=\([0-9]*\).*/\1/p')
+    [ -n "$server_port" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ -z "$server_port" ]; then
+    log "$label: server did not start; its stderr:"
+    tail -20 "$errlog" >&2
+    kill -TERM "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+    server_pid=""
+    return 1
+  fi
+  log "$label: server pid $server_pid on port $server_port"
+}
+
+stop_server() { # stop_server LABEL
+  local label=$1 i
+  [ -n "$server_pid" ] || return 0
+  kill -TERM "$server_pid" 2>/dev/null
+  for i in $(seq 1 150); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$server_pid" 2>/dev/null; then
+    log "$label: server did not stop within 15 s after SIGTERM; killing it"
+    kill -KILL "$server_pid" 2>/dev/null
+  fi
+  wait "$server_pid" 2>/dev/null
+  local rc=$?
+  [ "$rc" = 0 ] || log "$label: server exited with status $rc"
+  local lines
+  lines=$(wc -l <"$work/$label.stderr")
+  log "$label: server wrote $lines stderr lines; warnings/errors:"
+  grep -E 'level=(warn|error)' "$work/$label.stderr" | head -5 >&2
+  server_pid=""
+}
+
+# load NAME MIX DURATION: run the load generator against the running server.
+load() {
+  local name=$1 mix=$2 d=$3 out="$work/$1.out" t0 t1
+  t0=$(proc_ticks "$server_pid")
+  "$load_bin" --host 127.0.0.1 --port "$server_port" --connections "$conns" --duration "${d}s" \
+    --warmup "${warmup}s" --mix "$mix" --id-prefix "bench-$name-$$-$RANDOM" >"$out" 2>&1
+  local rc=$?
+  t1=$(proc_ticks "$server_pid")
+  cat "$out"
+  [ "$rc" = 0 ] || log "$name: resonate_bench exited with status $rc (errors above)"
+  parse_result "$name" "$out"
+  R["$name.server_cpu_pct"]=$(awk -v a="$t0" -v b="$t1" -v t="$clk_tck" -v s="$((d + warmup))" \
+    'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
+  echo "  server cpu ${R[$name.server_cpu_pct]}% of one core (warm-up included)"
+}
+
+echo "== machine: $(nproc) cores, $(uname -sr); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== build: $build"
+
+# ---------------------------------------------------------------- SQLite server
+echo
+echo "== resonate on SQLite (durability process: WAL, synchronous=NORMAL)"
+if start_server sqlite --aio-store-sqlite-path "$work/sqlite.db"; then
+  load sqlite_ping ping "$ping_dur"
+  load sqlite_cc create-complete "$dur"
+  stop_server sqlite
+fi
+echo
+echo "== resonate on SQLite (durability power: WAL, synchronous=FULL)"
+if start_server sqlite_power --aio-store-sqlite-path "$work/sqlite-power.db" --aio-store-durability power; then
+  load sqlite_power_cc create-complete "$dur"
+  stop_server sqlite_power
+fi
+rm -f "$work"/sqlite*.db*
+
+# ---------------------------------------------------------------- storage limits
+echo
+echo "== SQLite storage limits (resonate_storage_bench, same filesystem)"
+"$storage_bin" --dir "$work" --seconds 1.5 | tee "$work/storage.out"
+while read -r line; do
+  sync= stmt= mode= rows=
+  for kv in $line; do
+    case "$kv" in
+      sync=*) sync=${kv#*=} ;;
+      stmt=*) stmt=${kv#*=} ;;
+      mode=*) mode=${kv#*=} ;;
+      rows_per_s=*) rows=${kv#*=} ;;
+    esac
+  done
+  R["storage.$sync.$stmt.$mode"]=$rows
+done < <(grep '^RESULT ' "$work/storage.out")
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_conninfo=${RESONATE_TEST_PG:-}
+if [ -z "${BENCH_NO_PG:-}" ] && [ -z "$pg_conninfo" ] && [ -x "$root/scripts/pg.sh" ]; then
+  echo
+  echo "== starting PostgreSQL via scripts/pg.sh"
+  pg_was_running=0
+  "$root/scripts/pg.sh" status >/dev/null 2>&1 && pg_was_running=1
+  if exports=$("$root/scripts/pg.sh" start); then
+    eval "$exports"
+    pg_conninfo=${RESONATE_TEST_PG:-}
+  else
+    log "scripts/pg.sh start failed; skipping PostgreSQL"
+  fi
+fi
+
+pg_ok=0
+if [ -z "${BENCH_NO_PG:-}" ] && [ -n "$pg_conninfo" ]; then
+  pg_host=127.0.0.1 pg_port=5432 pg_user=postgres
+  for kv in $pg_conninfo; do
+    case "$kv" in
+      host=*) pg_host=${kv#*=} ;;
+      port=*) pg_port=${kv#*=} ;;
+      user=*) pg_user=${kv#*=} ;;
+    esac
+  done
+  psql_() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" "$@"; }
+  # A database of our own, so neither the server's migrations nor the pgbench
+  # table touch the test database; recreated for every run.
+  if psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" -c "CREATE DATABASE $pg_db" >/dev/null; then
+    pg_ok=1
+  else
+    log "PostgreSQL at $pg_conninfo not usable; skipping it"
+  fi
+fi
+
+if [ "$pg_ok" = 1 ]; then
+  pg_args=(--aio-store-postgres-enable --aio-store-postgres-host "$pg_host" --aio-store-postgres-port "$pg_port"
+    --aio-store-postgres-username "$pg_user" --aio-store-postgres-database "$pg_db")
+  echo
+  echo "== resonate on PostgreSQL ($pg_host:$pg_port/$pg_db, durability process: synchronous_commit=off)"
+  if start_server pg "${pg_args[@]}"; then
+    load pg_ping ping "$ping_dur"
+    load pg_cc create-complete "$dur"
+    stop_server pg
+  fi
+  echo
+  echo "== resonate on PostgreSQL (durability power: synchronous_commit=on)"
+  if start_server pg_power "${pg_args[@]}" --aio-store-durability power; then
+    load pg_power_cc create-complete "$dur"
+    stop_server pg_power
+  fi
+
+  # pgbench: one INSERT of a promise-shaped row per transaction, into a table
+  # shaped and indexed like the server's promises table.
+  psql_ -d "$pg_db" >/dev/null <<'SQL'
+CREATE TABLE bench_promises (
+  id                           TEXT PRIMARY KEY,
+  sort_id                      BIGSERIAL NOT NULL,
+  state                        INTEGER NOT NULL DEFAULT 1,
+  param_headers                JSONB,
+  param_data                   BYTEA,
+  value_headers                JSONB,
+  value_data                   BYTEA,
+  timeout                      BIGINT NOT NULL DEFAULT 0,
+  idempotency_key_for_create   TEXT,
+  idempotency_key_for_complete TEXT,
+  tags                         JSONB,
+  created_on                   BIGINT,
+  completed_on                 BIGINT
+);
+CREATE UNIQUE INDEX bench_promises_sort_id ON bench_promises (sort_id);
+CREATE INDEX bench_promises_id_pattern ON bench_promises (id text_pattern_ops);
+CREATE INDEX bench_promises_tags ON bench_promises USING GIN (tags jsonb_path_ops);
+SQL
+  cat >"$work/insert.sql" <<'SQL'
+INSERT INTO bench_promises (id, state, param_headers, param_data, timeout, tags, created_on)
+VALUES (gen_random_uuid()::text, 1, '{}', '\x7b7d'::bytea,
+        (extract(epoch from now()) * 1000)::bigint + 3600000, '{}', (extract(epoch from now()) * 1000)::bigint);
+SQL
+  for sc in on off; do
+    echo
+    echo "== pgbench: one INSERT per transaction, -c $conns -j 2 -T $pgb_dur, synchronous_commit=$sc"
+    PGOPTIONS="-c synchronous_commit=$sc" "$pg_bin/pgbench" -n -h "$pg_host" -p "$pg_port" -U "$pg_user" \
+      -c "$conns" -j 2 -T "$pgb_dur" -f "$work/insert.sql" "$pg_db" >"$work/pgbench-$sc.out" 2>&1
+    grep -E 'number of (transactions actually processed|failed)|latency average|^tps' "$work/pgbench-$sc.out"
+    R["pgbench.$sc.tps"]=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench-$sc.out" | head -1 | awk '{printf "%.0f", $1}')
+    [ -n "${R[pgbench.$sc.tps]}" ] || { log "pgbench ($sc) failed:"; tail -5 "$work/pgbench-$sc.out" >&2; }
+  done
+  psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1
+
+  if [ -n "${BENCH_PG_STOP:-}" ] && [ "${pg_was_running:-1}" = 0 ]; then
+    "$root/scripts/pg.sh" stop
+  fi
+fi
+
+# ---------------------------------------------------------------- summary
+get() { echo "${R[$1]:-}"; }
+ratio() { # ratio A B -> "A/B" as 1 decimal, or "-"
+  if [ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; else echo "-"; fi
+}
+row() { # row NAME LABEL
+  local n=$1
+  printf "  %-44s %9s %8s %8s %8s %7s %6s %6s\n" "$2" "$(get "$n.ops_per_s")" "$(get "$n.p50_ms")" \
+    "$(get "$n.p99_ms")" "$(get "$n.max_ms")" "$(get "$n.errors")" "$(get "$n.server_cpu_pct")" \
+    "$(get "$n.client_cpu_pct")"
+}
+
+echo
+echo "================================================================ summary"
+echo "machine: $(nproc) cores; server and load generator share them; $conns keep-alive connections,"
+echo "one request in flight each; ${dur}s measured after ${warmup}s warm-up (ping ${ping_dur}s)."
+printf "  %-44s %9s %8s %8s %8s %7s %6s %6s\n" "" "ops/s" "p50 ms" "p99 ms" "max ms" "errors" "srv%" "cli%"
+row sqlite_ping "SQLite server: GET /ping"
+row sqlite_cc "SQLite server: create+complete (process)"
+row sqlite_power_cc "SQLite server: create+complete (power)"
+if [ "$pg_ok" = 1 ]; then
+  row pg_ping "PostgreSQL server: GET /ping"
+  row pg_cc "PostgreSQL server: create+complete (process)"
+  row pg_power_cc "PostgreSQL server: create+complete (power)"
+fi
+echo
+echo "storage limits (rows/s):"
+printf "  %-44s %9s\n" "SQLite NORMAL insert, commit each" "$(get storage.NORMAL.insert.commit-each)"
+printf "  %-44s %9s\n" "SQLite NORMAL insert, 64 per txn" "$(get storage.NORMAL.insert.batch-64)"
+printf "  %-44s %9s\n" "SQLite NORMAL insert, 1000 per txn" "$(get storage.NORMAL.insert.batch-1000)"
+printf "  %-44s %9s\n" "SQLite NORMAL insert+update, commit each" "$(get storage.NORMAL.insert+update.commit-each)"
+printf "  %-44s %9s\n" "SQLite FULL insert, commit each" "$(get storage.FULL.insert.commit-each)"
+printf "  %-44s %9s\n" "SQLite FULL insert, 64 per txn" "$(get storage.FULL.insert.batch-64)"
+printf "  %-44s %9s\n" "SQLite FULL insert, 1000 per txn" "$(get storage.FULL.insert.batch-1000)"
+if [ "$pg_ok" = 1 ]; then
+  printf "  %-44s %9s\n" "pgbench INSERT/txn, -c $conns, sync_commit=on" "$(get pgbench.on.tps)"
+  printf "  %-44s %9s\n" "pgbench INSERT/txn, -c $conns, sync_commit=off" "$(get pgbench.off.tps)"
+fi
+echo
+echo "ratios:"
+s_cc=$(get sqlite_cc.ops_per_s) s_pw=$(get sqlite_power_cc.ops_per_s)
+printf "  %-62s %s\n" "SQLite server ops/s / its GET /ping rate" "$(ratio "$s_cc" "$(get sqlite_ping.ops_per_s)")"
+printf "  %-62s %s\n" "SQLite server ops/s (process) / NORMAL commit-each inserts/s" \
+  "$(ratio "$s_cc" "$(get storage.NORMAL.insert.commit-each)")"
+printf "  %-62s %s\n" "SQLite server ops/s (process) / NORMAL commit-each ins+upd/s" \
+  "$(ratio "$s_cc" "$(get storage.NORMAL.insert+update.commit-each)")"
+printf "  %-62s %s\n" "SQLite server ops/s (power) / FULL commit-each inserts/s" \
+  "$(ratio "$s_pw" "$(get storage.FULL.insert.commit-each)")"
+if [ "$pg_ok" = 1 ]; then
+  p_cc=$(get pg_cc.ops_per_s) p_pw=$(get pg_power_cc.ops_per_s)
+  printf "  %-62s %s\n" "PostgreSQL server ops/s / its GET /ping rate" "$(ratio "$p_cc" "$(get pg_ping.ops_per_s)")"
+  printf "  %-62s %s\n" "PostgreSQL server ops/s (process) / pgbench TPS (sync off)" \
+    "$(ratio "$p_cc" "$(get pgbench.off.tps)")"
+  printf "  %-62s %s\n" "PostgreSQL server ops/s (power) / pgbench TPS (sync on)" \
+    "$(ratio "$p_pw" "$(get pgbench.on.tps)")"
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
