@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace resonate::config {
@@ -26,6 +27,9 @@ struct http_config {
   int64_t max_connections = 10000;     ///< further connections are answered 503 and closed
   int64_t threads = 1;                 ///< Beast io_context threads
   int64_t shutdown_timeout_ms = 10000; ///< graceful drain bound
+  int64_t task_frequency_ms = 60000;   ///< REST v1: ttl of a task claimed via GET /tasks/claim
+
+  bool operator==(const http_config&) const = default;
 };
 
 struct system_config {
@@ -35,12 +39,23 @@ struct system_config {
   int64_t completion_batch_size = 1000;  ///< AIO completions processed per tick
   int64_t promise_batch_size = 100;      ///< rows per background timeout pass
   int64_t promise_max_iterations = 1000; ///< passes per background run
+  int64_t schedule_batch_size = 100;     ///< schedules per background pass
+  int64_t schedule_max_iterations = 1000;
+  int64_t task_batch_size = 100;         ///< tasks per background pass
+  int64_t task_max_iterations = 1000;
   int64_t signal_timeout_ms = 1000;      ///< idle tick period for background work
+
+  bool operator==(const system_config&) const = default;
 };
 
 struct sqlite_config {
+  /// The reference's `aio.subsystems.store.sqlite.enabled`. SQLite is used when PostgreSQL
+  /// is not enabled; disabling both is a config_error.
+  bool enabled = true;
   std::string path = "resonate.db";  ///< ":memory:" for an in-memory database
   int64_t batch_size = 1000;         ///< submissions per transaction at most
+
+  bool operator==(const sqlite_config&) const = default;
 };
 
 struct postgres_config {
@@ -52,6 +67,8 @@ struct postgres_config {
   std::map<std::string, std::string> query;  ///< extra libpq parameters
   int64_t workers = 1;                       ///< connections, one store actor each
   int64_t batch_size = 1000;
+
+  bool operator==(const postgres_config&) const = default;
 };
 
 struct config {
@@ -65,12 +82,19 @@ struct config {
   postgres_config postgres;
   std::string metrics_addr = ":9090";  ///< "" disables the metrics listener
   std::string log_level = "info";      ///< debug, info, warn, error, off
+
+  bool operator==(const config&) const = default;
 };
 
-/// libpq connection string for the postgres section.
+/// libpq connection string ("host=localhost port=5432 ... dbname=resonate") for the postgres
+/// section. Values are single-quoted when needed (empty, spaces, quotes, backslashes) with
+/// `\'` and `\\` escapes; empty username/password are left out so libpq uses its own
+/// defaults; `query` entries (e.g. sslmode=disable) are appended in key order.
 std::string postgres_conninfo(const postgres_config& pg);
 
 /// Splits "host:port" (host may be empty or [v6]); throws config_error on a bad value.
+/// ":8001" -> {"", 8001}; "127.0.0.1:0" -> {"127.0.0.1", 0}; "[::1]:8001" -> {"::1", 8001}.
+/// `key` names the option in the error message (e.g. "--api-http-addr").
 std::pair<std::string, uint16_t> split_host_port(const std::string& addr, const std::string& key);
 
 }  // namespace resonate::config

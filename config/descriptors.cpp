@@ -1,0 +1,454 @@
+#include "config/descriptors.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+#include "config/loader.hpp"
+
+namespace resonate::config {
+
+namespace {
+
+// One place that formats "bad value" errors, so every source (YAML, env, flag) reads alike.
+[[noreturn]] void bad_value(const std::string& raw, const std::string& where,
+                            const std::string& why) {
+  throw config_error("invalid value \"" + raw + "\" for " + where + ": " + why);
+}
+
+std::string to_env_name(const std::string& s) {
+  std::string out = "RESONATE_";
+  for (char ch : s) {
+    out += (ch == '.' || ch == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
+
+std::string to_lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+int64_t parse_int(const std::string& raw, const std::string& where) {
+  int64_t v = 0;
+  const char* first = raw.data();
+  const char* last = raw.data() + raw.size();
+  auto [ptr, ec] = std::from_chars(first, last, v);
+  if (ec == std::errc::result_out_of_range) bad_value(raw, where, "integer out of range");
+  if (raw.empty() || ec != std::errc() || ptr != last) bad_value(raw, where, "expected an integer");
+  return v;
+}
+
+void check_range(int64_t v, int64_t min, int64_t max, const std::string& raw,
+                 const std::string& where, bool duration) {
+  if (v >= min && v <= max) return;
+  auto show = [duration](int64_t x) { return duration ? format_duration_ms(x) : std::to_string(x); };
+  bad_value(raw, where, "out of range: must be between " + show(min) + " and " + show(max));
+}
+
+bool parse_bool(const std::string& raw, const std::string& where) {
+  // Go's strconv.ParseBool spellings plus the YAML 1.1 ones people write by hand.
+  const std::string v = to_lower(raw);
+  if (v == "true" || v == "t" || v == "1" || v == "yes" || v == "y" || v == "on") return true;
+  if (v == "false" || v == "f" || v == "0" || v == "no" || v == "n" || v == "off") return false;
+  bad_value(raw, where, "expected true or false");
+}
+
+// A field accessor is a generic lambda `[](auto& c) -> auto& { return c.x.y; }`: the same
+// lambda yields a mutable reference for set and a const one for get.
+#define RESONATE_FIELD(path) [](auto& c) -> auto& { return c.path; }
+
+descriptor make(std::string key, std::string flag, value_type type, std::string placeholder,
+                std::string help) {
+  descriptor d;
+  d.key = std::move(key);
+  d.flags = {std::move(flag)};
+  d.type = type;
+  d.placeholder = std::move(placeholder);
+  d.help = std::move(help);
+  // Two spellings: the reference-style RESONATE_<YAML KEY> and the friendlier RESONATE_<FLAG>.
+  d.env.push_back(to_env_name(d.key));
+  std::string alias = to_env_name(d.flags.front());
+  if (alias != d.env.front()) d.env.push_back(std::move(alias));
+  return d;
+}
+
+using check_fn = std::function<void(const std::string& raw, const std::string& where)>;
+
+template <class Ref>
+descriptor string_option(std::string key, std::string flag, std::string help, Ref ref,
+                         check_fn check = {}) {
+  descriptor d = make(std::move(key), std::move(flag), value_type::string, "string", std::move(help));
+  d.set = [ref, check](config& c, const std::string& raw, const std::string& where) {
+    if (check) check(raw, where);
+    ref(c) = raw;
+  };
+  d.get = [ref](const config& c) -> std::string { return ref(c); };
+  return d;
+}
+
+template <class Ref>
+descriptor int_option(std::string key, std::string flag, std::string help, int64_t min, int64_t max,
+                      Ref ref) {
+  descriptor d = make(std::move(key), std::move(flag), value_type::int64, "int", std::move(help));
+  d.min = min;
+  d.max = max;
+  d.set = [ref, min, max](config& c, const std::string& raw, const std::string& where) {
+    int64_t v = parse_int(raw, where);
+    check_range(v, min, max, raw, where, false);
+    ref(c) = v;
+  };
+  d.get = [ref](const config& c) { return std::to_string(ref(c)); };
+  return d;
+}
+
+template <class Ref>
+descriptor duration_option(std::string key, std::string flag, std::string help, int64_t min_ms,
+                           int64_t max_ms, Ref ref) {
+  descriptor d =
+      make(std::move(key), std::move(flag), value_type::duration, "duration", std::move(help));
+  d.min = min_ms;
+  d.max = max_ms;
+  d.set = [ref, min_ms, max_ms](config& c, const std::string& raw, const std::string& where) {
+    int64_t v = parse_duration_ms(raw, where);
+    check_range(v, min_ms, max_ms, raw, where, true);
+    ref(c) = v;
+  };
+  d.get = [ref](const config& c) { return format_duration_ms(ref(c)); };
+  return d;
+}
+
+descriptor bool_option(std::string key, std::string flag, std::string help,
+                       std::function<void(config&, bool)> put,
+                       std::function<bool(const config&)> read) {
+  descriptor d = make(std::move(key), std::move(flag), value_type::boolean, "", std::move(help));
+  d.set = [put](config& c, const std::string& raw, const std::string& where) {
+    put(c, parse_bool(raw, where));
+  };
+  d.get = [read](const config& c) -> std::string { return read(c) ? "true" : "false"; };
+  return d;
+}
+
+descriptor choice_option(std::string key, std::string flag, std::string help,
+                         std::vector<std::string> choices,
+                         std::function<void(config&, const std::string&)> put,
+                         std::function<std::string(const config&)> read) {
+  std::string placeholder;
+  for (const auto& ch : choices) placeholder += (placeholder.empty() ? "" : "|") + ch;
+  descriptor d = make(std::move(key), std::move(flag), value_type::choice, placeholder,
+                      std::move(help));
+  d.choices = choices;
+  d.set = [put, choices, placeholder](config& c, const std::string& raw, const std::string& where) {
+    const std::string v = to_lower(raw);
+    for (const auto& ch : choices) {
+      if (ch == v) return put(c, v);
+    }
+    bad_value(raw, where, "expected one of " + placeholder);
+  };
+  d.get = std::move(read);
+  return d;
+}
+
+template <class Ref>
+descriptor map_option(std::string key, std::string flag, std::string help, Ref ref) {
+  descriptor d = make(std::move(key), std::move(flag), value_type::string_map, "k=v",
+                      std::move(help));
+  d.set_map = [ref](config& c, const std::map<std::string, std::string>& m,
+                    const std::string& where) {
+    for (const auto& [k, v] : m) {
+      // The keys become libpq keywords: letters, digits and '_' only, so that a key can
+      // never smuggle a second parameter into the connection string.
+      bool ok = !k.empty();
+      for (char ch : k) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+      if (!ok) bad_value(k + "=" + v, where, "keys may hold only letters, digits and '_'");
+    }
+    ref(c) = m;
+  };
+  d.set = [set_map = d.set_map](config& c, const std::string& raw, const std::string& where) {
+    set_map(c, parse_string_map(raw, where), where);
+  };
+  d.get_map = [ref](const config& c) { return ref(c); };
+  d.get = [ref](const config& c) {
+    std::string out;
+    for (const auto& [k, v] : ref(c)) out += (out.empty() ? "" : ",") + k + "=" + v;
+    return out;
+  };
+  return d;
+}
+
+void check_addr(const std::string& raw, const std::string& where) { split_host_port(raw, where); }
+
+void check_optional_addr(const std::string& raw, const std::string& where) {
+  if (!raw.empty()) split_host_port(raw, where);
+}
+
+void check_url(const std::string& raw, const std::string& where) {
+  if (raw.empty() || raw.rfind("http://", 0) == 0 || raw.rfind("https://", 0) == 0) return;
+  bad_value(raw, where, "expected an http:// or https:// URL, or empty");
+}
+
+void check_port(const std::string& raw, const std::string& where) {
+  int64_t v = parse_int(raw, where);
+  if (v < 1 || v > 65535) bad_value(raw, where, "expected a port between 1 and 65535");
+}
+
+void check_not_empty(const std::string& raw, const std::string& where) {
+  if (raw.empty()) bad_value(raw, where, "must not be empty");
+}
+
+constexpr int64_t k_big = 100'000'000;  // generous upper bound for sizes: catches typos like 1e12
+constexpr int64_t k_hour = 3'600'000;
+
+std::vector<descriptor> build_table() {
+  std::vector<descriptor> t;
+  // --- system (kernel) -----------------------------------------------------------------
+  t.push_back(string_option("system.url", "system-url",
+                            "base URL used in hrefs sent to clients; empty means "
+                            "http://<api-http-addr>",
+                            RESONATE_FIELD(system.url), check_url));
+  t.push_back(int_option("system.coroutineMaxSize", "system-coroutine-max-size",
+                         "maximum in-flight request coroutines; further requests get 503", 1,
+                         k_big, RESONATE_FIELD(system.coroutine_max_size)));
+  t.push_back(int_option("system.submissionBatchSize", "system-submission-batch-size",
+                         "API requests admitted per kernel tick", 1, k_big,
+                         RESONATE_FIELD(system.submission_batch_size)));
+  t.push_back(int_option("system.completionBatchSize", "system-completion-batch-size",
+                         "AIO completions processed per kernel tick", 1, k_big,
+                         RESONATE_FIELD(system.completion_batch_size)));
+  t.push_back(int_option("system.promiseBatchSize", "system-promise-batch-size",
+                         "promises per background timeout pass", 1, k_big,
+                         RESONATE_FIELD(system.promise_batch_size)));
+  t.push_back(int_option("system.promiseMaxIterations", "system-promise-max-iterations",
+                         "timeout passes per background run", 1, k_big,
+                         RESONATE_FIELD(system.promise_max_iterations)));
+  t.push_back(int_option("system.scheduleBatchSize", "system-schedule-batch-size",
+                         "schedules per background pass", 1, k_big,
+                         RESONATE_FIELD(system.schedule_batch_size)));
+  t.push_back(int_option("system.scheduleMaxIterations", "system-schedule-max-iterations",
+                         "schedule passes per background run", 1, k_big,
+                         RESONATE_FIELD(system.schedule_max_iterations)));
+  t.push_back(int_option("system.taskBatchSize", "system-task-batch-size",
+                         "tasks per background pass", 1, k_big,
+                         RESONATE_FIELD(system.task_batch_size)));
+  t.push_back(int_option("system.taskMaxIterations", "system-task-max-iterations",
+                         "task passes per background run", 1, k_big,
+                         RESONATE_FIELD(system.task_max_iterations)));
+  t.push_back(duration_option("system.signalTimeout", "system-signal-timeout",
+                              "idle tick period for background work", 1, k_hour,
+                              RESONATE_FIELD(system.signal_timeout_ms)));
+  // --- api ---------------------------------------------------------------------------
+  t.push_back(int_option("api.size", "api-size",
+                         "API submission queue size; when full requests get 503", 1, k_big,
+                         RESONATE_FIELD(api_size)));
+  t.push_back(string_option("api.subsystems.http.config.addr", "api-http-addr",
+                            "HTTP API listen address host:port; port 0 picks a free port",
+                            RESONATE_FIELD(http.addr), check_addr));
+  t.push_back(int_option("api.subsystems.http.config.bodyLimit", "api-http-body-limit",
+                         "largest accepted request body in bytes; larger bodies get 413", 1,
+                         int64_t{1} << 30, RESONATE_FIELD(http.body_limit)));
+  t.push_back(duration_option("api.subsystems.http.config.idleTimeout", "api-http-idle-timeout",
+                              "keep-alive connections idle longer than this are closed", 1,
+                              24 * k_hour, RESONATE_FIELD(http.idle_timeout_ms)));
+  t.push_back(int_option("api.subsystems.http.config.maxConnections", "api-http-max-connections",
+                         "open connections at most; further ones get 503 and are closed", 1,
+                         10'000'000, RESONATE_FIELD(http.max_connections)));
+  t.push_back(int_option("api.subsystems.http.config.threads", "api-http-threads",
+                         "HTTP I/O threads", 1, 256, RESONATE_FIELD(http.threads)));
+  t.push_back(duration_option("api.subsystems.http.config.timeout", "api-http-timeout",
+                              "graceful shutdown: how long to drain open requests", 0, k_hour,
+                              RESONATE_FIELD(http.shutdown_timeout_ms)));
+  t.push_back(duration_option("api.subsystems.http.config.taskFrequency",
+                              "api-http-task-frequency",
+                              "ttl of a task claimed with GET /tasks/claim (REST v1)", 1,
+                              24 * k_hour, RESONATE_FIELD(http.task_frequency_ms)));
+  // --- aio ---------------------------------------------------------------------------
+  t.push_back(int_option("aio.size", "aio-size",
+                         "AIO submission queue size; when full requests get 503", 1, k_big,
+                         RESONATE_FIELD(aio_size)));
+  t.push_back(choice_option(
+      "aio.subsystems.store.durability", "aio-store-durability",
+      "process: commits survive a crash of the server; power: they survive power loss too "
+      "(fsync on every commit)",
+      {"process", "power"},
+      [](config& c, const std::string& v) {
+        c.store_durability = v == "power" ? durability::power : durability::process;
+      },
+      [](const config& c) -> std::string {
+        return c.store_durability == durability::power ? "power" : "process";
+      }));
+  t.push_back(bool_option(
+      "aio.subsystems.store.sqlite.enabled", "aio-store-sqlite-enable",
+      "use SQLite (only when PostgreSQL is not enabled; disabling both is an error)",
+      [](config& c, bool v) { c.sqlite.enabled = v; },
+      [](const config& c) { return c.sqlite.enabled; }));
+  t.push_back(string_option("aio.subsystems.store.sqlite.config.path", "aio-store-sqlite-path",
+                            "SQLite database file; :memory: for an in-memory database",
+                            RESONATE_FIELD(sqlite.path), check_not_empty));
+  t.push_back(int_option("aio.subsystems.store.sqlite.config.batchSize",
+                         "aio-store-sqlite-batch-size", "submissions per SQLite transaction at most",
+                         1, k_big, RESONATE_FIELD(sqlite.batch_size)));
+  t.push_back(bool_option(
+      "aio.subsystems.store.postgres.enabled", "aio-store-postgres-enable",
+      "use PostgreSQL instead of SQLite (an enabled PostgreSQL store wins)",
+      [](config& c, bool v) { c.store = v ? store_kind::postgres : store_kind::sqlite; },
+      [](const config& c) { return c.store == store_kind::postgres; }));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.host",
+                            "aio-store-postgres-host", "PostgreSQL host",
+                            RESONATE_FIELD(postgres.host)));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.port",
+                            "aio-store-postgres-port", "PostgreSQL port",
+                            RESONATE_FIELD(postgres.port), check_port));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.username",
+                            "aio-store-postgres-username", "PostgreSQL user",
+                            RESONATE_FIELD(postgres.username)));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.password",
+                            "aio-store-postgres-password", "PostgreSQL password",
+                            RESONATE_FIELD(postgres.password)));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.database",
+                            "aio-store-postgres-database", "PostgreSQL database",
+                            RESONATE_FIELD(postgres.database)));
+  t.push_back(map_option("aio.subsystems.store.postgres.config.query", "aio-store-postgres-query",
+                         "extra libpq connection parameters, e.g. sslmode=disable",
+                         RESONATE_FIELD(postgres.query)));
+  t.push_back(int_option("aio.subsystems.store.postgres.config.workers",
+                         "aio-store-postgres-workers", "PostgreSQL connections (store workers)", 1,
+                         1024, RESONATE_FIELD(postgres.workers)));
+  t.push_back(int_option("aio.subsystems.store.postgres.config.batchSize",
+                         "aio-store-postgres-batch-size",
+                         "submissions per PostgreSQL transaction at most", 1, k_big,
+                         RESONATE_FIELD(postgres.batch_size)));
+  // --- process -------------------------------------------------------------------------
+  t.push_back(string_option("metricsAddr", "metrics-addr",
+                            "Prometheus /metrics listen address host:port; empty disables it",
+                            RESONATE_FIELD(metrics_addr), check_optional_addr));
+  t.push_back(choice_option(
+      "logLevel", "log-level", "log level", {"debug", "info", "warn", "error", "off"},
+      [](config& c, const std::string& v) { c.log_level = v; },
+      [](const config& c) { return c.log_level; }));
+  return t;
+}
+
+#undef RESONATE_FIELD
+
+}  // namespace
+
+const std::vector<descriptor>& descriptors() {
+  static const std::vector<descriptor> table = build_table();
+  return table;
+}
+
+const std::vector<std::string>& ignored_keys() {
+  // Sections of the reference server's resonate.yaml this server does not implement (yet).
+  // Accepting them keeps a reference config file usable; each one is reported as a warning.
+  static const std::vector<std::string> keys = {
+      "api.auth",
+      "api.subsystems.http.enabled",
+      "api.subsystems.http.config.auth",
+      "api.subsystems.http.config.cors",
+      "api.subsystems.grpc",
+      "api.subsystems.kafka",
+      "aio.plugins",
+      "aio.subsystems.router",
+      "aio.subsystems.sender",
+      "aio.subsystems.store.sqlite.config.size",
+      "aio.subsystems.store.sqlite.config.txTimeout",
+      "aio.subsystems.store.sqlite.config.reset",
+      "aio.subsystems.store.postgres.config.size",
+      "aio.subsystems.store.postgres.config.txTimeout",
+      "aio.subsystems.store.postgres.config.reset",
+  };
+  return keys;
+}
+
+int64_t parse_duration_ms(const std::string& raw, const std::string& where) {
+  if (raw.empty()) bad_value(raw, where, "expected a duration such as 10s, 1m or 250ms");
+  // A plain integer is milliseconds (our own convenience; Go would reject it).
+  {
+    int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), v);
+    if (ec == std::errc() && ptr == raw.data() + raw.size()) return v;
+  }
+  size_t i = 0;
+  bool negative = false;
+  if (raw[i] == '-' || raw[i] == '+') negative = raw[i++] == '-';
+  const auto fail = [&](const std::string& why) -> int64_t { bad_value(raw, where, why); };
+  if (i == raw.size()) return fail("expected a duration such as 10s, 1m or 250ms");
+  constexpr int64_t max_ns = std::numeric_limits<int64_t>::max();
+  int64_t total_ns = 0;
+  while (i < raw.size()) {
+    int64_t whole = 0;
+    bool any_digit = false;
+    while (i < raw.size() && std::isdigit(static_cast<unsigned char>(raw[i]))) {
+      if (whole > (max_ns - 9) / 10) return fail("duration out of range");
+      whole = whole * 10 + (raw[i++] - '0');
+      any_digit = true;
+    }
+    long double frac = 0;
+    if (i < raw.size() && raw[i] == '.') {
+      ++i;
+      long double scale = 0.1L;
+      while (i < raw.size() && std::isdigit(static_cast<unsigned char>(raw[i]))) {
+        frac += scale * (raw[i++] - '0');
+        scale /= 10;
+        any_digit = true;
+      }
+    }
+    if (!any_digit) return fail("expected a number before each unit (e.g. 1h30m)");
+    size_t unit_start = i;
+    while (i < raw.size() && raw[i] != '.' && !std::isdigit(static_cast<unsigned char>(raw[i]))) ++i;
+    const std::string unit = raw.substr(unit_start, i - unit_start);
+    int64_t unit_ns = 0;
+    if (unit == "ns") unit_ns = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") unit_ns = 1'000;
+    else if (unit == "ms") unit_ns = 1'000'000;
+    else if (unit == "s") unit_ns = 1'000'000'000;
+    else if (unit == "m") unit_ns = 60'000'000'000;
+    else if (unit == "h") unit_ns = 3'600'000'000'000;
+    else if (unit.empty()) return fail("missing unit (ns, us, ms, s, m, h)");
+    else return fail("unknown unit \"" + unit + "\" (expected ns, us, ms, s, m, h)");
+    if (whole > max_ns / unit_ns) return fail("duration out of range");
+    // Rounded to the nanosecond so that "0.1s" is exactly 100ms despite binary fractions.
+    const int64_t part = whole * unit_ns + static_cast<int64_t>(std::llround(frac * unit_ns));
+    if (part > max_ns - total_ns) return fail("duration out of range");
+    total_ns += part;
+  }
+  if (total_ns % 1'000'000 != 0) return fail("durations are kept in whole milliseconds");
+  const int64_t ms = total_ns / 1'000'000;
+  return negative ? -ms : ms;
+}
+
+std::string format_duration_ms(int64_t ms) {
+  if (ms == 0) return "0s";
+  if (ms < 0) return "-" + format_duration_ms(-ms);
+  std::string out;
+  const std::pair<int64_t, const char*> units[] = {
+      {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
+  for (const auto& [size, name] : units) {
+    if (ms >= size) {
+      out += std::to_string(ms / size) + name;
+      ms %= size;
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_string_map(const std::string& raw,
+                                                    const std::string& where) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start <= raw.size() && !raw.empty()) {
+    size_t end = raw.find(',', start);
+    if (end == std::string::npos) end = raw.size();
+    const std::string item = raw.substr(start, end - start);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      bad_value(raw, where, "expected key=value pairs separated by ','");
+    }
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace resonate::config
