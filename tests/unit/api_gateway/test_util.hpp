@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "api_gateway/http_types.hpp"
+
+namespace resonate::api_gateway::testing {
+
+inline http_request make_req(std::string_view method, std::string_view target,
+                             std::string_view body = {}, std::vector<http_header> headers = {}) {
+  http_request r;
+  r.method = method;
+  r.target = target;
+  r.body = body;
+  r.headers = std::move(headers);
+  return r;
+}
+
+/// Checks the exact FieldValidationError shape and returns the detail messages.
+inline std::vector<std::string> validation_messages(const http_response& res) {
+  std::vector<std::string> out;
+  EXPECT_EQ(res.status, 400u);
+  EXPECT_EQ(res.content_type, json_content_type);
+  EXPECT_TRUE(res.version_header);
+  boost::json::value v = boost::json::parse(res.body);
+  const auto& err = v.at("error").as_object();
+  EXPECT_EQ(err.size(), 3u);
+  EXPECT_EQ(err.at("code").as_int64(), 40000);
+  EXPECT_EQ(err.at("message").as_string(), "The request is invalid");
+  for (const auto& d : err.at("details").as_array()) {
+    const auto& o = d.as_object();
+    EXPECT_EQ(o.size(), 4u);
+    EXPECT_EQ(o.at("@type").as_string(), "FieldValidationError");
+    EXPECT_EQ(o.at("domain").as_string(), "request");
+    EXPECT_EQ(o.at("metadata").at("url").as_string(),
+              "https://docs.resonatehq.io/operate/errors#40000");
+    out.emplace_back(o.at("message").as_string().c_str());
+  }
+  return out;
+}
+
+}  // namespace resonate::api_gateway::testing
