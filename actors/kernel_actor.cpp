@@ -1,0 +1,139 @@
+#include "actors/kernel_actor.hpp"
+
+#include <chrono>
+
+#include "queues/metrics.hpp"
+
+namespace resonate::actors {
+
+namespace q = resonate::queues;
+namespace m = resonate::queues::metrics;
+
+namespace {
+
+using kernel_self = caf::stateful_actor<kernel_state>*;
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct kernel_metrics {
+  m::gauge& queued = m::global().get_gauge("kernel_queued_requests");
+  m::gauge& coroutines = m::global().get_gauge("kernel_coroutines_in_flight");
+  m::gauge& aio = m::global().get_gauge("aio_submissions_in_flight", "type=\"store\"");
+  m::gauge& pending = m::global().get_gauge("aio_submissions_queued", "type=\"store\"");
+  m::histogram& batch =
+    m::global().get_histogram("aio_store_batch_size", "", m::histogram_kind::size);
+  m::histogram& duration = m::global().get_histogram("aio_duration_seconds", "type=\"store\"");
+  m::counter& ticks = m::global().get_counter("kernel_ticks_total");
+};
+
+kernel_metrics& metrics() {
+  static kernel_metrics km;
+  return km;
+}
+
+// Ask for a tick after the messages already in the mailbox: everything that
+// arrived meanwhile is admitted in the same tick and its store work is batched.
+void schedule_tick(kernel_self self) {
+  if (self->state.tick_scheduled) return;
+  self->state.tick_scheduled = true;
+  self->send(self, q::tick_atom_v);
+}
+
+void step(kernel_self self);
+
+// Hand queued submissions to every idle store actor, one transaction per batch.
+void dispatch(kernel_self self) {
+  auto& st = self->state;
+  for (size_t i = 0; i < st.stores.size() && !st.pending.empty(); ++i) {
+    if (st.store_busy[i]) continue;
+    q::aio_batch batch;
+    while (!st.pending.empty() && batch.size() < st.batch_size) {
+      batch.push_back(std::move(st.pending.front()));
+      st.pending.pop_front();
+    }
+    std::vector<uint64_t> ids;
+    ids.reserve(batch.size());
+    for (auto& sqe : batch) ids.push_back(sqe.id);
+    metrics().batch.observe(static_cast<double>(batch.size()));
+    st.store_busy[i] = true;
+    auto started = std::chrono::steady_clock::now();
+    self->request(st.stores[i], caf::infinite, std::move(batch))
+      .then(
+        [self, i, started](q::aio_results& results) {
+          metrics().duration.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          self->state.store_busy[i] = false;
+          for (auto& cqe : results) self->state.sys->complete(std::move(cqe));
+          step(self);
+        },
+        [self, i, ids](caf::error& err) {
+          // The store actor is gone: every submission of the batch failed.
+          self->state.store_busy[i] = false;
+          for (auto id : ids)
+            self->state.sys->complete(q::aio_cqe{id, "store unavailable: " + to_string(err), {}});
+          step(self);
+        });
+  }
+}
+
+void step(kernel_self self) {
+  auto& st = self->state;
+  auto out = st.sys->tick(wall_ms());
+  metrics().ticks.inc();
+  for (auto& sqe : out) st.pending.push_back(std::move(sqe));
+  dispatch(self);
+  if (st.sys->has_work()) schedule_tick(self);
+
+  auto& km = metrics();
+  km.queued.set(static_cast<int64_t>(st.sys->queued_requests()));
+  km.coroutines.set(static_cast<int64_t>(st.sys->coroutines()));
+  km.aio.set(static_cast<int64_t>(st.sys->aio_in_flight()));
+  km.pending.set(static_cast<int64_t>(st.pending.size()));
+
+  if (st.sys->done() && st.pending.empty()) {
+    for (auto& rp : st.drain_waiters) rp.deliver(true);
+    st.drain_waiters.clear();
+    st.stopped = true;
+    self->quit();
+  }
+}
+
+}  // namespace
+
+caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<caf::actor> stores) {
+  auto& st = self->state;
+  st.sys = std::make_unique<kernel::system>(opts.system, kernel::coroutines::request_table());
+  st.stores = std::move(stores);
+  st.store_busy.assign(st.stores.size(), false);
+  st.batch_size = std::max<size_t>(1, opts.store_batch_size);
+  st.timer_ms = std::max<int64_t>(1, opts.system.signal_timeout_ms);
+  self->delayed_send(self, std::chrono::milliseconds(st.timer_ms), q::timer_atom_v);
+  return {
+    [self](q::api_sqe& sqe) {
+      self->state.sys->submit(std::move(sqe));
+      schedule_tick(self);
+    },
+    [self](q::tick_atom) {
+      self->state.tick_scheduled = false;
+      step(self);
+    },
+    [self](q::timer_atom) {
+      // The periodic tick runs background jobs when no request is around.
+      step(self);
+      if (self->state.stopped) return;
+      self->delayed_send(self, std::chrono::milliseconds(self->state.timer_ms), q::timer_atom_v);
+    },
+    [self](q::drain_atom) -> caf::result<bool> {
+      auto rp = self->make_response_promise();
+      self->state.drain_waiters.push_back(rp);
+      self->state.sys->shutdown();
+      step(self);
+      return caf::delegated<bool>{};
+    },
+  };
+}
+
+}  // namespace resonate::actors

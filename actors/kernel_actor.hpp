@@ -1,0 +1,44 @@
+#pragma once
+
+// The kernel as one pinned CAF actor: production spawns it detached (its own OS
+// thread), tests spawn it on the test coordinator. It owns a kernel::system and
+// is its only driver: messages in (API requests, store completions, timer
+// ticks), tick(now) with the wall clock, AIO batches out to the store actors.
+
+#include <caf/all.hpp>
+
+#include <vector>
+
+#include "kernel/system.hpp"
+#include "queues/caf_types.hpp"
+
+namespace resonate::actors {
+
+struct kernel_options {
+  kernel::system_config system;
+  size_t store_batch_size = 1000;  ///< submissions per store transaction at most
+};
+
+struct kernel_state;
+
+/// Behaviour of the kernel actor. Messages:
+///  - queues::api_sqe: a request to run (answered through its reply callback);
+///  - drain_atom -> bool: stop admitting, answer once every coroutine finished;
+///  - tick_atom / timer_atom: internal.
+caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, kernel_options opts,
+                           std::vector<caf::actor> stores);
+
+struct kernel_state {
+  std::unique_ptr<kernel::system> sys;
+  std::vector<caf::actor> stores;
+  std::vector<bool> store_busy;
+  std::deque<queues::aio_sqe> pending;  // yielded, waiting for an idle store actor
+  size_t batch_size = 1000;
+  int64_t timer_ms = 1000;
+  bool tick_scheduled = false;
+  bool stopped = false;
+  std::vector<caf::response_promise> drain_waiters;
+  static inline const char* name = "kernel";
+};
+
+}  // namespace resonate::actors

@@ -1,0 +1,48 @@
+// resonate serve | dev [flags]: see `resonate serve --help`.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "actors/node.hpp"
+#include "config/loader.hpp"
+#include "config/log.hpp"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread exists, so every thread
+  // inherits the mask and run_node() can sigwait() for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::pair<std::string, std::string>> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv{*e};
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+
+  resonate::config::command_line cl;
+  try {
+    cl = resonate::config::load(args, env);
+  } catch (const resonate::config::config_error& e) {
+    std::cerr << "resonate: " << e.what() << "\n";
+    return 2;
+  }
+  if (cl.command == "config-example") {
+    std::cout << resonate::config::example_yaml();
+    return 0;
+  }
+  if (cl.help) {
+    std::cout << resonate::config::help_text(cl.command);
+    return 0;
+  }
+  if (auto level = resonate::log::parse_level(cl.cfg.log_level)) resonate::log::set_level(*level);
+  for (const auto& w : cl.warnings) resonate::log::warn("config", {{"warning", w}});
+  return resonate::actors::run_node(cl.cfg, signals);
+}
