@@ -144,6 +144,11 @@ TEST(Routes, CreateNullsAndCaseInsensitiveKeys) {
   EXPECT_EQ(c.timeout, 0);
 }
 
+TEST(Routes, DuplicateKeysLastOneWinsLikeGo) {
+  auto r = route_request(make_req("POST", "/promises", R"({"id":"a","timeout":1,"id":"b"})"));
+  EXPECT_EQ(payload<queues::create_promise_request>(r).id, "b");
+}
+
 TEST(Routes, CreateHeaders) {
   auto r = route_request(make_req("POST", "/promises", R"({"id":"p"})",
                                   {{"Idempotency-Key", "k1"},
