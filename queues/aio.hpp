@@ -5,6 +5,7 @@
 // list of typed commands, each answered by one result in the same position.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <variant>
@@ -48,13 +49,16 @@ struct create_promise_cmd {
   int64_t created_on = 0;
 };
 
-/// UPDATE a promise out of PENDING (`WHERE id = ? AND state = 1`). Result: rows affected.
+/// UPDATE a promise out of PENDING (`WHERE id = ? AND state = 1 AND timeout > ?`).
+/// `timeout_after` lets a complete take effect only before the timeout, in the
+/// same statement, so a complete needs no separate read. Result: rows affected.
 struct update_promise_cmd {
   std::string id;
   promise_state state = promise_state::resolved;
   value val;
   std::optional<std::string> idempotency_key;
   int64_t completed_on = 0;
+  int64_t timeout_after = std::numeric_limits<int64_t>::min();
 };
 
 /// `SELECT 1`: readiness probe of the store.

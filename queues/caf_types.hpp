@@ -133,7 +133,8 @@ RESONATE_INSPECT(read_timedout_promises_cmd, x.time, x.limit)
 RESONATE_INSPECT(search_promises_cmd, x.id, x.states, x.tags, x.limit, x.sort_id)
 RESONATE_INSPECT(create_promise_cmd, x.id, x.param, x.timeout, x.idempotency_key, x.tags,
                  x.created_on)
-RESONATE_INSPECT(update_promise_cmd, x.id, x.state, x.val, x.idempotency_key, x.completed_on)
+RESONATE_INSPECT(update_promise_cmd, x.id, x.state, x.val, x.idempotency_key, x.completed_on,
+                 x.timeout_after)
 RESONATE_INSPECT_EMPTY(ping_cmd)
 RESONATE_INSPECT(query_promises_result, x.records, x.last_sort_id)
 RESONATE_INSPECT(alter_result, x.rows_affected)

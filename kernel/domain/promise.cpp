@@ -14,9 +14,10 @@ q::promise_record timed_out(q::promise_record p) {
 
 std::vector<q::store_command> completion_commands(const std::string& id, q::promise_state state,
                                                   q::value val, std::optional<std::string> ikey,
-                                                  int64_t completed_on) {
+                                                  int64_t completed_on, int64_t timeout_after) {
   std::vector<q::store_command> cmds;
-  cmds.emplace_back(q::update_promise_cmd{id, state, std::move(val), std::move(ikey), completed_on});
+  cmds.emplace_back(q::update_promise_cmd{id, state, std::move(val), std::move(ikey), completed_on,
+                                          timeout_after});
   return cmds;
 }
 

@@ -3,6 +3,7 @@
 // Promise rules of REST v1 (spec sections 2.2, 4.1-4.4) as pure functions, so the
 // decision tables are tested directly and every coroutine uses the same ones.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,13 +25,15 @@ inline bool is_timed_out(const queues::promise_record& p, int64_t now) {
 queues::promise_record timed_out(queues::promise_record p);
 
 /// The completion transaction (spec 4.4): the commands that move a promise out of
-/// PENDING. Tasks and callbacks join this list when they exist; every path that
+/// PENDING (only if its timeout is after `timeout_after`). Tasks and callbacks join this list when they exist; every path that
 /// completes a promise (complete, lazy timeout, background timeout) uses it.
 std::vector<queues::store_command> completion_commands(const std::string& id,
                                                        queues::promise_state state,
                                                        queues::value val,
                                                        std::optional<std::string> ikey,
-                                                       int64_t completed_on);
+                                                       int64_t completed_on,
+                                                       int64_t timeout_after =
+                                                         std::numeric_limits<int64_t>::min());
 
 /// The same for a timeout transition of `p`.
 std::vector<queues::store_command> timeout_commands(const queues::promise_record& p);

@@ -247,6 +247,18 @@ TEST_P(store_cases, update_twice_affects_zero_rows_and_keeps_the_first) {
   EXPECT_EQ(p->completed_on, 10);
 }
 
+TEST_P(store_cases, update_guarded_by_timeout_only_takes_effect_before_it) {
+  run_cmd(s(), create("p", 1000));
+  auto late = complete("p");
+  late.timeout_after = 1000;  // now == timeout: too late
+  EXPECT_EQ(rows(run_cmd(s(), late)), 0);
+  EXPECT_EQ(read(s(), "p")->state, q::promise_state::pending);
+  auto in_time = complete("p");
+  in_time.timeout_after = 999;
+  EXPECT_EQ(rows(run_cmd(s(), in_time)), 1);
+  EXPECT_EQ(read(s(), "p")->state, q::promise_state::resolved);
+}
+
 TEST_P(store_cases, update_before_create_affects_zero_rows) {
   EXPECT_EQ(rows(run_cmd(s(), complete("ghost"))), 0);
   EXPECT_FALSE(read(s(), "ghost"));

@@ -33,7 +33,7 @@ const std::pair<const char*, std::string> prepared_statements[] = {
    "VALUES ($1, 1, $2::jsonb, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (id) DO NOTHING"},
   {"promise_update",
    "UPDATE promises SET state = $2, value_headers = $3::jsonb, value_data = $4, "
-   "idempotency_key_for_complete = $5, completed_on = $6 WHERE id = $1 AND state = 1"},
+   "idempotency_key_for_complete = $5, completed_on = $6 WHERE id = $1 AND state = 1 AND timeout > $7"},
   {"fence_check", "SELECT COUNT(*) FROM tasks WHERE id = $1 AND counter = $2 AND state = 4"},
   {"ping", "SELECT 1"},
 };
@@ -157,7 +157,7 @@ private:
     pqxx::binarystring data(cmd.val.data.data(), cmd.val.data.size());
     auto r = tx_.exec_prepared("promise_update", cmd.id, static_cast<int>(cmd.state),
                                encode_string_map(cmd.val.headers), data, cmd.idempotency_key,
-                               cmd.completed_on);
+                               cmd.completed_on, cmd.timeout_after);
     return q::alter_result{static_cast<int64_t>(r.affected_rows())};
   }
 

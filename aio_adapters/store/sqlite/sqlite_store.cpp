@@ -24,7 +24,7 @@ const std::string insert_promise =
   "ON CONFLICT(id) DO NOTHING";
 const std::string update_promise =
   "UPDATE promises SET state = ?, value_headers = ?, value_data = ?, "
-  "idempotency_key_for_complete = ?, completed_on = ? WHERE id = ? AND state = 1";
+  "idempotency_key_for_complete = ?, completed_on = ? WHERE id = ? AND state = 1 AND timeout > ?";
 const std::string fence_check =
   "SELECT COUNT(*) FROM tasks WHERE id = ? AND counter = ? AND state = 4";
 
@@ -252,7 +252,8 @@ q::store_result sqlite_store::run(const q::update_promise_cmd& cmd) {
     .bind_blob(cmd.val.data)
     .bind_text(cmd.idempotency_key)
     .bind_int(cmd.completed_on)
-    .bind_text(cmd.id);
+    .bind_text(cmd.id)
+    .bind_int(cmd.timeout_after);
   st.run();
   return q::alter_result{conn_.changes()};
 }

@@ -75,7 +75,8 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         return q::alter_result{1};
       } else if constexpr (std::is_same_v<T, q::update_promise_cmd>) {
         auto it = promises.find(c.id);
-        if (it == promises.end() || it->second.state != q::promise_state::pending)
+        if (it == promises.end() || it->second.state != q::promise_state::pending ||
+            it->second.timeout <= c.timeout_after)
           return q::alter_result{0};
         it->second.state = c.state;
         it->second.val = c.val;
