@@ -23,9 +23,6 @@ root_task complete_promise(context& c, q::request r, const settings&) {
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return std::move(*failure);
-    if (!done.completion.valid)
-      co_return q::response::failure(q::status::task_precondition_failed,
-                                     "the fencing token is invalid");
     auto& results = done.completion.results;
     bool completed = std::get<q::alter_result>(results.front()).rows_affected == 1;
     auto& rows = std::get<q::query_promises_result>(results.back()).records;

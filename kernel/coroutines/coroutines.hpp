@@ -41,8 +41,9 @@ root_task timeout_promises(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 
-/// The error response for a failed store submission (503 when the AIO queue was
-/// full, 500 otherwise), or nullopt when the completion is usable.
+/// The error response for a store submission that did not go through (503 when
+/// the AIO queue was full, 500 on a store error, 412 when its fence did not
+/// hold), or nullopt when the completion is usable.
 std::optional<queues::response> store_failure(const queues::aio_cqe& cqe);
 
 /// Outcome of a lazy timeout: the timed-out record, "someone else changed the

@@ -23,9 +23,6 @@ root_task create_promise(context& c, q::request r, const settings&) {
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return std::move(*failure);
-    if (!done.completion.valid)
-      co_return q::response::failure(q::status::task_precondition_failed,
-                                     "the fencing token is invalid");
     auto inserted = std::get<q::alter_result>(done.completion.results.at(0)).rows_affected == 1;
     auto& rows = std::get<q::query_promises_result>(done.completion.results.at(1)).records;
     if (rows.empty())  // deleted between insert and read: impossible today, but safe to retry
