@@ -427,6 +427,7 @@ class PromisesTest : public ::testing::TestWithParam<store_kind> {
         ++steps_run_;
       }
     }
+    std::cout << "[ table ] " << cases.size() << " cases, " << steps_run_ << " steps\n";
   }
 
   /// The state, completed_on and idempotency_key_for_complete columns of a promise, read
