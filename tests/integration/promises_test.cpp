@@ -12,6 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include <csignal>
+
 #include <algorithm>
 #include <functional>
 #include <atomic>
@@ -195,6 +197,25 @@ std::vector<table_case> create_cases() {
     {"create-fence-invalid-existing",
      {create(B, ik("k"), 201, P{.ikc = "k"}.str()), create(B, fence(), 412, E(41200)),
       read(200, P{.ikc = "k"}.str())}},
+    // null members are Go zero values; a negative timeout is just an elapsed one.
+    {"create-null-members",
+     {create(R"({"id":"{id}","timeout":null,"param":null,"tags":null})", H(), 201,
+             P{.timeout = "0"}.str())}},
+    {"create-null-value-members",
+     {create(R"({"id":"{id}","timeout":{future},"param":{"headers":null,"data":null}})", H(), 201,
+             P{}.str())}},
+    {"create-negative-timeout",
+     {create(R"({"id":"{id}","timeout":-5})", H(), 201, P{.timeout = "-5"}.str()),
+      read(200, P{.state = "REJECTED_TIMEDOUT", .timeout = "-5", .completed = "-5"}.str())}},
+    // Header names are case-insensitive.
+    {"create-header-name-case",
+     {create(B, {{"idempotency-key", "k"}}, 201, P{.ikc = "k"}.str()),
+      create(B, {{"IDEMPOTENCY-KEY", "k"}, {"strict", "true"}}, 200, P{.ikc = "k"}.str())}},
+    // The fence is active only when Task-Id is non-empty.
+    {"create-counter-without-task-id",
+     {create(B, {{"Task-Counter", "5"}, {"Idempotency-Key", "k"}}, 201, P{.ikc = "k"}.str()),
+      create(B, {{"Task-Id", ""}, {"Task-Counter", "1"}, {"Idempotency-Key", "k"}}, 200,
+             P{.ikc = "k"}.str())}},
     {"create-strict-empty-is-false",
      {create(B, ik("k"), 201, P{.ikc = "k"}.str()),
       complete("RESOLVED", H(), 201, P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
@@ -243,6 +264,13 @@ std::vector<table_case> complete_cases() {
      {create(B_past_tag, H(), 201,
              P{.timeout = "{past}", .tags = R"({"resonate:timeout":"true"})"}.str()),
       complete("REJECTED", strict("c"), 403, E(40301)), read(200, resolved_on_timeout)}},
+    // Only the exact value "true" resolves on timeout.
+    {"complete-timeout-tag-not-exactly-true",
+     {create(R"({"id":"{id}","timeout":{past},"tags":{"resonate:timeout":"TRUE"}})", H(), 201,
+             P{.timeout = "{past}", .tags = R"({"resonate:timeout":"TRUE"})"}.str()),
+      complete("RESOLVED", H(), 200,
+               P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}",
+                 .tags = R"({"resonate:timeout":"TRUE"})", .completed = "{past}"}.str())}},
     // PENDING, now >= timeout, no tag, strict: 403 40304.
     {"complete-timed-out-strict",
      {create(B_past, H(), 201, P{.timeout = "{past}"}.str()),
@@ -334,6 +362,14 @@ std::vector<table_case> bad_input_cases() {
     {"bad-create-tags-not-strings",
      {create(R"({"id":"{id}","timeout":{future},"tags":{"a":1}})", H(), 400, V()),
       read(404, E(40400))}},
+    {"bad-create-timeout-underflow",
+     {create(R"({"id":"{id}","timeout":-9223372036854775809})", H(), 400, V()),
+      read(404, E(40400))}},
+    {"bad-create-timeout-exponent",
+     {create(R"({"id":"{id}","timeout":1e3})", H(), 400, V()), read(404, E(40400))}},
+    // Go's ParseBool knows true/True/TRUE/t/T/1 and their negations, nothing else.
+    {"bad-create-strict-mixed-case",
+     {create(B, strict("k", "tRuE"), 400, V()), read(404, E(40400))}},
     {"bad-create-strict",
      {create(B, strict("k", "maybe"), 400, V()), read(404, E(40400))}},
     {"bad-create-task-counter",
@@ -597,6 +633,38 @@ TEST_P(PromisesTest, RoutesAndHealth) {
   for (int i = 0; i < 50; ++i) ASSERT_EQ(client_->get("/ping").status, 200);
 }
 
+TEST_P(PromisesTest, Metrics) {
+  ASSERT_EQ(client_->post("/promises", R"({"id":"metrics-1","timeout":1})").status, 201);
+  ASSERT_EQ(client_->get("/promises/metrics-1").status, 200);
+  ASSERT_EQ(client_->get("/promises/absent").status, 404);
+  ASSERT_NE(server_->metrics_port(), 0);
+  http_client m("127.0.0.1", server_->metrics_port());
+  auto r = m.get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  for (const char* line :
+       {R"(http_requests_total{method="POST",path="/promises",status="201"} 1)",
+        R"(http_requests_total{method="GET",path="/promises/*id",status="200"} 1)",
+        R"(http_requests_total{method="GET",path="/promises/*id",status="404"} 1)",
+        R"(api_requests_total{protocol="http",status="20100",type="CreatePromise"} 1)",
+        R"(api_requests_total{protocol="http",status="40400",type="ReadPromise"} 1)"}) {
+    EXPECT_NE(r.body.find(std::string("\n") + line + "\n"), std::string::npos)
+      << "missing metric line: " << line << "\n" << r.body.substr(0, 3000);
+  }
+}
+
+// SIGINT drains like SIGTERM: exit 0, and what was acknowledged is there after a restart.
+TEST_P(PromisesTest, SigintExitsZeroAndKeepsData) {
+  auto r = client_->post("/promises", R"({"id":"sigint-1","timeout":)" + std::string(k_future) + "}");
+  ASSERT_EQ(r.status, 201);
+  int st = server_->stop(std::chrono::seconds(15), SIGINT);
+  EXPECT_TRUE(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) << "status " << st;
+  server_->start();
+  client_->set_port(server_->port());
+  auto again = client_->get("/promises/sigint-1");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, r.body);
+}
+
 // ---- search ---------------------------------------------------------------------------
 
 std::vector<std::string> ids_of(const json::value& page) {
@@ -670,6 +738,11 @@ TEST_P(PromisesTest, Search) {
             (std::vector<std::string>{"s-19", "s-18", "s-17", "s-16", "s-15", "s-14", "s-13",
                                       "s-12", "s-11", "s-10"}));
   EXPECT_EQ(ids_of(search("id=s-07").json()), std::vector<std::string>{"s-07"});
+  // Query components are percent-decoded: %2A is the wildcard, %5B/%5D the tag brackets.
+  EXPECT_EQ(ids_of(search("id=s-2%2A").json()),
+            (std::vector<std::string>{"s-24", "s-23", "s-22", "s-21", "s-20"}));
+  EXPECT_EQ(ids_of(search("id=s-2*&tags%5Bparity%5D=odd").json()),
+            (std::vector<std::string>{"s-23", "s-21"}));
   EXPECT_EQ(ids_of(search("id=nothing*").json()), std::vector<std::string>{});
   EXPECT_EQ(search("id=nothing").body, R"({"cursor":null,"promises":[]})");
   EXPECT_EQ(ids_of(search("id=*s-01").json()), (std::vector<std::string>{"xs-01", "s-01"}));
@@ -685,6 +758,13 @@ TEST_P(PromisesTest, Search) {
       if (id != "s-04" && id != "s-06") even_pending.push_back(id);
     EXPECT_EQ(ids_of(search("id=s-*&state=pending&tags[parity]=even").json()), even_pending);
   }
+  // LIKE semantics pass through: `_` is a one-character wildcard. The reference's
+  // SQLite LIKE is case-insensitive for ASCII (spec section 11, item 10); this server
+  // deliberately matches case-sensitively on both stores (sqlite_store.cpp,
+  // case_sensitive_like), so the two stores agree.
+  EXPECT_EQ(ids_of(search("id=s_2*").json()),
+            (std::vector<std::string>{"s-24", "s-23", "s-22", "s-21", "s-20"}));
+  EXPECT_EQ(ids_of(search("id=S-2*").json()), std::vector<std::string>{});
   // Exact wire shape of a one-promise page.
   EXPECT_TRUE(matches(search("id=s-03"),
                       R"({"cursor":null,"promises":[{"id":"s-03","state":"RESOLVED","param":{},"value":{},"timeout":)" +
@@ -752,6 +832,23 @@ TEST_P(PromisesTest, Search) {
   EXPECT_EQ(ids_of(search("id=s-*").json()), newest_first);
 }
 
+// More elapsed PENDING rows than fit in a page: the search keeps timing out and
+// searching again until the page it returns is current.
+TEST_P(PromisesTest, SearchTimesOutMoreRowsThanOnePage) {
+  for (int i = 0; i < 7; ++i) {
+    auto r = client_->post("/promises", R"({"id":"many-)" + std::to_string(i) + R"(","timeout":1})");
+    ASSERT_EQ(r.status, 201);
+  }
+  auto r = client_->get("/promises?id=many-*&state=pending&limit=2");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"cursor":null,"promises":[]})");
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(db_row("many-" + std::to_string(i)), "16|1|") << i;
+  r = client_->get("/promises?id=many-*&state=rejected&limit=7");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(ids_of(r.json()).size(), 7u);
+  EXPECT_FALSE(r.json().at("cursor").is_null());
+}
+
 // ---- linearizability smoke ------------------------------------------------------------
 
 struct observed {
@@ -767,9 +864,9 @@ struct observed {
 };
 
 TEST_P(PromisesTest, ConcurrentCreateCompleteReadIsLinearizable) {
-  constexpr int k_threads = 4;
-  constexpr int k_ops = 250;
-  constexpr int k_ids = 12;
+  constexpr int k_threads = 6;
+  constexpr int k_ops = 300;
+  constexpr int k_ids = 10;
   std::mutex mu;
   std::map<std::string, std::vector<observed>> log;
   std::atomic<int> transport_errors{0};

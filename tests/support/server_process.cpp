@@ -173,9 +173,9 @@ void server_process::start(std::chrono::milliseconds timeout) {
   }
 }
 
-int server_process::stop(std::chrono::milliseconds timeout) {
+int server_process::stop(std::chrono::milliseconds timeout, int signal) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signal);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     int status = 0;

@@ -28,10 +28,10 @@ class server_process {
   /// line. Throws std::runtime_error with the log on failure.
   void start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
-  /// SIGTERM, then waits up to `timeout`; SIGKILL after that. Returns the exit
-  /// status as from waitpid (use WIFEXITED/WEXITSTATUS), or -1 if it had to be
-  /// killed or was not running.
-  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  /// Sends `signal` (SIGTERM by default), then waits up to `timeout`; SIGKILL
+  /// after that. Returns the exit status as from waitpid (use
+  /// WIFEXITED/WEXITSTATUS), or -1 if it had to be killed or was not running.
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(15), int signal = 15);
 
   /// SIGKILL and reap.
   void kill9();
