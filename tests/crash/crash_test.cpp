@@ -234,6 +234,10 @@ TEST_P(CrashTest, SigtermMidLoadExitsZeroAndLosesNothingAcknowledged) {
   EXPECT_NE(status, -1) << "the server did not exit within 30 s of SIGTERM";
   EXPECT_TRUE(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
     << "exit status " << status;
+  // The node cuts a stuck CAF teardown short with a watchdog that also exits 0;
+  // say so when that is how it exited (not a failure: nothing durable is lost).
+  if (server_->log().find("shutdown watchdog fired") != std::string::npos)
+    std::cout << "[ note ] the shutdown watchdog fired: the drain did not finish by itself\n";
   ASSERT_GT(stats.creates, 0u);
   ASSERT_NO_THROW(server_->start());
   verify(stats, "term-");

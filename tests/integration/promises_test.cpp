@@ -606,6 +606,18 @@ TEST_P(PromisesTest, WireFormat) {
 
   EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json; charset=utf-8");
   EXPECT_EQ(r.header("Resonate-Version").value_or(""), "0.8.2");
+
+  // A long id and a 64 KiB binary param round-trip unchanged.
+  std::string long_id = "long-" + std::string(4000, 'x');
+  std::string blob;
+  for (int i = 0; i < 65536; ++i) blob.push_back(static_cast<char>((i * 7919) & 0xff));
+  r = client_->post("/promises", R"({"id":")" + long_id + R"(","timeout":5,"param":{"data":")" +
+                                   base64(blob) + "\"}}");
+  ASSERT_EQ(r.status, 201);
+  r = client_->get("/promises/" + long_id);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(str(r.json().at("id")), long_id);
+  EXPECT_EQ(str(r.json().at("param").at("data")), base64(blob));
 }
 
 TEST_P(PromisesTest, RoutesAndHealth) {
@@ -629,6 +641,19 @@ TEST_P(PromisesTest, RoutesAndHealth) {
                     client_->post("/promises", R"({"id":"routes-1"})"), client_->get("/ping")}) {
     EXPECT_EQ(res.header("Resonate-Version").value_or("<none>"), "0.8.2") << res.body;
   }
+  // A chunked request body is as good as one with a Content-Length.
+  std::string body = R"({"id":"chunked-1","timeout":5})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size() - 10);
+  r = client_->raw("POST /promises HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n" + std::string(size) + "\r\n" +
+                   body.substr(0, body.size() - 10) + "\r\na\r\n" + body.substr(body.size() - 10) +
+                   "\r\n0\r\n\r\n");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(matches(r, R"({"id":"chunked-1","state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
+  // Connection: close is honoured (the client reconnects for the next request).
+  r = client_->get("/ping", {{"Connection", "close"}});
+  EXPECT_EQ(r.status, 200);
   // Keep-alive: many requests on the one connection.
   for (int i = 0; i < 50; ++i) ASSERT_EQ(client_->get("/ping").status, 200);
 }
