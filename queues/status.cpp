@@ -17,13 +17,13 @@ std::string_view status_text(status s) {
     case status::lock_already_acquired: return "The lock is already acquired";
     case status::task_already_claimed: return "The task is already claimed";
     case status::task_already_completed: return "The task is already completed";
-    case status::task_invalid_counter: return "The specified task counter is invalid";
-    case status::task_invalid_state: return "The specified task state is invalid";
+    case status::task_invalid_counter: return "The task counter is invalid";
+    case status::task_invalid_state: return "The task state is invalid";
     case status::promise_not_found: return "The specified promise was not found";
     case status::schedule_not_found: return "The specified schedule was not found";
     case status::lock_not_found: return "The specified lock was not found";
     case status::task_not_found: return "The specified task was not found";
-    case status::recv_not_found: return "The specified recv could not be found";
+    case status::recv_not_found: return "The specified recv couldn't be found";
     case status::promise_already_exists: return "The specified promise already exists";
     case status::schedule_already_exists: return "The specified schedule already exists";
     case status::task_precondition_failed: return "The task precondition failed";
