@@ -55,8 +55,20 @@ trap 'exit 130' INT TERM
 clk_tck=$(getconf CLK_TCK)
 # utime+stime of a process, in seconds * CLK_TCK.
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Busy ticks of the whole machine (all cores; idle and iowait excluded).
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# CPU of all PostgreSQL processes (part of the system under test), including the backends
+# that exited meanwhile: the postmaster's cutime+cstime holds those.
+pg_ticks() {
+  local p sum=0
+  for p in $(pgrep -x postgres); do
+    sum=$((sum + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
 
 declare -A R  # results: R[<name>.<field>]
+disturbed=""
 
 # parse_result NAME FILE: store the fields of the RESULT line in FILE under NAME.
 parse_result() {
@@ -72,12 +84,13 @@ start_server() { # start_server LABEL ARGS... ; sets server_pid, server_port
   local label=$1
   shift
   local errlog="$work/$label.stderr"
-  "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "" --log-level info "$@" \
+  # RESONATE_* variables are read as configuration; keep the test conninfo out.
+  env -u RESONATE_TEST_PG "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "" --log-level info "$@" \
     >"$work/$label.stdout" 2>"$errlog" &
   server_pid=$!
   server_port=""
   for _ in $(seq 1 200); do
-    server_port=$(grep 'msg=listening' "$errlog" 2>/dev/null | head -1 | sed -n 's/.* port=\([0-9]*\).*/\1/p')
+    server_port=$(grep -E 'msg="?listening' "$errlog" 2>/dev/null | head -1 | sed -n 's/.* port=\([0-9]*\).*/\1/p')
     [ -n "$server_port" ] && break
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.05
@@ -117,22 +130,72 @@ stop_server() { # stop_server LABEL
 
 # load NAME MIX DURATION: run the load generator against the running server.
 load() {
-  local name=$1 mix=$2 d=$3 out="$work/$1.out" t0 t1
+  local name=$1 mix=$2 d=$3 out="$work/$1.out" t0 t1 m0 m1 g0 g1 w0 w1 el
+  w0=$(date +%s.%N)
   t0=$(proc_ticks "$server_pid")
+  g0=$(pg_ticks)
+  m0=$(machine_ticks)
   "$load_bin" --host 127.0.0.1 --port "$server_port" --connections "$conns" --duration "${d}s" \
     --warmup "${warmup}s" --mix "$mix" --id-prefix "bench-$name-$$-$RANDOM" >"$out" 2>&1
   local rc=$?
   t1=$(proc_ticks "$server_pid")
+  m1=$(machine_ticks)
+  g1=$(pg_ticks)
+  w1=$(date +%s.%N)
+  el=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
   cat "$out"
   [ "$rc" = 0 ] || log "$name: resonate_bench exited with status $rc (errors above)"
   parse_result "$name" "$out"
-  R["$name.server_cpu_pct"]=$(awk -v a="$t0" -v b="$t1" -v t="$clk_tck" -v s="$((d + warmup))" \
+  R["$name.server_cpu_pct"]=$(awk -v a="$t0" -v b="$t1" -v t="$clk_tck" -v s="$el" \
     'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
-  echo "  server cpu ${R[$name.server_cpu_pct]}% of one core (warm-up included)"
+  R["$name.machine_cpu_pct"]=$(awk -v a="$m0" -v b="$m1" -v t="$clk_tck" -v s="$el" \
+    'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
+  R["$name.pg_cpu_pct"]=$(awk -v a="$g0" -v b="$g1" -v t="$clk_tck" -v s="$el" \
+    'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
+  # Everything else: kernel work not charged to a process, and other users of the machine.
+  R["$name.other_cpu_pct"]=$(awk -v a="${R[$name.machine_cpu_pct]}" -v b="${R[$name.server_cpu_pct]}" \
+    -v c="${R[$name.client_cpu_pct]:-0}" -v d="${R[$name.pg_cpu_pct]}" 'BEGIN { v = a - b - c - d; printf "%.0f", v < 0 ? 0 : v }')
+  echo "  cpu (% of one core over ${el%.*} s, warm-up included): server ${R[$name.server_cpu_pct]}, load generator" \
+    "${R[$name.client_cpu_pct]:-?}, postgres ${R[$name.pg_cpu_pct]}, other ${R[$name.other_cpu_pct]};" \
+    "whole machine ${R[$name.machine_cpu_pct]} of $(nproc)00"
+  if [ "${R[$name.other_cpu_pct]}" -gt 25 ]; then
+    log "WARNING: $name: $(printf %s "${R[$name.other_cpu_pct]}")% of a core went to other processes: figures disturbed"
+    disturbed="$disturbed $name"
+  fi
+}
+
+# CPU of a phase's own processes from bash `times` (finished children; it must run in this
+# shell, a subshell has no finished children), PostgreSQL's from /proc, the rest is "other".
+phase_begin() {
+  pm0=$(machine_ticks) pg0=$(pg_ticks) pt0=$(date +%s.%N)
+  times >"$work/times"
+  pc0=$(tail -1 "$work/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+    printf "%.2f", n }')
+}
+# phase_end NAME: CPU of the phase's own child processes, PostgreSQL, and everything else.
+phase_end() {
+  local name=$1 pm1 pg1 pc1 pt1
+  pm1=$(machine_ticks) pg1=$(pg_ticks) pt1=$(date +%s.%N)
+  times >"$work/times"
+  pc1=$(tail -1 "$work/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] }
+    printf "%.2f", n }')
+  read -r R["$name.client_cpu_pct"] R["$name.pg_cpu_pct"] R["$name.other_cpu_pct"] < <(awk \
+    -v m0="$pm0" -v m1="$pm1" -v g0="$pg0" -v g1="$pg1" -v c0="$pc0" -v c1="$pc1" -v t0="$pt0" -v t1="$pt1" \
+    -v hz="$clk_tck" 'BEGIN { s = t1 - t0; c = 100 * (c1 - c0) / s; g = 100 * (g1 - g0) / hz / s;
+      o = 100 * (m1 - m0) / hz / s - c - g; printf "%.0f %.0f %.0f\n", c, g, o < 0 ? 0 : o }')
+  echo "  cpu (% of one core): this phase's processes ${R[$name.client_cpu_pct]}, postgres ${R[$name.pg_cpu_pct]}," \
+    "other ${R[$name.other_cpu_pct]}"
+  if [ "${R[$name.other_cpu_pct]}" -gt 25 ]; then
+    log "WARNING: $name: ${R[$name.other_cpu_pct]}% of a core went to other processes: figures disturbed"
+    disturbed="$disturbed $name"
+  fi
 }
 
 echo "== machine: $(nproc) cores, $(uname -sr); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== build: $build"
+if awk '{ exit !($1 > 1.0) }' /proc/loadavg; then
+  log "WARNING: 1-minute load average is $(cut -d' ' -f1 /proc/loadavg): something else is busy; figures will be low"
+fi
 
 # ---------------------------------------------------------------- SQLite server
 echo
@@ -153,7 +216,10 @@ rm -f "$work"/sqlite*.db*
 # ---------------------------------------------------------------- storage limits
 echo
 echo "== SQLite storage limits (resonate_storage_bench, same filesystem)"
-"$storage_bin" --dir "$work" --seconds 1.5 | tee "$work/storage.out"
+phase_begin
+"$storage_bin" --dir "$work" --seconds 1.5 >"$work/storage.out"
+phase_end storage
+grep -v '^RESULT' "$work/storage.out"
 while read -r line; do
   sync= stmt= mode= rows=
   for kv in $line; do
@@ -249,8 +315,10 @@ SQL
   for sc in on off; do
     echo
     echo "== pgbench: one INSERT per transaction, -c $conns -j 2 -T $pgb_dur, synchronous_commit=$sc"
+    phase_begin
     PGOPTIONS="-c synchronous_commit=$sc" "$pg_bin/pgbench" -n -h "$pg_host" -p "$pg_port" -U "$pg_user" \
       -c "$conns" -j 2 -T "$pgb_dur" -f "$work/insert.sql" "$pg_db" >"$work/pgbench-$sc.out" 2>&1
+    phase_end "pgbench_$sc"
     grep -E 'number of (transactions actually processed|failed)|latency average|^tps' "$work/pgbench-$sc.out"
     R["pgbench.$sc.tps"]=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench-$sc.out" | head -1 | awk '{printf "%.0f", $1}')
     [ -n "${R[pgbench.$sc.tps]}" ] || { log "pgbench ($sc) failed:"; tail -5 "$work/pgbench-$sc.out" >&2; }
@@ -269,16 +337,17 @@ ratio() { # ratio A B -> "A/B" as 1 decimal, or "-"
 }
 row() { # row NAME LABEL
   local n=$1
-  printf "  %-44s %9s %8s %8s %8s %7s %6s %6s\n" "$2" "$(get "$n.ops_per_s")" "$(get "$n.p50_ms")" \
+  printf "  %-44s %9s %8s %8s %8s %7s %5s %5s %5s %5s\n" "$2" "$(get "$n.ops_per_s")" "$(get "$n.p50_ms")" \
     "$(get "$n.p99_ms")" "$(get "$n.max_ms")" "$(get "$n.errors")" "$(get "$n.server_cpu_pct")" \
-    "$(get "$n.client_cpu_pct")"
+    "$(get "$n.client_cpu_pct")" "$(get "$n.pg_cpu_pct")" "$(get "$n.other_cpu_pct")"
 }
 
 echo
 echo "================================================================ summary"
 echo "machine: $(nproc) cores; server and load generator share them; $conns keep-alive connections,"
 echo "one request in flight each; ${dur}s measured after ${warmup}s warm-up (ping ${ping_dur}s)."
-printf "  %-44s %9s %8s %8s %8s %7s %6s %6s\n" "" "ops/s" "p50 ms" "p99 ms" "max ms" "errors" "srv%" "cli%"
+echo "CPU in % of one core ($(nproc)00 in all): srv server, cli load generator, pg PostgreSQL, oth everything else."
+printf "  %-44s %9s %8s %8s %8s %7s %5s %5s %5s %5s\n" "" "ops/s" "p50 ms" "p99 ms" "max ms" "errors" "srv" "cli" "pg" "oth"
 row sqlite_ping "SQLite server: GET /ping"
 row sqlite_cc "SQLite server: create+complete (process)"
 row sqlite_power_cc "SQLite server: create+complete (power)"
@@ -300,6 +369,14 @@ if [ "$pg_ok" = 1 ]; then
   printf "  %-44s %9s\n" "pgbench INSERT/txn, -c $conns, sync_commit=on" "$(get pgbench.on.tps)"
   printf "  %-44s %9s\n" "pgbench INSERT/txn, -c $conns, sync_commit=off" "$(get pgbench.off.tps)"
 fi
+printf "  %-44s %s\n" "CPU during the SQLite storage phase" \
+  "bench $(get storage.client_cpu_pct), other $(get storage.other_cpu_pct) (% of one core)"
+if [ "$pg_ok" = 1 ]; then
+  for sc in on off; do
+    printf "  %-44s %s\n" "CPU during pgbench sync_commit=$sc" "pgbench $(get "pgbench_$sc.client_cpu_pct"),\
+ postgres $(get "pgbench_$sc.pg_cpu_pct"), other $(get "pgbench_$sc.other_cpu_pct")"
+  done
+fi
 echo
 echo "ratios:"
 s_cc=$(get sqlite_cc.ops_per_s) s_pw=$(get sqlite_power_cc.ops_per_s)
@@ -318,4 +395,7 @@ if [ "$pg_ok" = 1 ]; then
   printf "  %-62s %s\n" "PostgreSQL server ops/s (power) / pgbench TPS (sync on)" \
     "$(ratio "$p_pw" "$(get pgbench.on.tps)")"
 fi
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (includes this run's own processes)"
+if [ -n "$disturbed" ]; then
+  echo "WARNING: other processes used the CPU during:$disturbed -- rerun on an idle machine"
+fi
