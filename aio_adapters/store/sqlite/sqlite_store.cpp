@@ -76,6 +76,10 @@ sqlite_store::sqlite_store(const sqlite_options& opts) : conn_(opts.path) {
   conn_.exec("PRAGMA case_sensitive_like=ON");
   conn_.exec("PRAGMA foreign_keys=OFF");
   migrate();
+  if (wal_checkpointer::applies_to(opts.path)) {
+    checkpointer_ = std::make_unique<wal_checkpointer>(opts.path, std::chrono::milliseconds(10));
+    checkpointer_->watch(conn_.handle());
+  }
 }
 
 void sqlite_store::migrate() {
@@ -159,6 +163,7 @@ q::aio_results sqlite_store::process(q::aio_batch batch) {
 
     try {
       conn_.prepare("COMMIT").run();
+      if (checkpointer_) checkpointer_->after_commit(conn_.handle());
     } catch (const std::exception& e) {
       if (conn_.in_transaction()) {
         sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <memory>
+
+#include "aio_adapters/store/sqlite/wal_checkpointer.hpp"
+
 // The SQLite store: one connection, WAL, one transaction per batch and one
 // savepoint per submission.
 
@@ -34,6 +38,7 @@ private:
   queues::store_result run(const queues::ping_cmd& cmd);
 
   sqlite_connection conn_;
+  std::unique_ptr<wal_checkpointer> checkpointer_;  // null for in-memory databases
 };
 
 }  // namespace resonate::aio_adapters::store
