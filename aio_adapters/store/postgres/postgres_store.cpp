@@ -223,6 +223,47 @@ void postgres_store::execute_sql(const std::string& sql) {
   }
 }
 
+namespace {
+
+/// Thrown out of an optimistic attempt when one submission failed: the batch is
+/// then run again with a savepoint around each submission.
+struct submission_failed {};
+
+}  // namespace
+
+void postgres_store::run_batch(const q::aio_batch& batch, q::aio_results& out, bool isolated) {
+  pqxx::work tx(*impl_->conn);
+  command_runner runner(tx);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& cqe = out[i];
+    cqe.error.reset();
+    cqe.completion = {};
+    const auto& sub = batch[i].tx;
+    if (isolated) tx.exec0("SAVEPOINT submission");
+    try {
+      if (sub.fence_token && !runner.fence_holds(*sub.fence_token)) {
+        cqe.completion.valid = false;
+      } else {
+        cqe.completion.results.reserve(sub.commands.size());
+        for (const auto& cmd : sub.commands) cqe.completion.results.push_back(runner.run(cmd));
+      }
+      if (isolated) tx.exec0("RELEASE SAVEPOINT submission");
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const pqxx::in_doubt_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (!isolated) throw submission_failed{};  // tx aborts; rerun isolated
+      // Only this submission's work is undone; the batch goes on.
+      cqe.error = e.what();
+      cqe.completion = {};
+      tx.exec0("ROLLBACK TO SAVEPOINT submission");
+      tx.exec0("RELEASE SAVEPOINT submission");
+    }
+  }
+  tx.commit();
+}
+
 q::aio_results postgres_store::process(q::aio_batch batch) {
   q::aio_results out;
   try {
@@ -232,33 +273,15 @@ q::aio_results postgres_store::process(q::aio_batch batch) {
 
     if (!impl_->conn || !impl_->conn->is_open()) impl_->connect();
 
-    pqxx::work tx(*impl_->conn);
-    command_runner runner(tx);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto& cqe = out[i];
-      const auto& sub = batch[i].tx;
-      tx.exec0("SAVEPOINT submission");
-      try {
-        if (sub.fence_token && !runner.fence_holds(*sub.fence_token)) {
-          cqe.completion.valid = false;
-        } else {
-          cqe.completion.results.reserve(sub.commands.size());
-          for (const auto& cmd : sub.commands) cqe.completion.results.push_back(runner.run(cmd));
-        }
-        tx.exec0("RELEASE SAVEPOINT submission");
-      } catch (const pqxx::broken_connection&) {
-        throw;
-      } catch (const pqxx::in_doubt_error&) {
-        throw;
-      } catch (const std::exception& e) {
-        // Only this submission's work is undone; the batch goes on.
-        cqe.error = e.what();
-        cqe.completion = {};
-        tx.exec0("ROLLBACK TO SAVEPOINT submission");
-        tx.exec0("RELEASE SAVEPOINT submission");
-      }
+    // Savepoints cost two round trips per submission. Failures are rare, so the
+    // batch first runs without them; if any submission fails, that transaction
+    // rolls back whole and the batch runs again with one savepoint each, so the
+    // failure stays with its own submission.
+    try {
+      run_batch(batch, out, /*isolated=*/false);
+    } catch (const submission_failed&) {
+      run_batch(batch, out, /*isolated=*/true);
     }
-    tx.commit();
   } catch (const pqxx::broken_connection& e) {
     impl_->conn.reset();  // the next batch reconnects
     fail_all(out, std::string("postgres connection broken: ") + e.what());

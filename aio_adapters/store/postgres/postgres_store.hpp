@@ -21,6 +21,13 @@ public:
   /// Never throws. A broken connection fails the batch; the next batch reconnects.
   queues::aio_results process(queues::aio_batch batch) override;
 
+private:
+  /// One attempt at a batch in one transaction; `isolated` puts a savepoint
+  /// around each submission.
+  void run_batch(const queues::aio_batch& batch, queues::aio_results& out, bool isolated);
+
+public:
+
   /// Runs raw SQL in its own transaction, outside any batch. For tools and tests
   /// (seeding task rows, installing triggers); throws std::runtime_error on failure.
   void execute_sql(const std::string& sql);

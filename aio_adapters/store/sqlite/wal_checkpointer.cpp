@@ -22,7 +22,9 @@ void wal_checkpointer::watch(sqlite3* writer) {
 void wal_checkpointer::after_commit(sqlite3* writer) {
   if (writer_wal_frames_ <= restart_frames) return;
   // Mostly copied already by the background thread: this finishes the rest.
-  // BUSY (the background checkpoint is running) just means "next time".
+  // Waiting for a background pass that is under way keeps the two from
+  // colliding (PASSIVE would answer BUSY and the WAL would keep growing).
+  std::lock_guard guard{checkpoint_mu_};
   if (sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) ==
       SQLITE_OK)
     writer_wal_frames_ = 0;
@@ -62,7 +64,10 @@ void wal_checkpointer::loop() {
   while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
     lock.unlock();
     // SQLITE_BUSY (another checkpoint running) is fine: the next round catches up.
-    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    {
+      std::lock_guard guard{checkpoint_mu_};
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     lock.lock();
   }
 }

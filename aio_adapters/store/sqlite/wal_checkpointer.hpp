@@ -45,6 +45,7 @@ private:
   sqlite3* db_ = nullptr;
   int writer_wal_frames_ = 0;  // WAL size after the writer's last commit (writer thread only)
   std::chrono::milliseconds interval_;
+  std::mutex checkpoint_mu_;  // one checkpoint at a time: background or writer
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
