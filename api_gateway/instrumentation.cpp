@@ -35,7 +35,6 @@ std::string http_labels(method_id m, route_id r) {
 }
 
 std::array<std::atomic<metrics::histogram*>, method_count * route_count> http_histograms{};
-std::array<std::atomic<metrics::histogram*>, queues::kind_count> api_histograms{};
 
 template <typename Make>
 metrics::histogram& cached(std::atomic<metrics::histogram*>& slot, Make make) {
@@ -97,26 +96,27 @@ void record_http(method_id m, route_id r, unsigned http_status, double seconds) 
 }
 
 void record_api(queues::kind k, queues::status s, double seconds) {
-  thread_local std::unordered_map<uint32_t, metrics::counter*> counters;
+  // Count and latency by kind and status; each series is looked up once per thread.
+  struct series {
+    metrics::counter* count;
+    metrics::histogram* latency;
+  };
+  thread_local std::unordered_map<uint32_t, series> known;
   uint32_t key = (static_cast<uint32_t>(k) << 24) | static_cast<uint32_t>(s);
-  auto it = counters.find(key);
-  if (it == counters.end()) {
+  auto it = known.find(key);
+  if (it == known.end()) {
     register_help();
     std::string labels = "protocol=\"http\",status=\"";
     labels += std::to_string(static_cast<uint32_t>(s));
     labels += "\",type=\"";
     labels += queues::kind_name(k);
     labels += '"';
-    it = counters.emplace(key, &metrics::global().get_counter("api_requests_total", labels)).first;
+    series fresh{&metrics::global().get_counter("api_requests_total", labels),
+                 &metrics::global().get_histogram("api_duration_seconds", labels)};
+    it = known.emplace(key, fresh).first;
   }
-  it->second->inc();
-
-  cached(api_histograms[static_cast<size_t>(k)], [&]() -> metrics::histogram& {
-    std::string labels = "protocol=\"http\",type=\"";
-    labels += queues::kind_name(k);
-    labels += '"';
-    return metrics::global().get_histogram("api_duration_seconds", labels);
-  }).observe(seconds);
+  it->second.count->inc();
+  it->second.latency->observe(seconds);
 }
 
 }  // namespace resonate::api_gateway

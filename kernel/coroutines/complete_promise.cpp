@@ -28,8 +28,10 @@ root_task complete_promise(context& c, q::request r, const settings&) {
     auto& rows = std::get<q::query_promises_result>(results.back()).records;
     if (rows.empty()) co_return q::response::failure(q::status::promise_not_found);
     auto promise = std::move(rows.front());
-    if (completed)
+    if (completed) {
+      count_completed_promises(req.state);
       co_return q::response{q::status::created, q::promise_response{std::move(promise)}, {}};
+    }
 
     bool timed_out_now = false;
     if (promise.state == q::promise_state::pending) {

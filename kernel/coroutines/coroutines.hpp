@@ -46,11 +46,21 @@ root_task timeout_promises(context& c, const settings& s);
 /// hold), or nullopt when the completion is usable.
 std::optional<queues::response> store_failure(const queues::aio_cqe& cqe);
 
+/// promises_total{state}: "created" for a create, otherwise the state a
+/// promise was completed into (spec section 7).
+void count_created_promise();
+void count_completed_promises(queues::promise_state state, int64_t n = 1);
+
 /// Outcome of a lazy timeout: the timed-out record, "someone else changed the
 /// promise first, start over", or a failure response.
 struct lazy_timeout_race {};
 using lazy_timeout_result =
   std::variant<queues::promise_record, lazy_timeout_race, queues::response>;
+
+/// Times out every promise of `due` in one transaction (each guarded by
+/// `state = PENDING`); a failure response if the store failed.
+task<std::optional<queues::response>> apply_timeouts(context& c,
+                                                      const std::vector<queues::promise_record>& due);
 
 /// Runs the completion transaction that times out `p` (spec 4.1).
 task<lazy_timeout_result> apply_lazy_timeout(context& c, queues::promise_record p,

@@ -28,8 +28,10 @@ root_task create_promise(context& c, q::request r, const settings&) {
     if (rows.empty())  // deleted between insert and read: impossible today, but safe to retry
       continue;
     auto promise = std::move(rows.front());
-    if (inserted)
+    if (inserted) {
+      count_created_promise();
       co_return q::response{q::status::created, q::promise_response{std::move(promise)}, {}};
+    }
 
     if (domain::is_timed_out(promise, c.now())) {
       auto step = apply_lazy_timeout(c, std::move(promise), req.fence_token);

@@ -19,14 +19,13 @@ root_task search_promises(context& c, q::request r, const settings&) {
     if (auto failure = store_failure(done)) co_return std::move(*failure);
     auto& found = std::get<q::query_promises_result>(done.completion.results.at(0));
 
-    q::store_transaction timeouts;
+    std::vector<q::promise_record> due;
     for (const auto& p : found.records)
-      if (domain::is_timed_out(p, c.now()))
-        for (auto& cmd : domain::timeout_commands(p)) timeouts.commands.push_back(std::move(cmd));
-    if (!timeouts.commands.empty()) {
-      auto timeout_io = c.store(std::move(timeouts));
-      auto timeout_done = co_await timeout_io;
-      if (auto failure = store_failure(timeout_done)) co_return std::move(*failure);
+      if (domain::is_timed_out(p, c.now())) due.push_back(p);
+    if (!due.empty()) {
+      auto step = apply_timeouts(c, due);
+      auto failure = co_await std::move(step);
+      if (failure) co_return std::move(*failure);
       continue;  // search again: the states changed
     }
 

@@ -19,12 +19,9 @@ root_task timeout_promises(context& c, const settings& s) {
     auto& due = std::get<q::query_promises_result>(scanned.completion.results.at(0)).records;
     if (due.empty()) break;
 
-    q::store_transaction timeouts;
-    for (const auto& p : due)
-      for (auto& cmd : domain::timeout_commands(p)) timeouts.commands.push_back(std::move(cmd));
-    auto timeout_io = c.store(std::move(timeouts));
-    auto timed = co_await timeout_io;
-    if (auto failure = store_failure(timed)) co_return std::move(*failure);
+    auto step = apply_timeouts(c, due);
+    auto failure = co_await std::move(step);
+    if (failure) co_return std::move(*failure);
     if (static_cast<int64_t>(due.size()) < s.promise_batch_size) break;
   }
   co_return q::response{q::status::ok, q::empty_response{}, {}};

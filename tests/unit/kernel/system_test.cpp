@@ -2,6 +2,7 @@
 // 4.3, 4.5, 4.6), driven by tick(now) with a fake store.
 #include <gtest/gtest.h>
 
+#include "queues/metrics.hpp"
 #include "tests/unit/kernel/harness.hpp"
 
 namespace q = resonate::queues;
@@ -254,4 +255,22 @@ TEST_F(kernel_system, background_job_times_out_due_promises_once_per_period) {
   for (int i = 0; i < 250; ++i)
     EXPECT_EQ(h.store.promises.at("p" + std::to_string(i)).state, S::rejected_timedout) << i;
   EXPECT_EQ(h.store.promises.at("alive").state, S::pending);
+}
+
+TEST_F(kernel_system, promises_total_counts_creates_and_each_completion_once) {
+  auto& reg = q::metrics::global();
+  auto& created = reg.get_counter("promises_total", "state=\"created\"");
+  auto& resolved = reg.get_counter("promises_total", "state=\"resolved\"");
+  auto& timedout = reg.get_counter("promises_total", "state=\"rejected_timedout\"");
+  auto c0 = created.value.load(), r0 = resolved.value.load(), t0 = timedout.value.load();
+  ASSERT_EQ(h.call(create_req("m", later(), "k")).status, q::status::created);
+  ASSERT_EQ(h.call(create_req("m", later(), "k")).status, q::status::ok);  // dedup: not counted
+  ASSERT_EQ(h.call(complete_req("m", S::resolved, "k")).status, q::status::created);
+  ASSERT_EQ(h.call(complete_req("m", S::resolved, "k")).status, q::status::ok);
+  ASSERT_EQ(h.call(create_req("t", h.now + 1)).status, q::status::created);
+  h.now += 1;
+  ASSERT_EQ(h.call(q::read_promise_request{"t"}).status, q::status::ok);
+  EXPECT_EQ(created.value.load() - c0, 2u);
+  EXPECT_EQ(resolved.value.load() - r0, 1u);
+  EXPECT_EQ(timedout.value.load() - t0, 1u);
 }
