@@ -114,61 +114,80 @@ void sqlite_store::execute_sql(const std::string& sql) {
   }
 }
 
-q::aio_results sqlite_store::process(q::aio_batch batch) {
-  q::aio_results out;
-  try {
-    out.resize(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) out[i].id = batch[i].id;
-    if (batch.empty()) return out;
+namespace {
 
-    try {
-      // Transaction control goes through cached statements too: they run per
-      // batch and per submission.
-      conn_.prepare("BEGIN IMMEDIATE").run();
-    } catch (const std::exception& e) {
-      fail_all(out, e.what());
-      return out;
-    }
+/// Thrown out of an optimistic attempt when one submission failed: the batch is
+/// then run again with a savepoint around each submission.
+struct submission_failed {};
 
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto& cqe = out[i];
-      const auto& tx = batch[i].tx;
+}  // namespace
+
+bool sqlite_store::run_batch(const q::aio_batch& batch, q::aio_results& out, bool isolated) {
+  // Transaction control goes through cached statements too: they run per batch
+  // and per submission.
+  conn_.prepare("BEGIN IMMEDIATE").run();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& cqe = out[i];
+    cqe.error.reset();
+    cqe.completion = {};
+    const auto& tx = batch[i].tx;
+    if (isolated) {
       try {
         conn_.prepare("SAVEPOINT submission").run();
       } catch (const std::exception& e) {
         cqe.error = e.what();
         continue;
       }
-      try {
-        if (tx.fence_token && !fence_holds(*tx.fence_token)) {
-          cqe.completion.valid = false;
-        } else {
-          cqe.completion.results.reserve(tx.commands.size());
-          for (const auto& cmd : tx.commands) cqe.completion.results.push_back(run(cmd));
-        }
-        conn_.prepare("RELEASE submission").run();
-      } catch (const std::exception& e) {
-        cqe.error = e.what();
-        cqe.completion = {};
-        if (!conn_.in_transaction()) {
-          // Some errors (disk full, I/O) make SQLite roll back the whole
-          // transaction: the earlier submissions are gone too.
-          fail_all(out, std::string("transaction rolled back: ") + e.what());
-          return out;
-        }
-        sqlite3_exec(conn_.handle(), "ROLLBACK TO submission; RELEASE submission", nullptr,
-                     nullptr, nullptr);
-      }
     }
-
     try {
-      conn_.prepare("COMMIT").run();
-      if (checkpointer_) checkpointer_->after_commit(conn_.handle());
-    } catch (const std::exception& e) {
-      if (conn_.in_transaction()) {
-        sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (tx.fence_token && !fence_holds(*tx.fence_token)) {
+        cqe.completion.valid = false;
+      } else {
+        cqe.completion.results.reserve(tx.commands.size());
+        for (const auto& cmd : tx.commands) cqe.completion.results.push_back(run(cmd));
       }
-      fail_all(out, std::string("commit failed: ") + e.what());
+      if (isolated) conn_.prepare("RELEASE submission").run();
+    } catch (const std::exception& e) {
+      if (!isolated) {
+        if (conn_.in_transaction()) sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw submission_failed{};
+      }
+      cqe.error = e.what();
+      cqe.completion = {};
+      if (!conn_.in_transaction()) {
+        // Some errors (disk full, I/O) make SQLite roll back the whole
+        // transaction: the earlier submissions are gone too.
+        fail_all(out, std::string("transaction rolled back: ") + e.what());
+        return false;
+      }
+      sqlite3_exec(conn_.handle(), "ROLLBACK TO submission; RELEASE submission", nullptr, nullptr,
+                   nullptr);
+    }
+  }
+  try {
+    conn_.prepare("COMMIT").run();
+    if (checkpointer_) checkpointer_->after_commit(conn_.handle());
+  } catch (const std::exception& e) {
+    if (conn_.in_transaction()) sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    fail_all(out, std::string("commit failed: ") + e.what());
+    return false;
+  }
+  return true;
+}
+
+q::aio_results sqlite_store::process(q::aio_batch batch) {
+  q::aio_results out;
+  try {
+    out.resize(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) out[i].id = batch[i].id;
+    if (batch.empty()) return out;
+    // Failures are rare: the batch first runs without savepoints; if any
+    // submission fails, that transaction rolls back whole and the batch runs
+    // again with one savepoint each, so the failure stays with its submission.
+    try {
+      run_batch(batch, out, /*isolated=*/false);
+    } catch (const submission_failed&) {
+      run_batch(batch, out, /*isolated=*/true);
     }
   } catch (const std::exception& e) {
     if (conn_.in_transaction()) sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -28,6 +28,9 @@ public:
 
 private:
   void migrate();
+  /// One attempt at a batch in one transaction; `isolated` puts a savepoint around
+  /// each submission. Returns false when it had to fail every submission.
+  bool run_batch(const queues::aio_batch& batch, queues::aio_results& out, bool isolated);
   bool fence_holds(const queues::fence& f);
   queues::store_result run(const queues::store_command& cmd);
   queues::store_result run(const queues::read_promise_cmd& cmd);
