@@ -109,6 +109,13 @@ start_server() { # start_server LABEL ARGS... ; sets server_pid, server_port
 stop_server() { # stop_server LABEL
   local label=$1 i
   [ -n "$server_pid" ] || return 0
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    wait "$server_pid" 2>/dev/null
+    log "$label: THE SERVER HAD ALREADY EXITED (status $?) before the end of the phase; its stderr:"
+    tail -20 "$work/$label.stderr" >&2
+    server_pid=""
+    return 1
+  fi
   kill -TERM "$server_pid" 2>/dev/null
   for i in $(seq 1 150); do
     kill -0 "$server_pid" 2>/dev/null || break
@@ -146,8 +153,15 @@ load() {
   cat "$out"
   [ "$rc" = 0 ] || log "$name: resonate_bench exited with status $rc (errors above)"
   parse_result "$name" "$out"
-  R["$name.server_cpu_pct"]=$(awk -v a="$t0" -v b="$t1" -v t="$clk_tck" -v s="$el" \
-    'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
+  if kill -0 "$server_pid" 2>/dev/null; then
+    R["$name.server_cpu_pct"]=$(awk -v a="$t0" -v b="$t1" -v t="$clk_tck" -v s="$el" \
+      'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
+  else
+    R["$name.server_cpu_pct"]=0
+    R["$name.died"]=1
+    log "$name: THE SERVER EXITED during the phase; its stderr:"
+    tail -20 "$work/${name%_*}.stderr" >&2
+  fi
   R["$name.machine_cpu_pct"]=$(awk -v a="$m0" -v b="$m1" -v t="$clk_tck" -v s="$el" \
     'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
   R["$name.pg_cpu_pct"]=$(awk -v a="$g0" -v b="$g1" -v t="$clk_tck" -v s="$el" \
