@@ -420,7 +420,12 @@ int64_t parse_duration_ms(const std::string& raw, const std::string& where) {
 
 std::string format_duration_ms(int64_t ms) {
   if (ms == 0) return "0s";
-  if (ms < 0) return "-" + format_duration_ms(-ms);
+  if (ms < 0) {
+    // Built by append: GCC 12 at -O3 reports a false -Wrestrict on `"-" + string`.
+    std::string negative = "-";
+    negative += format_duration_ms(-ms);
+    return negative;
+  }
   std::string out;
   const std::pair<int64_t, const char*> units[] = {
       {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
