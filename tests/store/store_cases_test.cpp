@@ -261,6 +261,46 @@ TEST_P(store_cases, update_guarded_by_timeout_only_takes_effect_before_it) {
   EXPECT_EQ(read(s(), "p")->state, q::promise_state::resolved);
 }
 
+TEST_P(store_cases, a_write_then_a_read_of_the_same_promise_in_one_submission) {
+  // The create and complete coroutines send exactly this shape; stores may run
+  // it as one statement, with the same results as two.
+  auto first = create("p", 1000, 5);
+  first.param.data = binary_bytes();
+  first.idempotency_key = "k";
+  auto c1 = run_one(s(), {first, q::read_promise_cmd{"p"}});
+  ASSERT_EQ(c1.results.size(), 2u);
+  EXPECT_EQ(rows(c1.results[0]), 1);
+  auto r1 = query(c1.results[1]);
+  ASSERT_EQ(r1.records.size(), 1u);
+  EXPECT_EQ(r1.records[0], *read(s(), "p"));
+  EXPECT_EQ(r1.records[0].param.data, binary_bytes());
+
+  auto again = create("p", 2000, 6);  // conflicts: the first row comes back
+  auto c2 = run_one(s(), {again, q::read_promise_cmd{"p"}});
+  EXPECT_EQ(rows(c2.results[0]), 0);
+  EXPECT_EQ(query(c2.results[1]).records.at(0).timeout, 1000);
+
+  auto late = complete("p");
+  late.timeout_after = 1000;  // too late: not applied, row as it is
+  auto c3 = run_one(s(), {late, q::read_promise_cmd{"p"}});
+  EXPECT_EQ(rows(c3.results[0]), 0);
+  EXPECT_EQ(query(c3.results[1]).records.at(0).state, q::promise_state::pending);
+
+  auto done = complete("p", q::promise_state::rejected, 9);
+  done.val.data = "v";
+  auto c4 = run_one(s(), {done, q::read_promise_cmd{"p"}});
+  EXPECT_EQ(rows(c4.results[0]), 1);
+  auto after = query(c4.results[1]).records.at(0);
+  EXPECT_EQ(after.state, q::promise_state::rejected);
+  EXPECT_EQ(after.val.data, "v");
+  EXPECT_EQ(after.completed_on, 9);
+  EXPECT_EQ(after, *read(s(), "p"));
+
+  auto c5 = run_one(s(), {create("other"), q::read_promise_cmd{"p"}});  // different ids
+  EXPECT_EQ(rows(c5.results[0]), 1);
+  EXPECT_EQ(query(c5.results[1]).records.at(0).id, "p");
+}
+
 TEST_P(store_cases, update_before_create_affects_zero_rows) {
   EXPECT_EQ(rows(run_cmd(s(), complete("ghost"))), 0);
   EXPECT_FALSE(read(s(), "ghost"));

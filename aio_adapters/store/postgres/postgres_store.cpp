@@ -34,6 +34,21 @@ const std::pair<const char*, std::string> prepared_statements[] = {
   {"promise_update",
    "UPDATE promises SET state = $2, value_headers = $3::jsonb, value_data = $4, "
    "idempotency_key_for_complete = $5, completed_on = $6 WHERE id = $1 AND state = 1 AND timeout > $7"},
+  // A write and the read of the same row in one round trip (see run_all): the
+  // row as written if the write took effect, else the row as it is.
+  {"promise_create_read",
+   "WITH w AS (INSERT INTO promises (id, state, param_headers, param_data, timeout, "
+   "idempotency_key_for_create, tags, created_on) "
+   "VALUES ($1, 1, $2::jsonb, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (id) DO NOTHING "
+   "RETURNING " + columns + ") "
+   "SELECT " + columns + ", 1 FROM w UNION ALL SELECT " + columns +
+   ", 0 FROM promises WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM w)"},
+  {"promise_update_read",
+   "WITH w AS (UPDATE promises SET state = $2, value_headers = $3::jsonb, value_data = $4, "
+   "idempotency_key_for_complete = $5, completed_on = $6 "
+   "WHERE id = $1 AND state = 1 AND timeout > $7 RETURNING " + columns + ") "
+   "SELECT " + columns + ", 1 FROM w UNION ALL SELECT " + columns +
+   ", 0 FROM promises WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM w)"},
   {"fence_check", "SELECT COUNT(*) FROM tasks WHERE id = $1 AND counter = $2 AND state = 4"},
   {"ping", "SELECT 1"},
 };
@@ -106,7 +121,56 @@ public:
     return std::visit([this](const auto& c) { return run(c); }, cmd);
   }
 
+  /// Runs a submission's commands in order, one result each. A create or an
+  /// update directly followed by a read of the same promise (what the create
+  /// and complete coroutines send) goes as one statement: round trips, not
+  /// SQL work, bound this store. Within one transaction the results are the
+  /// same as running the two commands one after the other; if another
+  /// connection changes the row meanwhile, the read shows the row as of the
+  /// statement's start, which the coroutines already treat as "look again".
+  void run_all(const std::vector<q::store_command>& cmds, std::vector<q::store_result>& out) {
+    for (size_t i = 0; i < cmds.size(); ++i) {
+      const auto* read = i + 1 < cmds.size() ? std::get_if<q::read_promise_cmd>(&cmds[i + 1])
+                                             : nullptr;
+      if (read) {
+        if (const auto* c = std::get_if<q::create_promise_cmd>(&cmds[i]); c && c->id == read->id) {
+          pqxx::binarystring data(c->param.data.data(), c->param.data.size());
+          write_then_read(tx_.exec_prepared("promise_create_read", c->id,
+                                            encode_string_map(c->param.headers), data, c->timeout,
+                                            c->idempotency_key, encode_string_map(c->tags),
+                                            c->created_on),
+                          out);
+          ++i;
+          continue;
+        }
+        if (const auto* u = std::get_if<q::update_promise_cmd>(&cmds[i]); u && u->id == read->id) {
+          pqxx::binarystring data(u->val.data.data(), u->val.data.size());
+          write_then_read(tx_.exec_prepared("promise_update_read", u->id,
+                                            static_cast<int>(u->state),
+                                            encode_string_map(u->val.headers), data,
+                                            u->idempotency_key, u->completed_on, u->timeout_after),
+                          out);
+          ++i;
+          continue;
+        }
+      }
+      out.push_back(run(cmds[i]));
+    }
+  }
+
 private:
+  // Rows of a fused statement: the promise columns, then 1 if the write took effect.
+  static void write_then_read(const pqxx::result& rows, std::vector<q::store_result>& out) {
+    q::query_promises_result read;
+    int64_t affected = 0;
+    for (const auto& row : rows) {
+      read.records.push_back(read_promise_row(row));
+      affected = row[static_cast<pqxx::row::size_type>(row.size() - 1)].as<int64_t>();
+    }
+    out.push_back(q::alter_result{affected});
+    out.push_back(std::move(read));
+  }
+
   q::store_result run(const q::read_promise_cmd& cmd) {
     q::query_promises_result r;
     for (const auto& row : tx_.exec_prepared("promise_read", cmd.id)) {
@@ -245,7 +309,7 @@ void postgres_store::run_batch(const q::aio_batch& batch, q::aio_results& out, b
         cqe.completion.valid = false;
       } else {
         cqe.completion.results.reserve(sub.commands.size());
-        for (const auto& cmd : sub.commands) cqe.completion.results.push_back(runner.run(cmd));
+        runner.run_all(sub.commands, cqe.completion.results);
       }
       if (isolated) tx.exec0("RELEASE SAVEPOINT submission");
     } catch (const pqxx::broken_connection&) {
