@@ -57,6 +57,19 @@ struct body_arena {
   json::monotonic_resource mr{buffer, sizeof buffer};
 };
 
+// Parses a request body that must be a JSON object (into `arena`); the error
+// response otherwise, worded as the reference server's decoder words it.
+std::optional<http_response> parse_object_body(const http_request& req, const char* go_type,
+                                               body_arena& arena, json::value& body) {
+  std::string error;
+  if (!parse_json_body(req.body, body, &arena.mr, error)) return validation_error(error);
+  if (!body.is_object()) {
+    return validation_error(std::string("json: cannot unmarshal ") + json_kind_name(body) +
+                            " into Go value of type " + go_type);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<http_response> parse_create_promise(const http_request& req,
@@ -66,12 +79,8 @@ std::optional<http_response> parse_create_promise(const http_request& req,
 
   body_arena arena;
   json::value body;
+  if (auto err = parse_object_body(req, "http.createPromiseBody", arena, body)) return err;
   std::string error;
-  if (!parse_json_body(req.body, body, &arena.mr, error)) return validation_error(error);
-  if (!body.is_object()) {
-    return validation_error(std::string("json: cannot unmarshal ") + json_kind_name(body) +
-                            " into Go value of type http.createPromiseBody");
-  }
   for (const auto& kv : body.get_object()) {
     const auto& v = kv.value();
     if (iequals(kv.key(), "id")) {
@@ -111,12 +120,8 @@ std::optional<http_response> parse_complete_promise(const http_request& req, std
 
   body_arena arena;
   json::value body;
+  if (auto err = parse_object_body(req, "http.completePromiseBody", arena, body)) return err;
   std::string error;
-  if (!parse_json_body(req.body, body, &arena.mr, error)) return validation_error(error);
-  if (!body.is_object()) {
-    return validation_error(std::string("json: cannot unmarshal ") + json_kind_name(body) +
-                            " into Go value of type http.completePromiseBody");
-  }
   std::optional<queues::promise_state> state;
   for (const auto& kv : body.get_object()) {
     const auto& v = kv.value();

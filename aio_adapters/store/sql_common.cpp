@@ -25,4 +25,11 @@ queues::promise_state promise_state_from_db(int64_t v) {
   }
 }
 
+void fail_all(queues::aio_results& out, const std::string& msg) {
+  for (auto& cqe : out) {
+    cqe.error = msg;
+    cqe.completion = {};
+  }
+}
+
 }  // namespace resonate::aio_adapters::store

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "queues/aio.hpp"
 #include "queues/records.hpp"
 
 namespace resonate::aio_adapters::store {
@@ -43,5 +44,8 @@ queues::promise_state promise_state_from_db(int64_t v);
 /// A LIMIT that the database accepts (negative means none in SQLite but is an
 /// error in PostgreSQL; the gateway validates, this only keeps both alike).
 inline int64_t sql_limit(int64_t limit) { return limit < 0 ? 0 : limit; }
+
+/// Marks every completion of a batch as failed with `msg` (nothing committed).
+void fail_all(queues::aio_results& out, const std::string& msg);
 
 }  // namespace resonate::aio_adapters::store

@@ -100,12 +100,6 @@ q::query_promises_result read_promise_rows(const pqxx::result& rows) {
   return r;
 }
 
-void fail_all(q::aio_results& out, const std::string& msg) {
-  for (auto& cqe : out) {
-    cqe.error = msg;
-    cqe.completion = {};
-  }
-}
 
 // Runs the commands of one submission inside the batch transaction.
 class command_runner {

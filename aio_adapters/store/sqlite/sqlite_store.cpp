@@ -57,12 +57,6 @@ q::query_promises_result read_promise_rows(sqlite_statement& st) {
   return r;
 }
 
-void fail_all(q::aio_results& out, const std::string& msg) {
-  for (auto& cqe : out) {
-    cqe.error = msg;
-    cqe.completion = {};
-  }
-}
 
 }  // namespace
 
