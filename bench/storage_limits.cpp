@@ -25,30 +25,11 @@
 #include <string>
 #include <vector>
 
+#include "aio_adapters/store/migrations/migrations.hpp"
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// The server's schema (aio_adapters/store/migrations/sqlite/001_initial_schema.sql),
-// promises table and its index.
-const char* kSchema = R"sql(
-CREATE TABLE promises (
-  id                           TEXT NOT NULL UNIQUE,
-  sort_id                      INTEGER PRIMARY KEY AUTOINCREMENT,
-  state                        INTEGER NOT NULL DEFAULT 1,
-  param_headers                TEXT,
-  param_data                   BLOB,
-  value_headers                TEXT,
-  value_data                   BLOB,
-  timeout                      INTEGER NOT NULL DEFAULT 0,
-  idempotency_key_for_create   TEXT,
-  idempotency_key_for_complete TEXT,
-  tags                         TEXT,
-  created_on                   INTEGER,
-  completed_on                 INTEGER
-);
-CREATE INDEX idx_promises_pending_timeout ON promises (timeout) WHERE state = 1;
-)sql";
 
 const char* kInsert =
     "INSERT INTO promises (id, state, param_headers, param_data, timeout, idempotency_key_for_create, tags, "
@@ -90,7 +71,11 @@ outcome run_case(const std::filesystem::path& dir, const bench_case& bc, double 
   check(sqlite3_open(file.c_str(), &db), db, "open");
   exec(db, "PRAGMA journal_mode=WAL");
   exec(db, ("PRAGMA synchronous=" + bc.sync).c_str());
-  exec(db, kSchema);
+  // The server's own schema, from the migrations embedded in its store adapter,
+  // so the limits are measured on the same tables and indexes.
+  for (const auto& m : resonate::aio_adapters::store::migrations::embedded_migrations(
+         resonate::aio_adapters::store::migrations::dialect::sqlite))
+    exec(db, std::string(m.sql).c_str());
 
   sqlite3_stmt* ins = nullptr;
   sqlite3_stmt* upd = nullptr;
