@@ -12,7 +12,7 @@ context::io_awaiter context::store(queues::store_transaction tx) {
 scheduler::~scheduler() = default;
 
 bool scheduler::add(std::string name, root_factory make, done_fn on_done, bool counted) {
-  if (counted && counted_ >= limits_.max_coroutines) return false;
+  if (counted && !can_admit()) return false;
   uint64_t id = next_id_++;
   coroutine co;
   co.name = std::move(name);
@@ -81,12 +81,6 @@ std::vector<queues::aio_sqe> scheduler::take_submissions() {
   std::vector<queues::aio_sqe> out;
   out.swap(submissions_);
   return out;
-}
-
-bool scheduler::has_coroutine(const std::string& name) const {
-  for (const auto& [id, co] : coroutines_)
-    if (co.name == name) return true;
-  return false;
 }
 
 }  // namespace resonate::kernel

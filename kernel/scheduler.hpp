@@ -92,6 +92,9 @@ public:
   /// max_coroutines; background jobs don't. Returns false when full.
   bool add(std::string name, root_factory make, done_fn on_done, bool counted = true);
 
+  /// Whether a counted coroutine would be admitted now.
+  bool can_admit() const { return counted_ < limits_.max_coroutines; }
+
   /// Delivers an AIO completion; its coroutine becomes runnable.
   void complete(queues::aio_cqe cqe);
 
@@ -105,7 +108,6 @@ public:
   size_t counted_size() const { return counted_; }
   size_t aio_in_flight() const { return io_owner_.size(); }
   size_t runnable_size() const { return runnable_.size(); }
-  bool has_coroutine(const std::string& name) const;
 
 private:
   friend class context;

@@ -32,18 +32,18 @@ void system::admit(q::api_sqe sqe) {
     sqe.reply(q::response::failure(q::status::internal_server_error, "operation not implemented"));
     return;
   }
-  auto name = q::kind_name(sqe.req.get_kind());
+  if (!scheduler_.can_admit()) {
+    sqe.reply(q::response::failure(q::status::scheduler_queue_full, "scheduler queue full"));
+    return;
+  }
   auto* settings = &cfg_.settings;
   // The request moves into the coroutine frame; the reply into the done callback.
-  auto reply = sqe.reply;
-  bool admitted = scheduler_.add(
-    name,
+  scheduler_.add(
+    q::kind_name(sqe.req.get_kind()),
     [make, settings, req = std::move(sqe.req)](context& c) mutable {
       return make(c, std::move(req), *settings);
     },
     std::move(sqe.reply));
-  if (!admitted)
-    reply(q::response::failure(q::status::scheduler_queue_full, "scheduler queue full"));
 }
 
 std::vector<q::aio_sqe> system::tick(int64_t now) {
@@ -54,13 +54,14 @@ std::vector<q::aio_sqe> system::tick(int64_t now) {
 
   if (!shutting_down_) {
     for (auto& job : jobs_) {
-      if (now - job.last < cfg_.signal_timeout_ms || scheduler_.has_coroutine(job.name)) continue;
+      if (job.running || now - job.last < cfg_.signal_timeout_ms) continue;
       job.last = now;
+      job.running = true;
       auto* settings = &cfg_.settings;
       auto make = job.make;
       scheduler_.add(
-        job.name, [make, settings](context& c) { return make(c, *settings); }, nullptr,
-        /*counted=*/false);
+        job.name, [make, settings](context& c) { return make(c, *settings); },
+        [&job](q::response) { job.running = false; }, /*counted=*/false);
     }
   }
 

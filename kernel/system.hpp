@@ -32,6 +32,7 @@ struct background_job {
   std::string name;
   root_task (*make)(context&, const coroutines::settings&);
   int64_t last = 0;
+  bool running = false;  ///< an instance is in flight (jobs_ never reallocates)
 };
 
 class system {
