@@ -1,8 +1,12 @@
 #pragma once
 
 // t_aio: what the kernel asks of the AIO adapters and what comes back
-// (REST v1 spec section 5.3). A store submission is one logical transaction: a
-// list of typed commands, each answered by one result in the same position.
+// (REST v1 spec section 5.3). A submission has a kind, given by its payload:
+//  - store:  one logical transaction, a list of typed commands, each answered by
+//            one result in the same position;
+//  - router: which receiver (if any) a new promise's invoke task goes to (4.11);
+//  - sender: deliver one task's message to its receiver (4.12, 3.5).
+// The actor shell sends each kind to its own workers (actors/aio_router.hpp).
 
 #include <cstdint>
 #include <limits>
@@ -13,10 +17,11 @@
 
 #include "queues/api.hpp"
 #include "queues/records.hpp"
+#include "queues/status.hpp"
 
 namespace resonate::queues {
 
-// -- store commands -----------------------------------------------------------------
+// -- store commands: promises ---------------------------------------------------------
 
 /// SELECT one promise by id.
 struct read_promise_cmd {
@@ -39,7 +44,15 @@ struct search_promises_cmd {
   std::optional<int64_t> sort_id;
 };
 
-/// INSERT a pending promise; ON CONFLICT(id) DO NOTHING. Result: rows affected.
+/// INSERT a task; ON CONFLICT(id) DO NOTHING. Result: alter_result.
+struct create_task_cmd {
+  task_record task;  ///< every column but sort_id
+};
+
+/// INSERT a pending promise; ON CONFLICT(id) DO NOTHING. If `task` is set it is
+/// inserted too, but only when the promise row was (CreatePromiseAndTask, 4.2).
+/// Result: promise_write_result; with `read_back` it carries the row as it is
+/// after the statement (the new row, or the existing one).
 struct create_promise_cmd {
   std::string id;
   value param;
@@ -47,11 +60,20 @@ struct create_promise_cmd {
   std::optional<std::string> idempotency_key;
   tag_map tags;
   int64_t created_on = 0;
+  std::optional<create_task_cmd> task;
+  bool read_back = false;
 };
 
-/// UPDATE a promise out of PENDING (`WHERE id = ? AND state = 1 AND timeout > ?`).
+/// The completion transaction of REST v1 4.4 as one command: UPDATE a promise
+/// out of PENDING (`WHERE id = ? AND state = 1 AND timeout > timeout_after`),
+/// and only if that took effect, in the same transaction:
+///  1. every INIT/ENQUEUED/CLAIMED task whose root is this promise -> COMPLETED
+///     (completed_on = now);
+///  2. every callback on this promise becomes an INIT task (created_on = now),
+///     in callback id order;
+///  3. those callbacks are deleted.
 /// `timeout_after` lets a complete take effect only before the timeout, in the
-/// same statement, so a complete needs no separate read. Result: rows affected.
+/// same statement. Result: promise_write_result (row only with `read_back`).
 struct update_promise_cmd {
   std::string id;
   promise_state state = promise_state::resolved;
@@ -59,14 +81,70 @@ struct update_promise_cmd {
   std::optional<std::string> idempotency_key;
   int64_t completed_on = 0;
   int64_t timeout_after = std::numeric_limits<int64_t>::min();
+  int64_t now = 0;  ///< completed_on of the tasks, created_on of the new ones
+  bool read_back = false;
 };
 
 /// `SELECT 1`: readiness probe of the store.
 struct ping_cmd {};
 
-using store_command = std::variant<read_promise_cmd, read_timedout_promises_cmd,
-                                   search_promises_cmd, create_promise_cmd, update_promise_cmd,
-                                   ping_cmd>;
+// -- store commands: callbacks and tasks ----------------------------------------------
+
+/// INSERT a callback if its promise exists and is PENDING and no callback has
+/// this id (4.7). Result: alter_result (1 created, 0 not).
+struct create_callback_cmd {
+  callback_record callback;
+};
+
+/// SELECT one task by id. Result: query_tasks_result.
+struct read_task_cmd {
+  std::string id;
+};
+
+/// Tasks that EnqueueTasks may send (4.10): INIT, `expires_at <= time`, whose
+/// root has no ENQUEUED or CLAIMED task; one per root (the lowest sort_id),
+/// ordered by root_promise_id. Result: query_tasks_result.
+struct read_enqueueable_tasks_cmd {
+  int64_t time = 0;
+  int64_t limit = 100;
+};
+
+/// ENQUEUED or CLAIMED tasks whose claim or lease deadline has passed
+/// (`expires_at != 0 AND expires_at <= time`) or whose timeout has
+/// (`timeout <= time`), ordered by root_promise_id, sort_id (TimeoutTasks, 4.10).
+/// Result: query_tasks_result.
+struct read_expired_tasks_cmd {
+  int64_t time = 0;
+  int64_t limit = 100;
+};
+
+/// Sets the seven mutable columns of a task, guarded by
+/// `state & current_states != 0 AND counter = current_counter`. Result: alter_result.
+struct update_task_cmd {
+  std::string id;
+  std::optional<std::string> process_id;
+  task_state state = task_state::init;
+  int64_t counter = 1;
+  int64_t attempt = 0;
+  int64_t ttl = 0;
+  int64_t expires_at = 0;
+  std::optional<int64_t> completed_on;
+  task_state_mask current_states = 0;
+  int64_t current_counter = 0;
+};
+
+/// `expires_at = min(time + ttl, INT64_MAX)` for every CLAIMED task of the
+/// process, whatever its counter. Result: alter_result.
+struct heartbeat_tasks_cmd {
+  std::string process_id;
+  int64_t time = 0;
+};
+
+using store_command =
+  std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
+               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd,
+               read_task_cmd, read_enqueueable_tasks_cmd, read_expired_tasks_cmd,
+               create_task_cmd, update_task_cmd, heartbeat_tasks_cmd>;
 
 // -- store results ------------------------------------------------------------------
 
@@ -79,7 +157,19 @@ struct alter_result {
   int64_t rows_affected = 0;
 };
 
-using store_result = std::variant<query_promises_result, alter_result>;
+/// Result of create_promise_cmd and update_promise_cmd.
+struct promise_write_result {
+  int64_t rows_affected = 0;
+  std::optional<promise_record> row;  ///< with read_back: the row after the write, if any
+  int64_t tasks_created = 0;          ///< update: callbacks turned into tasks
+};
+
+struct query_tasks_result {
+  std::vector<task_record> records;
+};
+
+using store_result =
+  std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).
@@ -93,20 +183,81 @@ struct store_completion {
   std::vector<store_result> results;
 };
 
+// -- router -------------------------------------------------------------------------
+
+/// Does a promise being created get an invoke task, and to which receiver (4.11)?
+struct route_submission {
+  std::string promise_id;
+  tag_map tags;
+};
+
+struct route_completion {
+  bool matched = false;
+  std::string recv;  ///< raw JSON of the receiver when matched
+};
+
+// -- sender -------------------------------------------------------------------------
+
+/// Deliver a task's message (body formats of REST v1 3.5) to its receiver.
+struct send_submission {
+  task_record task;  ///< as the receiver sees it (state ENQUEUED)
+  /// notify: the promise the message is about (the body); invoke/resume: the root.
+  std::optional<promise_record> promise;
+};
+
+/// What the receiver's plugin said: delivered (queued to an SSE connection, or
+/// an HTTP connection established) or not, and its timings (3.5): retry after
+/// `time_to_retry` ms (0: at once), claim within `time_to_claim` ms (0: no deadline).
+/// A message that could not even be handed to a plugin (unknown receiver, bad
+/// recv, full plugin queue) is a failure with time_to_retry = 15000 and `error`.
+struct send_completion {
+  bool success = false;
+  int64_t time_to_retry = 0;
+  int64_t time_to_claim = 0;
+  std::string error;
+};
+
 // -- envelopes ----------------------------------------------------------------------
+
+enum class aio_kind : uint8_t { store, router, sender };
+inline constexpr size_t aio_kind_count = 3;
+const char* aio_kind_name(aio_kind k);
+
+using aio_payload = std::variant<store_transaction, route_submission, send_submission>;
+using aio_completion = std::variant<store_completion, route_completion, send_completion>;
 
 /// An AIO submission: kernel -> adapter. `id` pairs it with its completion.
 struct aio_sqe {
   uint64_t id = 0;
-  store_transaction tx;
+  aio_payload payload;
+  aio_kind kind() const { return static_cast<aio_kind>(payload.index()); }
+  const store_transaction& tx() const { return std::get<store_transaction>(payload); }
 };
 
-/// An AIO completion: adapter -> kernel. `error` is set when the submission
-/// failed as a whole (its commands were rolled back).
+/// Why a submission failed as a whole (nothing of it took effect, or for a
+/// store: its commands were rolled back). `code` is the status the kernel
+/// answers with: aio_submission_queue_full (50302), aio_store_error (50004), ...
+struct aio_error {
+  status code = status::aio_store_error;
+  std::string message;
+};
+
+/// An AIO completion: adapter -> kernel.
 struct aio_cqe {
   uint64_t id = 0;
-  std::optional<std::string> error;
-  store_completion completion;
+  std::optional<aio_error> error;
+  aio_completion completion;
+
+  const store_completion& store() const { return std::get<store_completion>(completion); }
+  store_completion& store() { return std::get<store_completion>(completion); }
+
+  /// A failed completion of any kind.
+  static aio_cqe failure(uint64_t id, status code, std::string message) {
+    aio_cqe c;
+    c.id = id;
+    c.error = aio_error{code, std::move(message)};
+    return c;
+  }
 };
 
 using aio_batch = std::vector<aio_sqe>;

@@ -14,6 +14,7 @@ const char* kind_name(kind k) {
     case kind::drop_task: return "DropTask";
     case kind::heartbeat_tasks: return "HeartbeatTasks";
     case kind::ready: return "Ready";
+    case kind::create_promise_and_task: return "CreatePromiseAndTask";
   }
   return "Unknown";
 }

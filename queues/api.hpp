@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -45,6 +46,17 @@ struct create_promise_request {
   int64_t timeout = 0;
   tag_map tags;
   std::optional<fence> fence_token;
+  /// `traceparent` / `tracestate` of the request, copied into the head of the
+  /// invoke message when the router gives the promise a task.
+  header_map trace;
+};
+
+/// POST /promises/task: create a promise and, if the router matches it, its
+/// invoke task already CLAIMED by `process_id` for `ttl` ms (REST v1 3.3, 4.2).
+struct create_promise_and_task_request {
+  create_promise_request promise;  ///< its fence is ignored
+  std::string process_id;
+  int64_t ttl = 0;
 };
 
 struct complete_promise_request {
@@ -56,14 +68,16 @@ struct complete_promise_request {
   std::optional<fence> fence_token;
 };
 
-// -- later capabilities (shape of the contract; coroutines arrive with them) -----
+// -- callbacks and tasks (REST v1 4.7, 4.10) ---------------------------------------
 
+/// A resume callback or a notify subscription on `promise_id` (REST v1 4.7). The
+/// gateway builds the id (`__resume:` / `__notify:`) and the message.
 struct create_callback_request {
   std::string id;
   std::string promise_id;
   std::string root_promise_id;
-  std::string recv;  ///< raw JSON
-  std::string mesg;  ///< raw JSON
+  std::string recv;  ///< raw JSON of the receiver
+  message mesg;
   int64_t timeout = 0;
   std::optional<fence> fence_token;
 };
@@ -96,7 +110,7 @@ using request_payload =
   std::variant<read_promise_request, search_promises_request, create_promise_request,
                complete_promise_request, create_callback_request, claim_task_request,
                complete_task_request, drop_task_request, heartbeat_tasks_request,
-               ready_request>;
+               ready_request, create_promise_and_task_request>;
 
 /// The kernel kind of a request: the index of its payload alternative.
 enum class kind : uint8_t {
@@ -110,8 +124,22 @@ enum class kind : uint8_t {
   drop_task,
   heartbeat_tasks,
   ready,
+  create_promise_and_task,
 };
 inline constexpr size_t kind_count = std::variant_size_v<request_payload>;
+
+/// The kind of a payload type, checked against the variant at compile time.
+template <class T, size_t I = 0>
+constexpr kind kind_of() {
+  static_assert(I < kind_count, "not a request payload");
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, request_payload>, T>)
+    return static_cast<kind>(I);
+  else
+    return kind_of<T, I + 1>();
+}
+static_assert(kind_of<ready_request>() == kind::ready);
+static_assert(kind_of<create_promise_and_task_request>() == kind::create_promise_and_task);
+static_assert(kind_of<heartbeat_tasks_request>() == kind::heartbeat_tasks);
 
 /// The kind name used in metrics labels (`ReadPromise`, ...).
 const char* kind_name(kind k);
@@ -143,14 +171,30 @@ struct task_response {
   task_record task;
 };
 
+/// POST /promises/task: the promise, and its claimed task when one was created.
+struct promise_and_task_response {
+  promise_record promise;
+  std::optional<task_record> task;
+};
+
+/// A claimed task with the promises its message names (REST v1 3.3): the root,
+/// and the leaf for a resume. A promise row that is missing is nullopt.
+struct claimed_task_response {
+  task_record task;
+  std::optional<promise_record> root;
+  std::optional<promise_record> leaf;
+};
+
+/// tasksAffected / locksAffected.
 struct count_response {
   int64_t affected = 0;
 };
 
 struct empty_response {};
 
-using response_payload = std::variant<empty_response, promise_response, search_promises_response,
-                                      callback_response, task_response, count_response>;
+using response_payload =
+  std::variant<empty_response, promise_response, search_promises_response, callback_response,
+               task_response, count_response, promise_and_task_response, claimed_task_response>;
 
 struct response {
   queues::status status = status::ok;

@@ -94,6 +94,7 @@ RESONATE_INSPECT(value, x.headers, x.data)
 RESONATE_INSPECT(promise_record, x.id, x.state, x.param, x.val, x.timeout,
                  x.idempotency_key_for_create, x.idempotency_key_for_complete, x.tags,
                  x.created_on, x.completed_on, x.sort_id)
+RESONATE_INSPECT(message, x.type, x.head, x.root, x.leaf)
 RESONATE_INSPECT(callback_record, x.id, x.promise_id, x.root_promise_id, x.recv, x.mesg,
                  x.timeout, x.created_on)
 RESONATE_INSPECT(task_record, x.id, x.process_id, x.state, x.root_promise_id, x.recv, x.mesg,
@@ -108,7 +109,8 @@ RESONATE_INSPECT(fence, x.task_id, x.task_counter)
 RESONATE_INSPECT(read_promise_request, x.id)
 RESONATE_INSPECT(search_promises_request, x.id, x.states, x.tags, x.limit, x.sort_id)
 RESONATE_INSPECT(create_promise_request, x.id, x.idempotency_key, x.strict, x.param, x.timeout,
-                 x.tags, x.fence_token)
+                 x.tags, x.fence_token, x.trace)
+RESONATE_INSPECT(create_promise_and_task_request, x.promise, x.process_id, x.ttl)
 RESONATE_INSPECT(complete_promise_request, x.id, x.idempotency_key, x.strict, x.state, x.val,
                  x.fence_token)
 RESONATE_INSPECT(create_callback_request, x.id, x.promise_id, x.root_promise_id, x.recv, x.mesg,
@@ -126,21 +128,38 @@ RESONATE_INSPECT(search_promises_response, x.promises, x.next)
 RESONATE_INSPECT(callback_response, x.callback, x.promise)
 RESONATE_INSPECT(task_response, x.task)
 RESONATE_INSPECT(count_response, x.affected)
+RESONATE_INSPECT(promise_and_task_response, x.promise, x.task)
+RESONATE_INSPECT(claimed_task_response, x.task, x.root, x.leaf)
 RESONATE_INSPECT(response, x.status, x.payload, x.error)
 
 RESONATE_INSPECT(read_promise_cmd, x.id)
 RESONATE_INSPECT(read_timedout_promises_cmd, x.time, x.limit)
 RESONATE_INSPECT(search_promises_cmd, x.id, x.states, x.tags, x.limit, x.sort_id)
+RESONATE_INSPECT(create_task_cmd, x.task)
 RESONATE_INSPECT(create_promise_cmd, x.id, x.param, x.timeout, x.idempotency_key, x.tags,
-                 x.created_on)
+                 x.created_on, x.task, x.read_back)
 RESONATE_INSPECT(update_promise_cmd, x.id, x.state, x.val, x.idempotency_key, x.completed_on,
-                 x.timeout_after)
+                 x.timeout_after, x.now, x.read_back)
 RESONATE_INSPECT_EMPTY(ping_cmd)
+RESONATE_INSPECT(create_callback_cmd, x.callback)
+RESONATE_INSPECT(read_task_cmd, x.id)
+RESONATE_INSPECT(read_enqueueable_tasks_cmd, x.time, x.limit)
+RESONATE_INSPECT(read_expired_tasks_cmd, x.time, x.limit)
+RESONATE_INSPECT(update_task_cmd, x.id, x.process_id, x.state, x.counter, x.attempt, x.ttl,
+                 x.expires_at, x.completed_on, x.current_states, x.current_counter)
+RESONATE_INSPECT(heartbeat_tasks_cmd, x.process_id, x.time)
 RESONATE_INSPECT(query_promises_result, x.records, x.last_sort_id)
 RESONATE_INSPECT(alter_result, x.rows_affected)
+RESONATE_INSPECT(promise_write_result, x.rows_affected, x.row, x.tasks_created)
+RESONATE_INSPECT(query_tasks_result, x.records)
 RESONATE_INSPECT(store_transaction, x.fence_token, x.commands)
 RESONATE_INSPECT(store_completion, x.valid, x.results)
-RESONATE_INSPECT(aio_sqe, x.id, x.tx)
+RESONATE_INSPECT(route_submission, x.promise_id, x.tags)
+RESONATE_INSPECT(route_completion, x.matched, x.recv)
+RESONATE_INSPECT(send_submission, x.task, x.promise)
+RESONATE_INSPECT(send_completion, x.success, x.time_to_retry, x.time_to_claim, x.error)
+RESONATE_INSPECT(aio_error, x.code, x.message)
+RESONATE_INSPECT(aio_sqe, x.id, x.payload)
 RESONATE_INSPECT(aio_cqe, x.id, x.error, x.completion)
 
 #undef RESONATE_INSPECT

@@ -27,4 +27,23 @@ std::optional<promise_state> promise_state_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+const char* to_string(message_type t) {
+  switch (t) {
+    case message_type::invoke: return "invoke";
+    case message_type::resume: return "resume";
+    case message_type::notify: return "notify";
+  }
+  return "invoke";
+}
+
+std::string resume_callback_id(const std::string& root, const std::string& promise) {
+  return "__resume:" + root + ":" + promise;
+}
+
+std::string notify_callback_id(const std::string& promise, const std::string& subscription) {
+  return "__notify:" + promise + ":" + subscription;
+}
+
+std::string invoke_task_id(const std::string& promise) { return "__invoke:" + promise; }
+
 }  // namespace resonate::queues

@@ -64,28 +64,54 @@ inline promise_state timed_out_state(const promise_record& p) {
                                                     : promise_state::rejected_timedout;
 }
 
-// -- records of later capabilities (callbacks, tasks, schedules, locks) ---------
+// -- callbacks, tasks and the messages they carry (REST v1 2.3-2.5, 2.8) ---------
+
+/// What a task tells its receiver to do.
+enum class message_type : uint8_t { invoke, resume, notify };
+
+/// "invoke", "resume", "notify".
+const char* to_string(message_type t);
+
+/// A task's message (`mesg`): stored as JSON `{"type","head"?,"root","leaf"}`.
+/// For invoke root == leaf == the promise; for notify leaf is "".
+struct message {
+  message_type type = message_type::invoke;
+  header_map head;  ///< trace context (traceparent, tracestate); omitted when empty
+  std::string root;
+  std::string leaf;
+  friend bool operator==(const message&, const message&) = default;
+};
+
+/// Callback ids: `__resume:{root}:{promise}` and `__notify:{promise}:{subscription}`;
+/// invoke task ids: `__invoke:{promise}`.
+std::string resume_callback_id(const std::string& root, const std::string& promise);
+std::string notify_callback_id(const std::string& promise, const std::string& subscription);
+std::string invoke_task_id(const std::string& promise);
 
 struct callback_record {
   std::string id;
   std::string promise_id;
   std::string root_promise_id;
-  std::string recv;  ///< raw JSON
-  std::string mesg;  ///< raw JSON
+  std::string recv;  ///< raw JSON of the receiver
+  message mesg;
   int64_t timeout = 0;
   int64_t created_on = 0;
   friend bool operator==(const callback_record&, const callback_record&) = default;
 };
 
 enum class task_state : uint8_t { init = 1, enqueued = 2, claimed = 4, completed = 8, timedout = 16 };
+using task_state_mask = uint8_t;
+constexpr task_state_mask mask_of(task_state s) { return static_cast<task_state_mask>(s); }
 
+/// A task (REST v1 2.4). `expires_at` means: INIT -> not enqueueable before it;
+/// ENQUEUED -> claim deadline; CLAIMED -> lease deadline.
 struct task_record {
   std::string id;
   std::optional<std::string> process_id;
   task_state state = task_state::init;
   std::string root_promise_id;
-  std::string recv;
-  std::string mesg;
+  std::string recv;  ///< raw JSON of the receiver
+  message mesg;
   int64_t timeout = 0;
   int64_t counter = 1;
   int64_t attempt = 0;
