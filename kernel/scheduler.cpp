@@ -4,10 +4,27 @@
 
 namespace resonate::kernel {
 
-context::io_awaiter context::store(queues::store_transaction tx) {
-  sched_->submit(*this, std::move(tx));
-  return io_awaiter{this};
+context::io_awaiter context::submit(queues::aio_payload payload) {
+  return io_awaiter{this, sched_->submit(*this, std::move(payload))};
 }
+
+context::io_awaiter context::store(queues::store_transaction tx) {
+  return submit(queues::aio_payload{std::move(tx)});
+}
+
+context::io_awaiter context::route(queues::route_submission sub) {
+  return submit(queues::aio_payload{std::move(sub)});
+}
+
+context::io_awaiter context::send(queues::send_submission sub) {
+  return submit(queues::aio_payload{std::move(sub)});
+}
+
+void context::spawn(std::string name, root_factory make) {
+  sched_->add(std::move(name), std::move(make), nullptr, /*counted=*/false);
+}
+
+shared_state& context::shared() { return sched_->shared(); }
 
 scheduler::~scheduler() = default;
 
@@ -26,19 +43,19 @@ bool scheduler::add(std::string name, root_factory make, done_fn on_done, bool c
   return true;
 }
 
-void scheduler::submit(context& c, queues::store_transaction tx) {
+uint64_t scheduler::submit(context& c, queues::aio_payload payload) {
+  uint64_t io = next_io_++;
   // A full AIO queue is answered at once, as a completion with an error (the
   // awaiter then does not suspend), so the coroutine decides what to tell its
   // client (503) without blocking anyone.
   if (io_owner_.size() >= limits_.max_aio_in_flight) {
-    queues::aio_cqe full;
-    full.error = aio_queue_full_error;
-    c.io_result_ = std::move(full);
-    return;
+    c.results_.emplace(io, queues::aio_cqe::failure(io, queues::status::aio_submission_queue_full,
+                                                    "aio submission queue full"));
+    return io;
   }
-  uint64_t io = next_io_++;
   io_owner_.emplace(io, c.id_);
-  submissions_.push_back(queues::aio_sqe{io, std::move(tx)});
+  submissions_.push_back(queues::aio_sqe{io, std::move(payload)});
+  return io;
 }
 
 void scheduler::complete(queues::aio_cqe cqe) {
@@ -47,8 +64,10 @@ void scheduler::complete(queues::aio_cqe cqe) {
   auto co = coroutines_.find(owner->second);
   io_owner_.erase(owner);
   if (co == coroutines_.end()) return;
-  co->second.ctx->io_result_ = std::move(cqe);
-  runnable_.push_back(co->first);
+  auto& ctx = *co->second.ctx;
+  uint64_t io = cqe.id;
+  ctx.results_.insert_or_assign(io, std::move(cqe));
+  if (ctx.waiting_ && ctx.awaiting_ == io) runnable_.push_back(co->first);
 }
 
 void scheduler::run_until_blocked(int64_t now) {
@@ -64,14 +83,16 @@ void scheduler::run_until_blocked(int64_t now) {
       co.root.start();
     } else {
       auto h = std::exchange(co.ctx->waiting_, {});
+      co.ctx->awaiting_ = 0;
       assert(h);
       h.resume();
     }
+    // The coroutine may have spawned others meanwhile: `it` may be stale, `co` is not.
     if (co.root.done()) {
       auto result = co.root.take_result();
       auto on_done = std::move(co.on_done);
       if (co.counted) --counted_;
-      coroutines_.erase(it);
+      coroutines_.erase(id);
       if (on_done) on_done(std::move(result));
     }
   }

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kernel/task.hpp"
@@ -26,6 +27,20 @@
 namespace resonate::kernel {
 
 class scheduler;
+class context;
+using root_task = task<queues::response>;
+using root_factory = std::function<root_task(context&)>;
+
+/// Kernel state shared by all coroutines of one system: what is only a cache
+/// of the store (rebuilt from it after a restart) or a hint to the system.
+struct shared_state {
+  /// Ids of tasks whose message a coroutine is sending right now, so that the
+  /// EnqueueTasks job does not send the same message twice at once.
+  std::unordered_set<std::string> tasks_in_send;
+  /// Names of background jobs asked to run as soon as possible (e.g. new tasks
+  /// became enqueueable), instead of at their next period.
+  std::unordered_set<std::string> kicked_jobs;
+};
 
 /// What a coroutine sees of the world: the time of its current step, and the
 /// AIO. Stable for the life of the coroutine, so coroutines take it by reference.
@@ -38,7 +53,19 @@ public:
 
   /// Yields one logical store transaction; resumes with its completion. Bind the
   /// awaiter to a named local (task.hpp): `auto io = c.store(std::move(tx)); auto r = co_await io;`
+  /// A coroutine may have several submissions in flight and await them in any order.
   io_awaiter store(queues::store_transaction tx);
+  /// Asks the router whether a promise being created gets an invoke task.
+  io_awaiter route(queues::route_submission sub);
+  /// Hands a task's message to the sender.
+  io_awaiter send(queues::send_submission sub);
+
+  /// Starts a background coroutine that runs on its own (not counted against
+  /// the request limit, no reply); it starts within the current tick.
+  void spawn(std::string name, root_factory make);
+
+  /// State shared by every coroutine of this system.
+  shared_state& shared();
 
   /// The id of this coroutine (for tests and logs).
   uint64_t id() const { return id_; }
@@ -46,36 +73,39 @@ public:
 private:
   friend class scheduler;
   context(scheduler* s, uint64_t id) : sched_(s), id_(id) {}
+  io_awaiter submit(queues::aio_payload payload);
 
   scheduler* sched_;
   uint64_t id_;
   int64_t now_ = 0;
-  std::coroutine_handle<> waiting_;          // innermost frame awaiting I/O
-  std::optional<queues::aio_cqe> io_result_;  // the completion it will resume with
+  std::coroutine_handle<> waiting_;  // innermost frame awaiting I/O
+  uint64_t awaiting_ = 0;            // the submission it awaits
+  std::unordered_map<uint64_t, queues::aio_cqe> results_;  // completions not yet taken
 };
 
-/// Trivial awaiter: holds only a pointer, so it is safe from the g++ 12 bug.
+/// Trivial awaiter: holds only a pointer and an id, so it is safe from the g++ 12 bug.
 class context::io_awaiter {
 public:
-  explicit io_awaiter(context* c) : c_(c) {}
-  bool await_ready() const noexcept { return c_->io_result_.has_value(); }
-  void await_suspend(std::coroutine_handle<> h) noexcept { c_->waiting_ = h; }
+  io_awaiter(context* c, uint64_t io) : c_(c), io_(io) {}
+  bool await_ready() const noexcept { return c_->results_.count(io_) != 0; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    c_->waiting_ = h;
+    c_->awaiting_ = io_;
+  }
   queues::aio_cqe await_resume() {
-    auto r = std::move(*c_->io_result_);
-    c_->io_result_.reset();
+    auto it = c_->results_.find(io_);
+    auto r = std::move(it->second);
+    c_->results_.erase(it);
     return r;
   }
 
 private:
   context* c_;
+  uint64_t io_;
 };
 
-using root_task = task<queues::response>;
 
-/// The error text of a completion the scheduler made up because the AIO queue
-/// was full (the coroutine answers 503 50302).
-inline constexpr const char* aio_queue_full_error = "aio submission queue full";
-using root_factory = std::function<root_task(context&)>;
+
 using done_fn = std::function<void(queues::response)>;
 
 struct scheduler_limits {
@@ -108,6 +138,8 @@ public:
   size_t counted_size() const { return counted_; }
   size_t aio_in_flight() const { return io_owner_.size(); }
   size_t runnable_size() const { return runnable_.size(); }
+  shared_state& shared() { return shared_; }
+  const shared_state& shared() const { return shared_; }
 
 private:
   friend class context;
@@ -120,7 +152,7 @@ private:
     bool started = false;
   };
 
-  void submit(context& c, queues::store_transaction tx);
+  uint64_t submit(context& c, queues::aio_payload payload);
 
   scheduler_limits limits_;
   uint64_t next_id_ = 1;
@@ -130,6 +162,7 @@ private:
   std::unordered_map<uint64_t, uint64_t> io_owner_;  // aio id -> coroutine id
   std::deque<uint64_t> runnable_;
   std::vector<queues::aio_sqe> submissions_;
+  shared_state shared_;
 };
 
 }  // namespace resonate::kernel

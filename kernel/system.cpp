@@ -9,6 +9,8 @@ system::system(system_config cfg, coroutines::table table)
     table_(table),
     scheduler_(scheduler_limits{cfg.coroutine_max_size, cfg.aio_queue_size}) {
   jobs_.push_back(background_job{"TimeoutPromises", &coroutines::timeout_promises, 0});
+  jobs_.push_back(background_job{coroutines::enqueue_tasks_job, &coroutines::enqueue_tasks, 0});
+  jobs_.push_back(background_job{"TimeoutTasks", &coroutines::timeout_tasks, 0});
 }
 
 void system::submit(q::api_sqe sqe) {
@@ -52,18 +54,7 @@ std::vector<q::aio_sqe> system::tick(int64_t now) {
     completions_.pop_front();
   }
 
-  if (!shutting_down_) {
-    for (auto& job : jobs_) {
-      if (job.running || now - job.last < cfg_.signal_timeout_ms) continue;
-      job.last = now;
-      job.running = true;
-      auto* settings = &cfg_.settings;
-      auto make = job.make;
-      scheduler_.add(
-        job.name, [make, settings](context& c) { return make(c, *settings); },
-        [&job](q::response) { job.running = false; }, /*counted=*/false);
-    }
-  }
+  start_jobs(now);
 
   for (size_t i = 0; i < cfg_.submission_batch_size && !requests_.empty(); ++i) {
     auto sqe = std::move(requests_.front());
@@ -72,7 +63,31 @@ std::vector<q::aio_sqe> system::tick(int64_t now) {
   }
 
   scheduler_.run_until_blocked(now);
+  // Jobs the coroutines kicked in this tick start now, so their first
+  // submissions go out with this tick's.
+  if (!scheduler_.shared().kicked_jobs.empty() && start_jobs(now) > 0)
+    scheduler_.run_until_blocked(now);
   return scheduler_.take_submissions();
+}
+
+size_t system::start_jobs(int64_t now) {
+  if (shutting_down_) return 0;
+  auto& kicked = scheduler_.shared().kicked_jobs;
+  size_t started = 0;
+  for (auto& job : jobs_) {
+    if (job.running) continue;  // a kick waits for the running instance to end
+    bool was_kicked = kicked.erase(job.name) > 0;
+    if (!was_kicked && now - job.last < cfg_.signal_timeout_ms) continue;
+    job.last = now;
+    job.running = true;
+    ++started;
+    auto* settings = &cfg_.settings;
+    auto make = job.make;
+    scheduler_.add(
+      job.name, [make, settings](context& c) { return make(c, *settings); },
+      [&job](q::response) { job.running = false; }, /*counted=*/false);
+  }
+  return started;
 }
 
 void system::shutdown() {
@@ -90,7 +105,11 @@ bool system::done() const {
 }
 
 bool system::has_work() const {
-  return !requests_.empty() || !completions_.empty() || scheduler_.runnable_size() > 0;
+  if (!requests_.empty() || !completions_.empty() || scheduler_.runnable_size() > 0) return true;
+  // A kicked job whose previous instance has finished can start now.
+  for (const auto& job : jobs_)
+    if (!job.running && scheduler_.shared().kicked_jobs.count(job.name)) return !shutting_down_;
+  return false;
 }
 
 }  // namespace resonate::kernel

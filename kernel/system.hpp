@@ -66,6 +66,8 @@ public:
 
 private:
   void admit(queues::api_sqe sqe);
+  /// Starts every job that is due (its period passed, or kicked) and not running.
+  size_t start_jobs(int64_t now);
 
   system_config cfg_;
   coroutines::table table_;

@@ -1,7 +1,7 @@
 // PATCH /promises/*id (REST v1 4.3).
 //
 // One store round trip on the common path: the completion transaction, guarded
-// by `state = PENDING AND timeout > now`, followed by a read of the row. An
+// by `state = PENDING AND timeout > now`, reading the row back. An
 // update that took effect is a 201 with the stored row. Otherwise the row read
 // back decides: absent -> 404; still pending -> its timeout has passed, so it is
 // timed out first (rows 3-5 of the table); settled -> the dedup rows of the
@@ -16,20 +16,21 @@ namespace q = resonate::queues;
 root_task complete_promise(context& c, q::request r, const settings&) {
   auto req = std::get<q::complete_promise_request>(std::move(r.payload));
   for (;;) {
-    q::store_transaction tx{req.fence_token,
-                            domain::completion_commands(req.id, req.state, req.val,
-                                                        req.idempotency_key, c.now(), c.now())};
-    tx.commands.emplace_back(q::read_promise_cmd{req.id});
+    auto cmd = domain::completion_command(req.id, req.state, req.val, req.idempotency_key, c.now(),
+                                          c.now(), c.now());
+    cmd.read_back = true;
+    q::store_transaction tx{req.fence_token, {std::move(cmd)}};
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return std::move(*failure);
-    auto& results = done.completion.results;
-    bool completed = std::get<q::alter_result>(results.front()).rows_affected == 1;
-    auto& rows = std::get<q::query_promises_result>(results.back()).records;
-    if (rows.empty()) co_return q::response::failure(q::status::promise_not_found);
-    auto promise = std::move(rows.front());
+    auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
+    bool completed = w.rows_affected == 1;
+    if (!w.row) co_return q::response::failure(q::status::promise_not_found);
+    auto promise = std::move(*w.row);
     if (completed) {
       count_completed_promises(req.state);
+      if (w.tasks_created > 0) kick_enqueue(c);
+      count_tasks("created", w.tasks_created);
       co_return q::response{q::status::created, q::promise_response{std::move(promise)}, {}};
     }
 

@@ -7,7 +7,9 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "kernel/scheduler.hpp"
 #include "queues/api.hpp"
@@ -18,7 +20,15 @@ namespace resonate::kernel::coroutines {
 struct settings {
   int64_t promise_batch_size = 100;
   int64_t promise_max_iterations = 1000;
+  int64_t task_batch_size = 100;
+  int64_t task_max_iterations = 1000;
+  /// Tag keys the router reads (its sources): a promise with none of them is
+  /// not routed, which saves the router round trip on most creates.
+  std::vector<std::string> router_tag_keys{"resonate:invoke"};
 };
+
+/// Names of the background jobs, as coroutines kick them (shared_state::kicked_jobs).
+inline constexpr const char* enqueue_tasks_job = "EnqueueTasks";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 
@@ -34,10 +44,21 @@ root_task search_promises(context& c, queues::request r, const settings& s);
 root_task create_promise(context& c, queues::request r, const settings& s);
 root_task complete_promise(context& c, queues::request r, const settings& s);
 root_task ready(context& c, queues::request r, const settings& s);
+root_task create_promise_and_task(context& c, queues::request r, const settings& s);
+root_task create_callback(context& c, queues::request r, const settings& s);
+root_task claim_task(context& c, queues::request r, const settings& s);
+root_task complete_task(context& c, queues::request r, const settings& s);
+root_task drop_task(context& c, queues::request r, const settings& s);
+root_task heartbeat_tasks(context& c, queues::request r, const settings& s);
 
 // -- background coroutines ---------------------------------------------------------
 /// Times out every pending promise whose timeout has passed, in batches.
 root_task timeout_promises(context& c, const settings& s);
+/// Sends the messages of enqueueable INIT tasks (one per root at a time).
+root_task enqueue_tasks(context& c, const settings& s);
+/// Puts ENQUEUED/CLAIMED tasks past their claim or lease deadline back to INIT
+/// (higher counter), or times them out.
+root_task timeout_tasks(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 
@@ -50,6 +71,30 @@ std::optional<queues::response> store_failure(const queues::aio_cqe& cqe);
 /// promise was completed into (spec section 7).
 void count_created_promise();
 void count_completed_promises(queues::promise_state state, int64_t n = 1);
+/// tasks_total{state}: transitions into a state (created, claimed, enqueued,
+/// completed, dropped, retried, timedout).
+void count_tasks(const char* transition, int64_t n = 1);
+
+/// A promise write changed the task table: new tasks may be enqueueable, so the
+/// EnqueueTasks job runs now rather than at its next period.
+void kick_enqueue(context& c);
+
+/// The router's answer for a promise being created: the receiver of its invoke
+/// task, or nullopt (no tag the router reads, no match, or a router failure,
+/// which the reference also treats as no match).
+task<std::optional<std::string>> route_promise(context& c, const std::string& id,
+                                               const queues::tag_map& tags, const settings& s);
+
+/// Sends the messages of `tasks` (each with its root promise, or for notify the
+/// promise) at once, then writes each task's outcome in one transaction, guarded
+/// by its INIT state and counter. Tasks already being sent elsewhere are skipped.
+task<std::optional<queues::response>> deliver_tasks(
+  context& c, std::vector<std::pair<queues::task_record, std::optional<queues::promise_record>>>
+                tasks);
+
+/// Spawns a coroutine that delivers one new task at once (the invoke task of a
+/// promise this request created), so its message leaves one tick after commit.
+void deliver_soon(context& c, queues::task_record t, queues::promise_record root);
 
 /// Outcome of a lazy timeout: the timed-out record, "someone else changed the
 /// promise first, start over", or a failure response.

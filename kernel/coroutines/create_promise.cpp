@@ -1,49 +1,77 @@
-// POST /promises (REST v1 4.2).
+// POST /promises (REST v1 4.2), and POST /promises/task (create_promise_and_task.cpp).
 //
 // One store round trip on the common path: the transaction inserts the promise
 // if absent (ON CONFLICT DO NOTHING) and reads the row back. An insert that took
 // effect is a 201 with the stored row; otherwise the row read back is the
 // existing promise and the decision table of 4.2 applies to it, after a lazy
-// timeout if it is due. Both commands run under the request's fence.
+// timeout if it is due. Both run under the request's fence.
+//
+// A promise with a tag the router reads asks the router first; when it matches,
+// the invoke task is inserted in the same command (only if the promise row is
+// new), and its message is sent right after the commit (deliver_soon).
 #include "kernel/coroutines/coroutines.hpp"
+#include "kernel/coroutines/create_steps.hpp"
 #include "kernel/domain/promise.hpp"
+#include "kernel/domain/task.hpp"
 
 namespace resonate::kernel::coroutines {
 
 namespace q = resonate::queues;
 
-root_task create_promise(context& c, q::request r, const settings&) {
-  auto req = std::get<q::create_promise_request>(std::move(r.payload));
+task<create_outcome> create_or_find(context& c, const q::create_promise_request& req,
+                                    std::optional<q::task_record> task,
+                                    std::optional<q::fence> fence) {
   for (;;) {
-    q::store_transaction tx;
-    tx.fence_token = req.fence_token;
-    tx.commands.emplace_back(q::create_promise_cmd{req.id, req.param, req.timeout,
-                                                   req.idempotency_key, req.tags, c.now()});
-    tx.commands.emplace_back(q::read_promise_cmd{req.id});
+    q::create_promise_cmd cmd{req.id,   req.param, req.timeout, req.idempotency_key,
+                              req.tags, c.now(),   std::nullopt, /*read_back=*/true};
+    if (task) cmd.task = q::create_task_cmd{*task};
+    q::store_transaction tx{fence, {std::move(cmd)}};
     auto io = c.store(std::move(tx));
     auto done = co_await io;
-    if (auto failure = store_failure(done)) co_return std::move(*failure);
-    auto inserted = std::get<q::alter_result>(done.completion.results.at(0)).rows_affected == 1;
-    auto& rows = std::get<q::query_promises_result>(done.completion.results.at(1)).records;
-    if (rows.empty())  // deleted between insert and read: impossible today, but safe to retry
-      continue;
-    auto promise = std::move(rows.front());
-    if (inserted) {
+    if (auto failure = store_failure(done)) co_return create_outcome{std::move(*failure)};
+    auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
+    if (!w.row) continue;  // deleted between insert and read: impossible today, but safe to retry
+    auto promise = std::move(*w.row);
+    if (w.rows_affected == 1) {
       count_created_promise();
-      co_return q::response{q::status::created, q::promise_response{std::move(promise)}, {}};
+      if (task) count_tasks("created");
+      co_return create_outcome{created_promise{std::move(promise)}};
     }
 
     if (domain::is_timed_out(promise, c.now())) {
-      auto step = apply_lazy_timeout(c, std::move(promise), req.fence_token);
+      auto step = apply_lazy_timeout(c, std::move(promise), fence);
       auto outcome = co_await std::move(step);
       if (std::holds_alternative<lazy_timeout_race>(outcome)) continue;
-      if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
+      if (auto* failure = std::get_if<q::response>(&outcome))
+        co_return create_outcome{std::move(*failure)};
       promise = std::get<q::promise_record>(std::move(outcome));
     }
     auto status = domain::create_existing_status(req, promise);
-    if (status != q::status::ok) co_return q::response::failure(status);
-    co_return q::response{status, q::promise_response{std::move(promise)}, {}};
+    if (status != q::status::ok) co_return create_outcome{q::response::failure(status)};
+    co_return create_outcome{existing_promise{std::move(promise)}};
   }
+}
+
+root_task create_promise(context& c, q::request r, const settings& s) {
+  auto req = std::get<q::create_promise_request>(std::move(r.payload));
+  auto routing = route_promise(c, req.id, req.tags, s);
+  auto recv = co_await std::move(routing);
+  std::optional<q::task_record> task;
+  if (recv) task = domain::invoke_task(req.id, req.timeout, req.tags, std::move(*recv), req.trace,
+                                       c.now());
+
+  auto step = create_or_find(c, req, task, req.fence_token);
+  auto outcome = co_await std::move(step);
+  if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
+  if (auto* found = std::get_if<existing_promise>(&outcome))
+    co_return q::response{q::status::ok, q::promise_response{std::move(found->promise)}, {}};
+
+  auto& created = std::get<created_promise>(outcome).promise;
+  // Sent at once unless delayed or already past its timeout (EnqueueTasks
+  // handles those, and anything this send does not get through).
+  if (task && task->expires_at <= c.now() && c.now() < task->timeout)
+    deliver_soon(c, std::move(*task), created);
+  co_return q::response{q::status::created, q::promise_response{std::move(created)}, {}};
 }
 
 }  // namespace resonate::kernel::coroutines

@@ -13,7 +13,7 @@ root_task read_promise(context& c, q::request r, const settings&) {
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return std::move(*failure);
-    auto& rows = std::get<q::query_promises_result>(done.completion.results.at(0)).records;
+    auto& rows = std::get<q::query_promises_result>(done.store().results.at(0)).records;
     if (rows.empty()) co_return q::response::failure(q::status::promise_not_found);
     auto promise = std::move(rows.front());
     if (domain::is_timed_out(promise, c.now())) {

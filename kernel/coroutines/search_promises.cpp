@@ -17,7 +17,7 @@ root_task search_promises(context& c, q::request r, const settings&) {
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return std::move(*failure);
-    auto& found = std::get<q::query_promises_result>(done.completion.results.at(0));
+    auto& found = std::get<q::query_promises_result>(done.store().results.at(0));
 
     std::vector<q::promise_record> due;
     for (const auto& p : found.records)

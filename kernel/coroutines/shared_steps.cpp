@@ -1,9 +1,11 @@
+#include <algorithm>
+#include <array>
+
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/domain/promise.hpp"
+#include "kernel/domain/task.hpp"
 #include "kernel/scheduler.hpp"
 #include "queues/metrics.hpp"
-
-#include <array>
 
 namespace resonate::kernel::coroutines {
 
@@ -30,45 +32,116 @@ void count_completed_promises(q::promise_state state, int64_t n) {
   by_state[index]->inc(static_cast<uint64_t>(n));
 }
 
+void count_tasks(const char* transition, int64_t n) {
+  if (n <= 0) return;
+  q::metrics::global()
+    .get_counter("tasks_total", std::string("state=\"") + transition + "\"")
+    .inc(static_cast<uint64_t>(n));
+}
+
+void kick_enqueue(context& c) { c.shared().kicked_jobs.insert(enqueue_tasks_job); }
+
 std::optional<q::response> store_failure(const q::aio_cqe& cqe) {
-  if (!cqe.error) {
-    if (cqe.completion.valid) return std::nullopt;
-    return q::response::failure(q::status::task_precondition_failed,
-                                "the fencing token is invalid");
-  }
-  if (*cqe.error == aio_queue_full_error)
-    return q::response::failure(q::status::aio_submission_queue_full, *cqe.error);
-  return q::response::failure(q::status::aio_store_error, *cqe.error);
+  if (cqe.error) return q::response::failure(cqe.error->code, cqe.error->message);
+  if (cqe.store().valid) return std::nullopt;
+  return q::response::failure(q::status::task_precondition_failed, "the fencing token is invalid");
 }
 
 task<std::optional<q::response>> apply_timeouts(context& c,
                                                  const std::vector<q::promise_record>& due) {
   q::store_transaction tx;
-  std::vector<size_t> update_at;  // position of each promise's guarded update
-  for (const auto& p : due) {
-    update_at.push_back(tx.commands.size());
-    for (auto& cmd : domain::timeout_commands(p)) tx.commands.push_back(std::move(cmd));
-  }
+  for (const auto& p : due) tx.commands.emplace_back(domain::timeout_command(p, c.now()));
   auto io = c.store(std::move(tx));
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(failure);
-  for (size_t k = 0; k < due.size(); ++k)
-    if (std::get<q::alter_result>(done.completion.results.at(update_at[k])).rows_affected == 1)
-      count_completed_promises(q::timed_out_state(due[k]));
+  for (size_t k = 0; k < due.size(); ++k) {
+    auto& w = std::get<q::promise_write_result>(done.store().results.at(k));
+    if (w.rows_affected == 1) count_completed_promises(q::timed_out_state(due[k]));
+    if (w.tasks_created > 0) kick_enqueue(c);
+    count_tasks("created", w.tasks_created);
+  }
   co_return std::nullopt;
 }
 
 task<lazy_timeout_result> apply_lazy_timeout(context& c, q::promise_record p,
                                              std::optional<q::fence> fence) {
-  q::store_transaction tx{std::move(fence), domain::timeout_commands(p)};
+  q::store_transaction tx{std::move(fence), {domain::timeout_command(p, c.now())}};
   auto io = c.store(std::move(tx));
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return lazy_timeout_result{std::move(*failure)};
-  auto& altered = std::get<q::alter_result>(done.completion.results.at(0));
-  if (altered.rows_affected == 0) co_return lazy_timeout_result{lazy_timeout_race{}};
+  auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
+  if (w.rows_affected == 0) co_return lazy_timeout_result{lazy_timeout_race{}};
+  if (w.tasks_created > 0) kick_enqueue(c);
+  count_tasks("created", w.tasks_created);
   auto after = domain::timed_out(std::move(p));
   count_completed_promises(after.state);
   co_return lazy_timeout_result{std::move(after)};
+}
+
+task<std::optional<std::string>> route_promise(context& c, const std::string& id,
+                                               const q::tag_map& tags, const settings& s) {
+  bool readable = std::any_of(s.router_tag_keys.begin(), s.router_tag_keys.end(),
+                              [&](const std::string& k) { return tags.count(k) != 0; });
+  if (!readable) co_return std::nullopt;
+  auto io = c.route(q::route_submission{id, tags});
+  auto done = co_await io;
+  if (done.error) co_return std::nullopt;
+  auto& routed = std::get<q::route_completion>(done.completion);
+  if (!routed.matched) co_return std::nullopt;
+  co_return std::move(routed.recv);
+}
+
+task<std::optional<q::response>> deliver_tasks(
+  context& c, std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> tasks) {
+  auto& in_send = c.shared().tasks_in_send;
+  std::vector<std::pair<q::task_record, context::io_awaiter>> sends;
+  sends.reserve(tasks.size());
+  for (auto& [t, promise] : tasks) {
+    if (!in_send.insert(t.id).second) continue;  // another coroutine sends it right now
+    auto shown = t;
+    shown.state = q::task_state::enqueued;
+    auto io = c.send(q::send_submission{std::move(shown), std::move(promise)});
+    sends.emplace_back(std::move(t), io);
+  }
+  if (sends.empty()) co_return std::nullopt;
+
+  q::store_transaction tx;
+  int64_t sent = 0, failed = 0;
+  for (auto& [t, io] : sends) {
+    auto done = co_await io;
+    q::send_completion outcome;
+    if (!done.error) outcome = std::get<q::send_completion>(std::move(done.completion));
+    else outcome.time_to_retry = 15000;  // the sender itself failed: retry as on a bad recv
+    (outcome.success ? sent : failed) += 1;
+    tx.commands.emplace_back(domain::after_send_update(t, outcome, c.now()));
+  }
+  auto io = c.store(std::move(tx));
+  auto done = co_await io;
+  for (auto& [t, _] : sends) in_send.erase(t.id);
+  count_tasks("enqueued", sent);
+  count_tasks("send_failed", failed);
+  if (auto failure = store_failure(done)) co_return std::move(failure);
+  co_return std::nullopt;
+}
+
+namespace {
+
+root_task deliver_one(context& c, q::task_record t, q::promise_record root) {
+  std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> one;
+  one.emplace_back(std::move(t), std::move(root));
+  auto step = deliver_tasks(c, std::move(one));
+  auto failure = co_await std::move(step);
+  // A failure leaves the task INIT in the store: EnqueueTasks sends it later.
+  if (failure) co_return std::move(*failure);
+  co_return q::response{q::status::ok, q::empty_response{}, {}};
+}
+
+}  // namespace
+
+void deliver_soon(context& c, q::task_record t, q::promise_record root) {
+  c.spawn("DeliverTask", [t = std::move(t), root = std::move(root)](context& child) mutable {
+    return deliver_one(child, std::move(t), std::move(root));
+  });
 }
 
 }  // namespace resonate::kernel::coroutines

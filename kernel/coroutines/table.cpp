@@ -11,6 +11,12 @@ table request_table() {
   t[static_cast<size_t>(kind::create_promise)] = &create_promise;
   t[static_cast<size_t>(kind::complete_promise)] = &complete_promise;
   t[static_cast<size_t>(kind::ready)] = &ready;
+  t[static_cast<size_t>(kind::create_promise_and_task)] = &create_promise_and_task;
+  t[static_cast<size_t>(kind::create_callback)] = &create_callback;
+  t[static_cast<size_t>(kind::claim_task)] = &claim_task;
+  t[static_cast<size_t>(kind::complete_task)] = &complete_task;
+  t[static_cast<size_t>(kind::drop_task)] = &drop_task;
+  t[static_cast<size_t>(kind::heartbeat_tasks)] = &heartbeat_tasks;
   return t;
 }
 

@@ -16,7 +16,7 @@ root_task timeout_promises(context& c, const settings& s) {
     auto scan_io = c.store(std::move(scan));
     auto scanned = co_await scan_io;
     if (auto failure = store_failure(scanned)) co_return std::move(*failure);
-    auto& due = std::get<q::query_promises_result>(scanned.completion.results.at(0)).records;
+    auto& due = std::get<q::query_promises_result>(scanned.store().results.at(0)).records;
     if (due.empty()) break;
 
     auto step = apply_timeouts(c, due);

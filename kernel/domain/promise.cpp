@@ -12,17 +12,23 @@ q::promise_record timed_out(q::promise_record p) {
   return p;
 }
 
-std::vector<q::store_command> completion_commands(const std::string& id, q::promise_state state,
-                                                  q::value val, std::optional<std::string> ikey,
-                                                  int64_t completed_on, int64_t timeout_after) {
-  std::vector<q::store_command> cmds;
-  cmds.emplace_back(q::update_promise_cmd{id, state, std::move(val), std::move(ikey), completed_on,
-                                          timeout_after});
-  return cmds;
+q::update_promise_cmd completion_command(const std::string& id, q::promise_state state,
+                                         q::value val, std::optional<std::string> ikey,
+                                         int64_t completed_on, int64_t now,
+                                         int64_t timeout_after) {
+  q::update_promise_cmd u;
+  u.id = id;
+  u.state = state;
+  u.val = std::move(val);
+  u.idempotency_key = std::move(ikey);
+  u.completed_on = completed_on;
+  u.timeout_after = timeout_after;
+  u.now = now;
+  return u;
 }
 
-std::vector<q::store_command> timeout_commands(const q::promise_record& p) {
-  return completion_commands(p.id, q::timed_out_state(p), q::value{}, std::nullopt, p.timeout);
+q::update_promise_cmd timeout_command(const q::promise_record& p, int64_t now) {
+  return completion_command(p.id, q::timed_out_state(p), q::value{}, std::nullopt, p.timeout, now);
 }
 
 bool ikey_match(const std::optional<std::string>& request_key,

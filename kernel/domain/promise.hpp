@@ -24,19 +24,18 @@ inline bool is_timed_out(const queues::promise_record& p, int64_t now) {
 /// completedOn = timeout.
 queues::promise_record timed_out(queues::promise_record p);
 
-/// The completion transaction (spec 4.4): the commands that move a promise out of
-/// PENDING (only if its timeout is after `timeout_after`). Tasks and callbacks join this list when they exist; every path that
+/// The completion transaction (spec 4.4): the command that moves a promise out
+/// of PENDING (only if its timeout is after `timeout_after`) and, in the store,
+/// completes its tasks and turns its callbacks into tasks. Every path that
 /// completes a promise (complete, lazy timeout, background timeout) uses it.
-std::vector<queues::store_command> completion_commands(const std::string& id,
-                                                       queues::promise_state state,
-                                                       queues::value val,
-                                                       std::optional<std::string> ikey,
-                                                       int64_t completed_on,
-                                                       int64_t timeout_after =
-                                                         std::numeric_limits<int64_t>::min());
+queues::update_promise_cmd completion_command(const std::string& id, queues::promise_state state,
+                                              queues::value val, std::optional<std::string> ikey,
+                                              int64_t completed_on, int64_t now,
+                                              int64_t timeout_after =
+                                                std::numeric_limits<int64_t>::min());
 
-/// The same for a timeout transition of `p`.
-std::vector<queues::store_command> timeout_commands(const queues::promise_record& p);
+/// The same for a timeout transition of `p` observed at `now`.
+queues::update_promise_cmd timeout_command(const queues::promise_record& p, int64_t now);
 
 /// Both keys non-null and equal.
 bool ikey_match(const std::optional<std::string>& request_key,

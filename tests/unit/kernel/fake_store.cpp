@@ -1,6 +1,8 @@
 #include "tests/unit/kernel/fake_store.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 namespace resonate::tests {
 
@@ -25,6 +27,55 @@ bool pattern_matches(const std::string& pattern, const std::string& id) {
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
+}
+
+q::task_record& fake_store::put_task(std::string id, int64_t counter, q::task_state state) {
+  auto& t = tasks[id];
+  t.id = std::move(id);
+  t.counter = counter;
+  t.state = state;
+  t.sort_id = next_task_sort_id_++;
+  return t;
+}
+
+q::promise_write_result fake_store::settle(const q::update_promise_cmd& c) {
+  q::promise_write_result w;
+  auto it = promises.find(c.id);
+  if (it != promises.end() && it->second.state == q::promise_state::pending &&
+      it->second.timeout > c.timeout_after) {
+    it->second.state = c.state;
+    it->second.val = c.val;
+    it->second.idempotency_key_for_complete = c.idempotency_key;
+    it->second.completed_on = c.completed_on;
+    w.rows_affected = 1;
+    // The completion transaction (4.4): this root's live tasks complete, then
+    // the callbacks on this promise become INIT tasks and are deleted.
+    for (auto& [_, t] : tasks) {
+      if (t.root_promise_id == c.id && (q::mask_of(t.state) & (1 | 2 | 4))) {
+        t.state = q::task_state::completed;
+        t.completed_on = c.now;
+      }
+    }
+    for (auto cb = callbacks.begin(); cb != callbacks.end();) {
+      if (cb->second.promise_id != c.id) {
+        ++cb;
+        continue;
+      }
+      q::task_record t;
+      t.id = cb->second.id;
+      t.recv = cb->second.recv;
+      t.mesg = cb->second.mesg;
+      t.timeout = cb->second.timeout;
+      t.root_promise_id = cb->second.root_promise_id;
+      t.created_on = c.now;
+      t.sort_id = next_task_sort_id_++;
+      tasks[t.id] = std::move(t);
+      ++w.tasks_created;
+      cb = callbacks.erase(cb);
+    }
+  }
+  if (c.read_back && it != promises.end()) w.row = it->second;
+  return w;
 }
 
 q::store_result fake_store::run(const q::store_command& cmd) {
@@ -62,27 +113,99 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         r.records = std::move(hits);
         return r;
       } else if constexpr (std::is_same_v<T, q::create_promise_cmd>) {
-        if (promises.count(c.id)) return q::alter_result{0};
-        q::promise_record p;
-        p.id = c.id;
-        p.param = c.param;
-        p.timeout = c.timeout;
-        p.idempotency_key_for_create = c.idempotency_key;
-        p.tags = c.tags;
-        p.created_on = c.created_on;
-        p.sort_id = next_sort_id_++;
-        promises.emplace(c.id, std::move(p));
-        return q::alter_result{1};
+        q::promise_write_result w;
+        if (!promises.count(c.id)) {
+          q::promise_record p;
+          p.id = c.id;
+          p.param = c.param;
+          p.timeout = c.timeout;
+          p.idempotency_key_for_create = c.idempotency_key;
+          p.tags = c.tags;
+          p.created_on = c.created_on;
+          p.sort_id = next_sort_id_++;
+          promises.emplace(c.id, std::move(p));
+          w.rows_affected = 1;
+          if (c.task && !tasks.count(c.task->task.id)) {
+            auto t = c.task->task;
+            t.sort_id = next_task_sort_id_++;
+            tasks[t.id] = std::move(t);
+          }
+        }
+        if (c.read_back) w.row = promises.at(c.id);
+        return w;
       } else if constexpr (std::is_same_v<T, q::update_promise_cmd>) {
-        auto it = promises.find(c.id);
-        if (it == promises.end() || it->second.state != q::promise_state::pending ||
-            it->second.timeout <= c.timeout_after)
+        return settle(c);
+      } else if constexpr (std::is_same_v<T, q::create_callback_cmd>) {
+        auto p = promises.find(c.callback.promise_id);
+        if (p == promises.end() || p->second.state != q::promise_state::pending ||
+            callbacks.count(c.callback.id))
           return q::alter_result{0};
-        it->second.state = c.state;
-        it->second.val = c.val;
-        it->second.idempotency_key_for_complete = c.idempotency_key;
-        it->second.completed_on = c.completed_on;
+        callbacks[c.callback.id] = c.callback;
         return q::alter_result{1};
+      } else if constexpr (std::is_same_v<T, q::read_task_cmd>) {
+        q::query_tasks_result r;
+        if (auto it = tasks.find(c.id); it != tasks.end()) r.records.push_back(it->second);
+        return r;
+      } else if constexpr (std::is_same_v<T, q::read_enqueueable_tasks_cmd>) {
+        // One per root: the oldest INIT task due, unless the root has a live one.
+        std::map<std::string, const q::task_record*> pick;
+        std::set<std::string> busy;
+        for (auto& [_, t] : tasks) {
+          if (t.state == q::task_state::enqueued || t.state == q::task_state::claimed)
+            busy.insert(t.root_promise_id);
+        }
+        for (auto& [_, t] : tasks) {
+          if (t.state != q::task_state::init || t.expires_at > c.time) continue;
+          if (busy.count(t.root_promise_id)) continue;
+          auto& best = pick[t.root_promise_id];
+          if (!best || t.sort_id < best->sort_id) best = &t;
+        }
+        q::query_tasks_result r;
+        for (auto& [_, t] : pick) {
+          if (static_cast<int64_t>(r.records.size()) >= c.limit) break;
+          r.records.push_back(*t);
+        }
+        return r;
+      } else if constexpr (std::is_same_v<T, q::read_expired_tasks_cmd>) {
+        std::vector<q::task_record> hits;
+        for (auto& [_, t] : tasks) {
+          if (t.state != q::task_state::enqueued && t.state != q::task_state::claimed) continue;
+          if ((t.expires_at != 0 && t.expires_at <= c.time) || t.timeout <= c.time)
+            hits.push_back(t);
+        }
+        std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) {
+          return std::tie(a.root_promise_id, a.sort_id) < std::tie(b.root_promise_id, b.sort_id);
+        });
+        if (static_cast<int64_t>(hits.size()) > c.limit) hits.resize(c.limit);
+        return q::query_tasks_result{std::move(hits)};
+      } else if constexpr (std::is_same_v<T, q::create_task_cmd>) {
+        if (tasks.count(c.task.id)) return q::alter_result{0};
+        auto t = c.task;
+        t.sort_id = next_task_sort_id_++;
+        tasks[t.id] = std::move(t);
+        return q::alter_result{1};
+      } else if constexpr (std::is_same_v<T, q::update_task_cmd>) {
+        auto it = tasks.find(c.id);
+        if (it == tasks.end() || !(q::mask_of(it->second.state) & c.current_states) ||
+            it->second.counter != c.current_counter)
+          return q::alter_result{0};
+        auto& t = it->second;
+        t.process_id = c.process_id;
+        t.state = c.state;
+        t.counter = c.counter;
+        t.attempt = c.attempt;
+        t.ttl = c.ttl;
+        t.expires_at = c.expires_at;
+        t.completed_on = c.completed_on;
+        return q::alter_result{1};
+      } else if constexpr (std::is_same_v<T, q::heartbeat_tasks_cmd>) {
+        int64_t n = 0;
+        for (auto& [_, t] : tasks) {
+          if (t.state != q::task_state::claimed || t.process_id != c.process_id) continue;
+          t.expires_at = c.time + t.ttl;
+          ++n;
+        }
+        return q::alter_result{n};
       } else {
         return q::alter_result{0};
       }
@@ -95,28 +218,55 @@ q::aio_cqe fake_store::process_one(const q::aio_sqe& sqe) {
   q::aio_cqe cqe;
   cqe.id = sqe.id;
   if (rng && coin(*rng) < fail_before) {
-    cqe.error = "injected failure before processing";
-    return cqe;
+    return q::aio_cqe::failure(sqe.id, q::status::aio_store_error,
+                               "injected failure before processing");
   }
-  if (sqe.tx.fence_token) {
-    auto t = tasks.find(sqe.tx.fence_token->task_id);
-    if (t == tasks.end() || t->second.counter != sqe.tx.fence_token->task_counter ||
-        t->second.state != 4) {
-      cqe.completion.valid = false;
+  const auto& tx = sqe.tx();
+  if (tx.fence_token) {
+    auto t = tasks.find(tx.fence_token->task_id);
+    if (t == tasks.end() || t->second.counter != tx.fence_token->task_counter ||
+        t->second.state != q::task_state::claimed) {
+      cqe.store().valid = false;
       return cqe;
     }
   }
-  for (const auto& cmd : sqe.tx.commands) cqe.completion.results.push_back(run(cmd));
+  for (const auto& cmd : tx.commands) cqe.store().results.push_back(run(cmd));
   if (rng && coin(*rng) < fail_after) {
-    cqe.error = "injected failure after processing";
-    cqe.completion = {};
+    return q::aio_cqe::failure(sqe.id, q::status::aio_store_error,
+                               "injected failure after processing");
   }
   return cqe;
 }
 
 q::aio_results fake_store::process(const q::aio_batch& batch) {
   q::aio_results out;
-  for (const auto& sqe : batch) out.push_back(process_one(sqe));
+  for (const auto& sqe : batch) {
+    switch (sqe.kind()) {
+      case q::aio_kind::store: out.push_back(process_one(sqe)); break;
+      case q::aio_kind::router: {
+        // The default tag source: a value that is not JSON is a logical receiver.
+        const auto& sub = std::get<q::route_submission>(sqe.payload);
+        q::route_completion r;
+        if (auto it = sub.tags.find("resonate:invoke"); it != sub.tags.end()) {
+          r.matched = true;
+          r.recv = "\"" + it->second + "\"";
+        }
+        q::aio_cqe cqe;
+        cqe.id = sqe.id;
+        cqe.completion = std::move(r);
+        out.push_back(std::move(cqe));
+        break;
+      }
+      case q::aio_kind::sender: {
+        sent.push_back(std::get<q::send_submission>(sqe.payload));
+        q::aio_cqe cqe;
+        cqe.id = sqe.id;
+        cqe.completion = q::send_completion{send_succeeds, 15000, send_succeeds ? 60000 : 0, {}};
+        out.push_back(std::move(cqe));
+        break;
+      }
+    }
+  }
   return out;
 }
 

@@ -1,13 +1,15 @@
 #pragma once
 
-// An in-memory store for kernel tests: the same command semantics as the real
-// adapters (aio_adapters/store), with none of their I/O, plus fault injection
-// before processing (nothing applied) and after processing (applied, but the
-// caller is told it failed).
+// The AIO for kernel tests. An in-memory store with the same command semantics
+// as the real adapters (aio_adapters/store), with none of their I/O, plus fault
+// injection before processing (nothing applied) and after processing (applied,
+// but the caller is told it failed); a router that matches the default
+// `resonate:invoke` tag; a sender that records messages.
 
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "queues/aio.hpp"
 
@@ -15,13 +17,15 @@ namespace resonate::tests {
 
 class fake_store {
 public:
-  struct task_row {
-    int64_t counter = 1;
-    int state = 4;
-  };
-
   std::map<std::string, queues::promise_record> promises;
-  std::map<std::string, task_row> tasks;
+  std::map<std::string, queues::task_record> tasks;
+  std::map<std::string, queues::callback_record> callbacks;
+
+  /// Inserts a task row directly (tests that need a claimed task for a fence).
+  queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);
+  /// Every message handed to the (fake) sender, in order.
+  std::vector<queues::send_submission> sent;
+  bool send_succeeds = true;  ///< what the fake sender answers
   double fail_before = 0;  ///< probability a submission fails without effect
   double fail_after = 0;   ///< probability a submission takes effect but reports failure
   std::mt19937_64* rng = nullptr;
@@ -31,7 +35,9 @@ public:
 
 private:
   queues::store_result run(const queues::store_command& cmd);
+  queues::promise_write_result settle(const queues::update_promise_cmd& c);
   int64_t next_sort_id_ = 1;
+  int64_t next_task_sort_id_ = 1;
 };
 
 /// `*` matches any run of characters; everything else literally.

@@ -12,7 +12,7 @@ task<int> child(context& c, int x) {
   q::store_transaction tx{std::nullopt, {q::ping_cmd{}}};
   auto io = c.store(std::move(tx));
   auto done = co_await io;
-  co_return x + static_cast<int>(done.completion.results.size());
+  co_return x + static_cast<int>(done.store().results.size());
 }
 
 root_task parent(context& c, std::vector<std::string>* trace) {
@@ -27,8 +27,8 @@ root_task parent(context& c, std::vector<std::string>* trace) {
 
 q::aio_cqe answer(const q::aio_sqe& sqe) {
   q::aio_cqe cqe{sqe.id, std::nullopt, {}};
-  cqe.completion.results.push_back(q::alter_result{0});
-  cqe.completion.results.push_back(q::alter_result{0});
+  cqe.store().results.push_back(q::alter_result{0});
+  cqe.store().results.push_back(q::alter_result{0});
   return cqe;
 }
 

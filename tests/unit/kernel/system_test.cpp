@@ -154,7 +154,7 @@ TEST_F(kernel_system, invalid_fence_is_412_and_changes_nothing) {
   req.fence_token = q::fence{"__invoke:root", 1};
   EXPECT_EQ(h.call(req).status, q::status::task_precondition_failed);
   EXPECT_TRUE(h.store.promises.empty());
-  h.store.tasks["__invoke:root"] = {1, 4};
+  h.store.put_task("__invoke:root", 1, q::task_state::claimed);
   EXPECT_EQ(h.call(req).status, q::status::created);
   auto done = complete_req("p", S::resolved);
   done.fence_token = q::fence{"__invoke:root", 2};
@@ -203,7 +203,7 @@ TEST_F(kernel_system, store_error_is_500_and_a_full_aio_queue_is_503) {
   auto i = h.submit(create_req("p", later()));
   auto out = h.sys.tick(h.now);
   ASSERT_EQ(out.size(), 1u);
-  q::aio_cqe failed{out[0].id, std::string("disk on fire"), {}};
+  auto failed = q::aio_cqe::failure(out[0].id, q::status::aio_store_error, "disk on fire");
   h.sys.complete(failed);
   h.run();
   EXPECT_TRUE(h.store.promises.empty());

@@ -1,0 +1,27 @@
+#pragma once
+
+// The create step shared by POST /promises and POST /promises/task.
+
+#include <optional>
+#include <variant>
+
+#include "kernel/coroutines/coroutines.hpp"
+
+namespace resonate::kernel::coroutines {
+
+struct created_promise {
+  queues::promise_record promise;
+};
+struct existing_promise {
+  queues::promise_record promise;  ///< deduplicated (200): the stored promise
+};
+using create_outcome = std::variant<created_promise, existing_promise, queues::response>;
+
+/// Inserts the promise (with `task` when given, only if the promise is new) or
+/// finds it and applies the decision table of 4.2 (a 409 comes back as a
+/// response). Restarts itself on a lost race.
+task<create_outcome> create_or_find(context& c, const queues::create_promise_request& req,
+                                    std::optional<queues::task_record> task,
+                                    std::optional<queues::fence> fence);
+
+}  // namespace resonate::kernel::coroutines
