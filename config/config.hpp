@@ -71,8 +71,47 @@ struct postgres_config {
   bool operator==(const postgres_config&) const = default;
 };
 
+/// The SSE poller (REST v1 3.4): its own listener; workers connect to
+/// `GET /{group}/{id}` and receive their task messages as `data:` frames.
+struct poll_config {
+  bool enabled = true;
+  std::string addr = ":8002";           ///< host:port; port 0 picks a free port
+  int64_t max_connections = 1000;       ///< further connections are refused (429)
+  int64_t buffer_size = 100;            ///< messages queued per connection; full -> send fails
+  int64_t disconnect_after_ms = 0;      ///< close streams after this long (0 = never)
+  int64_t keepalive_ms = 15000;         ///< SSE comment written on idle streams (0 = never)
+  int64_t ttr_ms = 15000;               ///< retry a failed delivery after this long
+  int64_t ttc_ms = 60000;               ///< a delivered task must be claimed within this
+
+  bool operator==(const poll_config&) const = default;
+};
+
+/// HTTP push delivery to `http://` receivers (REST v1 3.5).
+struct push_config {
+  bool enabled = true;
+  int64_t size = 100;                   ///< deliveries queued behind the in-flight ones
+  int64_t workers = 64;                 ///< deliveries in flight at once
+  int64_t timeout_ms = 180000;          ///< whole request
+  int64_t conn_timeout_ms = 10000;      ///< TCP connect
+  int64_t ttr_ms = 15000;
+  int64_t ttc_ms = 60000;
+
+  bool operator==(const push_config&) const = default;
+};
+
+struct sender_config {
+  /// Logical receiver names -> receiver URLs (`default` is `poll://any@default`
+  /// unless set here), e.g. `workers=poll://any@workers`.
+  std::map<std::string, std::string> targets;
+
+  bool operator==(const sender_config&) const = default;
+};
+
 struct config {
   http_config http;
+  poll_config poll;
+  push_config push;
+  sender_config sender;
   system_config system;
   int64_t api_size = 1000;  ///< API submission queue; full -> 503 (50301)
   int64_t aio_size = 1000;  ///< AIO submission queue; full -> 503 (50302)

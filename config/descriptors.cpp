@@ -318,6 +318,57 @@ std::vector<descriptor> build_table() {
                          "aio-store-postgres-batch-size",
                          "submissions per PostgreSQL transaction at most", 1, k_big,
                          RESONATE_FIELD(postgres.batch_size)));
+  // --- message delivery: SSE poller, HTTP push, logical targets ---------------------------
+  t.push_back(bool_option(
+      "aio.plugins.poll.enabled", "aio-poll-enable", "deliver task messages over the SSE poller",
+      [](config& c, bool v) { c.poll.enabled = v; }, [](const config& c) { return c.poll.enabled; }));
+  t.push_back(string_option("aio.plugins.poll.config.addr", "aio-poll-addr",
+                            "SSE poller listen address host:port; port 0 picks a free port",
+                            RESONATE_FIELD(poll.addr), check_addr));
+  t.push_back(int_option("aio.plugins.poll.config.maxConnections", "aio-poll-max-connections",
+                         "open SSE connections at most; further ones get 429", 1, 10'000'000,
+                         RESONATE_FIELD(poll.max_connections)));
+  t.push_back(int_option("aio.plugins.poll.config.bufferSize", "aio-poll-buffer-size",
+                         "messages queued per SSE connection; a full buffer fails the delivery",
+                         1, k_big, RESONATE_FIELD(poll.buffer_size)));
+  t.push_back(duration_option("aio.plugins.poll.config.disconnectAfter",
+                              "aio-poll-disconnect-after",
+                              "close SSE streams after this long (0 = never)", 0, 24 * k_hour,
+                              RESONATE_FIELD(poll.disconnect_after_ms)));
+  t.push_back(duration_option("aio.plugins.poll.config.keepalive", "aio-poll-keepalive",
+                              "write an SSE comment on idle streams this often (0 = never)", 0,
+                              k_hour, RESONATE_FIELD(poll.keepalive_ms)));
+  t.push_back(duration_option("aio.plugins.poll.config.timeToRetry", "aio-poll-ttr",
+                              "retry a failed SSE delivery after this long", 0, 24 * k_hour,
+                              RESONATE_FIELD(poll.ttr_ms)));
+  t.push_back(duration_option("aio.plugins.poll.config.timeToClaim", "aio-poll-ttc",
+                              "a task delivered over SSE must be claimed within this (0 = no limit)",
+                              0, 24 * k_hour, RESONATE_FIELD(poll.ttc_ms)));
+  t.push_back(bool_option(
+      "aio.plugins.http.enabled", "aio-http-enable", "deliver task messages by HTTP push",
+      [](config& c, bool v) { c.push.enabled = v; }, [](const config& c) { return c.push.enabled; }));
+  t.push_back(int_option("aio.plugins.http.config.size", "aio-http-size",
+                         "HTTP push deliveries queued behind the in-flight ones", 1, k_big,
+                         RESONATE_FIELD(push.size)));
+  t.push_back(int_option("aio.plugins.http.config.concurrency", "aio-http-concurrency",
+                         "HTTP push deliveries in flight at once", 1, 100'000,
+                         RESONATE_FIELD(push.workers)));
+  t.push_back(duration_option("aio.plugins.http.config.timeout", "aio-http-timeout",
+                              "HTTP push request timeout", 1, 24 * k_hour,
+                              RESONATE_FIELD(push.timeout_ms)));
+  t.push_back(duration_option("aio.plugins.http.config.connTimeout", "aio-http-conn-timeout",
+                              "HTTP push connect timeout", 1, k_hour,
+                              RESONATE_FIELD(push.conn_timeout_ms)));
+  t.push_back(duration_option("aio.plugins.http.config.timeToRetry", "aio-http-ttr",
+                              "retry a failed HTTP push after this long", 0, 24 * k_hour,
+                              RESONATE_FIELD(push.ttr_ms)));
+  t.push_back(duration_option("aio.plugins.http.config.timeToClaim", "aio-http-ttc",
+                              "a task pushed over HTTP must be claimed within this (0 = no limit)",
+                              0, 24 * k_hour, RESONATE_FIELD(push.ttc_ms)));
+  t.push_back(map_option("aio.subsystems.sender.config.targetUrls", "aio-sender-targets",
+                         "logical receiver names and their URLs, e.g. "
+                         "default=poll://any@default (the built-in default)",
+                         RESONATE_FIELD(sender.targets)));
   // --- process -------------------------------------------------------------------------
   t.push_back(string_option("metricsAddr", "metrics-addr",
                             "Prometheus /metrics listen address host:port; empty disables it",
@@ -348,9 +399,16 @@ const std::vector<std::string>& ignored_keys() {
       "api.subsystems.http.config.cors",
       "api.subsystems.grpc",
       "api.subsystems.kafka",
-      "aio.plugins",
+      "aio.plugins.sqs",
+      "aio.plugins.kafka",
+      "aio.plugins.http.config.workers",
+      "aio.plugins.poll.config.size",
+      "aio.plugins.poll.config.timeout",
+      "aio.plugins.poll.config.cors",
+      "aio.plugins.poll.config.auth",
       "aio.subsystems.router",
-      "aio.subsystems.sender",
+      "aio.subsystems.sender.config.size",
+      "aio.subsystems.sender.config.targets",
       "aio.subsystems.store.sqlite.config.size",
       "aio.subsystems.store.sqlite.config.txTimeout",
       "aio.subsystems.store.sqlite.config.reset",

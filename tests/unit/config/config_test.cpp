@@ -440,8 +440,8 @@ api:
       config: {addr: ":50051"}
 aio:
   plugins:
-    poll:
-      config: {addr: ":8002"}
+    kafka:
+      enabled: false
   subsystems:
     store:
       sqlite:
