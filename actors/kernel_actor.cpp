@@ -20,6 +20,7 @@ int64_t wall_ms() {
 
 struct kernel_metrics {
   m::gauge& queued = m::global().get_gauge("kernel_queued_requests");
+  m::gauge& sending = m::global().get_gauge("aio_submissions_in_flight", "type=\"sender\"");
   m::gauge& coroutines = m::global().get_gauge("kernel_coroutines_in_flight");
   m::gauge& aio = m::global().get_gauge("aio_submissions_in_flight", "type=\"store\"");
   m::gauge& pending = m::global().get_gauge("aio_submissions_queued", "type=\"store\"");
@@ -73,7 +74,8 @@ void dispatch(kernel_self self) {
           // The store actor is gone: every submission of the batch failed.
           self->state.store_busy[i] = false;
           for (auto id : ids)
-            self->state.sys->complete(q::aio_cqe{id, "store unavailable: " + to_string(err), {}});
+            self->state.sys->complete(q::aio_cqe::failure(id, q::status::aio_store_error,
+                                                          "store unavailable: " + to_string(err)));
           step(self);
         });
   }
@@ -83,7 +85,7 @@ void step(kernel_self self) {
   auto& st = self->state;
   auto out = st.sys->tick(wall_ms());
   metrics().ticks.inc();
-  for (auto& sqe : out) st.pending.push_back(std::move(sqe));
+  st.aio->dispatch(std::move(out));
   dispatch(self);
   if (st.sys->has_work()) schedule_tick(self);
 
@@ -92,6 +94,7 @@ void step(kernel_self self) {
   km.coroutines.set(static_cast<int64_t>(st.sys->coroutines()));
   km.aio.set(static_cast<int64_t>(st.sys->aio_in_flight()));
   km.pending.set(static_cast<int64_t>(st.pending.size()));
+  km.sending.set(st.sending);
 
   if (st.sys->done() && st.pending.empty()) {
     for (auto& rp : st.drain_waiters) rp.deliver(true);
@@ -110,10 +113,43 @@ caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<ca
   st.store_busy.assign(st.stores.size(), false);
   st.batch_size = std::max<size_t>(1, opts.store_batch_size);
   st.timer_ms = std::max<int64_t>(1, opts.system.signal_timeout_ms);
+
+  // Each AIO kind to its own workers: store transactions wait for an idle store
+  // actor (dispatch); the router answers inline; the sender calls back later.
+  st.aio = std::make_unique<aio_adapters::aio_router>(
+    [self](q::aio_cqe cqe) { self->state.sys->complete(std::move(cqe)); });
+  st.aio->route(q::aio_kind::store,
+                [self](q::aio_sqe sqe) { self->state.pending.push_back(std::move(sqe)); });
+  if (opts.route) {
+    st.aio->route(q::aio_kind::router, [self, route = opts.route](q::aio_sqe sqe) {
+      q::aio_cqe cqe;
+      cqe.id = sqe.id;
+      cqe.completion = route(std::get<q::route_submission>(sqe.payload));
+      self->state.sys->complete(std::move(cqe));
+    });
+  }
+  if (opts.send) {
+    auto me = caf::actor_cast<caf::actor>(self);
+    st.aio->route(q::aio_kind::sender, [self, me, send = opts.send](q::aio_sqe sqe) {
+      ++self->state.sending;
+      uint64_t id = sqe.id;
+      send(std::get<q::send_submission>(std::move(sqe.payload)), [me, id](q::send_completion r) {
+        q::aio_cqe cqe;
+        cqe.id = id;
+        cqe.completion = std::move(r);
+        caf::anon_send(me, std::move(cqe));
+      });
+    });
+  }
   self->delayed_send(self, std::chrono::milliseconds(st.timer_ms), q::timer_atom_v);
   return {
     [self](q::api_sqe& sqe) {
       self->state.sys->submit(std::move(sqe));
+      schedule_tick(self);
+    },
+    [self](q::aio_cqe& cqe) {
+      --self->state.sending;
+      self->state.sys->complete(std::move(cqe));
       schedule_tick(self);
     },
     [self](q::tick_atom) {

@@ -7,8 +7,11 @@
 
 #include <caf/all.hpp>
 
+#include <functional>
+#include <memory>
 #include <vector>
 
+#include "aio_adapters/aio_router.hpp"
 #include "kernel/system.hpp"
 #include "queues/caf_types.hpp"
 
@@ -17,12 +20,18 @@ namespace resonate::actors {
 struct kernel_options {
   kernel::system_config system;
   size_t store_batch_size = 1000;  ///< submissions per store transaction at most
+  /// The router subsystem: pure and fast, so it runs inline on the kernel's thread.
+  std::function<queues::route_completion(const queues::route_submission&)> route;
+  /// The sender subsystem: takes a message without blocking and calls back once,
+  /// from any thread, with the outcome.
+  std::function<void(queues::send_submission, std::function<void(queues::send_completion)>)> send;
 };
 
 struct kernel_state;
 
 /// Behaviour of the kernel actor. Messages:
 ///  - queues::api_sqe: a request to run (answered through its reply callback);
+///  - queues::aio_cqe: a completion of an asynchronous subsystem (the sender);
 ///  - drain_atom -> bool: stop admitting, answer once every coroutine finished;
 ///  - tick_atom / timer_atom: internal.
 caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, kernel_options opts,
@@ -30,10 +39,12 @@ caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, kernel_optio
 
 struct kernel_state {
   std::unique_ptr<kernel::system> sys;
+  std::unique_ptr<aio_adapters::aio_router> aio;
   std::vector<caf::actor> stores;
   std::vector<bool> store_busy;
   std::deque<queues::aio_sqe> pending;  // yielded, waiting for an idle store actor
   size_t batch_size = 1000;
+  int64_t sending = 0;  // sender submissions awaiting their callback
   int64_t timer_ms = 1000;
   bool tick_scheduled = false;
   bool stopped = false;
