@@ -25,10 +25,16 @@ queues::promise_state promise_state_from_db(int64_t v) {
   }
 }
 
-void fail_all(queues::aio_results& out, const std::string& msg) {
-  for (auto& cqe : out) {
-    cqe.error = msg;
-    cqe.completion = {};
+queues::task_state task_state_from_db(int64_t v) {
+  switch (v) {
+    case 1:
+    case 2:
+    case 4:
+    case 8:
+    case 16:
+      return static_cast<queues::task_state>(v);
+    default:
+      throw std::runtime_error("task row has invalid state " + std::to_string(v));
   }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
-// SQL shared by both dialects: the promise column list and the search pattern.
+// SQL shared by both dialects: the promise and task column lists, the search
+// pattern, and small value helpers.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -32,7 +34,37 @@ enum promise_column : int {
   col_created_on,
   col_completed_on,
   col_sort_id,
+  promise_column_count,
 };
+
+/// The SELECT list every task query uses, in the order the row readers expect.
+inline constexpr std::string_view task_columns =
+  "id, process_id, state, root_promise_id, recv, mesg, timeout, counter, attempt, ttl, "
+  "expires_at, created_on, completed_on, sort_id";
+
+/// Column positions within task_columns.
+enum task_column : int {
+  tcol_id,
+  tcol_process_id,
+  tcol_state,
+  tcol_root_promise_id,
+  tcol_recv,
+  tcol_mesg,
+  tcol_timeout,
+  tcol_counter,
+  tcol_attempt,
+  tcol_ttl,
+  tcol_expires_at,
+  tcol_created_on,
+  tcol_completed_on,
+  tcol_sort_id,
+};
+
+/// The task states as stored (REST v1 2.4).
+inline constexpr int64_t task_init = 1;
+inline constexpr int64_t task_enqueued = 2;
+inline constexpr int64_t task_claimed = 4;
+inline constexpr int64_t task_completed = 8;
 
 /// The LIKE pattern of a search id: `*` becomes `%`, nothing else is escaped.
 std::string like_pattern(std::string_view id);
@@ -41,11 +73,18 @@ std::string like_pattern(std::string_view id);
 /// is not one of the five state bits.
 queues::promise_state promise_state_from_db(int64_t v);
 
+/// The task state stored in the database; throws std::runtime_error likewise.
+queues::task_state task_state_from_db(int64_t v);
+
 /// A LIMIT that the database accepts (negative means none in SQLite but is an
 /// error in PostgreSQL; the gateway validates, this only keeps both alike).
 inline int64_t sql_limit(int64_t limit) { return limit < 0 ? 0 : limit; }
 
-/// Marks every completion of a batch as failed with `msg` (nothing committed).
-void fail_all(queues::aio_results& out, const std::string& msg);
+/// The largest ttl for which `time + ttl` does not overflow: heartbeats set
+/// `expires_at = ttl > headroom ? INT64_MAX : time + ttl`.
+inline int64_t ttl_headroom(int64_t time) {
+  constexpr auto max = std::numeric_limits<int64_t>::max();
+  return time > 0 ? max - time : max;
+}
 
 }  // namespace resonate::aio_adapters::store

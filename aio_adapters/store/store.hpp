@@ -15,11 +15,12 @@ class store {
 public:
   virtual ~store() = default;
 
-  /// Executes every submission of `batch` inside ONE database transaction (group
-  /// commit). Each submission runs under its own savepoint: a failing command
-  /// rolls back and fails only its own submission (`aio_cqe::error`), never the
-  /// others. Completions are returned only after COMMIT succeeded; if the commit
-  /// itself fails, every completion carries the error. Never throws.
+  /// Executes every store submission of `batch` inside ONE database transaction
+  /// (group commit; see batch_runner.hpp). A failing command fails only its own
+  /// submission (`aio_cqe::error`, status aio_store_error), never the others.
+  /// Completions are returned only after COMMIT succeeded; if the commit itself
+  /// fails, every completion carries the error. A submission of another kind
+  /// (router, sender) is answered with an aio_store_error. Never throws.
   virtual queues::aio_results process(queues::aio_batch batch) = 0;
 };
 

@@ -1,10 +1,15 @@
 #pragma once
 
-// Headers and tags are stored as JSON objects of strings ('{}' when empty).
+// JSON column encodings. Headers and tags are stored as JSON objects of strings
+// ('{}' when empty); a task's or callback's `mesg` as
+// `{"type":"invoke|resume|notify","head":{...},"root":"...","leaf":"..."}`
+// with `head` omitted when empty (REST v1 2.8).
 
 #include <map>
 #include <string>
 #include <string_view>
+
+#include "queues/records.hpp"
 
 namespace resonate::aio_adapters::store {
 
@@ -15,5 +20,12 @@ std::string encode_string_map(const std::map<std::string, std::string>& m);
 /// map; non-string values are kept as their JSON text. Throws std::runtime_error
 /// when the text is not a JSON object.
 std::map<std::string, std::string> decode_string_map(std::string_view text);
+
+/// Encodes a message as stored in the `mesg` column.
+std::string encode_message(const queues::message& m);
+
+/// Decodes a `mesg` column. Throws std::runtime_error when it is not such an
+/// object (unknown type, missing or non-string root/leaf).
+queues::message decode_message(std::string_view text);
 
 }  // namespace resonate::aio_adapters::store

@@ -2,9 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,8 @@ q::store_completion run_one(store& s, std::vector<q::store_command> cmds,
                             std::optional<q::fence> fence = std::nullopt) {
   auto out = run_batch(s, {tx_of(std::move(cmds), std::move(fence))});
   if (out.size() != 1) return {};
-  EXPECT_FALSE(out[0].error) << *out[0].error;
-  return out[0].completion;
+  EXPECT_FALSE(out[0].error) << out[0].error->message;
+  return out[0].store();
 }
 
 q::store_result run_cmd(store& s, q::store_command cmd) {
@@ -48,10 +49,24 @@ q::store_result run_cmd(store& s, q::store_command cmd) {
   return c.results.empty() ? q::store_result{} : c.results[0];
 }
 
+// rows_affected of an alter_result or a promise_write_result.
 int64_t rows(const q::store_result& r) {
+  if (auto* w = std::get_if<q::promise_write_result>(&r)) return w->rows_affected;
   auto* a = std::get_if<q::alter_result>(&r);
   EXPECT_NE(a, nullptr) << "expected an alter_result";
   return a ? a->rows_affected : -1;
+}
+
+q::promise_write_result written(const q::store_result& r) {
+  auto* w = std::get_if<q::promise_write_result>(&r);
+  EXPECT_NE(w, nullptr) << "expected a promise_write_result";
+  return w ? *w : q::promise_write_result{};
+}
+
+q::query_tasks_result tasks(const q::store_result& r) {
+  auto* t = std::get_if<q::query_tasks_result>(&r);
+  EXPECT_NE(t, nullptr) << "expected a query_tasks_result";
+  return t ? *t : q::query_tasks_result{};
 }
 
 q::query_promises_result query(const q::store_result& r) {
@@ -110,6 +125,66 @@ std::string binary_bytes() {
   return s;
 }
 
+q::message mesg_of(q::message_type type, std::string root, std::string leaf,
+                   q::header_map head = {}) {
+  return q::message{type, std::move(head), std::move(root), std::move(leaf)};
+}
+
+q::task_record task_row(std::string id, std::string root, q::task_state state = q::task_state::init,
+                        int64_t expires_at = 0) {
+  q::task_record t;
+  t.id = std::move(id);
+  t.root_promise_id = root;
+  t.state = state;
+  t.recv = "\"default\"";
+  t.mesg = mesg_of(q::message_type::invoke, root, root);
+  t.timeout = 100000;
+  t.counter = 1;
+  t.expires_at = expires_at;
+  t.created_on = 1;
+  if (state == q::task_state::claimed) t.process_id = "proc";
+  return t;
+}
+
+q::create_task_cmd create_task(q::task_record t) { return q::create_task_cmd{std::move(t)}; }
+
+q::callback_record callback_row(std::string id, std::string promise, std::string root,
+                                q::message_type type = q::message_type::resume) {
+  q::callback_record c;
+  c.id = std::move(id);
+  c.promise_id = promise;
+  c.root_promise_id = root;
+  c.recv = "{\"type\":\"http\",\"data\":{\"url\":\"http://w/\" }}";
+  c.mesg = mesg_of(type, root, type == q::message_type::notify ? "" : promise);
+  c.timeout = 7777;
+  c.created_on = 3;
+  return c;
+}
+
+q::create_callback_cmd create_callback(q::callback_record c) {
+  return q::create_callback_cmd{std::move(c)};
+}
+
+std::optional<q::task_record> read_task(store& s, const std::string& id) {
+  auto r = tasks(run_cmd(s, q::read_task_cmd{id}));
+  EXPECT_LE(r.records.size(), 1u);
+  if (r.records.empty()) return std::nullopt;
+  EXPECT_EQ(r.records[0].id, id);
+  return r.records[0];
+}
+
+std::vector<std::string> task_ids(const q::query_tasks_result& r) {
+  std::vector<std::string> out;
+  for (const auto& t : r.records) out.push_back(t.id);
+  return out;
+}
+
+q::update_promise_cmd complete_at(std::string id, int64_t now) {
+  auto u = complete(std::move(id), q::promise_state::resolved, now);
+  u.now = now;
+  return u;
+}
+
 // -- fixture -------------------------------------------------------------------------
 
 class store_cases : public ::testing::TestWithParam<backend> {
@@ -125,9 +200,9 @@ protected:
   store& s() { return h_->get(); }
 
   void insert_task(const std::string& id, int state, int64_t counter) {
-    h_->exec_sql("INSERT INTO tasks (id, state, counter, root_promise_id, recv, mesg, timeout, "
-                 "created_on) VALUES ('" + id + "', " + std::to_string(state) + ", " +
-                 std::to_string(counter) + ", 'root', '', '', 0, 0)");
+    auto t = task_row(id, "root", static_cast<q::task_state>(state));
+    t.counter = counter;
+    EXPECT_EQ(rows(run_cmd(s(), create_task(t))), 1);
   }
 
   // Makes any insert of the promise id 'boom' fail inside the database.
@@ -143,6 +218,19 @@ protected:
         "CREATE TRIGGER reject_boom BEFORE INSERT ON promises WHEN NEW.id = 'boom' "
         "BEGIN SELECT RAISE(ABORT, 'boom is not allowed'); END;");
     }
+  }
+
+  // Rows of `table` matching `where`, counted by the database itself.
+  int64_t count(const std::string& table, const std::string& where) {
+    return std::stoll(h_->query_value("SELECT COUNT(*) FROM " + table + " WHERE " + where));
+  }
+
+  // The stored bytes of a text-like BLOB/BYTEA column of one row.
+  std::string stored_text(const std::string& table, const std::string& column,
+                          const std::string& id) {
+    auto expr = GetParam() == backend::postgres ? "convert_from(" + column + ", 'UTF8')"
+                                                : "CAST(" + column + " AS TEXT)";
+    return h_->query_value("SELECT " + expr + " FROM " + table + " WHERE id = '" + id + "'");
   }
 
   std::unique_ptr<harness> h_;
@@ -261,44 +349,77 @@ TEST_P(store_cases, update_guarded_by_timeout_only_takes_effect_before_it) {
   EXPECT_EQ(read(s(), "p")->state, q::promise_state::resolved);
 }
 
-TEST_P(store_cases, a_write_then_a_read_of_the_same_promise_in_one_submission) {
-  // The create and complete coroutines send exactly this shape; stores may run
-  // it as one statement, with the same results as two.
+TEST_P(store_cases, read_back_gives_the_row_after_the_write) {
+  // What the create and complete coroutines ask for; PostgreSQL runs each as
+  // one statement.
   auto first = create("p", 1000, 5);
   first.param.data = binary_bytes();
   first.idempotency_key = "k";
-  auto c1 = run_one(s(), {first, q::read_promise_cmd{"p"}});
-  ASSERT_EQ(c1.results.size(), 2u);
-  EXPECT_EQ(rows(c1.results[0]), 1);
-  auto r1 = query(c1.results[1]);
-  ASSERT_EQ(r1.records.size(), 1u);
-  EXPECT_EQ(r1.records[0], *read(s(), "p"));
-  EXPECT_EQ(r1.records[0].param.data, binary_bytes());
+  first.read_back = true;
+  auto w1 = written(run_cmd(s(), first));
+  EXPECT_EQ(w1.rows_affected, 1);
+  EXPECT_EQ(w1.tasks_created, 0);
+  ASSERT_TRUE(w1.row);
+  EXPECT_EQ(*w1.row, *read(s(), "p"));
+  EXPECT_EQ(w1.row->param.data, binary_bytes());
 
   auto again = create("p", 2000, 6);  // conflicts: the first row comes back
-  auto c2 = run_one(s(), {again, q::read_promise_cmd{"p"}});
-  EXPECT_EQ(rows(c2.results[0]), 0);
-  EXPECT_EQ(query(c2.results[1]).records.at(0).timeout, 1000);
+  again.read_back = true;
+  auto w2 = written(run_cmd(s(), again));
+  EXPECT_EQ(w2.rows_affected, 0);
+  ASSERT_TRUE(w2.row);
+  EXPECT_EQ(w2.row->timeout, 1000);
 
   auto late = complete("p");
   late.timeout_after = 1000;  // too late: not applied, row as it is
-  auto c3 = run_one(s(), {late, q::read_promise_cmd{"p"}});
-  EXPECT_EQ(rows(c3.results[0]), 0);
-  EXPECT_EQ(query(c3.results[1]).records.at(0).state, q::promise_state::pending);
+  late.read_back = true;
+  auto w3 = written(run_cmd(s(), late));
+  EXPECT_EQ(w3.rows_affected, 0);
+  ASSERT_TRUE(w3.row);
+  EXPECT_EQ(w3.row->state, q::promise_state::pending);
 
   auto done = complete("p", q::promise_state::rejected, 9);
   done.val.data = "v";
-  auto c4 = run_one(s(), {done, q::read_promise_cmd{"p"}});
-  EXPECT_EQ(rows(c4.results[0]), 1);
-  auto after = query(c4.results[1]).records.at(0);
-  EXPECT_EQ(after.state, q::promise_state::rejected);
-  EXPECT_EQ(after.val.data, "v");
-  EXPECT_EQ(after.completed_on, 9);
-  EXPECT_EQ(after, *read(s(), "p"));
+  done.read_back = true;
+  auto w4 = written(run_cmd(s(), done));
+  EXPECT_EQ(w4.rows_affected, 1);
+  ASSERT_TRUE(w4.row);
+  EXPECT_EQ(w4.row->state, q::promise_state::rejected);
+  EXPECT_EQ(w4.row->val.data, "v");
+  EXPECT_EQ(w4.row->completed_on, 9);
+  EXPECT_EQ(*w4.row, *read(s(), "p"));
 
-  auto c5 = run_one(s(), {create("other"), q::read_promise_cmd{"p"}});  // different ids
-  EXPECT_EQ(rows(c5.results[0]), 1);
-  EXPECT_EQ(query(c5.results[1]).records.at(0).id, "p");
+  auto ghost = complete("ghost");
+  ghost.read_back = true;
+  auto w5 = written(run_cmd(s(), ghost));
+  EXPECT_EQ(w5.rows_affected, 0);
+  EXPECT_FALSE(w5.row);
+}
+
+TEST_P(store_cases, without_read_back_no_row_comes_back) {
+  auto w1 = written(run_cmd(s(), create("p")));
+  EXPECT_EQ(w1.rows_affected, 1);
+  EXPECT_FALSE(w1.row);
+  auto w2 = written(run_cmd(s(), create("p")));
+  EXPECT_EQ(w2.rows_affected, 0);
+  EXPECT_FALSE(w2.row);
+  auto w3 = written(run_cmd(s(), complete("p")));
+  EXPECT_EQ(w3.rows_affected, 1);
+  EXPECT_FALSE(w3.row);
+  auto w4 = written(run_cmd(s(), complete("p")));
+  EXPECT_EQ(w4.rows_affected, 0);
+  EXPECT_FALSE(w4.row);
+}
+
+TEST_P(store_cases, a_write_then_a_read_command_of_the_same_promise_in_one_submission) {
+  // A separate read after a write still sees the write.
+  auto c1 = run_one(s(), {create("p", 1000, 5), q::read_promise_cmd{"p"}});
+  ASSERT_EQ(c1.results.size(), 2u);
+  EXPECT_EQ(rows(c1.results[0]), 1);
+  EXPECT_EQ(query(c1.results[1]).records.at(0).timeout, 1000);
+  auto c2 = run_one(s(), {complete("p"), q::read_promise_cmd{"p"}});
+  EXPECT_EQ(rows(c2.results[0]), 1);
+  EXPECT_EQ(query(c2.results[1]).records.at(0).state, q::promise_state::resolved);
 }
 
 TEST_P(store_cases, update_before_create_affects_zero_rows) {
@@ -447,9 +568,9 @@ TEST_P(store_cases, fences_are_checked_per_submission) {
   auto out = run_batch(s(), {tx_of({create("a")}, q::fence{"claimed", 1}),
                              tx_of({create("b")}, q::fence{"claimed", 2}),
                              tx_of({create("c")})});
-  EXPECT_TRUE(out[0].completion.valid);
-  EXPECT_FALSE(out[1].completion.valid);
-  EXPECT_TRUE(out[2].completion.valid);
+  EXPECT_TRUE(out[0].store().valid);
+  EXPECT_FALSE(out[1].store().valid);
+  EXPECT_TRUE(out[2].store().valid);
   EXPECT_TRUE(read(s(), "a"));
   EXPECT_FALSE(read(s(), "b"));
   EXPECT_TRUE(read(s(), "c"));
@@ -466,11 +587,11 @@ TEST_P(store_cases, ping_answers) { EXPECT_EQ(rows(run_cmd(s(), q::ping_cmd{})),
 TEST_P(store_cases, later_submissions_see_earlier_writes_of_the_batch) {
   auto out = run_batch(s(), {tx_of({create("p")}), tx_of({q::read_promise_cmd{"p"}}),
                              tx_of({complete("p")}), tx_of({q::read_promise_cmd{"p"}})});
-  for (const auto& cqe : out) ASSERT_FALSE(cqe.error) << *cqe.error;
-  EXPECT_EQ(query(out[1].completion.results.at(0)).records.at(0).state,
+  for (const auto& cqe : out) ASSERT_FALSE(cqe.error) << cqe.error->message;
+  EXPECT_EQ(query(out[1].store().results.at(0)).records.at(0).state,
             q::promise_state::pending);
-  EXPECT_EQ(rows(out[2].completion.results.at(0)), 1);
-  EXPECT_EQ(query(out[3].completion.results.at(0)).records.at(0).state,
+  EXPECT_EQ(rows(out[2].store().results.at(0)), 1);
+  EXPECT_EQ(query(out[3].store().results.at(0)).records.at(0).state,
             q::promise_state::resolved);
 }
 
@@ -481,10 +602,12 @@ TEST_P(store_cases, a_failing_submission_fails_alone) {
                              tx_of({create("c"), q::read_promise_cmd{"x"}})});
   EXPECT_FALSE(out[0].error);
   ASSERT_TRUE(out[1].error);
-  EXPECT_NE(out[1].error->find("boom is not allowed"), std::string::npos) << *out[1].error;
-  EXPECT_TRUE(out[1].completion.results.empty());
+  EXPECT_EQ(out[1].error->code, q::status::aio_store_error);
+  EXPECT_NE(out[1].error->message.find("boom is not allowed"), std::string::npos)
+    << out[1].error->message;
+  EXPECT_TRUE(out[1].store().results.empty());
   EXPECT_FALSE(out[2].error);
-  EXPECT_TRUE(query(out[2].completion.results.at(1)).records.empty());
+  EXPECT_TRUE(query(out[2].store().results.at(1)).records.empty());
 
   // The failed submission's earlier commands were rolled back; the others committed.
   auto a = read(s(), "a");
@@ -535,6 +658,490 @@ TEST_P(store_cases, a_newer_database_is_refused) {
   }
 }
 
+// -- create with a task ----------------------------------------------------------------
+
+TEST_P(store_cases, create_with_a_task_inserts_both) {
+  auto c = create("p", 5000, 10);
+  auto t = task_row(q::invoke_task_id("p"), "p", q::task_state::claimed, 1234);
+  t.ttl = 1000;
+  t.counter = 1;
+  t.mesg.head = {{"traceparent", "00-abc-01"}};
+  c.task = create_task(t);
+  c.read_back = true;
+  auto w = written(run_cmd(s(), c));
+  EXPECT_EQ(w.rows_affected, 1);
+  EXPECT_EQ(w.tasks_created, 1);
+  ASSERT_TRUE(w.row);
+  EXPECT_EQ(w.row->id, "p");
+
+  auto stored = read_task(s(), t.id);
+  ASSERT_TRUE(stored);
+  t.sort_id = stored->sort_id;
+  EXPECT_GT(stored->sort_id, 0);
+  EXPECT_EQ(*stored, t);
+}
+
+TEST_P(store_cases, create_with_a_task_on_an_existing_promise_inserts_neither) {
+  run_cmd(s(), create("p", 5000));
+  auto c = create("p", 9000);
+  c.task = create_task(task_row(q::invoke_task_id("p"), "p", q::task_state::claimed));
+  c.read_back = true;
+  auto w = written(run_cmd(s(), c));
+  EXPECT_EQ(w.rows_affected, 0);
+  EXPECT_EQ(w.tasks_created, 0);
+  ASSERT_TRUE(w.row);
+  EXPECT_EQ(w.row->timeout, 5000);  // the existing row
+  EXPECT_FALSE(read_task(s(), q::invoke_task_id("p")));
+
+  // Without read_back the answer is the same, without the row.
+  c.read_back = false;
+  auto w2 = written(run_cmd(s(), c));
+  EXPECT_EQ(w2.rows_affected, 0);
+  EXPECT_EQ(w2.tasks_created, 0);
+  EXPECT_FALSE(w2.row);
+  EXPECT_FALSE(read_task(s(), q::invoke_task_id("p")));
+}
+
+TEST_P(store_cases, create_with_a_task_whose_id_exists_keeps_the_old_task) {
+  auto old = task_row("t", "other", q::task_state::enqueued);
+  run_cmd(s(), create_task(old));
+  auto c = create("p");
+  c.task = create_task(task_row("t", "p", q::task_state::claimed));
+  auto w = written(run_cmd(s(), c));
+  EXPECT_EQ(w.rows_affected, 1);
+  EXPECT_EQ(w.tasks_created, 0);
+  auto t = read_task(s(), "t");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->root_promise_id, "other");
+  EXPECT_EQ(t->state, q::task_state::enqueued);
+}
+
+// -- the completion transaction ----------------------------------------------------------
+
+TEST_P(store_cases, completing_a_promise_completes_its_tasks_and_turns_callbacks_into_tasks) {
+  run_one(s(), {create("root"), create("leaf"), create("other")});
+  run_one(s(), {create_task(task_row("t-init", "root", q::task_state::init)),
+                create_task(task_row("t-enq", "root", q::task_state::enqueued, 900)),
+                create_task(task_row("t-claimed", "root", q::task_state::claimed, 900)),
+                create_task(task_row("t-other", "other", q::task_state::claimed, 900))});
+  auto done = task_row("t-done", "root", q::task_state::completed);
+  done.completed_on = 5;
+  run_cmd(s(), create_task(done));
+  // Two callbacks on root (given out of id order), one on another promise.
+  auto cb_b = callback_row(q::notify_callback_id("root", "sub-b"), "root", "root",
+                           q::message_type::notify);
+  auto cb_a = callback_row(q::notify_callback_id("root", "sub-a"), "root", "root",
+                           q::message_type::notify);
+  cb_a.timeout = 4444;
+  cb_a.mesg.head = {{"traceparent", "t"}};
+  auto cb_leaf = callback_row(q::resume_callback_id("root", "leaf"), "leaf", "root");
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(cb_b))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(cb_a))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(cb_leaf))), 1);
+
+  auto u = complete_at("root", 50);
+  u.read_back = true;
+  auto w = written(run_cmd(s(), u));
+  EXPECT_EQ(w.rows_affected, 1);
+  EXPECT_EQ(w.tasks_created, 2);
+  ASSERT_TRUE(w.row);
+  EXPECT_EQ(w.row->state, q::promise_state::resolved);
+
+  // 1. the open tasks of the root are COMPLETED at `now`; nothing else changes.
+  for (const char* id : {"t-init", "t-enq", "t-claimed"}) {
+    auto t = read_task(s(), id);
+    ASSERT_TRUE(t) << id;
+    EXPECT_EQ(t->state, q::task_state::completed) << id;
+    EXPECT_EQ(t->completed_on, 50) << id;
+  }
+  EXPECT_EQ(read_task(s(), "t-claimed")->expires_at, 900);
+  EXPECT_EQ(read_task(s(), "t-claimed")->process_id, "proc");
+  EXPECT_EQ(read_task(s(), "t-done")->completed_on, 5);
+  EXPECT_EQ(read_task(s(), "t-other")->state, q::task_state::claimed);
+
+  // 2. each callback on root became an INIT task, created at `now`, in id order,
+  // and is not completed although its root is the completed promise.
+  auto a = read_task(s(), cb_a.id);
+  auto b = read_task(s(), cb_b.id);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  q::task_record expect_a;
+  expect_a.id = cb_a.id;
+  expect_a.state = q::task_state::init;
+  expect_a.root_promise_id = "root";
+  expect_a.recv = cb_a.recv;
+  expect_a.mesg = cb_a.mesg;
+  expect_a.timeout = 4444;
+  expect_a.counter = 1;
+  expect_a.created_on = 50;
+  expect_a.sort_id = a->sort_id;
+  EXPECT_EQ(*a, expect_a);
+  EXPECT_EQ(b->state, q::task_state::init);
+  EXPECT_EQ(b->mesg, cb_b.mesg);
+  EXPECT_LT(a->sort_id, b->sort_id);
+
+  // 3. those callbacks are gone; the one on leaf stays.
+  EXPECT_EQ(count("callbacks", "promise_id = 'root'"), 0);
+  EXPECT_EQ(count("callbacks", "promise_id = 'leaf'"), 1);
+  EXPECT_FALSE(read_task(s(), cb_leaf.id));
+
+  // Completing the leaf makes its resume task, with the callback's root.
+  auto w2 = written(run_cmd(s(), complete_at("leaf", 60)));
+  EXPECT_EQ(w2.tasks_created, 1);
+  auto r = read_task(s(), cb_leaf.id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->root_promise_id, "root");
+  EXPECT_EQ(r->state, q::task_state::init);
+  EXPECT_EQ(r->recv, cb_leaf.recv);
+  EXPECT_EQ(r->mesg, cb_leaf.mesg);
+  EXPECT_EQ(r->timeout, 7777);
+  EXPECT_EQ(r->created_on, 60);
+}
+
+TEST_P(store_cases, a_completion_that_does_not_take_effect_changes_nothing_else) {
+  run_cmd(s(), create("late", 1000));
+  run_cmd(s(), create("done"));
+  run_cmd(s(), complete("done"));
+  for (const char* p : {"late", "done", "ghost"}) {
+    run_cmd(s(), create_task(task_row(std::string("t-") + p, p, q::task_state::claimed, 900)));
+  }
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb-late", "late", "late")))), 1);
+
+  auto too_late = complete_at("late", 70);
+  too_late.timeout_after = 1000;
+  auto again = complete_at("done", 70);
+  auto ghost = complete_at("ghost", 70);
+  for (const auto& u : {too_late, again, ghost}) {
+    auto w = written(run_cmd(s(), u));
+    EXPECT_EQ(w.rows_affected, 0) << u.id;
+    EXPECT_EQ(w.tasks_created, 0) << u.id;
+    auto t = read_task(s(), "t-" + u.id);
+    ASSERT_TRUE(t) << u.id;
+    EXPECT_EQ(t->state, q::task_state::claimed) << u.id;
+    EXPECT_FALSE(t->completed_on) << u.id;
+  }
+  EXPECT_EQ(count("callbacks", "id = 'cb-late'"), 1);
+  EXPECT_FALSE(read_task(s(), "cb-late"));
+}
+
+// -- callbacks -----------------------------------------------------------------------------
+
+TEST_P(store_cases, a_callback_needs_a_pending_promise_and_a_new_id) {
+  run_cmd(s(), create("pending"));
+  run_cmd(s(), create("settled"));
+  run_cmd(s(), complete("settled"));
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb1", "pending", "r")))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb1", "pending", "r")))), 0);
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb2", "settled", "r")))), 0);
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb3", "missing", "r")))), 0);
+  // An id is taken whatever promise holds it.
+  run_cmd(s(), create("pending2"));
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb1", "pending2", "r")))), 0);
+  EXPECT_EQ(count("callbacks", "1 = 1"), 1);
+  EXPECT_EQ(count("callbacks", "id = 'cb1' AND promise_id = 'pending' AND root_promise_id = 'r'"
+                               " AND timeout = 7777 AND created_on = 3"),
+            1);
+}
+
+TEST_P(store_cases, a_callback_on_a_timed_out_but_pending_promise_is_created) {
+  // No lazy timeout in the store: the timeout scan converts it later (4.7).
+  run_cmd(s(), create("p", 10));
+  EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb", "p", "r")))), 1);
+}
+
+TEST_P(store_cases, mesg_and_recv_round_trip_and_are_stored_as_json) {
+  run_cmd(s(), create("p"));
+  auto cb = callback_row("cb", "p", "root");
+  cb.mesg.head = {{"traceparent", "00-1-2-01"}, {"tracestate", "a=\"b\""}};
+  cb.recv = "\"poll://any@group/\xc3\xa9\"";
+  run_cmd(s(), create_callback(cb));
+  EXPECT_EQ(stored_text("callbacks", "mesg", "cb"),
+            "{\"type\":\"resume\",\"head\":{\"traceparent\":\"00-1-2-01\","
+            "\"tracestate\":\"a=\\\"b\\\"\"},\"root\":\"root\",\"leaf\":\"p\"}");
+  EXPECT_EQ(stored_text("callbacks", "recv", "cb"), cb.recv);
+  run_cmd(s(), complete_at("p", 9));
+  auto t = read_task(s(), "cb");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->mesg, cb.mesg);
+  EXPECT_EQ(t->recv, cb.recv);
+
+  // Head omitted when empty; every type spelled as on the wire.
+  auto notify = task_row("n", "root");
+  notify.mesg = mesg_of(q::message_type::notify, "root", "");
+  notify.recv = "{\"type\":\"http\",\"data\":{\"url\":\"http://x\"}}";
+  run_cmd(s(), create_task(notify));
+  EXPECT_EQ(stored_text("tasks", "mesg", "n"),
+            "{\"type\":\"notify\",\"root\":\"root\",\"leaf\":\"\"}");
+  EXPECT_EQ(stored_text("tasks", "recv", "n"), notify.recv);
+  auto n = read_task(s(), "n");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->mesg, notify.mesg);
+  EXPECT_EQ(n->recv, notify.recv);
+  auto invoke = task_row("i", "root");
+  run_cmd(s(), create_task(invoke));
+  EXPECT_EQ(stored_text("tasks", "mesg", "i"),
+            "{\"type\":\"invoke\",\"root\":\"root\",\"leaf\":\"root\"}");
+}
+
+// -- tasks ---------------------------------------------------------------------------------
+
+TEST_P(store_cases, create_task_round_trips_and_ignores_a_duplicate) {
+  auto t = task_row("t", "r", q::task_state::claimed, 1500);
+  t.process_id = "pid";
+  t.counter = 3;
+  t.attempt = 2;
+  t.ttl = 60000;
+  t.created_on = 11;
+  t.completed_on = 12;
+  EXPECT_EQ(rows(run_cmd(s(), create_task(t))), 1);
+  auto again = task_row("t", "other");
+  EXPECT_EQ(rows(run_cmd(s(), create_task(again))), 0);
+  auto stored = read_task(s(), "t");
+  ASSERT_TRUE(stored);
+  t.sort_id = stored->sort_id;
+  EXPECT_EQ(*stored, t);
+  EXPECT_FALSE(read_task(s(), "missing"));
+
+  auto bare = task_row("bare", "r");
+  bare.created_on.reset();
+  run_cmd(s(), create_task(bare));
+  auto b = read_task(s(), "bare");
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(b->process_id);
+  EXPECT_FALSE(b->created_on);
+  EXPECT_FALSE(b->completed_on);
+  EXPECT_GT(b->sort_id, stored->sort_id);
+}
+
+TEST_P(store_cases, enqueueable_tasks_one_per_free_root_oldest_first) {
+  using st = q::task_state;
+  run_one(s(), {// a: two due INIT tasks -> the older one
+                create_task(task_row("a1", "a")), create_task(task_row("a2", "a")),
+                // b: blocked by a CLAIMED task
+                create_task(task_row("b1", "b")), create_task(task_row("b2", "b", st::claimed)),
+                // c: blocked by an ENQUEUED task
+                create_task(task_row("c1", "c")), create_task(task_row("c2", "c", st::enqueued)),
+                // d: not due before 101
+                create_task(task_row("d1", "d", st::init, 101)),
+                // e: finished tasks do not block; due exactly now
+                create_task(task_row("e1", "e", st::completed)),
+                create_task(task_row("e2", "e", st::timedout)),
+                create_task(task_row("e3", "e", st::init, 100)),
+                // f: the older task is not due yet, the newer one is
+                create_task(task_row("f1", "f", st::init, 500)),
+                create_task(task_row("f2", "f", st::init, 50))});
+  using v = std::vector<std::string>;
+  auto due = tasks(run_cmd(s(), q::read_enqueueable_tasks_cmd{100, 100}));
+  EXPECT_EQ(task_ids(due), (v{"a1", "e3", "f2"}));
+  for (const auto& t : due.records) EXPECT_EQ(t.state, st::init);
+  EXPECT_EQ(task_ids(tasks(run_cmd(s(), q::read_enqueueable_tasks_cmd{100, 2}))), (v{"a1", "e3"}));
+  EXPECT_EQ(task_ids(tasks(run_cmd(s(), q::read_enqueueable_tasks_cmd{101, 100}))),
+            (v{"a1", "d1", "e3", "f2"}));
+  EXPECT_EQ(task_ids(tasks(run_cmd(s(), q::read_enqueueable_tasks_cmd{1000, 100}))),
+            (v{"a1", "d1", "e3", "f1"}));
+
+  // Once a1 is enqueued, root a is blocked too.
+  q::update_task_cmd enq;
+  enq.id = "a1";
+  enq.state = st::enqueued;
+  enq.current_states = q::mask_of(st::init);
+  enq.current_counter = 1;
+  EXPECT_EQ(rows(run_cmd(s(), enq)), 1);
+  EXPECT_EQ(task_ids(tasks(run_cmd(s(), q::read_enqueueable_tasks_cmd{100, 100}))),
+            (v{"e3", "f2"}));
+}
+
+TEST_P(store_cases, expired_tasks_by_deadline_or_timeout_in_root_order) {
+  using st = q::task_state;
+  auto with_timeout = [](q::task_record t, int64_t timeout) {
+    t.timeout = timeout;
+    return t;
+  };
+  run_one(s(), {create_task(task_row("b-enq-due", "b", st::enqueued, 100)),
+                create_task(task_row("a-claimed-due", "a", st::claimed, 99)),
+                create_task(task_row("a-claimed-later", "a", st::claimed, 101)),
+                create_task(task_row("a-no-deadline", "a", st::claimed, 0)),
+                create_task(with_timeout(task_row("c-timeout", "c", st::claimed, 0), 100)),
+                create_task(with_timeout(task_row("c-enq-timeout", "c", st::enqueued, 500), 50)),
+                create_task(task_row("d-init-due", "d", st::init, 10)),
+                create_task(with_timeout(task_row("d-init-timeout", "d", st::init), 10)),
+                create_task(with_timeout(task_row("d-done", "d", st::completed, 10), 10))});
+  using v = std::vector<std::string>;
+  auto out = tasks(run_cmd(s(), q::read_expired_tasks_cmd{100, 100}));
+  EXPECT_EQ(task_ids(out), (v{"a-claimed-due", "b-enq-due", "c-timeout", "c-enq-timeout"}));
+  EXPECT_EQ(task_ids(tasks(run_cmd(s(), q::read_expired_tasks_cmd{100, 3}))),
+            (v{"a-claimed-due", "b-enq-due", "c-timeout"}));
+  EXPECT_EQ(task_ids(tasks(run_cmd(s(), q::read_expired_tasks_cmd{49, 100}))), (v{}));
+}
+
+TEST_P(store_cases, update_task_is_guarded_by_state_mask_and_counter) {
+  auto t = task_row("t", "r", q::task_state::enqueued, 500);
+  t.counter = 2;
+  t.attempt = 1;
+  run_cmd(s(), create_task(t));
+
+  q::update_task_cmd claim;
+  claim.id = "t";
+  claim.process_id = "worker";
+  claim.state = q::task_state::claimed;
+  claim.counter = 2;
+  claim.attempt = 1;
+  claim.ttl = 30000;
+  claim.expires_at = 31000;
+  claim.current_states = q::mask_of(q::task_state::init) | q::mask_of(q::task_state::enqueued);
+  claim.current_counter = 1;  // stale
+  EXPECT_EQ(rows(run_cmd(s(), claim)), 0);
+  claim.current_counter = 2;
+  claim.current_states = q::mask_of(q::task_state::claimed);  // wrong state
+  EXPECT_EQ(rows(run_cmd(s(), claim)), 0);
+  EXPECT_EQ(read_task(s(), "t")->state, q::task_state::enqueued);
+  claim.current_states = q::mask_of(q::task_state::init) | q::mask_of(q::task_state::enqueued);
+  EXPECT_EQ(rows(run_cmd(s(), claim)), 1);
+  EXPECT_EQ(rows(run_cmd(s(), claim)), 0);  // no longer ENQUEUED
+  EXPECT_EQ(rows(run_cmd(s(), claim)), 0);
+
+  auto c = read_task(s(), "t");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->process_id, "worker");
+  EXPECT_EQ(c->state, q::task_state::claimed);
+  EXPECT_EQ(c->ttl, 30000);
+  EXPECT_EQ(c->expires_at, 31000);
+  EXPECT_FALSE(c->completed_on);
+
+  // Completing sets every mutable column, NULLs included.
+  q::update_task_cmd done;
+  done.id = "t";
+  done.state = q::task_state::completed;
+  done.counter = 2;
+  done.completed_on = 40000;
+  done.current_states = q::mask_of(q::task_state::claimed);
+  done.current_counter = 2;
+  EXPECT_EQ(rows(run_cmd(s(), done)), 1);
+  auto d = read_task(s(), "t");
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->process_id);
+  EXPECT_EQ(d->state, q::task_state::completed);
+  EXPECT_EQ(d->counter, 2);
+  EXPECT_EQ(d->attempt, 0);
+  EXPECT_EQ(d->ttl, 0);
+  EXPECT_EQ(d->expires_at, 0);
+  EXPECT_EQ(d->completed_on, 40000);
+  EXPECT_EQ(d->root_promise_id, "r");
+  EXPECT_EQ(d->mesg, t.mesg);
+}
+
+TEST_P(store_cases, heartbeat_extends_only_the_claimed_tasks_of_its_process) {
+  auto mine = [](std::string id, q::task_state st, std::string pid, int64_t ttl) {
+    auto t = task_row(std::move(id), "r", st, 5);
+    t.process_id = std::move(pid);
+    t.ttl = ttl;
+    return t;
+  };
+  run_one(s(), {create_task(mine("c1", q::task_state::claimed, "p1", 1000)),
+                create_task(mine("c2", q::task_state::claimed, "p1", 2000)),
+                create_task(mine("huge", q::task_state::claimed, "p1",
+                                 std::numeric_limits<int64_t>::max() - 10)),
+                create_task(mine("other", q::task_state::claimed, "p2", 1000)),
+                create_task(mine("enq", q::task_state::enqueued, "p1", 1000))});
+  EXPECT_EQ(rows(run_cmd(s(), q::heartbeat_tasks_cmd{"p1", 10000})), 3);
+  EXPECT_EQ(read_task(s(), "c1")->expires_at, 11000);
+  EXPECT_EQ(read_task(s(), "c2")->expires_at, 12000);
+  EXPECT_EQ(read_task(s(), "huge")->expires_at, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(read_task(s(), "other")->expires_at, 5);
+  EXPECT_EQ(read_task(s(), "enq")->expires_at, 5);
+  EXPECT_EQ(read_task(s(), "c1")->counter, 1);  // whatever the counter, nothing else moves
+  EXPECT_EQ(rows(run_cmd(s(), q::heartbeat_tasks_cmd{"nobody", 10000})), 0);
+}
+
+// -- fences and batches with the new commands -------------------------------------------
+
+TEST_P(store_cases, a_fence_guards_callbacks_and_completions_too) {
+  insert_task("claimed", 4, 2);
+  run_cmd(s(), create("p"));
+  auto skipped =
+    run_one(s(), {create_callback(callback_row("cb", "p", "r")), complete_at("p", 5)},
+            q::fence{"claimed", 1});
+  EXPECT_FALSE(skipped.valid);
+  EXPECT_TRUE(skipped.results.empty());
+  EXPECT_EQ(count("callbacks", "1 = 1"), 0);
+  EXPECT_EQ(read(s(), "p")->state, q::promise_state::pending);
+
+  auto ran = run_one(s(), {create_callback(callback_row("cb", "p", "r")), complete_at("p", 5)},
+                     q::fence{"claimed", 2});
+  EXPECT_TRUE(ran.valid);
+  ASSERT_EQ(ran.results.size(), 2u);
+  EXPECT_EQ(rows(ran.results[0]), 1);
+  EXPECT_EQ(written(ran.results[1]).tasks_created, 1);
+}
+
+TEST_P(store_cases, a_failing_completion_transaction_fails_alone_and_is_undone) {
+  install_failing_trigger();
+  run_one(s(), {create("root"), create("p2")});
+  run_cmd(s(), create_task(task_row("t-root", "root", q::task_state::claimed, 900)));
+  run_cmd(s(), create_callback(callback_row("cb-root", "root", "root")));
+  auto out = run_batch(s(), {tx_of({create_callback(callback_row("cb-p2", "p2", "p2"))}),
+                             tx_of({complete_at("root", 9), create("boom")}),
+                             tx_of({create_task(task_row("t-new", "x"))}),
+                             tx_of({q::read_task_cmd{"t-root"}})});
+  EXPECT_FALSE(out[0].error);
+  ASSERT_TRUE(out[1].error);
+  EXPECT_EQ(out[1].error->code, q::status::aio_store_error);
+  EXPECT_FALSE(out[2].error);
+  EXPECT_FALSE(out[3].error);
+  // The later submission saw the rolled-back state, not the failed cascade.
+  EXPECT_EQ(tasks(out[3].store().results.at(0)).records.at(0).state, q::task_state::claimed);
+
+  EXPECT_EQ(read(s(), "root")->state, q::promise_state::pending);
+  EXPECT_EQ(read_task(s(), "t-root")->state, q::task_state::claimed);
+  EXPECT_EQ(count("callbacks", "id = 'cb-root'"), 1);
+  EXPECT_FALSE(read_task(s(), "cb-root"));
+  EXPECT_EQ(count("callbacks", "id = 'cb-p2'"), 1);
+  EXPECT_TRUE(read_task(s(), "t-new"));
+}
+
+TEST_P(store_cases, a_submission_of_another_kind_is_answered_with_an_error) {
+  q::aio_batch batch;
+  batch.push_back(q::aio_sqe{1, tx_of({create("a")})});
+  batch.push_back(q::aio_sqe{2, q::route_submission{"a", {}}});
+  batch.push_back(q::aio_sqe{3, q::send_submission{}});
+  batch.push_back(q::aio_sqe{4, tx_of({q::read_promise_cmd{"a"}})});
+  auto out = s().process(std::move(batch));
+  ASSERT_EQ(out.size(), 4u);
+  for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].id, i + 1);
+  EXPECT_FALSE(out[0].error);
+  for (size_t i : {1u, 2u}) {
+    ASSERT_TRUE(out[i].error);
+    EXPECT_EQ(out[i].error->code, q::status::aio_store_error);
+    EXPECT_NE(out[i].error->message.find(i == 1 ? "router" : "sender"), std::string::npos)
+      << out[i].error->message;
+  }
+  EXPECT_FALSE(out[3].error);
+  EXPECT_EQ(query(out[3].store().results.at(0)).records.size(), 1u);
+
+  auto alone = s().process({q::aio_sqe{9, q::route_submission{"b", {}}}});
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_TRUE(alone[0].error);
+}
+
+TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
+  if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
+  // Take the database back to schema version 1 (the indexes of 001 only).
+  h_->exec_sql("DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
+               " DROP INDEX idx_tasks_state_expires_at;"
+               " CREATE INDEX idx_tasks_root_promise_id ON tasks (root_promise_id);"
+               " CREATE INDEX idx_tasks_expires_at ON tasks (expires_at);"
+               " DELETE FROM migrations WHERE id > 1");
+  run_cmd(s(), create("p"));
+  run_cmd(s(), create_task(task_row("t", "p", q::task_state::claimed)));
+  run_cmd(s(), create_callback(callback_row("cb", "p", "p")));
+  ASSERT_NO_THROW(h_->reopen());
+  EXPECT_EQ(count("migrations", "1 = 1"), 2);
+  EXPECT_TRUE(read(s(), "p"));
+  EXPECT_TRUE(read_task(s(), "t"));
+  EXPECT_EQ(written(run_cmd(s(), complete_at("p", 5))).tasks_created, 1);
+  EXPECT_EQ(read_task(s(), "t")->state, q::task_state::completed);
+}
+
 INSTANTIATE_TEST_SUITE_P(backends, store_cases,
                          ::testing::Values(backend::sqlite_memory, backend::sqlite_file,
                                            backend::postgres),
@@ -557,8 +1164,9 @@ TEST(sqlite_store_only, a_batch_that_cannot_begin_fails_every_submission) {
   ASSERT_EQ(out.size(), 2u);
   for (const auto& cqe : out) {
     ASSERT_TRUE(cqe.error);
-    EXPECT_NE(cqe.error->find("locked"), std::string::npos) << *cqe.error;
-    EXPECT_TRUE(cqe.completion.results.empty());
+    EXPECT_EQ(cqe.error->code, q::status::aio_store_error);
+    EXPECT_NE(cqe.error->message.find("locked"), std::string::npos) << cqe.error->message;
+    EXPECT_TRUE(cqe.store().results.empty());
   }
 
   // Once the lock is gone the store works again.
@@ -600,7 +1208,7 @@ TEST(postgres_store_only, reconnects_after_the_connection_breaks) {
   EXPECT_TRUE(broken[1].error);
   auto again = h->get().process({q::aio_sqe{3, tx_of({create("after")})}});
   ASSERT_EQ(again.size(), 1u);
-  EXPECT_FALSE(again[0].error) << *again[0].error;
+  EXPECT_FALSE(again[0].error) << again[0].error->message;
   EXPECT_TRUE(read(h->get(), "before"));
   EXPECT_FALSE(read(h->get(), "during"));
   EXPECT_TRUE(read(h->get(), "after"));
@@ -616,6 +1224,8 @@ TEST(store_migrations, embedded_sequences_are_gap_free) {
     ASSERT_FALSE(files.empty());
     EXPECT_EQ(files[0].file_name, "001_initial_schema.sql");
     EXPECT_NE(files[0].sql.find("CREATE TABLE promises"), std::string_view::npos);
+    ASSERT_GE(files.size(), 2u);
+    EXPECT_EQ(files[1].file_name, "002_task_and_callback_indexes.sql");
     EXPECT_EQ(migrations::check_sequence(files).size(), files.size());
   }
 }

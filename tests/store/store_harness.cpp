@@ -48,6 +48,7 @@ public:
   }
   store& get() override { return *store_; }
   void exec_sql(const std::string& sql) override { store_->execute_sql(sql); }
+  std::string query_value(const std::string& sql) override { return store_->query_value(sql); }
   bool persistent() const override { return !in_memory_; }
   void reopen() override {
     store_.reset();
@@ -92,6 +93,7 @@ public:
   backend kind() const override { return backend::postgres; }
   store& get() override { return *store_; }
   void exec_sql(const std::string& sql) override { store_->execute_sql(sql); }
+  std::string query_value(const std::string& sql) override { return store_->query_value(sql); }
   bool persistent() const override { return true; }
   void reopen() override {
     store_.reset();

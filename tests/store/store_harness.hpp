@@ -26,6 +26,8 @@ public:
   virtual store& get() = 0;
   /// Raw SQL through the store's own connection (seeding rows, triggers).
   virtual void exec_sql(const std::string& sql) = 0;
+  /// The first column of the first row of a query as text ("" for none or NULL).
+  virtual std::string query_value(const std::string& sql) = 0;
   /// True when the database outlives the store object (reopen is meaningful).
   virtual bool persistent() const = 0;
   /// Destroys the store object and opens a new one on the same database;

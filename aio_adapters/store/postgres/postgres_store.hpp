@@ -1,7 +1,8 @@
 #pragma once
 
 // The PostgreSQL store: one connection per store object (the server makes one
-// per worker thread), one transaction per batch, one savepoint per submission.
+// per worker thread), one transaction per batch (the batch logic is
+// batch_runner's; this class supplies the PostgreSQL primitives).
 
 #include <memory>
 #include <string>
@@ -21,16 +22,13 @@ public:
   /// Never throws. A broken connection fails the batch; the next batch reconnects.
   queues::aio_results process(queues::aio_batch batch) override;
 
-private:
-  /// One attempt at a batch in one transaction; `isolated` puts a savepoint
-  /// around each submission.
-  void run_batch(const queues::aio_batch& batch, queues::aio_results& out, bool isolated);
-
-public:
-
   /// Runs raw SQL in its own transaction, outside any batch. For tools and tests
   /// (seeding task rows, installing triggers); throws std::runtime_error on failure.
   void execute_sql(const std::string& sql);
+
+  /// The first column of the first row of a query as text ("" for none or
+  /// NULL), outside any batch. For tools and tests; throws std::runtime_error.
+  std::string query_value(const std::string& sql);
 
 private:
   struct impl;

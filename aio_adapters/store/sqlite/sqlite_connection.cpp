@@ -52,6 +52,16 @@ sqlite_statement& sqlite_statement::bind_blob(std::string_view v) {
   return *this;
 }
 
+sqlite_statement& sqlite_statement::bind_int(const std::optional<int64_t>& v) {
+  if (!v) return bind_null();
+  return bind_int(*v);
+}
+
+sqlite_statement& sqlite_statement::bind_null() {
+  check_bind(sqlite3_bind_null(stmt_, next_));
+  return *this;
+}
+
 bool sqlite_statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

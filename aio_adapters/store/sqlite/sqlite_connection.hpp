@@ -43,6 +43,8 @@ public:
   sqlite_statement& bind_text(const std::string& v) { return bind_text(std::string_view(v)); }
   sqlite_statement& bind_text(const std::optional<std::string>& v);  ///< NULL when absent
   sqlite_statement& bind_blob(std::string_view v);                   ///< empty -> zero-length blob
+  sqlite_statement& bind_int(const std::optional<int64_t>& v);       ///< NULL when absent
+  sqlite_statement& bind_null();
 
   /// Steps once: true when a row is available, false when done.
   bool step();

@@ -1,20 +1,19 @@
 #pragma once
 
+// The SQLite store: one connection, WAL, one transaction per batch (the batch
+// logic is batch_runner's; this class supplies the SQLite primitives).
+
 #include <memory>
-
-#include "aio_adapters/store/sqlite/wal_checkpointer.hpp"
-
-// The SQLite store: one connection, WAL, one transaction per batch and one
-// savepoint per submission.
-
 #include <string>
 
+#include "aio_adapters/store/batch_runner.hpp"
 #include "aio_adapters/store/sqlite/sqlite_connection.hpp"
+#include "aio_adapters/store/sqlite/wal_checkpointer.hpp"
 #include "aio_adapters/store/store.hpp"
 
 namespace resonate::aio_adapters::store {
 
-class sqlite_store final : public store {
+class sqlite_store final : public store, private store_session {
 public:
   /// Opens the database and applies the embedded migrations. Throws
   /// std::runtime_error when it cannot, or when the database is newer than the binary.
@@ -26,19 +25,23 @@ public:
   /// (seeding task rows, installing triggers); throws sqlite_error on failure.
   void execute_sql(const std::string& sql);
 
+  /// The first column of the first row of a query (text or bytes; "" for none
+  /// or NULL), outside any batch. For tools and tests; throws sqlite_error.
+  std::string query_value(const std::string& sql);
+
 private:
   void migrate();
-  /// One attempt at a batch in one transaction; `isolated` puts a savepoint around
-  /// each submission. Returns false when it had to fail every submission.
-  bool run_batch(const queues::aio_batch& batch, queues::aio_results& out, bool isolated);
-  bool fence_holds(const queues::fence& f);
-  queues::store_result run(const queues::store_command& cmd);
-  queues::store_result run(const queues::read_promise_cmd& cmd);
-  queues::store_result run(const queues::read_timedout_promises_cmd& cmd);
-  queues::store_result run(const queues::search_promises_cmd& cmd);
-  queues::store_result run(const queues::create_promise_cmd& cmd);
-  queues::store_result run(const queues::update_promise_cmd& cmd);
-  queues::store_result run(const queues::ping_cmd& cmd);
+
+  // store_session
+  void begin() override;
+  void commit() override;
+  void rollback() noexcept override;
+  void savepoint() override;
+  void release_savepoint() override;
+  void rollback_to_savepoint() override;
+  bool fence_holds(const queues::fence& f) override;
+  queues::store_result run(const queues::store_command& cmd) override;
+  bool in_transaction() const override;
 
   sqlite_connection conn_;
   std::unique_ptr<wal_checkpointer> checkpointer_;  // null for in-memory databases

@@ -1,0 +1,101 @@
+#include "aio_adapters/store/batch_runner.hpp"
+
+#include <exception>
+
+namespace resonate::aio_adapters::store {
+
+namespace q = resonate::queues;
+
+namespace {
+
+void fail(q::aio_cqe& cqe, std::string msg) {
+  cqe.error = q::aio_error{q::status::aio_store_error, std::move(msg)};
+  cqe.completion = q::store_completion{};
+}
+
+enum class attempt_outcome { committed, failed_all, retry_isolated };
+
+// One attempt at the batch in one transaction; `isolated` puts a savepoint
+// around each submission. Throws only what begin() or the savepoint
+// primitives throw.
+attempt_outcome attempt(store_session& s, const q::aio_batch& batch, q::aio_results& out,
+                        bool isolated) {
+  s.begin();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].kind() != q::aio_kind::store) continue;
+    const auto& tx = batch[i].tx();
+    auto& cqe = out[i];
+    cqe.error.reset();
+    cqe.completion = q::store_completion{};
+    auto& done = cqe.store();
+    if (isolated) s.savepoint();
+    try {
+      if (tx.fence_token && !s.fence_holds(*tx.fence_token)) {
+        done.valid = false;
+      } else {
+        done.results.reserve(tx.commands.size());
+        for (const auto& cmd : tx.commands) done.results.push_back(s.run(cmd));
+      }
+      if (isolated) s.release_savepoint();
+    } catch (const std::exception& e) {
+      if (!isolated) {
+        s.rollback();
+        return attempt_outcome::retry_isolated;
+      }
+      fail(cqe, e.what());
+      if (!s.in_transaction()) {
+        // The database undid the whole transaction: earlier submissions are gone too.
+        fail_all(out, batch, std::string("transaction rolled back: ") + e.what());
+        s.rollback();
+        return attempt_outcome::failed_all;
+      }
+      s.rollback_to_savepoint();
+    }
+  }
+  try {
+    s.commit();
+  } catch (const std::exception& e) {
+    s.rollback();
+    fail_all(out, batch, std::string("commit failed: ") + e.what());
+    return attempt_outcome::failed_all;
+  }
+  return attempt_outcome::committed;
+}
+
+}  // namespace
+
+void fail_all(q::aio_results& out, const q::aio_batch& batch, const std::string& msg) {
+  for (size_t i = 0; i < out.size() && i < batch.size(); ++i) {
+    if (batch[i].kind() == q::aio_kind::store) fail(out[i], msg);
+  }
+}
+
+q::aio_results run_batch(store_session& s, const q::aio_batch& batch) {
+  q::aio_results out(batch.size());
+  bool any_store = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    out[i].id = batch[i].id;
+    if (batch[i].kind() == q::aio_kind::store) {
+      any_store = true;
+    } else {
+      out[i].error = q::aio_error{q::status::aio_store_error,
+                                  std::string("the store takes store transactions, not ") +
+                                    q::aio_kind_name(batch[i].kind()) + " submissions"};
+    }
+  }
+  if (!any_store) return out;
+  try {
+    if (attempt(s, batch, out, /*isolated=*/false) == attempt_outcome::retry_isolated) {
+      attempt(s, batch, out, /*isolated=*/true);
+    }
+  } catch (const std::exception& e) {
+    s.rollback();
+    fail_all(out, batch, e.what());
+  } catch (...) {
+    s.rollback();
+    fail_all(out, batch, "unknown error in the store");
+  }
+  return out;
+}
+
+}  // namespace resonate::aio_adapters::store

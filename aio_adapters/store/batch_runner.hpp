@@ -1,0 +1,55 @@
+#pragma once
+
+// The batch logic both stores share. A dialect supplies only its primitives
+// (store_session); run_batch decides what runs in which transaction:
+//  - an optimistic pass runs every store submission of the batch in one
+//    transaction without savepoints (failures are rare, savepoints cost);
+//  - if a submission fails, that transaction rolls back and the batch runs
+//    again with a savepoint per submission, so the failure stays with its own
+//    submission and the others commit;
+//  - a fence that does not hold marks its submission `valid = false` and skips
+//    its commands;
+//  - a failed commit (or a transaction the database aborted) fails them all.
+// Nothing is answered before the commit.
+
+#include <string>
+
+#include "queues/aio.hpp"
+
+namespace resonate::aio_adapters::store {
+
+/// The primitives of one database connection. Errors are exceptions
+/// (std::exception); run_batch catches them all.
+class store_session {
+public:
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  /// Best effort: ends the open transaction, if any, without committing.
+  virtual void rollback() noexcept = 0;
+  /// SAVEPOINT / RELEASE / ROLLBACK TO (and release) of the one submission savepoint.
+  virtual void savepoint() = 0;
+  virtual void release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;
+  /// True if the fence's task is CLAIMED with exactly that counter.
+  virtual bool fence_holds(const queues::fence& f) = 0;
+  /// Runs one command inside the open transaction.
+  virtual queues::store_result run(const queues::store_command& cmd) = 0;
+  /// False once the database has ended the transaction on its own (SQLite
+  /// after disk full or I/O errors, PostgreSQL after a broken connection).
+  virtual bool in_transaction() const = 0;
+
+protected:
+  ~store_session() = default;
+};
+
+/// Runs a batch through `s` (see the top of this file). Never throws. One
+/// completion per submission, in order, with the submission's id. A submission
+/// that is not a store transaction is answered with aio_error{aio_store_error}
+/// and takes no part in the transaction.
+queues::aio_results run_batch(store_session& s, const queues::aio_batch& batch);
+
+/// Marks every store completion of a batch as failed with `msg` (nothing of it
+/// committed): error {aio_store_error, msg}, an empty store completion.
+void fail_all(queues::aio_results& out, const queues::aio_batch& batch, const std::string& msg);
+
+}  // namespace resonate::aio_adapters::store

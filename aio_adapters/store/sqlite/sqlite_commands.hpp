@@ -1,0 +1,48 @@
+#pragma once
+
+// The SQLite store's commands, one overload of `run` per command, split by
+// family: sqlite_promises.cpp, sqlite_tasks.cpp, sqlite_callbacks.cpp. Each
+// runs inside the batch transaction on the store's one connection and throws
+// on failure (the batch runner catches).
+
+#include <cstdint>
+#include <string>
+
+#include "aio_adapters/store/sqlite/sqlite_connection.hpp"
+#include "queues/aio.hpp"
+
+namespace resonate::aio_adapters::store::sqlite_dialect {
+
+namespace q = resonate::queues;
+
+// -- promises (sqlite_promises.cpp) ---------------------------------------------------
+q::store_result run(sqlite_connection& c, const q::read_promise_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::read_timedout_promises_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::search_promises_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::ping_cmd& cmd);
+
+// -- tasks (sqlite_tasks.cpp) ---------------------------------------------------------
+q::store_result run(sqlite_connection& c, const q::read_task_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::read_enqueueable_tasks_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::read_expired_tasks_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::create_task_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::update_task_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::heartbeat_tasks_cmd& cmd);
+
+/// `SELECT COUNT(*) FROM tasks WHERE id AND counter AND state = CLAIMED` is 1.
+bool fence_holds(sqlite_connection& c, const q::fence& f);
+/// INSERT .. ON CONFLICT(id) DO NOTHING; the rows inserted (0 or 1).
+int64_t insert_task(sqlite_connection& c, const q::task_record& t);
+/// INIT/ENQUEUED/CLAIMED tasks of `root` -> COMPLETED at `now`; the rows changed.
+int64_t complete_tasks_of_root(sqlite_connection& c, const std::string& root, int64_t now);
+
+// -- callbacks (sqlite_callbacks.cpp) -------------------------------------------------
+q::store_result run(sqlite_connection& c, const q::create_callback_cmd& cmd);
+
+/// Every callback on `promise_id` becomes an INIT task created at `now` (in
+/// callback id order) and is deleted; the number of tasks created.
+int64_t callbacks_to_tasks(sqlite_connection& c, const std::string& promise_id, int64_t now);
+
+}  // namespace resonate::aio_adapters::store::sqlite_dialect
