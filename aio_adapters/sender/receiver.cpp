@@ -1,0 +1,177 @@
+#include "aio_adapters/sender/receiver.hpp"
+
+#include <boost/json.hpp>
+
+namespace resonate::sender {
+
+namespace json = boost::json;
+
+namespace {
+
+resolution fail(std::string message) { return resolution{std::nullopt, std::move(message)}; }
+
+resolution ok(address a) { return resolution{std::move(a), {}}; }
+
+std::string to_std(const json::string& s) { return std::string(s.data(), s.size()); }
+
+std::optional<cast_kind> parse_cast(std::string_view s) {
+  if (s == "any") return cast_kind::any;
+  if (s == "uni") return cast_kind::uni;
+  return std::nullopt;
+}
+
+resolution poll_from_json(const json::value& data) {
+  const json::object* o = data.if_object();
+  if (o == nullptr) return fail("invalid poll address: not an object");
+  poll_address a;
+  if (auto it = o->find("cast"); it != o->end() && !it->value().is_null()) {
+    const json::string* s = it->value().if_string();
+    auto c = s != nullptr ? parse_cast(*s) : std::nullopt;
+    if (!c) return fail("invalid poll address: cast must be any or uni");
+    a.cast = *c;
+  }
+  auto g = o->find("group");
+  if (g == o->end() || !g->value().is_string()) return fail("invalid poll address: no group");
+  a.group = to_std(g->value().get_string());
+  if (auto it = o->find("id"); it != o->end() && !it->value().is_null()) {
+    const json::string* s = it->value().if_string();
+    if (s == nullptr) return fail("invalid poll address: id must be a string");
+    if (!s->empty()) a.id = to_std(*s);  // "" means no id, as when it is absent
+  }
+  return ok(std::move(a));
+}
+
+resolution http_from_json(const json::value& data) {
+  const json::object* o = data.if_object();
+  if (o == nullptr) return fail("invalid http address: not an object");
+  auto u = o->find("url");
+  if (u == o->end() || !u->value().is_string() || u->value().get_string().empty()) {
+    return fail("invalid http address: no url");
+  }
+  http_address a;
+  a.url = to_std(u->value().get_string());
+  if (auto it = o->find("headers"); it != o->end() && !it->value().is_null()) {
+    const json::object* h = it->value().if_object();
+    if (h == nullptr) return fail("invalid http address: headers must be an object");
+    for (const auto& kv : *h) {
+      const json::string* v = kv.value().if_string();
+      if (v == nullptr) return fail("invalid http address: header values must be strings");
+      a.headers.emplace_back(std::string(kv.key()), to_std(*v));
+    }
+  }
+  return ok(std::move(a));
+}
+
+resolution physical(std::string_view type, const json::value& data) {
+  if (type == "poll") return poll_from_json(data);
+  if (type == "http") return http_from_json(data);
+  if (type == "sqs" || type == "kafka") return fail("unsupported plugin " + std::string(type));
+  return fail("unknown plugin " + std::string(type));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+target default_target() {
+  return target{"default", "poll", R"({"cast":"any","group":"default"})"};
+}
+
+resolution resolve_physical(const std::string& type, const std::string& data_json) {
+  json::error_code ec;
+  json::value data = json::parse(data_json, ec);
+  if (ec) return fail("invalid " + type + " address: not JSON");
+  return physical(type, data);
+}
+
+resolution resolve_url(const std::string& url) {
+  auto unknown = [&] { return fail("unknown receiver " + url); };
+  auto sep = url.find("://");
+  if (sep == std::string::npos || sep == 0) return unknown();
+  std::string scheme = lower(std::string_view(url).substr(0, sep));
+  if (scheme == "http" || scheme == "https") return ok(http_address{url, {}});
+  if (scheme == "sqs+https" || scheme == "kafka") return fail("unsupported receiver " + url);
+  if (scheme != "poll") return unknown();
+
+  // poll://[cast@]group[/id]; a query or fragment is ignored, as URL parsing would.
+  std::string_view rest = std::string_view(url).substr(sep + 3);
+  rest = rest.substr(0, rest.find_first_of("?#"));
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  poll_address a;
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    auto cast = percent_decode(authority.substr(0, at));
+    auto c = cast ? parse_cast(*cast) : std::nullopt;
+    if (!c) return unknown();
+    a.cast = *c;
+    authority = authority.substr(at + 1);
+  }
+  a.group = std::string(authority);
+  auto id = percent_decode(path);
+  if (!id) return unknown();
+  if (!id->empty() && id->front() == '/') id->erase(0, 1);
+  if (!id->empty()) a.id = std::move(*id);
+  return ok(std::move(a));
+}
+
+receiver_resolver::receiver_resolver(std::vector<target> targets) {
+  bool has_default = false;
+  for (const auto& t : targets) has_default = has_default || t.name == "default";
+  if (!has_default) targets.push_back(default_target());
+  for (const auto& t : targets) targets_.emplace_back(t.name, resolve_physical(t.type, t.data));
+}
+
+resolution receiver_resolver::resolve_logical(const std::string& name) const {
+  for (const auto& [n, r] : targets_) {
+    if (n == name) return r;
+  }
+  return resolve_url(name);
+}
+
+resolution receiver_resolver::resolve(const std::string& recv) const {
+  json::error_code ec;
+  json::value v = json::parse(recv, ec);
+  if (ec) return fail("invalid recv: not JSON");
+  if (const json::string* s = v.if_string()) return resolve_logical(to_std(*s));
+  if (const json::object* o = v.if_object()) {
+    auto t = o->find("type");
+    if (t == o->end() || !t->value().is_string()) return fail("invalid recv: no type");
+    auto d = o->find("data");
+    static const json::value null_data;
+    return physical(t->value().get_string(), d != o->end() ? d->value() : null_data);
+  }
+  return fail("invalid recv: neither a string nor an object");
+}
+
+}  // namespace resonate::sender
