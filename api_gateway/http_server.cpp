@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -157,8 +158,15 @@ public:
   }
 
 private:
+  using work_guard = net::executor_work_guard<net::io_context::executor_type>;
+
   /// One response owed to the client, in request order.
   struct slot {
+    /// An owed response keeps the io threads running. While the kernel holds the request
+    /// the session may have no socket operation pending (it stops reading once stop()
+    /// begins); without this the threads could run out of work and return before the
+    /// answer is posted, leaving it unwritten until stop() gives up on the grace period.
+    std::optional<work_guard> work;
     bool ready = false;
     http::response<http::string_body> res;
     unsigned version = 11;
@@ -295,6 +303,7 @@ private:
     s.method = method;
     s.route = route;
     s.start = start;
+    s.work.emplace(core_->ioc.get_executor());
     core_->outstanding.fetch_add(1, std::memory_order_relaxed);
     return first_seq_ + slots_.size() - 1;
   }
