@@ -421,6 +421,55 @@ TEST(HttpServer, StopWaitsForAnswerOfSessionThatStoppedReading) {
   EXPECT_TRUE(busy.closed_by_server(2s));
 }
 
+// The route options reach routing (GET-claim lease) and encoding (hrefs); a drop is
+// answered with no body and no Content-Type.
+TEST(HttpServer, TaskRoutesUseRouteOptionsAndDropHasNoBody) {
+  std::mutex mu;
+  std::vector<queues::request> seen;
+  submit_fn submit = [&](queues::request req, queues::reply_fn reply) {
+    {
+      std::lock_guard g{mu};
+      seen.push_back(req);
+    }
+    if (std::holds_alternative<queues::drop_task_request>(req.payload)) {
+      reply({queues::status::created, queues::empty_response{}, {}});
+      return;
+    }
+    queues::task_record t;
+    t.id = "__invoke:p";
+    t.mesg = {queues::message_type::invoke, {}, "p", "p"};
+    reply({queues::status::created, queues::claimed_task_response{t, std::nullopt, std::nullopt},
+           {}});
+  };
+  auto opts = test_options();
+  opts.routes.system_url = "http://example.test:9";
+  opts.routes.task_frequency_ms = 777;
+  http_server server(opts, submit);
+  server.start();
+  client c(server.port());
+
+  auto claimed = c.roundtrip(http::verb::get, "/tasks/claim/__invoke:p/1");
+  EXPECT_EQ(claimed.result_int(), 201u);
+  EXPECT_EQ(claimed.body(), R"({"promises":{"root":{"data":null,)"
+                            R"("href":"http://example.test:9/promises/p","id":"p"}},)"
+                            R"("type":"invoke"})");
+
+  auto dropped = c.roundtrip(http::verb::post, "/tasks/drop", R"({"id":"__invoke:p","counter":1})");
+  EXPECT_EQ(dropped.result_int(), 201u);
+  EXPECT_EQ(dropped.body(), "");
+  EXPECT_EQ(dropped.find(http::field::content_type), dropped.end());
+  EXPECT_EQ(dropped[http::field::content_length], "0");
+  EXPECT_EQ(dropped["Resonate-Version"], "0.8.2");
+  EXPECT_TRUE(dropped.keep_alive());
+  server.stop(1s);
+
+  std::lock_guard g{mu};
+  ASSERT_EQ(seen.size(), 2u);
+  const auto& claim = std::get<queues::claim_task_request>(seen[0].payload);
+  EXPECT_EQ(claim.ttl, 777);
+  EXPECT_EQ(claim.process_id, "__invoke:p/1");
+}
+
 TEST(HttpServer, ConnectionsOverTheLimitGet503) {
   fake_kernel kernel;
   auto opts = test_options();
