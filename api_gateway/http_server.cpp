@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -84,7 +85,8 @@ void open_acceptor(tcp::acceptor& acceptor, net::io_context& ioc, const std::str
 
 http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::content_type, r.content_type);
+  // A body-less answer (drop task) goes without Content-Type, as net/http sends it.
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   if (r.version_header) res.set("Resonate-Version", resonate_version);
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive && !r.close);
@@ -157,8 +159,15 @@ public:
   }
 
 private:
+  using work_guard = net::executor_work_guard<net::io_context::executor_type>;
+
   /// One response owed to the client, in request order.
   struct slot {
+    /// An owed response keeps the io threads running. While the kernel holds the request
+    /// the session may have no socket operation pending (it stops reading once stop()
+    /// begins); without this the threads could run out of work and return before the
+    /// answer is posted, leaving it unwritten until stop() gives up on the grace period.
+    std::optional<work_guard> work;
     bool ready = false;
     http::response<http::string_body> res;
     unsigned version = 11;
@@ -248,7 +257,7 @@ private:
     req.headers.reserve(8);
     for (const auto& f : msg) req.headers.push_back({f.name_string(), f.value()});
 
-    route_result routed = route_request(req);
+    route_result routed = route_request(req, core_->opts.routes);
     const unsigned version = msg.version();
     const bool keep_alive = msg.keep_alive();
     const method_id method = method_of(req.method);
@@ -283,7 +292,7 @@ private:
     double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     record_api(kind, res.status, seconds);
     if (seq < first_seq_) return;  // the connection was reset meanwhile
-    fill_slot(seq, encode_reply(kind, res));
+    fill_slot(seq, encode_reply(kind, res, core_->opts.routes));
   }
 
   uint64_t push_slot(unsigned version, bool keep_alive, method_id method, route_id route,
@@ -295,6 +304,7 @@ private:
     s.method = method;
     s.route = route;
     s.start = start;
+    s.work.emplace(core_->ioc.get_executor());
     core_->outstanding.fetch_add(1, std::memory_order_relaxed);
     return first_seq_ + slots_.size() - 1;
   }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "api_gateway/router.hpp"
 #include "queues/bus.hpp"
 
 namespace resonate::api_gateway {
@@ -22,6 +23,7 @@ struct http_options {
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
   int threads = 1;
+  route_options routes;  ///< system url (claim hrefs) and the GET-claim lease
 };
 
 /// Hands a request to the kernel; `reply` is called exactly once with the response.

@@ -1,5 +1,6 @@
 #include "api_gateway/json_reader.hpp"
 
+#include <charconv>
 #include <limits>
 
 #include <boost/json/stream_parser.hpp>
@@ -67,6 +68,18 @@ std::string unmarshal_error(const json::value& v, std::string_view where,
                             std::string_view go_type) {
   std::string e = "json: cannot unmarshal ";
   e += json_kind_name(v);
+  const bool int_type = go_type == "int" || go_type == "int64";
+  if (int_type && v.is_uint64()) {
+    e += ' ';
+    e += std::to_string(v.get_uint64());
+  } else if (int_type && v.is_double()) {
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double());
+    if (ec == std::errc{}) {
+      e += ' ';
+      e.append(buf, end);
+    }
+  }
   e += " into Go struct field ";
   e.append(where);
   e += " of type ";
@@ -105,7 +118,7 @@ bool decode_string_map(const json::value& v, std::map<std::string, std::string>&
 }
 
 bool decode_value(const json::value& v, queues::value& out, std::string_view where,
-                  std::string& error) {
+                  std::string_view path, std::string& error) {
   if (v.is_null()) return true;
   if (!v.is_object()) {
     error = unmarshal_error(v, where, "promise.Value");
@@ -113,7 +126,8 @@ bool decode_value(const json::value& v, queues::value& out, std::string_view whe
   }
   for (const auto& kv : v.get_object()) {
     if (iequals(kv.key(), "headers")) {
-      std::string field(where);
+      std::string field = "Value.";
+      field.append(path);
       field += ".headers";
       out.headers.clear();
       if (!decode_string_map(kv.value(), out.headers, field, error)) return false;
@@ -124,7 +138,8 @@ bool decode_value(const json::value& v, queues::value& out, std::string_view whe
         continue;
       }
       if (!d.is_string()) {
-        std::string field(where);
+        std::string field = "Value.";
+        field.append(path);
         field += ".data";
         error = unmarshal_error(d, field, "[]uint8");
         return false;

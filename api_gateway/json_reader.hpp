@@ -25,7 +25,9 @@ bool parse_json_body(std::string_view body, boost::json::value& out, boost::json
 /// Go's name for the JSON kind of `v` in unmarshal errors ("string", "number", ...).
 const char* json_kind_name(const boost::json::value& v);
 
-/// `json: cannot unmarshal <kind> into Go struct field <where> of type <go_type>`.
+/// `json: cannot unmarshal <kind> into Go struct field <where> of type <go_type>`. A number
+/// that does not fit an integer `go_type` ("int", "int64") is `number <literal>`, as in Go;
+/// the literal is re-rendered from the parsed value (so `1e3` reads `1000`).
 std::string unmarshal_error(const boost::json::value& v, std::string_view where,
                             std::string_view go_type);
 
@@ -36,9 +38,11 @@ bool json_to_int64(const boost::json::value& v, int64_t& out);
 bool decode_string_map(const boost::json::value& v, std::map<std::string, std::string>& out,
                        std::string_view where, std::string& error);
 
-/// Decodes a wire Value `{"headers"?, "data"? (standard base64)}`; null = empty.
-/// `where` is the Go path of the field, e.g. `createPromiseBody.param`.
+/// Decodes a wire Value `{"headers"?, "data"? (standard base64)}`; null = empty. Go names
+/// the innermost struct in its errors: `where` is the field as its owner sees it
+/// (`createPromiseBody.param`), `path` the JSON path from the body's root (`param`), so a
+/// bad `data` reads `Value.param.data`.
 bool decode_value(const boost::json::value& v, queues::value& out, std::string_view where,
-                  std::string& error);
+                  std::string_view path, std::string& error);
 
 }  // namespace resonate::api_gateway

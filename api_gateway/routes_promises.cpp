@@ -1,122 +1,110 @@
-// POST /promises, PATCH /promises/*id, GET /promises: binding and validation
+// POST /promises, POST /promises/task, PATCH /promises/*id, GET /promises: binding and validation
 // with the reference server's rules and messages, and the reply encoders.
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
 #include "api_gateway/codec_promise.hpp"
+#include "api_gateway/codec_task.hpp"
 #include "api_gateway/cursor.hpp"
 #include "api_gateway/errors.hpp"
 #include "api_gateway/http_util.hpp"
 #include "api_gateway/json_reader.hpp"
 #include "api_gateway/json_writer.hpp"
+#include "api_gateway/route_binding.hpp"
 #include "api_gateway/router.hpp"
 
 namespace resonate::api_gateway {
 
 namespace json = boost::json;
 
-namespace {
-
-/// Headers shared by create and complete, bound before the body as gin does.
-struct write_headers {
-  std::optional<std::string> idempotency_key;
-  bool strict = false;
-  std::optional<queues::fence> fence;
-};
-
-std::optional<http_response> bind_write_headers(const http_request& req, write_headers& out) {
-  if (auto key = req.header("Idempotency-Key")) out.idempotency_key = std::string(*key);
-  // gin binds an empty header value as the zero value, so "Strict:" is false.
-  if (auto strict = req.header("Strict"); strict && !strict->empty()) {
-    auto b = parse_go_bool(*strict);
-    if (!b) {
-      std::string msg = "strconv.ParseBool: parsing \"";
-      msg.append(*strict);
-      msg += "\": invalid syntax";
-      return validation_error(msg);
-    }
-    out.strict = *b;
-  }
-  int64_t counter = 0;
-  if (auto c = req.header("Task-Counter"); c && !c->empty()) {
-    std::string err;
-    auto v = parse_go_int64(*c, err);
-    if (!v) return validation_error(err);
-    counter = *v;
-  }
-  if (auto task_id = req.header("Task-Id"); task_id && !task_id->empty()) {
-    out.fence = queues::fence{std::string(*task_id), counter};
-  }
-  return std::nullopt;
-}
-
-/// Where the body JSON goes: stack first, heap only for big bodies.
-struct body_arena {
-  unsigned char buffer[4096];
-  json::monotonic_resource mr{buffer, sizeof buffer};
-};
-
-// Parses a request body that must be a JSON object (into `arena`); the error
-// response otherwise, worded as the reference server's decoder words it.
-std::optional<http_response> parse_object_body(const http_request& req, const char* go_type,
-                                               body_arena& arena, json::value& body) {
-  std::string error;
-  if (!parse_json_body(req.body, body, &arena.mr, error)) return validation_error(error);
-  if (!body.is_object()) {
-    return validation_error(std::string("json: cannot unmarshal ") + json_kind_name(body) +
-                            " into Go value of type " + go_type);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::optional<http_response> parse_create_promise(const http_request& req,
                                                   queues::create_promise_request& out) {
-  write_headers h;
-  if (auto err = bind_write_headers(req, h)) return err;
+  std::optional<std::string> key;
+  bool strict = false;
+  if (auto err = bind_idempotency_headers(req, key, strict)) return err;
+  std::optional<queues::fence> fence;
+  if (auto err = bind_fence_headers(req, fence)) return err;
 
   body_arena arena;
   json::value body;
   if (auto err = parse_object_body(req, "http.createPromiseBody", arena, body)) return err;
   std::string error;
+  if (!read_create_promise_fields(body.get_object(), "", out, error)) {
+    return validation_error(error);
+  }
+  if (out.id.empty()) return validation_error("The field id is required.");
+  out.idempotency_key = std::move(key);
+  out.strict = strict;
+  out.fence_token = std::move(fence);
+  out.trace = bind_trace_headers(req);
+  return std::nullopt;
+}
+
+std::optional<http_response> parse_create_promise_and_task(
+  const http_request& req, queues::create_promise_and_task_request& out) {
+  std::optional<std::string> key;
+  bool strict = false;
+  if (auto err = bind_idempotency_headers(req, key, strict)) return err;
+
+  body_arena arena;
+  json::value body;
+  if (auto err = parse_object_body(req, "http.createPromiseAndTaskBody", arena, body)) {
+    return err;
+  }
+  constexpr std::string_view owner = "createPromiseAndTaskBody";
+  std::string error;
   for (const auto& kv : body.get_object()) {
     const auto& v = kv.value();
-    if (iequals(kv.key(), "id")) {
+    if (iequals(kv.key(), "promise")) {
       if (v.is_null()) continue;
-      if (!v.is_string()) {
-        return validation_error(unmarshal_error(v, "createPromiseBody.id", "string"));
+      if (!v.is_object()) {
+        return validation_error(unmarshal_error(v, std::string(owner) + ".promise",
+                                                "http.createPromiseBody"));
       }
-      out.id.assign(v.get_string().data(), v.get_string().size());
-    } else if (iequals(kv.key(), "timeout")) {
-      if (v.is_null()) continue;
-      if (!json_to_int64(v, out.timeout)) {
-        return validation_error(unmarshal_error(v, "createPromiseBody.timeout", "int64"));
-      }
-    } else if (iequals(kv.key(), "param")) {
-      out.param = {};
-      if (!decode_value(v, out.param, "createPromiseBody.param", error)) {
+      if (!read_create_promise_fields(v.get_object(), "promise.", out.promise, error)) {
         return validation_error(error);
       }
-    } else if (iequals(kv.key(), "tags")) {
-      out.tags.clear();
-      if (!decode_string_map(v, out.tags, "createPromiseBody.tags", error)) {
-        return validation_error(error);
+    } else if (iequals(kv.key(), "task")) {
+      if (v.is_null()) continue;
+      if (!v.is_object()) {
+        return validation_error(unmarshal_error(v, std::string(owner) + ".task",
+                                                "http.createPromiseTaskBody"));
+      }
+      for (const auto& tkv : v.get_object()) {
+        constexpr std::string_view task_owner = "createPromiseTaskBody";
+        if (iequals(tkv.key(), "processId")) {
+          if (!read_string_field(tkv.value(), out.process_id, task_owner, "task.processId",
+                                 error)) {
+            return validation_error(error);
+          }
+        } else if (iequals(tkv.key(), "ttl")) {
+          if (!read_int_field(tkv.value(), out.ttl, task_owner, "task.ttl", "int64", error)) {
+            return validation_error(error);
+          }
+        }
       }
     }
   }
-  if (out.id.empty()) return validation_error("The field id is required.");
-  out.idempotency_key = std::move(h.idempotency_key);
-  out.strict = h.strict;
-  out.fence_token = std::move(h.fence);
+  // The validator walks the nested structs in field order; `required` on a struct
+  // field itself checks nothing, so a missing "promise" reports its id.
+  std::vector<std::string> failures;
+  if (out.promise.id.empty()) failures.emplace_back("The field id is required.");
+  if (out.process_id.empty()) failures.emplace_back("The field processid is required.");
+  if (out.ttl < 0) failures.emplace_back("The field ttl must be be at least length 0.");
+  if (!failures.empty()) return validation_error(failures);
+  out.promise.idempotency_key = std::move(key);
+  out.promise.strict = strict;
+  out.promise.trace = bind_trace_headers(req);
   return std::nullopt;
 }
 
 std::optional<http_response> parse_complete_promise(const http_request& req, std::string id,
                                                     queues::complete_promise_request& out) {
-  write_headers h;
-  if (auto err = bind_write_headers(req, h)) return err;
+  std::optional<std::string> key;
+  bool strict = false;
+  if (auto err = bind_idempotency_headers(req, key, strict)) return err;
+  std::optional<queues::fence> fence;
+  if (auto err = bind_fence_headers(req, fence)) return err;
 
   body_arena arena;
   json::value body;
@@ -140,7 +128,7 @@ std::optional<http_response> parse_complete_promise(const http_request& req, std
       }
     } else if (iequals(kv.key(), "value")) {
       out.val = {};
-      if (!decode_value(v, out.val, "completePromiseBody.value", error)) {
+      if (!decode_value(v, out.val, "completePromiseBody.value", "value", error)) {
         return validation_error(error);
       }
     }
@@ -152,9 +140,9 @@ std::optional<http_response> parse_complete_promise(const http_request& req, std
   }
   out.id = std::move(id);
   out.state = *state;
-  out.idempotency_key = std::move(h.idempotency_key);
-  out.strict = h.strict;
-  out.fence_token = std::move(h.fence);
+  out.idempotency_key = std::move(key);
+  out.strict = strict;
+  out.fence_token = std::move(fence);
   return std::nullopt;
 }
 
@@ -253,6 +241,27 @@ http_response encode_search_reply(const queues::response& res) {
     append_promise_json(out.body, p);
   }
   out.body.append("]}");
+  return out;
+}
+
+http_response encode_promise_and_task_reply(const queues::response& res) {
+  if (!queues::is_success(res.status)) return kernel_error(res.status, res.error);
+  const auto* p = std::get_if<queues::promise_and_task_response>(&res.payload);
+  if (!p) {
+    return kernel_error(queues::status::internal_server_error, "missing promise in response");
+  }
+  http_response out;
+  out.status = static_cast<unsigned>(queues::http_code(res.status));
+  out.body.reserve(320);
+  out.body.append(R"({"promise":)");
+  append_promise_json(out.body, p->promise);
+  out.body.append(R"(,"task":)");
+  if (p->task) {
+    append_task_json(out.body, *p->task);
+  } else {
+    out.body.append("null");
+  }
+  out.body.push_back('}');
   return out;
 }
 

@@ -357,6 +357,119 @@ TEST(HttpServer, StopLetsInFlightRequestFinish) {
   EXPECT_TRUE(cec);
 }
 
+// The interleaving behind the old flakiness of StopLetsInFlightRequestFinish, forced: stop()
+// raises its flag after a request was submitted but before its session starts the next
+// (pipelined) read. That session then has no socket operation pending while the kernel still
+// owes it an answer; the server must keep running its io threads for that answer.
+TEST(HttpServer, StopWaitsForAnswerOfSessionThatStoppedReading) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  queues::reply_fn held;
+  submit_fn submit = [&](queues::request, queues::reply_fn reply) {
+    // Runs on the session's io thread, inside the handler that goes on to read again.
+    std::unique_lock lk{mu};
+    held = std::move(reply);
+    cv.notify_all();
+    cv.wait(lk, [&] { return release; });
+  };
+  http_server server(test_options(), submit);  // two io threads: one stays free
+  server.start();
+  const uint16_t port = server.port();
+  client busy(port);
+  busy.send(http::verb::get, "/promises/p");
+  {
+    std::unique_lock lk{mu};
+    ASSERT_TRUE(cv.wait_for(lk, 5s, [&] { return held != nullptr; }));
+  }
+
+  auto stopped = std::async(std::launch::async, [&] {
+    auto t0 = steady::now();
+    server.stop(3s);
+    return steady::now() - t0;
+  });
+  // stop() raises its flag before it closes the listener, so a refused connection proves
+  // the flag is up before the blocked handler continues.
+  bool refused = false;
+  for (auto until = steady::now() + 5s; !refused && steady::now() < until;) {
+    net::io_context ioc;
+    tcp::socket probe(ioc);
+    beast::error_code ec;
+    probe.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+    refused = static_cast<bool>(ec);
+    if (!refused) std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(refused);
+  {
+    std::lock_guard g{mu};
+    release = true;
+  }
+  cv.notify_all();
+  // Answer once the handler has returned and nothing but this answer is left to wait for.
+  std::this_thread::sleep_for(100ms);
+  queues::promise_record p;
+  p.id = "p";
+  held(queues::response{queues::status::ok, queues::promise_response{p}, {}});
+
+  beast::error_code ec;
+  auto res = busy.receive(ec, 5s);
+  auto took = stopped.get();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_LT(took, 1s);
+  EXPECT_TRUE(busy.closed_by_server(2s));
+}
+
+// The route options reach routing (GET-claim lease) and encoding (hrefs); a drop is
+// answered with no body and no Content-Type.
+TEST(HttpServer, TaskRoutesUseRouteOptionsAndDropHasNoBody) {
+  std::mutex mu;
+  std::vector<queues::request> seen;
+  submit_fn submit = [&](queues::request req, queues::reply_fn reply) {
+    {
+      std::lock_guard g{mu};
+      seen.push_back(req);
+    }
+    if (std::holds_alternative<queues::drop_task_request>(req.payload)) {
+      reply({queues::status::created, queues::empty_response{}, {}});
+      return;
+    }
+    queues::task_record t;
+    t.id = "__invoke:p";
+    t.mesg = {queues::message_type::invoke, {}, "p", "p"};
+    reply({queues::status::created, queues::claimed_task_response{t, std::nullopt, std::nullopt},
+           {}});
+  };
+  auto opts = test_options();
+  opts.routes.system_url = "http://example.test:9";
+  opts.routes.task_frequency_ms = 777;
+  http_server server(opts, submit);
+  server.start();
+  client c(server.port());
+
+  auto claimed = c.roundtrip(http::verb::get, "/tasks/claim/__invoke:p/1");
+  EXPECT_EQ(claimed.result_int(), 201u);
+  EXPECT_EQ(claimed.body(), R"({"promises":{"root":{"data":null,)"
+                            R"("href":"http://example.test:9/promises/p","id":"p"}},)"
+                            R"("type":"invoke"})");
+
+  auto dropped = c.roundtrip(http::verb::post, "/tasks/drop", R"({"id":"__invoke:p","counter":1})");
+  EXPECT_EQ(dropped.result_int(), 201u);
+  EXPECT_EQ(dropped.body(), "");
+  EXPECT_EQ(dropped.find(http::field::content_type), dropped.end());
+  EXPECT_EQ(dropped[http::field::content_length], "0");
+  EXPECT_EQ(dropped["Resonate-Version"], "0.8.2");
+  EXPECT_TRUE(dropped.keep_alive());
+  server.stop(1s);
+
+  std::lock_guard g{mu};
+  ASSERT_EQ(seen.size(), 2u);
+  const auto& claim = std::get<queues::claim_task_request>(seen[0].payload);
+  EXPECT_EQ(claim.ttl, 777);
+  EXPECT_EQ(claim.process_id, "__invoke:p/1");
+}
+
 TEST(HttpServer, ConnectionsOverTheLimitGet503) {
   fake_kernel kernel;
   auto opts = test_options();

@@ -64,8 +64,14 @@ TEST(Routes, UnknownRoutesAndWrongMethodsAreGin404) {
          {"PUT", "/promises"},
          {"DELETE", "/promises/x"},
          {"POST", "/promises/x"},
-         {"POST", "/promises/task"},
-         {"POST", "/promises/callback/x"},
+         {"POST", "/promises/task/x"},
+         {"POST", "/promises/taskx"},
+         {"GET", "/callbacks"},
+         {"GET", "/tasks/claim"},
+         {"POST", "/tasks/claim/a/1"},
+         {"GET", "/tasks/claim/a"},
+         {"GET", "/tasks/claim/a/1/2"},
+         {"GET", "/tasks/claim/a%2Fb/1"},
          {"POST", "/ping"},
          {"GET", "/schedules"}}) {
     auto r = route_request(make_req(method, target, "{}"));
@@ -234,11 +240,10 @@ TEST(Routes, CreateValidationFailures) {
   EXPECT_EQ(create(R"({"id":"p","param":{"data":"YWJj="}})"), "illegal base64 data at input byte 4");
   EXPECT_EQ(create(R"({"id":"p","param":{"data":"YWI"}})"), "illegal base64 data at input byte 0");
   EXPECT_EQ(create(R"({"id":"p","param":{"data":5}})"),
-            "json: cannot unmarshal number into Go struct field createPromiseBody.param.data of "
-            "type []uint8");
+            "json: cannot unmarshal number into Go struct field Value.param.data of type []uint8");
   EXPECT_EQ(create(R"({"id":"p","param":{"headers":{"a":1}}})"),
-            "json: cannot unmarshal number into Go struct field createPromiseBody.param.headers "
-            "of type string");
+            "json: cannot unmarshal number into Go struct field Value.param.headers of type "
+            "string");
   EXPECT_EQ(create(R"({"id":"p","tags":[]})"),
             "json: cannot unmarshal array into Go struct field createPromiseBody.tags of type "
             "map[string]string");

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "api_gateway/http_types.hpp"
+#include "api_gateway/router.hpp"
 
 namespace resonate::api_gateway::testing {
 
@@ -43,5 +44,21 @@ inline std::vector<std::string> validation_messages(const http_response& res) {
   }
   return out;
 }
+
+/// A request that must be answered at once with a 400 (never reach the kernel): its messages.
+inline std::vector<std::string> rejected_with(const route_result& r) {
+  EXPECT_FALSE(r.request.has_value());
+  return validation_messages(r.response);
+}
+
+/// The payload of a request that must reach the kernel.
+template <typename T>
+const T& payload_of(const route_result& r) {
+  EXPECT_TRUE(r.request.has_value());
+  EXPECT_TRUE(r.request && std::holds_alternative<T>(r.request->payload));
+  return std::get<T>(r.request->payload);
+}
+
+using messages = std::vector<std::string>;
 
 }  // namespace resonate::api_gateway::testing
