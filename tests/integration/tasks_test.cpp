@@ -810,7 +810,9 @@ class TasksTest : public ::testing::TestWithParam<store_kind> {
         }
         const bool refusal = s.status >= 400 && s.status < 500;
         const std::string before = refusal ? snapshot() : "";
-        auto r = client_->request(s.method, target, s.headers, expand(s.body, c.id));
+        header_list headers = s.headers;
+        for (auto& [k, v] : headers) v = expand(v, c.id);
+        auto r = client_->request(s.method, target, headers, expand(s.body, c.id));
         EXPECT_EQ(r.status, s.status) << r.body;
         if (s.expect.empty()) {
           EXPECT_EQ(r.body, "");
@@ -967,9 +969,11 @@ TEST_P(TasksTest, PollerRoutes) {
   auto second = connect("g", "w");
   EXPECT_TRUE(first->wait_ended(5s)) << "the replaced connection is still open";
   ensure_registered(*second, "g", "w");
-  // An empty id is an id ("/g/").
+  // An empty id is an id ("/g/"): the connection is taken, and any-cast reaches it.
   auto empty = connect("g2", "");
-  ensure_registered(*empty, "g2", "");
+  ASSERT_EQ(post("/promises", future_promise("poll-empty-id", invoke_tag("poll://any@g2"))).status,
+            201);
+  EXPECT_TRUE(await(*empty, "__invoke:poll-empty-id"));
 }
 
 // Invoke over SSE, then the resume of a child: the resume waits while the root's
