@@ -83,6 +83,48 @@ class http_client {
   std::string buffer_;
 };
 
+/// A Server-Sent Events stream read over its own connection: `GET target`, then
+/// the `data:` payloads one event at a time. Comment lines (`:`) and other fields
+/// are skipped; several `data:` lines of one event are joined with '\n'. Plain
+/// and chunked bodies both work. Not thread safe: one reader.
+class sse_stream {
+ public:
+  /// Connects, sends the request and reads the response head (up to `timeout`).
+  /// Throws http_error when that fails.
+  sse_stream(std::string host, uint16_t port, std::string target, const header_list& headers = {},
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~sse_stream();
+  sse_stream(const sse_stream&) = delete;
+  sse_stream& operator=(const sse_stream&) = delete;
+
+  int status() const { return head_.status; }
+  std::optional<std::string> header(std::string_view name) const { return head_.header(name); }
+
+  /// The next event's data, or nullopt if none arrived within `timeout`.
+  /// Throws http_error once the stream has ended (check ended()).
+  std::optional<std::string> next(std::chrono::milliseconds timeout);
+  /// Whether the server closed the stream (seen by a read).
+  bool ended() const { return ended_; }
+  /// Waits up to `timeout` for the server to close the stream, discarding events.
+  bool wait_ended(std::chrono::milliseconds timeout);
+  void close();
+
+ private:
+  // Reads whatever arrives within `timeout` into raw_; false on timeout.
+  bool fill(std::chrono::steady_clock::time_point deadline);
+  // Moves complete chunks (or everything, unchunked) from raw_ to text_.
+  void decode();
+  // One complete event from text_, if there is one.
+  std::optional<std::string> take_event();
+
+  int fd_ = -1;
+  http_response head_;
+  bool chunked_ = false;
+  bool ended_ = false;
+  std::string raw_;
+  std::string text_;
+};
+
 /// Percent-encodes a query or path component (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view s);
 

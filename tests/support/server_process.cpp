@@ -75,6 +75,10 @@ server_process::server_process(std::vector<std::string> args) : args_(std::move(
     args_.push_back("--metrics-addr");
     args_.push_back("127.0.0.1:0");
   }
+  if (!has_flag(args_, "--aio-poll-addr")) {
+    args_.push_back("--aio-poll-addr");
+    args_.push_back("127.0.0.1:0");
+  }
   char tmpl[] = "/tmp/resonate-it-log-XXXXXX";
   int fd = mkstemp(tmpl);
   if (fd < 0) throw std::runtime_error("mkstemp failed");
@@ -140,6 +144,7 @@ void server_process::start(std::chrono::milliseconds timeout) {
   pid_ = pid;
   port_ = 0;
   metrics_port_ = 0;
+  poll_port_ = 0;
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -152,6 +157,7 @@ void server_process::start(std::chrono::milliseconds timeout) {
         continue;
       port_ = static_cast<uint16_t>(parse_int_field(line, "port"));
       metrics_port_ = static_cast<uint16_t>(parse_int_field(line, "metrics_port"));
+      poll_port_ = static_cast<uint16_t>(parse_int_field(line, "poll_port"));
       if (port_ == 0) {
         kill9();
         throw std::runtime_error("resonate: listening line without a port: " + line);

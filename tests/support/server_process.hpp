@@ -17,8 +17,9 @@ std::string resonate_binary();
 
 class server_process {
  public:
-  /// `args` follow `resonate serve`; `--api-http-addr 127.0.0.1:0` and
-  /// `--metrics-addr 127.0.0.1:0` are added unless given.
+  /// `args` follow `resonate serve`; `--api-http-addr 127.0.0.1:0`,
+  /// `--metrics-addr 127.0.0.1:0` and `--aio-poll-addr 127.0.0.1:0` (the SSE
+  /// poller) are added unless given, so that servers never share a port.
   explicit server_process(std::vector<std::string> args);
   ~server_process();
   server_process(const server_process&) = delete;
@@ -43,6 +44,10 @@ class server_process {
   pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
   uint16_t metrics_port() const { return metrics_port_; }
+  /// Port of the SSE poller (`poll_port=` of the listening line), 0 if absent.
+  uint16_t poll_port() const { return poll_port_; }
+  /// The arguments after `serve`, defaults included.
+  const std::vector<std::string>& args() const { return args_; }
 
   /// Everything the process(es) wrote to stderr/stdout so far, all starts.
   std::string log() const;
@@ -55,6 +60,7 @@ class server_process {
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   uint16_t metrics_port_ = 0;
+  uint16_t poll_port_ = 0;
 };
 
 }  // namespace resonate::test
