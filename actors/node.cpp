@@ -8,6 +8,8 @@
 
 #include "actors/kernel_actor.hpp"
 #include "actors/store_actor.hpp"
+#include "aio_adapters/router/router.hpp"
+#include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
 #include "api_gateway/http_server.hpp"
 #include "config/log.hpp"
@@ -44,10 +46,70 @@ kernel_options kernel_options_of(const config::config& cfg) {
   k.system.signal_timeout_ms = cfg.system.signal_timeout_ms;
   k.system.settings.promise_batch_size = cfg.system.promise_batch_size;
   k.system.settings.promise_max_iterations = cfg.system.promise_max_iterations;
+  k.system.settings.task_batch_size = cfg.system.task_batch_size;
+  k.system.settings.task_max_iterations = cfg.system.task_max_iterations;
   k.store_batch_size = static_cast<size_t>(cfg.store == config::store_kind::postgres
                                              ? cfg.postgres.batch_size
                                              : cfg.sqlite.batch_size);
   return k;
+}
+
+// The base of every href sent to clients: `system.url`, or this server's own
+// HTTP address with the port it bound (a wildcard host becomes localhost, which
+// a worker on this machine can reach; the reference would say http://[::]:8001).
+std::string system_url(const config::config& cfg, const std::string& host, uint16_t port) {
+  if (!cfg.system.url.empty()) return cfg.system.url;
+  std::string h = host.empty() || host == "0.0.0.0" || host == "::" ? "localhost" : host;
+  if (h.find(':') != std::string::npos) h = "[" + h + "]";
+  return "http://" + h + ":" + std::to_string(port);
+}
+
+// A configured target `name=URL` as the sender's {name, type, data}.
+sender::target target_from_url(const std::string& name, const std::string& url) {
+  auto r = sender::resolve_url(url);
+  if (!r.addr) throw std::runtime_error("aio-sender-targets: " + name + ": " + r.error);
+  auto quote = [](const std::string& v) {
+    std::string out = "\"";
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') out.push_back('\\');
+      out.push_back(ch);
+    }
+    return out + "\"";
+  };
+  if (auto* poll = std::get_if<sender::poll_address>(&*r.addr)) {
+    std::string data = "{\"cast\":" + quote(poll->cast == sender::cast_kind::uni ? "uni" : "any") +
+                       ",\"group\":" + quote(poll->group);
+    if (poll->id) data += ",\"id\":" + quote(*poll->id);
+    return sender::target{name, "poll", data + "}"};
+  }
+  auto& http = std::get<sender::http_address>(*r.addr);
+  return sender::target{name, "http", "{\"url\":" + quote(http.url) + "}"};
+}
+
+sender::sender_options sender_options_of(const config::config& cfg, std::string url) {
+  sender::sender_options o;
+  o.system_url = std::move(url);
+  for (const auto& [name, target_url] : cfg.sender.targets)
+    o.targets.push_back(target_from_url(name, target_url));
+  o.queue_size = static_cast<size_t>(cfg.aio_size);
+  o.poll_enabled = cfg.poll.enabled;
+  auto [host, port] = config::split_host_port(cfg.poll.addr, "aio.plugins.poll.config.addr");
+  o.poll.host = host.empty() ? "::" : host;
+  o.poll.port = port;
+  o.poll.max_connections = static_cast<size_t>(cfg.poll.max_connections);
+  o.poll.buffer_size = static_cast<size_t>(cfg.poll.buffer_size);
+  o.poll.disconnect_after_ms = cfg.poll.disconnect_after_ms;
+  o.poll.keepalive_ms = cfg.poll.keepalive_ms;
+  o.poll.time_to_retry_ms = cfg.poll.ttr_ms;
+  o.poll.time_to_claim_ms = cfg.poll.ttc_ms;
+  o.http_enabled = cfg.push.enabled;
+  o.http.max_in_flight = static_cast<size_t>(cfg.push.workers);
+  o.http.queue_size = static_cast<size_t>(cfg.push.size);
+  o.http.connect_timeout_ms = cfg.push.conn_timeout_ms;
+  o.http.timeout_ms = cfg.push.timeout_ms;
+  o.http.time_to_retry_ms = cfg.push.ttr_ms;
+  o.http.time_to_claim_ms = cfg.push.ttc_ms;
+  return o;
 }
 
 // CAF 0.17 can hang in ~actor_system when detached actors are involved (#1196,
@@ -79,11 +141,9 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   sys_cfg.set("scheduler.max-threads", 1);
   caf::actor_system sys{sys_cfg};
 
-  std::vector<caf::actor> store_actors;
-  for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
-  auto kernel =
-    sys.spawn<caf::detached>(kernel_actor, kernel_options_of(cfg), store_actors);
-
+  // The HTTP listener binds first: its port goes into the hrefs the sender and
+  // the claim responses carry. The kernel it submits to is spawned below.
+  auto kernel_ref = std::make_shared<caf::actor>();
   auto [host, port] = config::split_host_port(cfg.http.addr, "api.subsystems.http.config.addr");
   api_gateway::http_options http_opts;
   http_opts.host = host;
@@ -92,9 +152,37 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   http_opts.idle_timeout = std::chrono::milliseconds(cfg.http.idle_timeout_ms);
   http_opts.max_connections = static_cast<size_t>(cfg.http.max_connections);
   http_opts.threads = static_cast<int>(cfg.http.threads);
-  api_gateway::http_server http{http_opts, [kernel](q::request req, q::reply_fn reply) {
-                                  caf::anon_send(kernel, q::api_sqe{std::move(req), std::move(reply)});
+  http_opts.routes.task_frequency_ms = cfg.http.task_frequency_ms;
+  api_gateway::http_server http{http_opts, [kernel_ref](q::request req, q::reply_fn reply) {
+                                  caf::anon_send(*kernel_ref,
+                                                 q::api_sqe{std::move(req), std::move(reply)});
                                 }};
+  std::shared_ptr<sender::sender> messages;
+  std::string url;
+  try {
+    http.bind();
+    url = system_url(cfg, host, http.port());
+    auto routes = http_opts.routes;
+    routes.system_url = url;
+    http.set_route_options(std::move(routes));
+    messages = std::make_shared<sender::sender>(sender_options_of(cfg, url));
+    if (auto err = messages->start(); !err.empty()) throw std::runtime_error(err);
+  } catch (const std::exception& e) {
+    log::error("cannot start listening", {{"error", e.what()}});
+    return 1;
+  }
+
+  std::vector<caf::actor> store_actors;
+  for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
+  auto opts = kernel_options_of(cfg);
+  auto routing = std::make_shared<router::router>(router::router_options{});
+  opts.route = [routing](const q::route_submission& sub) { return routing->route(sub); };
+  opts.send = [messages](q::send_submission sub, std::function<void(q::send_completion)> done) {
+    messages->send(std::move(sub), std::move(done));
+  };
+  auto kernel = sys.spawn<caf::detached>(kernel_actor, std::move(opts), store_actors);
+  *kernel_ref = kernel;
+
   std::unique_ptr<api_gateway::metrics_server> metrics;
   try {
     http.start();
@@ -107,11 +195,14 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     log::error("cannot start listening", {{"error", e.what()}});
     caf::anon_send_exit(kernel, caf::exit_reason::user_shutdown);
     for (auto& a : store_actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    messages->stop();
     return 1;
   }
   log::info("listening", {{"addr", cfg.http.addr},
                           {"port", std::to_string(http.port())},
+                          {"poll_port", std::to_string(messages->poll_port())},
                           {"metrics_port", metrics ? std::to_string(metrics->port()) : "off"},
+                          {"url", url},
                           {"store", cfg.store == config::store_kind::postgres ? "postgres" : "sqlite"}});
 
   int sig = 0;
@@ -130,6 +221,8 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
       .receive([](bool) {},
                [&](caf::error& err) { log::warn("kernel drain", {{"error", to_string(err)}}); });
   }
+  // The sender goes after the kernel drained: in-flight deliveries finish first.
+  messages->stop();
   for (auto& a : store_actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(kernel, caf::exit_reason::user_shutdown);
   if (metrics) metrics->stop();

@@ -414,6 +414,7 @@ struct http_server::impl {
   std::vector<std::thread> threads;
   std::atomic<int> running_threads{0};
   uint16_t bound_port = 0;
+  bool bound = false;
   bool started = false;
   bool stopped = false;
 
@@ -446,10 +447,22 @@ http_server::~http_server() {
   if (impl_ && impl_->started && !impl_->stopped) stop(std::chrono::milliseconds(0));
 }
 
-void http_server::start() {
+void http_server::bind() {
   auto& i = *impl_;
+  if (i.bound) return;
   open_acceptor(i.acceptor, i.c->ioc, i.c->opts.host, i.c->opts.port);
   i.bound_port = i.acceptor.local_endpoint().port();
+  i.bound = true;
+}
+
+void http_server::set_route_options(route_options routes) {
+  // Only before start(): the io threads read the options without a lock.
+  if (!impl_->started) impl_->c->opts.routes = std::move(routes);
+}
+
+void http_server::start() {
+  auto& i = *impl_;
+  bind();
   i.started = true;
   net::dispatch(i.acceptor.get_executor(), [&i] { i.do_accept(); });
   int n = std::max(1, i.c->opts.threads);

@@ -34,7 +34,13 @@ public:
   http_server(http_options opts, submit_fn submit);
   ~http_server();
 
-  /// Binds and starts the io threads. Throws std::runtime_error if the bind fails.
+  /// Binds the listener (once). Throws std::runtime_error if the bind fails.
+  void bind();
+  /// Replaces the route options; only before start() (e.g. to put the port that
+  /// bind() picked into the system url).
+  void set_route_options(route_options routes);
+  /// Binds (unless bound) and starts the io threads. Throws std::runtime_error if
+  /// the bind fails.
   void start();
   /// The bound port (useful with port 0).
   uint16_t port() const;
