@@ -38,8 +38,9 @@ q::promise_record sample_promise() {
 }  // namespace
 
 TEST(caf_types, request_with_every_payload_roundtrips) {
-  q::create_promise_request create{"p", "key", true, {{{"a", "b"}}, "data"}, 77, {{"t", "1"}},
-                                   q::fence{"__invoke:p", 3}};
+  q::create_promise_request create{"p",         "key", true, {{{"a", "b"}}, "data"}, 77,
+                                   {{"t", "1"}}, q::fence{"__invoke:p", 3},
+                                   {{"traceparent", "00-1"}}};
   q::request r{"rid", create};
   auto back = roundtrip(r);
   EXPECT_EQ(back.request_id, "rid");
@@ -52,6 +53,7 @@ TEST(caf_types, request_with_every_payload_roundtrips) {
   EXPECT_EQ(c.tags.at("t"), "1");
   ASSERT_TRUE(c.fence_token);
   EXPECT_EQ(c.fence_token->task_counter, 3);
+  EXPECT_EQ(c.trace.at("traceparent"), "00-1");
 
   q::request s{"", q::search_promises_request{"x*", 1, {}, 10, std::nullopt}};
   auto sb = roundtrip(s);
@@ -72,15 +74,42 @@ TEST(caf_types, response_and_aio_envelopes_roundtrip) {
   auto sb = roundtrip(std::vector<q::aio_sqe>{sqe});
   ASSERT_EQ(sb.size(), 1u);
   EXPECT_EQ(sb[0].id, 42u);
-  ASSERT_EQ(sb[0].tx.commands.size(), 2u);
-  EXPECT_EQ(std::get<q::update_promise_cmd>(sb[0].tx.commands[1]).completed_on, 9);
+  ASSERT_EQ(sb[0].kind(), q::aio_kind::store);
+  ASSERT_EQ(sb[0].tx().commands.size(), 2u);
+  EXPECT_EQ(std::get<q::update_promise_cmd>(sb[0].tx().commands[1]).completed_on, 9);
 
-  q::aio_cqe cqe{42, std::string("boom"),
+  q::aio_cqe cqe{42, q::aio_error{q::status::aio_store_error, "boom"},
                  q::store_completion{true, {q::query_promises_result{{sample_promise()}, 99},
                                             q::alter_result{1}}}};
   auto cb = roundtrip(std::vector<q::aio_cqe>{cqe});
-  EXPECT_EQ(cb[0].error, std::optional<std::string>("boom"));
-  EXPECT_EQ(std::get<q::query_promises_result>(cb[0].completion.results[0]).records[0],
+  ASSERT_TRUE(cb[0].error);
+  EXPECT_EQ(cb[0].error->code, q::status::aio_store_error);
+  EXPECT_EQ(cb[0].error->message, "boom");
+  EXPECT_EQ(std::get<q::query_promises_result>(cb[0].store().results[0]).records[0],
             sample_promise());
-  EXPECT_EQ(std::get<q::alter_result>(cb[0].completion.results[1]).rows_affected, 1);
+  EXPECT_EQ(std::get<q::alter_result>(cb[0].store().results[1]).rows_affected, 1);
+}
+
+TEST(caf_types, task_messages_and_the_other_aio_kinds_roundtrip) {
+  q::task_record t;
+  t.id = "__resume:r:c";
+  t.state = q::task_state::claimed;
+  t.process_id = "w";
+  t.mesg = q::message{q::message_type::resume, {{"traceparent", "x"}}, "r", "c"};
+  q::aio_sqe send{7, q::send_submission{t, sample_promise()}};
+  q::aio_sqe route{8, q::route_submission{"p", {{"resonate:invoke", "default"}}}};
+  auto back = roundtrip(std::vector<q::aio_sqe>{send, route});
+  ASSERT_EQ(back.size(), 2u);
+  ASSERT_EQ(back[0].kind(), q::aio_kind::sender);
+  EXPECT_EQ(std::get<q::send_submission>(back[0].payload).task, t);
+  EXPECT_EQ(std::get<q::route_submission>(back[1].payload).tags.at("resonate:invoke"), "default");
+
+  q::aio_cqe sent{7, std::nullopt, q::send_completion{true, 15000, 60000, ""}};
+  auto sb = roundtrip(std::vector<q::aio_cqe>{sent});
+  EXPECT_EQ(std::get<q::send_completion>(sb[0].completion).time_to_claim, 60000);
+
+  q::response claimed{q::status::created,
+                      q::claimed_task_response{t, sample_promise(), std::nullopt}, ""};
+  auto cr = roundtrip(claimed);
+  EXPECT_EQ(std::get<q::claimed_task_response>(cr.payload).task.mesg, t.mesg);
 }
