@@ -1127,7 +1127,7 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
   // Take the database back to schema version 1 (the indexes of 001 only).
   h_->exec_sql("DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
-               " DROP INDEX idx_tasks_state_expires_at;"
+               " DROP INDEX idx_tasks_state_expires_at; DROP INDEX idx_tasks_active_by_root;"
                " CREATE INDEX idx_tasks_root_promise_id ON tasks (root_promise_id);"
                " CREATE INDEX idx_tasks_expires_at ON tasks (expires_at);"
                " DELETE FROM migrations WHERE id > 1");
