@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aio_adapters/store/migrations/migrations.hpp"
+#include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "tests/store/store_harness.hpp"
 
 namespace resonate::aio_adapters::store::test {
@@ -1260,6 +1261,32 @@ TEST(postgres_store_only, a_batch_reruns_on_a_new_connection_when_the_old_one_br
   EXPECT_TRUE(read(h->get(), "before"));
   EXPECT_TRUE(read(h->get(), "during"));
   EXPECT_TRUE(read(h->get(), "after"));
+}
+
+TEST(postgres_store_only, pipeline_results_stay_in_step_after_a_failure) {
+  auto conninfo = postgres_conninfo();
+  if (!conninfo) GTEST_SKIP() << "RESONATE_TEST_PG not set";
+  pg_connection c(*conninfo);
+  auto select = [](const char* sql) { return pg_call{"", sql, {}}; };
+  c.enter_pipeline();
+  c.send_simple_internal("SELECT 1/0");  // fails; what follows up to the sync is skipped
+  c.send(select("SELECT 'skipped'"));
+  c.send(select("SELECT 'also skipped'"));
+  try {
+    c.receive();
+    FAIL() << "the failure of the internal statement was not reported";
+  } catch (const pg_error& e) {
+    EXPECT_FALSE(e.broken());
+    EXPECT_NE(std::string(e.what()).find("division by zero"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(c.receive(), pg_error);  // skipped
+  c.send(select("SELECT 'after'"));
+  EXPECT_EQ(c.receive().text(0, 0), "after");
+  c.send(select("SELECT 'x'::bytea"));
+  EXPECT_EQ(c.receive().bytes(0, 0), "x");
+  c.finish_pipeline();
+  EXPECT_FALSE(c.in_pipeline());
+  EXPECT_EQ(c.exec(select("SELECT 41 + 1")).int64(0, 0), 42);
 }
 
 // -- migration rules -----------------------------------------------------------------

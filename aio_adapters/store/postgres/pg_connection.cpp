@@ -197,11 +197,26 @@ pg_result pg_connection::next(entry e) {
 
 pg_result pg_connection::receive() {
   if (unsynced_) sync();
+  // Consumes up to and including the statement waited for, whatever fails on
+  // the way, so that the next receive() stays in step.
+  std::optional<pg_error> first;
   while (!outstanding_.empty()) {
     auto e = outstanding_.front();
     outstanding_.pop_front();
-    auto r = next(e);
-    if (e == entry::result) return r;
+    pg_result r;
+    try {
+      r = next(e);
+    } catch (const pg_error& err) {
+      if (err.broken()) {
+        outstanding_.clear();
+        throw;
+      }
+      if (!first) first = err;
+    }
+    if (e == entry::result) {
+      if (first) throw *first;
+      return r;
+    }
   }
   throw std::logic_error("pg_connection::receive without a statement sent");
 }

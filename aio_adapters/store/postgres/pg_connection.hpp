@@ -111,7 +111,8 @@ public:
   /// (BEGIN), only an error is reported.
   void send(const pg_call& call, bool internal = false);
   void send_simple_internal(const char* sql);
-  /// The result of the next non-internal statement sent; throws pg_error when it failed.
+  /// The result of the next non-internal statement sent; throws pg_error when
+  /// it failed, or an internal statement sent before it did.
   pg_result receive();
   /// Consumes every outstanding result (errors are reported by the first one
   /// that failed, after all are consumed) and leaves pipeline mode.
