@@ -1263,6 +1263,33 @@ TEST(postgres_store_only, a_batch_reruns_on_a_new_connection_when_the_old_one_br
   EXPECT_TRUE(read(h->get(), "after"));
 }
 
+TEST(postgres_store_only, a_failed_commit_fails_every_submission) {
+  if (!postgres_conninfo()) GTEST_SKIP() << "RESONATE_TEST_PG not set";
+  auto h = make_harness(backend::postgres);
+  // A deferred constraint trigger: the insert passes, the COMMIT fails.
+  h->exec_sql(
+    "CREATE FUNCTION reject_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF NEW.id = 'late-boom' THEN RAISE EXCEPTION 'late-boom refused at commit'; END IF; "
+    "RETURN NEW; END $$; CREATE CONSTRAINT TRIGGER reject_at_commit AFTER INSERT ON promises "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION reject_at_commit();");
+  auto out = h->get().process({q::aio_sqe{1, tx_of({create("a")})},
+                               q::aio_sqe{2, tx_of({create("late-boom")})},
+                               q::aio_sqe{3, q::route_submission{"x", {}}}});
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& cqe : out) {
+    ASSERT_TRUE(cqe.error);
+    EXPECT_EQ(cqe.error->code, q::status::aio_store_error);
+  }
+  EXPECT_NE(out[0].error->message.find("commit failed"), std::string::npos)
+    << out[0].error->message;
+  EXPECT_NE(out[1].error->message.find("late-boom refused"), std::string::npos)
+    << out[1].error->message;
+  EXPECT_NE(out[2].error->message.find("router"), std::string::npos);
+  EXPECT_FALSE(read(h->get(), "a"));
+  EXPECT_FALSE(read(h->get(), "late-boom"));
+  EXPECT_EQ(rows(run_cmd(h->get(), create("b"))), 1);  // and the store goes on
+}
+
 TEST(postgres_store_only, pipeline_results_stay_in_step_after_a_failure) {
   auto conninfo = postgres_conninfo();
   if (!conninfo) GTEST_SKIP() << "RESONATE_TEST_PG not set";
