@@ -29,8 +29,8 @@ void ignore_notice(void*, const char*) {}
 struct postgres_store::impl final : store_session {
   postgres_options opts;
   std::unique_ptr<pg_connection> conn;
-  // Set when the connection broke (or a commit's outcome is unknown): nothing
-  // more runs on it in this batch, and process() reconnects for the next.
+  // Set when the connection broke (or a commit's outcome is unknown): the
+  // current attempt ends, and the next begin() (or process()) replaces it.
   std::optional<std::string> broken;
 
   void connect() {
@@ -77,7 +77,7 @@ struct postgres_store::impl final : store_session {
       }
       conn->exec_simple("COMMIT");
     } catch (...) {
-      if (conn->ok()) conn->exec_simple("ROLLBACK");
+      rollback();
       throw;
     }
   }
@@ -195,7 +195,7 @@ void postgres_store::execute_sql(const std::string& sql) {
     impl_->ensure_connected();
     impl_->conn->exec_simple("BEGIN; " + sql + "; COMMIT");
   } catch (const std::exception& e) {
-    if (impl_->conn && impl_->conn->ok()) impl_->conn->exec_simple("ROLLBACK");
+    impl_->rollback();
     throw std::runtime_error(std::string("postgres store: ") + e.what());
   }
 }
