@@ -1,6 +1,9 @@
 #include "aio_adapters/store/batch_runner.hpp"
 
 #include <exception>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace resonate::aio_adapters::store {
 
@@ -14,6 +17,63 @@ void fail(q::aio_cqe& cqe, std::string msg) {
 }
 
 enum class attempt_outcome { committed, failed_all, retry_isolated };
+
+attempt_outcome commit_or_fail_all(store_session& s, const q::aio_batch& batch,
+                                   q::aio_results& out) {
+  try {
+    s.commit();
+  } catch (const std::exception& e) {
+    s.rollback();
+    fail_all(out, batch, std::string("commit failed: ") + e.what());
+    return attempt_outcome::failed_all;
+  }
+  return attempt_outcome::committed;
+}
+
+// Results are collected at least this often, to bound what a pipeline holds.
+constexpr size_t max_in_flight = 128;
+
+// The optimistic pass of a pipelining session: every command is sent, then the
+// results are read in order. Any failure rolls the whole attempt back.
+attempt_outcome attempt_pipelined(store_session& s, const q::aio_batch& batch,
+                                  q::aio_results& out) {
+  // (submission, command) of each result not read yet, in the order sent.
+  std::vector<std::pair<size_t, const q::store_command*>> in_flight;
+  auto collect = [&] {
+    for (const auto& [i, cmd] : in_flight) out[i].store().results.push_back(s.receive(*cmd));
+    in_flight.clear();
+  };
+  try {
+    s.begin();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].kind() != q::aio_kind::store) continue;
+      const auto& tx = batch[i].tx();
+      out[i].error.reset();
+      out[i].completion = q::store_completion{};
+      auto& done = out[i].store();
+      if (tx.fence_token) {
+        // The commands depend on the fence's answer: wait for it.
+        s.send_fence(*tx.fence_token);
+        collect();
+        if (!s.receive_fence()) {
+          done.valid = false;
+          continue;
+        }
+      }
+      done.results.reserve(tx.commands.size());
+      for (const auto& cmd : tx.commands) {
+        s.send(cmd);
+        in_flight.emplace_back(i, &cmd);
+        if (in_flight.size() >= max_in_flight) collect();
+      }
+    }
+    collect();
+  } catch (const std::exception&) {
+    s.rollback();
+    return attempt_outcome::retry_isolated;
+  }
+  return commit_or_fail_all(s, batch, out);
+}
 
 // One attempt at the batch in one transaction; `isolated` puts a savepoint
 // around each submission. Throws only what begin() or the savepoint
@@ -52,17 +112,21 @@ attempt_outcome attempt(store_session& s, const q::aio_batch& batch, q::aio_resu
       s.rollback_to_savepoint();
     }
   }
-  try {
-    s.commit();
-  } catch (const std::exception& e) {
-    s.rollback();
-    fail_all(out, batch, std::string("commit failed: ") + e.what());
-    return attempt_outcome::failed_all;
-  }
-  return attempt_outcome::committed;
+  return commit_or_fail_all(s, batch, out);
 }
 
 }  // namespace
+
+void store_session::send_fence(const q::fence&) {
+  throw std::logic_error("store session does not pipeline");
+}
+void store_session::send(const q::store_command&) {
+  throw std::logic_error("store session does not pipeline");
+}
+bool store_session::receive_fence() { throw std::logic_error("store session does not pipeline"); }
+q::store_result store_session::receive(const q::store_command&) {
+  throw std::logic_error("store session does not pipeline");
+}
 
 void fail_all(q::aio_results& out, const q::aio_batch& batch, const std::string& msg) {
   for (size_t i = 0; i < out.size() && i < batch.size(); ++i) {
@@ -85,7 +149,9 @@ q::aio_results run_batch(store_session& s, const q::aio_batch& batch) {
   }
   if (!any_store) return out;
   try {
-    if (attempt(s, batch, out, /*isolated=*/false) == attempt_outcome::retry_isolated) {
+    auto first = s.pipelines() ? attempt_pipelined(s, batch, out)
+                               : attempt(s, batch, out, /*isolated=*/false);
+    if (first == attempt_outcome::retry_isolated) {
       attempt(s, batch, out, /*isolated=*/true);
     }
   } catch (const std::exception& e) {

@@ -10,7 +10,11 @@
 //  - a fence that does not hold marks its submission `valid = false` and skips
 //    its commands;
 //  - a failed commit (or a transaction the database aborted) fails them all.
-// Nothing is answered before the commit.
+// Nothing is answered before the commit. A session that pipelines (PostgreSQL)
+// gets the optimistic pass as sends followed by receives, so the database sees
+// the whole batch in one round trip (plus one per fenced submission, whose
+// commands wait for the fence's answer); the rerun is always one command at a
+// time.
 
 #include <string>
 
@@ -37,6 +41,16 @@ public:
   /// False once the database has ended the transaction on its own (SQLite
   /// after disk full or I/O errors, PostgreSQL after a broken connection).
   virtual bool in_transaction() const = 0;
+
+  // -- pipelining (optional) ----------------------------------------------------------
+  /// True if the session can send statements without waiting for their results.
+  virtual bool pipelines() const { return false; }
+  /// Sends a fence check or a command; the results come back, in the order
+  /// sent, from receive_fence() and receive(cmd) (given the same command).
+  virtual void send_fence(const queues::fence& f);
+  virtual void send(const queues::store_command& cmd);
+  virtual bool receive_fence();
+  virtual queues::store_result receive(const queues::store_command& cmd);
 
 protected:
   ~store_session() = default;

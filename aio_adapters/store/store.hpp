@@ -33,6 +33,10 @@ struct sqlite_options {
 struct postgres_options {
   std::string conninfo;       ///< libpq connection string
   bool power_durable = false; ///< synchronous_commit=on instead of off
+  /// Send a batch's statements without waiting for each result (libpq pipeline
+  /// mode: one round trip per batch plus one per fenced submission). Off: one
+  /// round trip per statement, as before; for comparisons.
+  bool pipeline = true;
 };
 
 /// Opens the database and applies the embedded migrations. Throws std::runtime_error

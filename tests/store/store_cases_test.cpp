@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aio_adapters/store/migrations/migrations.hpp"
+#include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "tests/store/store_harness.hpp"
 
 namespace resonate::aio_adapters::store::test {
@@ -595,6 +596,50 @@ TEST_P(store_cases, later_submissions_see_earlier_writes_of_the_batch) {
             q::promise_state::resolved);
 }
 
+TEST_P(store_cases, a_fence_sees_the_writes_of_earlier_submissions_in_the_batch) {
+  auto claimed = task_row("t", "r", q::task_state::claimed);
+  auto out = run_batch(s(), {tx_of({create("before")}), tx_of({create_task(claimed)}),
+                             tx_of({create("fenced")}, q::fence{"t", 1}),
+                             tx_of({create("stale")}, q::fence{"t", 2})});
+  for (const auto& cqe : out) ASSERT_FALSE(cqe.error) << cqe.error->message;
+  EXPECT_TRUE(out[2].store().valid);
+  EXPECT_EQ(rows(out[2].store().results.at(0)), 1);
+  EXPECT_FALSE(out[3].store().valid);
+  EXPECT_TRUE(read(s(), "fenced"));
+  EXPECT_FALSE(read(s(), "stale"));
+}
+
+TEST_P(store_cases, a_large_batch_answers_every_submission_in_order) {
+  std::vector<q::store_transaction> txs;
+  for (int i = 0; i < 300; ++i) {
+    auto c = create("big-" + std::to_string(i), 1000 + i);
+    c.read_back = true;
+    if (i % 3 == 0) {
+      txs.push_back(tx_of({c, q::read_promise_cmd{"big-" + std::to_string(i / 2)}}));
+    } else {
+      txs.push_back(tx_of({c}));
+    }
+  }
+  auto out = run_batch(s(), std::move(txs));
+  ASSERT_EQ(out.size(), 300u);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_FALSE(out[i].error) << out[i].error->message;
+    const auto& results = out[i].store().results;
+    ASSERT_EQ(results.size(), i % 3 == 0 ? 2u : 1u) << i;
+    auto w = written(results[0]);
+    EXPECT_EQ(w.rows_affected, 1) << i;
+    ASSERT_TRUE(w.row) << i;
+    EXPECT_EQ(w.row->id, "big-" + std::to_string(i));
+    EXPECT_EQ(w.row->timeout, 1000 + i);
+    if (i % 3 == 0) {
+      // big-(i/2) was created by this or an earlier submission of the batch.
+      auto r = query(results[1]);
+      ASSERT_EQ(r.records.size(), 1u) << i;
+      EXPECT_EQ(r.records[0].id, "big-" + std::to_string(i / 2));
+    }
+  }
+}
+
 TEST_P(store_cases, a_failing_submission_fails_alone) {
   install_failing_trigger();
   auto out = run_batch(s(), {tx_of({create("a")}),
@@ -1127,7 +1172,7 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
   // Take the database back to schema version 1 (the indexes of 001 only).
   h_->exec_sql("DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
-               " DROP INDEX idx_tasks_state_expires_at;"
+               " DROP INDEX idx_tasks_state_expires_at; DROP INDEX idx_tasks_active_by_root;"
                " CREATE INDEX idx_tasks_root_promise_id ON tasks (root_promise_id);"
                " CREATE INDEX idx_tasks_expires_at ON tasks (expires_at);"
                " DELETE FROM migrations WHERE id > 1");
@@ -1196,22 +1241,79 @@ TEST(sqlite_store_only, the_wal_stays_bounded_under_a_steady_write_load) {
   EXPECT_TRUE(read(h->get(), "w0-0"));
 }
 
-TEST(postgres_store_only, reconnects_after_the_connection_breaks) {
+TEST(postgres_store_only, a_batch_reruns_on_a_new_connection_when_the_old_one_broke) {
   if (!postgres_conninfo()) GTEST_SKIP() << "RESONATE_TEST_PG not set";
   auto h = make_harness(backend::postgres);
   run_cmd(h->get(), create("before"));
+  auto pid = h->query_value("SELECT pg_backend_pid()");
   h->kill_connection();
-  auto broken = h->get().process({q::aio_sqe{1, tx_of({create("during")})},
-                                  q::aio_sqe{2, tx_of({q::ping_cmd{}})}});
-  ASSERT_EQ(broken.size(), 2u);
-  EXPECT_TRUE(broken[0].error);
-  EXPECT_TRUE(broken[1].error);
+  // Nothing of the optimistic pass was committed, so it runs again, isolated,
+  // on a new connection.
+  auto out = h->get().process({q::aio_sqe{1, tx_of({create("during")})},
+                               q::aio_sqe{2, tx_of({q::ping_cmd{}})}});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_FALSE(out[0].error) << out[0].error->message;
+  EXPECT_FALSE(out[1].error) << out[1].error->message;
+  EXPECT_NE(h->query_value("SELECT pg_backend_pid()"), pid);
   auto again = h->get().process({q::aio_sqe{3, tx_of({create("after")})}});
   ASSERT_EQ(again.size(), 1u);
   EXPECT_FALSE(again[0].error) << again[0].error->message;
   EXPECT_TRUE(read(h->get(), "before"));
-  EXPECT_FALSE(read(h->get(), "during"));
+  EXPECT_TRUE(read(h->get(), "during"));
   EXPECT_TRUE(read(h->get(), "after"));
+}
+
+TEST(postgres_store_only, a_failed_commit_fails_every_submission) {
+  if (!postgres_conninfo()) GTEST_SKIP() << "RESONATE_TEST_PG not set";
+  auto h = make_harness(backend::postgres);
+  // A deferred constraint trigger: the insert passes, the COMMIT fails.
+  h->exec_sql(
+    "CREATE FUNCTION reject_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF NEW.id = 'late-boom' THEN RAISE EXCEPTION 'late-boom refused at commit'; END IF; "
+    "RETURN NEW; END $$; CREATE CONSTRAINT TRIGGER reject_at_commit AFTER INSERT ON promises "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION reject_at_commit();");
+  auto out = h->get().process({q::aio_sqe{1, tx_of({create("a")})},
+                               q::aio_sqe{2, tx_of({create("late-boom")})},
+                               q::aio_sqe{3, q::route_submission{"x", {}}}});
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& cqe : out) {
+    ASSERT_TRUE(cqe.error);
+    EXPECT_EQ(cqe.error->code, q::status::aio_store_error);
+  }
+  EXPECT_NE(out[0].error->message.find("commit failed"), std::string::npos)
+    << out[0].error->message;
+  EXPECT_NE(out[1].error->message.find("late-boom refused"), std::string::npos)
+    << out[1].error->message;
+  EXPECT_NE(out[2].error->message.find("router"), std::string::npos);
+  EXPECT_FALSE(read(h->get(), "a"));
+  EXPECT_FALSE(read(h->get(), "late-boom"));
+  EXPECT_EQ(rows(run_cmd(h->get(), create("b"))), 1);  // and the store goes on
+}
+
+TEST(postgres_store_only, pipeline_results_stay_in_step_after_a_failure) {
+  auto conninfo = postgres_conninfo();
+  if (!conninfo) GTEST_SKIP() << "RESONATE_TEST_PG not set";
+  pg_connection c(*conninfo);
+  auto select = [](const char* sql) { return pg_call{"", sql, {}}; };
+  c.enter_pipeline();
+  c.send_simple_internal("SELECT 1/0");  // fails; what follows up to the sync is skipped
+  c.send(select("SELECT 'skipped'"));
+  c.send(select("SELECT 'also skipped'"));
+  try {
+    c.receive();
+    FAIL() << "the failure of the internal statement was not reported";
+  } catch (const pg_error& e) {
+    EXPECT_FALSE(e.broken());
+    EXPECT_NE(std::string(e.what()).find("division by zero"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(c.receive(), pg_error);  // skipped
+  c.send(select("SELECT 'after'"));
+  EXPECT_EQ(c.receive().text(0, 0), "after");
+  c.send(select("SELECT 'x'::bytea"));
+  EXPECT_EQ(c.receive().bytes(0, 0), "x");
+  c.finish_pipeline();
+  EXPECT_FALSE(c.in_pipeline());
+  EXPECT_EQ(c.exec(select("SELECT 41 + 1")).int64(0, 0), 42);
 }
 
 // -- migration rules -----------------------------------------------------------------

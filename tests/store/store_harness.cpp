@@ -101,7 +101,8 @@ public:
   }
   void kill_connection() override {
     pqxx::nontransaction tx(admin_);
-    tx.exec_params("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    // With a timeout, pg_terminate_backend waits until the backend is gone.
+    tx.exec_params("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                    "WHERE application_name = $1 AND pid <> pg_backend_pid()",
                    schema_);
   }

@@ -22,14 +22,21 @@ const prepared_statement statements[] = {
 
 std::span<const prepared_statement> callback_statements() { return statements; }
 
-q::store_result run(pqxx::transaction_base& tx, const q::create_callback_cmd& cmd) {
+pg_call call_of(const q::create_callback_cmd& cmd) {
   const auto& cb = cmd.callback;
-  auto recv = bytes_param(cb.recv);
-  auto mesg_text = encode_message(cb.mesg);
-  auto mesg = bytes_param(mesg_text);
-  auto r = tx.exec_prepared("callback_create", cb.id, cb.promise_id, cb.root_promise_id, recv,
-                            mesg, cb.timeout, cb.created_on);
-  return q::alter_result{static_cast<int64_t>(r.affected_rows())};
+  auto c = prepared("callback_create");
+  c.params.add(cb.id)
+    .add(cb.promise_id)
+    .add(cb.root_promise_id)
+    .add_bytes(cb.recv)
+    .add_bytes(encode_message(cb.mesg))
+    .add(cb.timeout)
+    .add(cb.created_on);
+  return c;
+}
+
+q::store_result result_of(const q::create_callback_cmd&, const pg_result& r) {
+  return q::alter_result{r.affected_rows()};
 }
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

@@ -63,120 +63,150 @@ const prepared_statement statements[] = {
   {"ping", "SELECT 1"},
 };
 
-q::promise_record read_promise_row(const pqxx::row& row) {
+q::promise_record read_promise_row(const pg_result& r, int i) {
   q::promise_record p;
-  p.id = text_of(row[col_id]);
-  p.state = promise_state_from_db(row[col_state].as<int64_t>());
-  p.param.headers = decode_string_map(text_of(row[col_param_headers]));
-  p.param.data = bytes_of(row[col_param_data]);
-  p.val.headers = decode_string_map(text_of(row[col_value_headers]));
-  p.val.data = bytes_of(row[col_value_data]);
-  p.timeout = row[col_timeout].as<int64_t>();
-  p.idempotency_key_for_create = optional_text_of(row[col_ikey_create]);
-  p.idempotency_key_for_complete = optional_text_of(row[col_ikey_complete]);
-  p.tags = decode_string_map(text_of(row[col_tags]));
-  p.created_on = optional_int_of(row[col_created_on]);
-  p.completed_on = optional_int_of(row[col_completed_on]);
-  p.sort_id = row[col_sort_id].as<int64_t>();
+  p.id = std::string(r.text(i, col_id));
+  p.state = promise_state_from_db(r.int64(i, col_state));
+  p.param.headers = decode_string_map(r.text(i, col_param_headers));
+  p.param.data = r.bytes(i, col_param_data);
+  p.val.headers = decode_string_map(r.text(i, col_value_headers));
+  p.val.data = r.bytes(i, col_value_data);
+  p.timeout = r.int64(i, col_timeout);
+  p.idempotency_key_for_create = r.optional_text(i, col_ikey_create);
+  p.idempotency_key_for_complete = r.optional_text(i, col_ikey_complete);
+  p.tags = decode_string_map(r.text(i, col_tags));
+  p.created_on = r.optional_int64(i, col_created_on);
+  p.completed_on = r.optional_int64(i, col_completed_on);
+  p.sort_id = r.int64(i, col_sort_id);
   return p;
 }
 
-q::query_promises_result read_promise_rows(const pqxx::result& rows) {
-  q::query_promises_result r;
-  r.records.reserve(rows.size());
-  for (const auto& row : rows) r.records.push_back(read_promise_row(row));
-  if (!r.records.empty()) r.last_sort_id = r.records.back().sort_id;
-  return r;
+q::query_promises_result read_promise_rows(const pg_result& r) {
+  q::query_promises_result out;
+  out.records.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.records.push_back(read_promise_row(r, i));
+  if (!out.records.empty()) out.last_sort_id = out.records.back().sort_id;
+  return out;
 }
 
 // The result of a write statement (see write_result).
-q::promise_write_result write_outcome(const pqxx::result& rows, bool read_back) {
+q::promise_write_result write_outcome(const pg_result& rows, bool read_back) {
   q::promise_write_result r;
   if (rows.empty()) return r;
-  const auto& row = rows[0];
-  r.rows_affected = row[promise_column_count].as<int64_t>();
-  r.tasks_created = row[promise_column_count + 1].as<int64_t>();
-  if (read_back) r.row = read_promise_row(row);
+  r.rows_affected = rows.int64(0, promise_column_count);
+  r.tasks_created = rows.int64(0, promise_column_count + 1);
+  if (read_back) r.row = read_promise_row(rows, 0);
   return r;
+}
+
+// The promise columns of an insert: $1 id .. $7 created_on.
+void add_promise_params(pg_params& p, const q::create_promise_cmd& cmd) {
+  p.add(cmd.id)
+    .add(encode_string_map(cmd.param.headers))
+    .add_bytes(cmd.param.data)
+    .add(cmd.timeout)
+    .add(cmd.idempotency_key)
+    .add(encode_string_map(cmd.tags))
+    .add(cmd.created_on);
 }
 
 }  // namespace
 
 std::span<const prepared_statement> promise_statements() { return statements; }
 
-q::store_result run(pqxx::transaction_base& tx, const q::read_promise_cmd& cmd) {
-  q::query_promises_result r;
-  for (const auto& row : tx.exec_prepared("promise_read", cmd.id)) {
-    r.records.push_back(read_promise_row(row));
-  }
-  return r;
+pg_call call_of(const q::read_promise_cmd& cmd) {
+  auto c = prepared("promise_read");
+  c.params.add(cmd.id);
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::read_timedout_promises_cmd& cmd) {
-  return read_promise_rows(tx.exec_prepared("promise_timedout", cmd.time, sql_limit(cmd.limit)));
+q::store_result result_of(const q::read_promise_cmd&, const pg_result& r) {
+  q::query_promises_result out;
+  for (int i = 0; i < r.rows(); ++i) out.records.push_back(read_promise_row(r, i));
+  return out;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::search_promises_cmd& cmd) {
-  // exec_params (an unnamed statement) rather than a named one: the planner
-  // then sees the pattern and can use the prefix index for `id LIKE 'p%'`.
-  std::string sql =
-    "SELECT " + columns + " FROM promises WHERE id LIKE $1 ESCAPE '' AND (state & $2) <> 0";
-  auto pattern = like_pattern(cmd.id);
-  auto states = static_cast<int>(cmd.states);
-  auto limit = sql_limit(cmd.limit);
-  const char* order = " ORDER BY sort_id DESC LIMIT ";
-  if (cmd.tags.empty() && !cmd.sort_id) {
-    sql += order + std::string("$3");
-    return read_promise_rows(tx.exec_params(sql, pattern, states, limit));
-  }
-  if (cmd.tags.empty()) {
-    sql += " AND sort_id < $3" + (order + std::string("$4"));
-    return read_promise_rows(tx.exec_params(sql, pattern, states, *cmd.sort_id, limit));
-  }
-  auto tags = encode_string_map(cmd.tags);
-  if (!cmd.sort_id) {
-    sql += " AND tags @> $3::jsonb" + (order + std::string("$4"));
-    return read_promise_rows(tx.exec_params(sql, pattern, states, tags, limit));
-  }
-  sql += " AND tags @> $3::jsonb AND sort_id < $4" + (order + std::string("$5"));
-  return read_promise_rows(tx.exec_params(sql, pattern, states, tags, *cmd.sort_id, limit));
+pg_call call_of(const q::read_timedout_promises_cmd& cmd) {
+  auto c = prepared("promise_timedout");
+  c.params.add(cmd.time).add(sql_limit(cmd.limit));
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::create_promise_cmd& cmd) {
-  auto data = bytes_param(cmd.param.data);
-  auto headers = encode_string_map(cmd.param.headers);
-  auto tags = encode_string_map(cmd.tags);
-  if (!cmd.task) {
-    return write_outcome(tx.exec_prepared("promise_create", cmd.id, headers, data, cmd.timeout,
-                                          cmd.idempotency_key, tags, cmd.created_on,
-                                          cmd.read_back),
-                         cmd.read_back);
+q::store_result result_of(const q::read_timedout_promises_cmd&, const pg_result& r) {
+  return read_promise_rows(r);
+}
+
+pg_call call_of(const q::search_promises_cmd& cmd) {
+  // An unnamed statement rather than a prepared one: the planner then sees the
+  // pattern and can use the prefix index for `id LIKE 'p%'`.
+  pg_call c;
+  c.sql = "SELECT " + columns + " FROM promises WHERE id LIKE $1 ESCAPE '' AND (state & $2) <> 0";
+  c.params.add(like_pattern(cmd.id)).add(static_cast<int64_t>(cmd.states));
+  int next = 3;
+  if (!cmd.tags.empty()) {
+    c.sql += " AND tags @> $" + std::to_string(next++) + "::jsonb";
+    c.params.add(encode_string_map(cmd.tags));
   }
-  const auto& t = cmd.task->task;
-  auto recv = bytes_param(t.recv);
-  auto mesg_text = encode_message(t.mesg);
-  auto mesg = bytes_param(mesg_text);
-  return write_outcome(
-    tx.exec_prepared("promise_create_task", cmd.id, headers, data, cmd.timeout,
-                     cmd.idempotency_key, tags, cmd.created_on, cmd.read_back, t.id,
-                     t.process_id, static_cast<int>(t.state), t.root_promise_id, recv, mesg,
-                     t.timeout, t.counter, t.attempt, t.ttl, t.expires_at, t.created_on,
-                     t.completed_on),
-    cmd.read_back);
+  if (cmd.sort_id) {
+    c.sql += " AND sort_id < $" + std::to_string(next++);
+    c.params.add(*cmd.sort_id);
+  }
+  c.sql += " ORDER BY sort_id DESC LIMIT $" + std::to_string(next);
+  c.params.add(sql_limit(cmd.limit));
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::update_promise_cmd& cmd) {
-  auto data = bytes_param(cmd.val.data);
-  return write_outcome(tx.exec_prepared("promise_update", cmd.id, static_cast<int>(cmd.state),
-                                        encode_string_map(cmd.val.headers), data,
-                                        cmd.idempotency_key, cmd.completed_on, cmd.timeout_after,
-                                        cmd.now, cmd.read_back),
-                       cmd.read_back);
+q::store_result result_of(const q::search_promises_cmd&, const pg_result& r) {
+  return read_promise_rows(r);
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::ping_cmd&) {
-  tx.exec_prepared("ping");
-  return q::alter_result{0};
+pg_call call_of(const q::create_promise_cmd& cmd) {
+  auto c = prepared(cmd.task ? "promise_create_task" : "promise_create");
+  add_promise_params(c.params, cmd);
+  c.params.add(cmd.read_back);
+  if (cmd.task) {
+    const auto& t = cmd.task->task;
+    c.params.add(t.id)
+      .add(t.process_id)
+      .add(static_cast<int64_t>(t.state))
+      .add(t.root_promise_id)
+      .add_bytes(t.recv)
+      .add_bytes(encode_message(t.mesg))
+      .add(t.timeout)
+      .add(t.counter)
+      .add(t.attempt)
+      .add(t.ttl)
+      .add(t.expires_at)
+      .add(t.created_on)
+      .add(t.completed_on);
+  }
+  return c;
 }
+
+q::store_result result_of(const q::create_promise_cmd& cmd, const pg_result& r) {
+  return write_outcome(r, cmd.read_back);
+}
+
+pg_call call_of(const q::update_promise_cmd& cmd) {
+  auto c = prepared("promise_update");
+  c.params.add(cmd.id)
+    .add(static_cast<int64_t>(cmd.state))
+    .add(encode_string_map(cmd.val.headers))
+    .add_bytes(cmd.val.data)
+    .add(cmd.idempotency_key)
+    .add(cmd.completed_on)
+    .add(cmd.timeout_after)
+    .add(cmd.now)
+    .add(cmd.read_back);
+  return c;
+}
+
+q::store_result result_of(const q::update_promise_cmd& cmd, const pg_result& r) {
+  return write_outcome(r, cmd.read_back);
+}
+
+pg_call call_of(const q::ping_cmd&) { return prepared("ping"); }
+
+q::store_result result_of(const q::ping_cmd&, const pg_result&) { return q::alter_result{0}; }
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

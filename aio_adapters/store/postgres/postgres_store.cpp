@@ -7,8 +7,8 @@
 
 #include "aio_adapters/store/batch_runner.hpp"
 #include "aio_adapters/store/migrations/migrations.hpp"
+#include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
-#include "aio_adapters/store/postgres/pqxx.hpp"
 
 namespace resonate::aio_adapters::store {
 
@@ -19,115 +19,170 @@ namespace {
 // Serialises concurrent migrations of several workers or nodes on one database.
 constexpr int64_t migration_lock_key = 0x7265736f6e617465;  // "resonate"
 
+void ignore_notice(void*, const char*) {}
+
 }  // namespace
 
+// The session runs every batch in libpq's pipeline mode. Transaction control
+// (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO) is sent without waiting: it travels
+// with the next statement that is waited for, and an error in it shows there.
 struct postgres_store::impl final : store_session {
   postgres_options opts;
-  std::unique_ptr<pqxx::connection> conn;
-  std::optional<pqxx::work> tx;
+  std::unique_ptr<pg_connection> conn;
+  // Set when the connection broke (or a commit's outcome is unknown): the
+  // current attempt ends, and the next begin() (or process()) replaces it.
+  std::optional<std::string> broken;
 
   void connect() {
-    tx.reset();
+    open();
+    prepare_all();
+  }
+
+  void open() {
     conn.reset();
-    auto c = std::make_unique<pqxx::connection>(opts.conninfo);
+    auto c = std::make_unique<pg_connection>(opts.conninfo);
+    c->set_notice_processor(&ignore_notice);
     // Durability of a commit against a crash of the server process is given by
     // PostgreSQL's WAL either way; synchronous_commit only decides whether the
     // commit waits for the flush (power loss).
-    c->set_variable("synchronous_commit", opts.power_durable ? "on" : "off");
+    c->exec_simple(opts.power_durable ? "SET synchronous_commit = on"
+                                      : "SET synchronous_commit = off");
+    conn = std::move(c);
+  }
+
+  // After the migrations: the statements name the tables.
+  void prepare_all() {
     for (auto family : {postgres_dialect::promise_statements(),
                         postgres_dialect::task_statements(),
                         postgres_dialect::callback_statements()}) {
-      for (const auto& st : family) c->prepare(st.name, st.sql);
+      for (const auto& st : family) conn->prepare(st.name, st.sql);
     }
-    conn = std::move(c);
   }
 
   void migrate() {
     auto files = migrations::embedded_migrations(migrations::dialect::postgres);
-    pqxx::work mtx(*conn, "migrate");
-    mtx.exec_params("SELECT pg_advisory_xact_lock($1)", migration_lock_key);
-    mtx.exec0("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY)");
-    auto current = mtx.exec1("SELECT COALESCE(MAX(id), 0) FROM migrations")[0].as<int64_t>();
-    for (const auto& m : migrations::pending_migrations(files, current)) {
-      mtx.exec(std::string(m.file.sql));
-      mtx.exec_params0("INSERT INTO migrations (id) VALUES ($1)", m.version);
+    conn->exec_simple("BEGIN");
+    try {
+      pg_call lock{"", "SELECT pg_advisory_xact_lock($1)", {}};
+      lock.params.add(migration_lock_key);
+      conn->exec(lock);
+      conn->exec_simple("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY)");
+      auto current = conn->exec(pg_call{"", "SELECT COALESCE(MAX(id), 0) FROM migrations", {}})
+                       .int64(0, 0);
+      for (const auto& m : migrations::pending_migrations(files, current)) {
+        conn->exec_simple(std::string(m.file.sql));
+        pg_call record{"", "INSERT INTO migrations (id) VALUES ($1)", {}};
+        record.params.add(m.version);
+        conn->exec(record);
+      }
+      conn->exec_simple("COMMIT");
+    } catch (...) {
+      rollback();
+      throw;
     }
-    mtx.commit();
   }
 
-  // store_session. A broken connection (or a commit whose outcome is unknown)
-  // ends the batch: nothing more runs on it, and process() reconnects next time.
-
-  std::optional<std::string> broken;
+  void ensure_connected() {
+    if (!conn || !conn->ok()) connect();
+  }
 
   template <class F>
   auto guarded(F&& f) {
     try {
       return f();
-    } catch (const pqxx::broken_connection& e) {
-      broken = std::string("postgres connection broken: ") + e.what();
-      throw;
-    } catch (const pqxx::in_doubt_error& e) {
-      broken = std::string("postgres commit outcome unknown: ") + e.what();
+    } catch (const pg_error& e) {
+      if (e.broken()) broken = std::string("postgres connection broken: ") + e.what();
       throw;
     }
   }
 
+  // store_session
+
+  // A connection found broken in the optimistic pass is replaced for the
+  // rerun: nothing of that pass was committed (COMMIT goes only after every
+  // result came back). A break during the rerun or the commit fails the batch.
   void begin() override {
-    if (broken) throw std::runtime_error(*broken);
     guarded([&] {
-      if (!conn || !conn->is_open()) connect();
-      tx.emplace(*conn);
+      if (broken) conn.reset();
+      broken.reset();
+      ensure_connected();
+      conn->enter_pipeline();
+      conn->send_simple_internal("BEGIN");
     });
   }
 
   void commit() override {
-    guarded([&] { tx->commit(); });
-    tx.reset();
+    guarded([&] {
+      conn->send_simple_internal("COMMIT");
+      conn->finish_pipeline();
+    });
   }
 
   void rollback() noexcept override {
+    if (!conn || broken) return;
+    if (conn->in_pipeline()) conn->abandon_pipeline();
     try {
-      if (tx && !broken) tx->abort();
+      if (conn->ok()) conn->exec_simple("ROLLBACK");
     } catch (const std::exception&) {
-      // the connection is gone; the transaction with it
+      // the connection is gone, and the transaction with it
     }
-    tx.reset();
   }
 
-  // Savepoints cost a round trip each; the batch runner uses them only on the
-  // rerun after a failure.
   void savepoint() override {
-    guarded([&] { tx->exec0("SAVEPOINT submission"); });
+    guarded([&] { conn->send_simple_internal("SAVEPOINT submission"); });
   }
   void release_savepoint() override {
-    guarded([&] { tx->exec0("RELEASE SAVEPOINT submission"); });
+    guarded([&] { conn->send_simple_internal("RELEASE SAVEPOINT submission"); });
   }
   void rollback_to_savepoint() override {
     guarded([&] {
-      tx->exec0("ROLLBACK TO SAVEPOINT submission");
-      tx->exec0("RELEASE SAVEPOINT submission");
+      conn->send_simple_internal("ROLLBACK TO SAVEPOINT submission");
+      conn->send_simple_internal("RELEASE SAVEPOINT submission");
     });
   }
 
   bool fence_holds(const q::fence& f) override {
-    return guarded([&] { return postgres_dialect::fence_holds(*tx, f); });
+    send_fence(f);
+    return receive_fence();
   }
 
   q::store_result run(const q::store_command& cmd) override {
-    return guarded([&] {
-      return std::visit([this](const auto& c) { return postgres_dialect::run(*tx, c); }, cmd);
+    send(cmd);
+    return receive(cmd);
+  }
+
+  bool in_transaction() const override { return conn && conn->ok() && !broken; }
+
+  bool pipelines() const override { return opts.pipeline; }
+
+  void send_fence(const q::fence& f) override {
+    guarded([&] { conn->send(postgres_dialect::fence_call(f)); });
+  }
+
+  void send(const q::store_command& cmd) override {
+    guarded([&] {
+      std::visit([&](const auto& c) { conn->send(postgres_dialect::call_of(c)); }, cmd);
     });
   }
 
-  bool in_transaction() const override { return tx.has_value() && !broken; }
+  bool receive_fence() override {
+    return guarded([&] { return postgres_dialect::fence_result(conn->receive()); });
+  }
+
+  q::store_result receive(const q::store_command& cmd) override {
+    return guarded([&] {
+      auto r = conn->receive();
+      return std::visit([&](const auto& c) { return postgres_dialect::result_of(c, r); }, cmd);
+    });
+  }
 };
 
 postgres_store::postgres_store(const postgres_options& opts) : impl_(std::make_unique<impl>()) {
   impl_->opts = opts;
   try {
-    impl_->connect();
+    impl_->open();
     impl_->migrate();
+    impl_->prepare_all();
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("postgres store: ") + e.what());
   }
@@ -137,22 +192,20 @@ postgres_store::~postgres_store() = default;
 
 void postgres_store::execute_sql(const std::string& sql) {
   try {
-    if (!impl_->conn || !impl_->conn->is_open()) impl_->connect();
-    pqxx::work tx(*impl_->conn);
-    tx.exec(sql);
-    tx.commit();
+    impl_->ensure_connected();
+    impl_->conn->exec_simple("BEGIN; " + sql + "; COMMIT");
   } catch (const std::exception& e) {
+    impl_->rollback();
     throw std::runtime_error(std::string("postgres store: ") + e.what());
   }
 }
 
 std::string postgres_store::query_value(const std::string& sql) {
   try {
-    if (!impl_->conn || !impl_->conn->is_open()) impl_->connect();
-    pqxx::nontransaction tx(*impl_->conn);
-    auto r = tx.exec(sql);
-    if (r.empty() || r[0][0].is_null()) return {};
-    return postgres_dialect::text_of(r[0][0]);
+    impl_->ensure_connected();
+    auto r = impl_->conn->exec(pg_call{"", sql, {}});
+    if (r.empty() || r.is_null(0, 0)) return {};
+    return std::string(r.text(0, 0));
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("postgres store: ") + e.what());
   }
@@ -161,7 +214,6 @@ std::string postgres_store::query_value(const std::string& sql) {
 q::aio_results postgres_store::process(q::aio_batch batch) {
   auto out = run_batch(*impl_, batch);
   if (impl_->broken) {
-    impl_->tx.reset();
     impl_->conn.reset();  // the next batch reconnects
     impl_->broken.reset();
   }

@@ -19,7 +19,9 @@ public:
   explicit postgres_store(const postgres_options& opts);
   ~postgres_store() override;
 
-  /// Never throws. A broken connection fails the batch; the next batch reconnects.
+  /// Never throws. A connection that broke before or during the optimistic pass
+  /// is replaced and the batch rerun on the new one; a break during the rerun or
+  /// the commit fails the batch (the next batch reconnects).
   queues::aio_results process(queues::aio_batch batch) override;
 
   /// Runs raw SQL in its own transaction, outside any batch. For tools and tests

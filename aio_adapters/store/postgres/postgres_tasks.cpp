@@ -1,7 +1,5 @@
 // The PostgreSQL store's task commands (REST v1 4.10) and the fence check (4.13).
 
-#include <limits>
-
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
 #include "aio_adapters/store/sql_common.hpp"
 #include "aio_adapters/store/string_map_json.hpp"
@@ -37,77 +35,117 @@ const prepared_statement statements[] = {
   {"fence_check", "SELECT COUNT(*) FROM tasks WHERE id = $1 AND counter = $2 AND state = 4"},
 };
 
-q::task_record read_task_row(const pqxx::row& row) {
+q::task_record read_task_row(const pg_result& r, int i) {
   q::task_record t;
-  t.id = text_of(row[tcol_id]);
-  t.process_id = optional_text_of(row[tcol_process_id]);
-  t.state = task_state_from_db(row[tcol_state].as<int64_t>());
-  t.root_promise_id = text_of(row[tcol_root_promise_id]);
-  t.recv = bytes_of(row[tcol_recv]);
-  t.mesg = decode_message(bytes_of(row[tcol_mesg]));
-  t.timeout = row[tcol_timeout].as<int64_t>();
-  t.counter = row[tcol_counter].as<int64_t>();
-  t.attempt = row[tcol_attempt].as<int64_t>();
-  t.ttl = row[tcol_ttl].as<int64_t>();
-  t.expires_at = row[tcol_expires_at].as<int64_t>();
-  t.created_on = optional_int_of(row[tcol_created_on]);
-  t.completed_on = optional_int_of(row[tcol_completed_on]);
-  t.sort_id = row[tcol_sort_id].as<int64_t>();
+  t.id = std::string(r.text(i, tcol_id));
+  t.process_id = r.optional_text(i, tcol_process_id);
+  t.state = task_state_from_db(r.int64(i, tcol_state));
+  t.root_promise_id = std::string(r.text(i, tcol_root_promise_id));
+  t.recv = r.bytes(i, tcol_recv);
+  t.mesg = decode_message(r.bytes(i, tcol_mesg));
+  t.timeout = r.int64(i, tcol_timeout);
+  t.counter = r.int64(i, tcol_counter);
+  t.attempt = r.int64(i, tcol_attempt);
+  t.ttl = r.int64(i, tcol_ttl);
+  t.expires_at = r.int64(i, tcol_expires_at);
+  t.created_on = r.optional_int64(i, tcol_created_on);
+  t.completed_on = r.optional_int64(i, tcol_completed_on);
+  t.sort_id = r.int64(i, tcol_sort_id);
   return t;
 }
 
-q::query_tasks_result read_task_rows(const pqxx::result& rows) {
-  q::query_tasks_result r;
-  r.records.reserve(rows.size());
-  for (const auto& row : rows) r.records.push_back(read_task_row(row));
-  return r;
+q::store_result read_task_rows(const pg_result& r) {
+  q::query_tasks_result out;
+  out.records.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.records.push_back(read_task_row(r, i));
+  return out;
 }
 
-q::alter_result altered(const pqxx::result& r) {
-  return q::alter_result{static_cast<int64_t>(r.affected_rows())};
-}
+q::store_result altered(const pg_result& r) { return q::alter_result{r.affected_rows()}; }
 
 }  // namespace
 
 std::span<const prepared_statement> task_statements() { return statements; }
 
-q::store_result run(pqxx::transaction_base& tx, const q::read_task_cmd& cmd) {
-  return read_task_rows(tx.exec_prepared("task_read", cmd.id));
+pg_call call_of(const q::read_task_cmd& cmd) {
+  auto c = prepared("task_read");
+  c.params.add(cmd.id);
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::read_enqueueable_tasks_cmd& cmd) {
-  return read_task_rows(tx.exec_prepared("task_enqueueable", cmd.time, sql_limit(cmd.limit)));
+pg_call call_of(const q::read_enqueueable_tasks_cmd& cmd) {
+  auto c = prepared("task_enqueueable");
+  c.params.add(cmd.time).add(sql_limit(cmd.limit));
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::read_expired_tasks_cmd& cmd) {
-  return read_task_rows(tx.exec_prepared("task_expired", cmd.time, sql_limit(cmd.limit)));
+pg_call call_of(const q::read_expired_tasks_cmd& cmd) {
+  auto c = prepared("task_expired");
+  c.params.add(cmd.time).add(sql_limit(cmd.limit));
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::create_task_cmd& cmd) {
+pg_call call_of(const q::create_task_cmd& cmd) {
   const auto& t = cmd.task;
-  auto recv = bytes_param(t.recv);
-  auto mesg_text = encode_message(t.mesg);
-  auto mesg = bytes_param(mesg_text);
-  return altered(tx.exec_prepared("task_create", t.id, t.process_id, static_cast<int>(t.state),
-                                  t.root_promise_id, recv, mesg, t.timeout, t.counter, t.attempt,
-                                  t.ttl, t.expires_at, t.created_on, t.completed_on));
+  auto c = prepared("task_create");
+  c.params.add(t.id)
+    .add(t.process_id)
+    .add(static_cast<int64_t>(t.state))
+    .add(t.root_promise_id)
+    .add_bytes(t.recv)
+    .add_bytes(encode_message(t.mesg))
+    .add(t.timeout)
+    .add(t.counter)
+    .add(t.attempt)
+    .add(t.ttl)
+    .add(t.expires_at)
+    .add(t.created_on)
+    .add(t.completed_on);
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::update_task_cmd& cmd) {
-  return altered(tx.exec_prepared("task_update", cmd.id, cmd.process_id,
-                                  static_cast<int>(cmd.state), cmd.counter, cmd.attempt, cmd.ttl,
-                                  cmd.expires_at, cmd.completed_on,
-                                  static_cast<int>(cmd.current_states), cmd.current_counter));
+pg_call call_of(const q::update_task_cmd& cmd) {
+  auto c = prepared("task_update");
+  c.params.add(cmd.id)
+    .add(cmd.process_id)
+    .add(static_cast<int64_t>(cmd.state))
+    .add(cmd.counter)
+    .add(cmd.attempt)
+    .add(cmd.ttl)
+    .add(cmd.expires_at)
+    .add(cmd.completed_on)
+    .add(static_cast<int64_t>(cmd.current_states))
+    .add(cmd.current_counter);
+  return c;
 }
 
-q::store_result run(pqxx::transaction_base& tx, const q::heartbeat_tasks_cmd& cmd) {
-  return altered(
-    tx.exec_prepared("task_heartbeat", cmd.process_id, ttl_headroom(cmd.time), cmd.time));
+pg_call call_of(const q::heartbeat_tasks_cmd& cmd) {
+  auto c = prepared("task_heartbeat");
+  c.params.add(cmd.process_id).add(ttl_headroom(cmd.time)).add(cmd.time);
+  return c;
 }
 
-bool fence_holds(pqxx::transaction_base& tx, const q::fence& f) {
-  auto r = tx.exec_prepared1("fence_check", f.task_id, f.task_counter);
-  return r[0].as<int64_t>() == 1;
+q::store_result result_of(const q::read_task_cmd&, const pg_result& r) {
+  return read_task_rows(r);
 }
+q::store_result result_of(const q::read_enqueueable_tasks_cmd&, const pg_result& r) {
+  return read_task_rows(r);
+}
+q::store_result result_of(const q::read_expired_tasks_cmd&, const pg_result& r) {
+  return read_task_rows(r);
+}
+q::store_result result_of(const q::create_task_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::update_task_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::heartbeat_tasks_cmd&, const pg_result& r) {
+  return altered(r);
+}
+
+pg_call fence_call(const q::fence& f) {
+  auto c = prepared("fence_check");
+  c.params.add(f.task_id).add(f.task_counter);
+  return c;
+}
+
+bool fence_result(const pg_result& r) { return !r.empty() && r.int64(0, 0) == 1; }
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

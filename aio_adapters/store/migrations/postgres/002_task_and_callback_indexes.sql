@@ -12,3 +12,7 @@ DROP INDEX idx_tasks_root_promise_id;
 -- CLAIMED by expires_at). Supersedes the index on expires_at alone.
 CREATE INDEX idx_tasks_state_expires_at ON tasks (state, expires_at);
 DROP INDEX idx_tasks_expires_at;
+
+-- The expired scan in its order (root, sort_id), over the active tasks only:
+-- completed tasks pile up, ENQUEUED and CLAIMED ones do not.
+CREATE INDEX idx_tasks_active_by_root ON tasks (root_promise_id, sort_id) WHERE state IN (2, 4);
