@@ -135,7 +135,8 @@ TEST(poll_server, over_max_connections_is_429_but_a_replacement_is_allowed) {
 
 TEST(poll_server, rejects_other_methods_and_short_paths) {
   poll_fixture f;
-  auto post = raw_exchange(f.server.port(), "POST /g/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  auto post = raw_exchange(f.server.port(),
+                           "POST /g/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(post.rfind("HTTP/1.1 405 ", 0), 0u) << post;
   EXPECT_NE(post.find("\r\n\r\nmethod not allowed\n"), std::string::npos);
   auto shortp = raw_exchange(f.server.port(), "GET /g HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -210,8 +211,8 @@ TEST(poll_server, cors_origin_echoed_when_allowed) {
   poll_options o;
   o.cors_allow_origins = {"http://app.example"};
   poll_fixture f(o);
-  auto got = raw_exchange(f.server.port(),
-                          "GET /g/a HTTP/1.1\r\nHost: x\r\nOrigin: http://APP.example\r\n\r\n", 300);
+  auto got = raw_exchange(
+    f.server.port(), "GET /g/a HTTP/1.1\r\nHost: x\r\nOrigin: http://APP.example\r\n\r\n", 300);
   EXPECT_NE(got.find("Access-Control-Allow-Origin: http://app.example\r\n"), std::string::npos)
     << got;
 }
