@@ -26,6 +26,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "api_gateway/base64.hpp"
 #include "queues/metrics.hpp"
 
 namespace resonate::sender {
@@ -306,10 +307,11 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
                            });
   }
 
-  void respond_error(const conn_ptr& c, int code, const char* reason, const char* text) {
+  void respond_error(const conn_ptr& c, int code, const char* reason, const char* text,
+                     const char* extra_headers = "") {
     std::string body = std::string(text) + "\n";
-    c->wbuf = "HTTP/1.1 " + std::to_string(code) + " " + reason +
-              "\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff"
+    c->wbuf = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\n" + extra_headers +
+              "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff"
               "\r\nContent-Length: " +
               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     asio::async_write(c->sock, asio::buffer(c->wbuf), [c](error_code, size_t) {
@@ -336,7 +338,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     }
     c->chunked = version != "HTTP/1.0";
 
-    std::string_view origin;
+    std::string_view origin, authorization;
     for (size_t pos = eol + 2; pos < h.size();) {
       size_t end = h.find("\r\n", pos);
       if (end == std::string_view::npos || end == pos) break;
@@ -344,10 +346,17 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
       size_t colon = field.find(':');
       if (colon != std::string_view::npos && iequals(field.substr(0, colon), "origin")) {
         origin = trim(field.substr(colon + 1));
+      } else if (colon != std::string_view::npos &&
+                 iequals(field.substr(0, colon), "authorization")) {
+        authorization = trim(field.substr(colon + 1));
       }
       pos = end + 2;
     }
 
+    if (!authorized(authorization)) {
+      return respond_error(c, 401, "Unauthorized", "unauthorized",
+                           "WWW-Authenticate: Basic realm=\"Restricted\"\r\n");
+    }
     if (method != "GET") {
       return respond_error(c, 405, "Method Not Allowed", "method not allowed");
     }
@@ -404,6 +413,18 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
         if (!ec) self->begin_close(c);
       });
     }
+  }
+
+  bool authorized(std::string_view header) const {
+    if (opts.auth.empty()) return true;
+    if (header.size() < 6 || !iequals(header.substr(0, 6), "basic ")) return false;
+    size_t bad = 0;
+    auto decoded = api_gateway::base64_decode(trim(header.substr(6)), bad);
+    if (!decoded) return false;
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) return false;
+    auto it = opts.auth.find(decoded->substr(0, colon));
+    return it != opts.auth.end() && it->second == decoded->substr(colon + 1);
   }
 
   std::string allowed_origin(std::string_view origin) const {

@@ -217,5 +217,55 @@ TEST(poll_server, cors_origin_echoed_when_allowed) {
     << got;
 }
 
+TEST(poll_server, basic_auth_when_configured) {
+  poll_options o;
+  o.auth = {{"user", "secret"}};
+  poll_fixture f(o);
+  auto none = raw_exchange(f.server.port(), "GET /g/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(none.rfind("HTTP/1.1 401 ", 0), 0u) << none;
+  EXPECT_NE(none.find("WWW-Authenticate: Basic realm=\"Restricted\"\r\n"), std::string::npos);
+  EXPECT_NE(none.find("\r\n\r\nunauthorized\n"), std::string::npos);
+  // user:wrong
+  auto wrong = raw_exchange(f.server.port(),
+                            "GET /g/a HTTP/1.1\r\nAuthorization: Basic dXNlcjp3cm9uZw==\r\n\r\n");
+  EXPECT_EQ(wrong.rfind("HTTP/1.1 401 ", 0), 0u) << wrong;
+  // user:secret
+  auto good = raw_exchange(
+    f.server.port(), "GET /g/a HTTP/1.1\r\nAuthorization: Basic dXNlcjpzZWNyZXQ=\r\n\r\n", 200);
+  EXPECT_EQ(good.rfind("HTTP/1.1 200 ", 0), 0u) << good;
+}
+
+TEST(poll_server, http10_clients_get_a_raw_stream_ended_by_close) {
+  poll_options o;
+  o.disconnect_after_ms = 100;
+  poll_fixture f(o);
+  int fd = connect_loopback(f.server.port());
+  send_all(fd, "GET /g/old HTTP/1.0\r\n\r\n");
+  f.wait_for_count(1);
+  EXPECT_TRUE(f.server.deliver(cast_kind::uni, "g", "old", "{}"));
+  std::string got;
+  auto deadline = clock::now() + milliseconds(2000);
+  while (clock::now() < deadline && read_some(fd, got, 100) != 0) {
+  }
+  ::close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.find("chunked"), std::string::npos);
+  EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), "data: {}\n\n");
+}
+
+TEST(poll_server, a_reader_that_stops_reading_is_dropped_after_two_keepalive_intervals) {
+  poll_options o;
+  o.keepalive_ms = 50;
+  o.buffer_size = 2;
+  poll_fixture f(o);
+  sse_client stuck(f.server.port(), "/g/stuck", 4096);
+  f.wait_for_count(1);
+  std::string big(256 * 1024, 'x');
+  for (int i = 0; i < 200 && f.server.deliver(cast_kind::uni, "g", "stuck", big); ++i) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  f.wait_for_count(0);  // well within the 2 s the helper waits
+}
+
 }  // namespace
 }  // namespace resonate::sender
