@@ -170,7 +170,7 @@ TEST(poll_server, full_buffer_fails_fast_and_does_not_block_others) {
     if (i % 8 == 0) std::this_thread::sleep_for(milliseconds(1));  // let the io thread write
   }
   EXPECT_TRUE(refused) << accepted;
-  EXPECT_LT(slowest, milliseconds(50));
+  EXPECT_LT(slowest, milliseconds(250));  // never waits for the reader (generous for CI load)
   EXPECT_TRUE(f.server.deliver(cast_kind::uni, "g", "fine", "still-flowing"));
   EXPECT_EQ(fine->next_event(), "still-flowing");
 }
