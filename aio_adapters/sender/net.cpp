@@ -26,6 +26,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "api_gateway/base64.hpp"
 #include "queues/metrics.hpp"
 
 namespace resonate::sender {
@@ -133,7 +134,9 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -178,6 +181,7 @@ struct sse_conn {
   bool closing = false;
   bool closed = false;
   uint64_t writes_done = 0;
+  std::chrono::steady_clock::time_point last_frame = std::chrono::steady_clock::now();
   uint64_t writes_at_last_tick = 0;
   int stalled_ticks = 0;
 };
@@ -194,7 +198,8 @@ struct group_conns {
 
 struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
   impl(io_thread& io_, poll_options o)
-      : io(io_), opts(std::move(o)), acceptor(ctx_of(io_)), rng(std::random_device{}()),
+      : io(io_), opts(std::move(o)), acceptor(ctx_of(io_)), accept_timer(ctx_of(io_)),
+        rng(std::random_device{}()),
         gauge(queues::metrics::global().get_gauge("sse_connections")) {
     queues::metrics::global().set_help("sse_connections", "gauge",
                                        "Open SSE streams of the poll server");
@@ -203,6 +208,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
   io_thread& io;
   poll_options opts;
   tcp::acceptor acceptor;
+  asio::steady_timer accept_timer;
   std::atomic<uint16_t> bound_port{0};
   std::atomic<bool> stopped{false};
 
@@ -267,8 +273,15 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     all_conns.push_back(c);
     acceptor.async_accept(c->sock, [self = shared_from_this(), c](error_code ec) {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) self->read_head(c);
-      self->accept();
+      if (!ec) {
+        self->read_head(c);
+        return self->accept();
+      }
+      // Out of descriptors or similar: pause instead of spinning on the error.
+      self->accept_timer.expires_after(milliseconds(50));
+      self->accept_timer.async_wait([self](error_code ec2) {
+        if (!ec2 && self->acceptor.is_open()) self->accept();
+      });
     });
   }
 
@@ -294,10 +307,11 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
                            });
   }
 
-  void respond_error(const conn_ptr& c, int code, const char* reason, const char* text) {
+  void respond_error(const conn_ptr& c, int code, const char* reason, const char* text,
+                     const char* extra_headers = "") {
     std::string body = std::string(text) + "\n";
-    c->wbuf = "HTTP/1.1 " + std::to_string(code) + " " + reason +
-              "\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff"
+    c->wbuf = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\n" + extra_headers +
+              "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff"
               "\r\nContent-Length: " +
               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
     asio::async_write(c->sock, asio::buffer(c->wbuf), [c](error_code, size_t) {
@@ -324,7 +338,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     }
     c->chunked = version != "HTTP/1.0";
 
-    std::string_view origin;
+    std::string_view origin, authorization;
     for (size_t pos = eol + 2; pos < h.size();) {
       size_t end = h.find("\r\n", pos);
       if (end == std::string_view::npos || end == pos) break;
@@ -332,10 +346,17 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
       size_t colon = field.find(':');
       if (colon != std::string_view::npos && iequals(field.substr(0, colon), "origin")) {
         origin = trim(field.substr(colon + 1));
+      } else if (colon != std::string_view::npos &&
+                 iequals(field.substr(0, colon), "authorization")) {
+        authorization = trim(field.substr(colon + 1));
       }
       pos = end + 2;
     }
 
+    if (!authorized(authorization)) {
+      return respond_error(c, 401, "Unauthorized", "unauthorized",
+                           "WWW-Authenticate: Basic realm=\"Restricted\"\r\n");
+    }
     if (method != "GET") {
       return respond_error(c, 405, "Method Not Allowed", "method not allowed");
     }
@@ -394,6 +415,18 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     }
   }
 
+  bool authorized(std::string_view header) const {
+    if (opts.auth.empty()) return true;
+    if (header.size() < 6 || !iequals(header.substr(0, 6), "basic ")) return false;
+    size_t bad = 0;
+    auto decoded = api_gateway::base64_decode(trim(header.substr(6)), bad);
+    if (!decoded) return false;
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) return false;
+    auto it = opts.auth.find(decoded->substr(0, colon));
+    return it != opts.auth.end() && it->second == decoded->substr(colon + 1);
+  }
+
   std::string allowed_origin(std::string_view origin) const {
     const auto& allow = opts.cors_allow_origins;
     if (allow.size() == 1 && allow[0] == "*") return "*";
@@ -419,14 +452,19 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     c->keepalive_timer.expires_after(milliseconds(opts.keepalive_ms));
     c->keepalive_timer.async_wait([self = shared_from_this(), c](error_code ec) {
       if (ec || c->closed) return;
+      bool progressed = c->writes_done != c->writes_at_last_tick;
+      c->writes_at_last_tick = c->writes_done;
       if (c->writing) {
         // A write that made no progress for two intervals: the reader is gone or
         // stuck; drop it rather than hold its frames forever.
-        c->stalled_ticks = c->writes_done == c->writes_at_last_tick ? c->stalled_ticks + 1 : 0;
-        c->writes_at_last_tick = c->writes_done;
+        c->stalled_ticks = progressed ? 0 : c->stalled_ticks + 1;
         if (c->stalled_ticks >= 2) return self->close_now(c);
-      } else if (!c->closing) {
-        self->write(c, self->frame(": keepalive\n\n", c->chunked));
+      } else {
+        c->stalled_ticks = 0;
+        auto idle = std::chrono::steady_clock::now() - c->last_frame;
+        if (!c->closing && idle >= milliseconds(self->opts.keepalive_ms / 2)) {
+          self->write(c, self->frame(": keepalive\n\n", c->chunked));
+        }
       }
       self->arm_keepalive(c);
     });
@@ -455,6 +493,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
                       [self = shared_from_this(), c](error_code ec, size_t) {
                         c->writing = false;
                         ++c->writes_done;
+                        c->last_frame = std::chrono::steady_clock::now();
                         if (ec) return self->close_now(c);
                         self->flush(c);
                       });
@@ -557,6 +596,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     io.run_sync([self = shared_from_this()] {
       error_code ignored;
       self->acceptor.close(ignored);
+      self->accept_timer.cancel();
       auto all = std::move(self->all_conns);
       for (auto& w : all) {
         if (auto c = w.lock()) {
@@ -817,7 +857,8 @@ http_push::~http_push() { stop(); }
 
 bool http_push::push(std::string url, header_list headers, std::string body,
                      std::function<void(bool, std::string)> done) {
-  return impl_->push(push_job{std::move(url), std::move(headers), std::move(body), std::move(done)});
+  return impl_->push(
+    push_job{std::move(url), std::move(headers), std::move(body), std::move(done)});
 }
 
 void http_push::stop() { impl_->stop(); }

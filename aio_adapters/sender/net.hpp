@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,8 @@ struct poll_options {
   int64_t keepalive_ms = 15000;         ///< `: keepalive` comment when idle (0: never)
   int64_t request_timeout_ms = 10000;   ///< to receive the request head
   std::vector<std::string> cors_allow_origins;  ///< `*` or exact origins; empty: no CORS
+  /// Basic auth, user -> password; empty: open. Failure: 401 `unauthorized`.
+  std::map<std::string, std::string> auth;
   int64_t time_to_retry_ms = 15000;     ///< reported in send completions
   int64_t time_to_claim_ms = 60000;
 };

@@ -25,7 +25,8 @@ TEST(message_body, invoke_exact_wire_string) {
   auto body = task_body(invoke_task(), url, true);
   EXPECT_EQ(body,
             R"({"type":"invoke","task":{"id":"__invoke:foo","counter":1,"timeout":1737661069533,)"
-            R"("rootPromiseId":"foo","createdOn":1737574669536},"href":{"base":"http://localhost:8001",)"
+            R"("rootPromiseId":"foo","createdOn":1737574669536},)"
+            R"("href":{"base":"http://localhost:8001",)"
             R"("claim":"http://localhost:8001/tasks/claim/__invoke:foo/1",)"
             R"("complete":"http://localhost:8001/tasks/complete/__invoke:foo/1",)"
             R"("heartbeat":"http://localhost:8001/tasks/heartbeat/__invoke:foo/1"}})");
@@ -77,7 +78,8 @@ TEST(message_body, notify_carries_the_promise_as_rest_renders_it) {
   ASSERT_TRUE(http.has_value());
   EXPECT_EQ(*http,
             R"({"type":"notify","promise":{"id":"p1","state":"RESOLVED","param":{},)"
-            R"("value":{"data":"aGk="},"timeout":10,"tags":{"k":"v"},"createdOn":1,"completedOn":2}})");
+            R"("value":{"data":"aGk="},"timeout":10,"tags":{"k":"v"},)"
+            R"("createdOn":1,"completedOn":2}})");
   auto poll = message_body(s, url, true, error);
   ASSERT_TRUE(poll.has_value());
   EXPECT_EQ(poll->substr(http->size() - 1), R"(,"head":{"traceparent":"t"}})");

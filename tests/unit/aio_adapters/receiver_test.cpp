@@ -1,5 +1,7 @@
 #include "aio_adapters/sender/receiver.hpp"
 
+#include "aio_adapters/router/router.hpp"
+
 #include <gtest/gtest.h>
 
 namespace resonate::sender {
@@ -60,7 +62,8 @@ INSTANTIATE_TEST_SUITE_P(
                  poll(cast_kind::any, "g")},
     resolve_case{"physical_poll_no_group", R"({"type":"poll","data":{"id":"i"}})", std::nullopt,
                  "invalid poll address"},
-    resolve_case{"physical_http", R"({"type":"http","data":{"url":"http://a/b","headers":{"Z":"1","A":"2"}}})",
+    resolve_case{"physical_http",
+                 R"({"type":"http","data":{"url":"http://a/b","headers":{"Z":"1","A":"2"}}})",
                  http_address{"http://a/b", {{"Z", "1"}, {"A", "2"}}}},
     resolve_case{"physical_http_no_url", R"({"type":"http","data":{}})", std::nullopt,
                  "invalid http address"},
@@ -86,6 +89,25 @@ TEST(receiver_resolver, target_names_win_over_urls) {
   auto got = r.resolve(R"("poll://x")");
   ASSERT_TRUE(got.addr.has_value());
   EXPECT_TRUE(std::holds_alternative<http_address>(*got.addr));
+}
+
+TEST(receiver_resolver, resolves_whatever_the_router_produces) {
+  router::router r(router::router_options{});
+  receiver_resolver resolver({});
+  auto route = [&](const std::string& tag) {
+    auto c = r.route(queues::route_submission{"p", {{"resonate:invoke", tag}}});
+    EXPECT_TRUE(c.matched) << tag;
+    return resolver.resolve(c.recv);
+  };
+  auto logical = route("poll://uni@g/w1");
+  ASSERT_TRUE(logical.addr.has_value()) << logical.error;
+  EXPECT_TRUE(*logical.addr == address(poll(cast_kind::uni, "g", "w1")));
+  auto physical = route(R"({"type":"http","data":{"url":"http://h/x"}})");
+  ASSERT_TRUE(physical.addr.has_value()) << physical.error;
+  EXPECT_TRUE(*physical.addr == address(http_address{"http://h/x", {}}));
+  auto by_name = route("default");
+  ASSERT_TRUE(by_name.addr.has_value()) << by_name.error;
+  EXPECT_TRUE(*by_name.addr == address(poll(cast_kind::any, "default")));
 }
 
 }  // namespace

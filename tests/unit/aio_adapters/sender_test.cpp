@@ -122,7 +122,8 @@ TEST(sender, http_push_sends_head_as_headers_and_no_head_in_the_body) {
   sender s(local_options());
   ASSERT_EQ(s.start(), "");
   auto url = "http://127.0.0.1:" + std::to_string(l.port()) + "/w";
-  auto sub = invoke_to(R"({"type":"http","data":{"url":")" + url + R"(","headers":{"X-Key":"k"}}})");
+  auto sub =
+    invoke_to(R"({"type":"http","data":{"url":")" + url + R"(","headers":{"X-Key":"k"}}})");
   auto r = wait(send(s, sub));
   EXPECT_TRUE(r.completion.success);
   EXPECT_EQ(r.completion.time_to_retry, 15000);

@@ -63,7 +63,8 @@ class sse_client {
 public:
   sse_client(uint16_t port, const std::string& path, int rcvbuf = 0) {
     fd_ = connect_loopback(port, rcvbuf);
-    send_all(fd_, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
+    send_all(fd_, "GET " + path +
+                    " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
   }
   ~sse_client() { close(); }
 
