@@ -9,6 +9,9 @@ packages=(
   libsqlite3-dev libssl-dev googletest libgtest-dev libgmock-dev
   postgresql postgresql-contrib curl
 )
+# The end-to-end tests run a worker written in Node (built-ins only); any Node
+# will do, Debian's when the machine has none.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
