@@ -1,5 +1,6 @@
 #include "kernel/domain/task.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace resonate::kernel::domain {
@@ -131,9 +132,24 @@ q::update_task_cmd after_send_update(q::task_record& t, const q::send_completion
     t.expires_at = sent.time_to_claim > 0 ? clamp_add(now, sent.time_to_claim) : 0;
   } else {
     t.attempt += 1;
-    t.expires_at = sent.time_to_retry > 0 ? clamp_add(now, sent.time_to_retry) : 0;
+    auto delay = retry_delay(sent.time_to_retry, t.attempt, t.id, t.counter);
+    t.expires_at = delay > 0 ? clamp_add(now, delay) : 0;
   }
   return write(std::move(u), t);
+}
+
+int64_t retry_delay(int64_t ttr, int64_t attempt, const std::string& task_id, int64_t counter) {
+  if (ttr <= 0) return 0;
+  int shift = static_cast<int>(std::clamp<int64_t>(attempt - 1, 0, 2));
+  int64_t base = ttr > std::numeric_limits<int64_t>::max() / 8 ? ttr : ttr << shift;
+  // FNV-1a over the task's identity and attempt: deterministic, spread out.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t byte) { h = (h ^ byte) * 1099511628211ull; };
+  for (unsigned char ch : task_id) mix(ch);
+  for (int i = 0; i < 8; ++i) mix(static_cast<uint64_t>(counter) >> (8 * i) & 0xff);
+  for (int i = 0; i < 8; ++i) mix(static_cast<uint64_t>(attempt) >> (8 * i) & 0xff);
+  double jitter = 0.8 + 0.4 * static_cast<double>(h % 10000) / 10000.0;
+  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(base) * jitter));
 }
 
 int64_t delay_of(const q::tag_map& tags) {

@@ -46,10 +46,17 @@ queues::update_task_cmd expire_update(queues::task_record& t, int64_t now);
 queues::update_task_cmd timeout_init_update(queues::task_record& t);
 queues::update_task_cmd complete_init_update(queues::task_record& t, int64_t now);
 /// After a send: notify -> COMPLETED (no completedOn); success -> ENQUEUED
-/// (claim deadline now + ttc, or none); failure -> INIT, attempt + 1, retry at
-/// now + ttr (0: at once).
+/// (claim deadline now + ttc, or none); failure -> INIT, attempt + 1, retry
+/// after retry_delay() (0: at once).
 queues::update_task_cmd after_send_update(queues::task_record& t,
                                           const queues::send_completion& sent, int64_t now);
+
+/// How long a task waits after its `attempt`-th failed send (attempt >= 1): the
+/// plugin's time to retry, doubled per further failure up to 4x, times a jitter
+/// in [0.8, 1.2) that is a hash of the task (so receivers that come back are not
+/// hit by every waiting task at once, and a replayed run retries identically).
+/// 0 when ttr is 0.
+int64_t retry_delay(int64_t ttr, int64_t attempt, const std::string& task_id, int64_t counter);
 
 /// The `resonate:delay` tag as epoch ms (0 when absent or not a number).
 int64_t delay_of(const queues::tag_map& tags);

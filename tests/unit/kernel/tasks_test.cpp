@@ -3,6 +3,8 @@
 // `resonate:invoke` tag, the sender records what it was handed.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "kernel/domain/task.hpp"
 #include "tests/unit/kernel/harness.hpp"
 
@@ -94,11 +96,13 @@ TEST_F(kernel_tasks, a_failed_send_is_retried_after_the_time_to_retry) {
   ASSERT_EQ(h.call(invoked("p")).status, q::status::created);
   EXPECT_EQ(task("__invoke:p").state, T::init);
   EXPECT_EQ(task("__invoke:p").attempt, 1);
-  EXPECT_EQ(task("__invoke:p").expires_at, h.now + 15'000);
+  auto retry_at = task("__invoke:p").expires_at;
+  EXPECT_GE(retry_at, h.now + 12'000);  // 15 s, jittered by +-20%
+  EXPECT_LT(retry_at, h.now + 18'000);
   h.store.send_succeeds = true;
-  advance(10'000);
+  advance(retry_at - h.now - 1000);
   EXPECT_EQ(h.store.sent.size(), 1u);
-  advance(6'000);
+  advance(2'000);
   EXPECT_EQ(h.store.sent.size(), 2u);
   EXPECT_EQ(task("__invoke:p").state, T::enqueued);
 }
@@ -305,6 +309,22 @@ TEST(task_domain, clamp_add_saturates) {
   EXPECT_EQ(clamp_add(10, 5), 15);
   EXPECT_EQ(clamp_add(std::numeric_limits<int64_t>::max() - 1, 5),
             std::numeric_limits<int64_t>::max());
+}
+
+TEST(task_domain, retry_delay_backs_off_with_a_bounded_deterministic_jitter) {
+  using resonate::kernel::domain::retry_delay;
+  EXPECT_EQ(retry_delay(0, 3, "t", 1), 0);
+  for (int64_t attempt = 1; attempt <= 6; ++attempt) {
+    int64_t factor = attempt == 1 ? 1 : attempt == 2 ? 2 : 4;
+    auto d = retry_delay(1000, attempt, "__invoke:x", 1);
+    EXPECT_GE(d, 800 * factor) << attempt;
+    EXPECT_LT(d, 1200 * factor) << attempt;
+    EXPECT_EQ(d, retry_delay(1000, attempt, "__invoke:x", 1));  // replayable
+  }
+  // Different tasks spread out.
+  std::set<int64_t> seen;
+  for (int i = 0; i < 20; ++i) seen.insert(retry_delay(15000, 1, "t" + std::to_string(i), 1));
+  EXPECT_GT(seen.size(), 15u);
 }
 
 TEST(task_domain, delay_tag_parses_or_is_zero) {
