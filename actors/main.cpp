@@ -1,4 +1,6 @@
 // resonate serve | dev [flags]: see `resonate serve --help`.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -18,6 +20,12 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Every SSE stream and keep-alive client holds a descriptor: use all the
+  // process may have (the hard limit), as Go's runtime does for the reference.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
 
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::pair<std::string, std::string>> env;

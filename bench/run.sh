@@ -24,6 +24,7 @@ build=${1:-build}
 
 server_bin="$build/actors/resonate"
 load_bin="$build/bench/resonate_bench"
+task_bin="$build/bench/resonate_task_bench"
 storage_bin="$build/bench/resonate_storage_bench"
 conns=${BENCH_CONNS:-64}
 dur=${BENCH_DURATION:-10}
@@ -36,8 +37,8 @@ pg_db=resonate_bench
 log() { echo "run.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-for b in "$server_bin" "$load_bin" "$storage_bin"; do
-  [ -x "$b" ] || die "$b not built (cmake --build $build --target resonate resonate_bench resonate_storage_bench)"
+for b in "$server_bin" "$load_bin" "$storage_bin" "$task_bin"; do
+  [ -x "$b" ] || die "$b not built (cmake --build $build --target resonate resonate_bench resonate_storage_bench resonate_task_bench)"
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/resonate-bench.XXXXXX")
@@ -85,12 +86,14 @@ start_server() { # start_server LABEL ARGS... ; sets server_pid, server_port
   shift
   local errlog="$work/$label.stderr"
   # RESONATE_* variables are read as configuration; keep the test conninfo out.
-  env -u RESONATE_TEST_PG "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "" --log-level info "$@" \
+  env -u RESONATE_TEST_PG "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "" --log-level info \
+    --aio-poll-addr 127.0.0.1:0 --aio-poll-max-connections 20000 "$@" \
     >"$work/$label.stdout" 2>"$errlog" &
   server_pid=$!
   server_port=""
   for _ in $(seq 1 200); do
     server_port=$(grep -E 'msg="?listening' "$errlog" 2>/dev/null | head -1 | sed -n 's/.* port=\([0-9]*\).*/\1/p')
+    poll_port=$(grep -E 'msg="?listening' "$errlog" 2>/dev/null | head -1 | sed -n 's/.* poll_port=\([0-9]*\).*/\1/p')
     [ -n "$server_port" ] && break
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.05
@@ -178,6 +181,48 @@ load() {
   fi
 }
 
+# tasks NAME WORKERS: task round trips (create with resonate:invoke -> SSE ->
+# claim -> complete task -> resolve) by WORKERS workers on keep-alive connections.
+tasks() {
+  local name=$1 workers=$2 out="$work/$1.out" t0 t1 w0 w1 el
+  w0=$(date +%s.%N)
+  t0=$(proc_ticks "$server_pid")
+  "$task_bin" --port "$server_port" --poll-port "$poll_port" --workers "$workers" --duration "$dur" \
+    --warmup "$warmup" --run-id "$name-$$" >"$out" 2>&1
+  local rc=$?
+  t1=$(proc_ticks "$server_pid")
+  w1=$(date +%s.%N)
+  el=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
+  cat "$out"
+  [ "$rc" = 0 ] || log "$name: resonate_task_bench exited with status $rc"
+  parse_result "$name" "$out"
+  R["$name.server_cpu_pct"]=$(awk -v a="$t0" -v b="$t1" -v t="$clk_tck" -v s="$el" \
+    'BEGIN { printf "%.0f", 100 * (b - a) / t / s }')
+  echo "  cpu: server ${R[$name.server_cpu_pct]}% of one core over ${el%.*} s"
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# idle NAME N: hold N idle SSE connections; the server's resident memory per connection.
+idle() {
+  local name=$1 n=$2 out="$work/$1.out" before after
+  before=$(rss_kb "$server_pid")
+  (ulimit -n 65536 2>/dev/null; "$task_bin" --poll-port "$poll_port" --idle "$n" --hold 6 >"$out" 2>&1) &
+  local client=$!
+  for _ in $(seq 1 600); do grep -q '^OPEN' "$out" 2>/dev/null && break; sleep 0.1; done
+  sleep 2
+  after=$(rss_kb "$server_pid")
+  wait "$client"
+  cat "$out"
+  parse_result "$name" "$out"
+  R["$name.rss_before_kb"]=$before
+  R["$name.rss_after_kb"]=$after
+  R["$name.bytes_per_conn"]=$(awk -v a="$before" -v b="$after" -v n="${R[$name.open]:-0}" \
+    'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1024 / n; else print "-" }')
+  echo "  server RSS ${before} kB -> ${after} kB with ${R[$name.open]:-0} idle SSE connections:" \
+    "${R[$name.bytes_per_conn]} bytes each"
+}
+
 # CPU of a phase's own processes from bash `times` (finished children; it must run in this
 # shell, a subshell has no finished children), PostgreSQL's from /proc, the rest is "other".
 phase_begin() {
@@ -217,6 +262,11 @@ echo "== resonate on SQLite (durability process: WAL, synchronous=NORMAL)"
 if start_server sqlite --aio-store-sqlite-path "$work/sqlite.db"; then
   load sqlite_ping ping "$ping_dur"
   load sqlite_cc create-complete "$dur"
+  echo "-- task round trips over the SSE poller"
+  tasks sqlite_rt8 8
+  tasks sqlite_rt64 64
+  echo "-- idle SSE connections"
+  idle sqlite_idle 10000
   stop_server sqlite
 fi
 echo
@@ -290,6 +340,9 @@ if [ "$pg_ok" = 1 ]; then
   if start_server pg "${pg_args[@]}"; then
     load pg_ping ping "$ping_dur"
     load pg_cc create-complete "$dur"
+    echo "-- task round trips over the SSE poller"
+    tasks pg_rt8 8
+    tasks pg_rt64 64
     stop_server pg
   fi
   echo
@@ -351,6 +404,23 @@ if [ "$pg_ok" = 1 ]; then
   row pg_cc "PostgreSQL server: create+complete (process)"
   row pg_power_cc "PostgreSQL server: create+complete (power)"
 fi
+echo
+echo "task round trips (create with resonate:invoke -> SSE message -> claim -> complete task -> resolve):"
+printf "  %-30s %9s %9s %9s %14s %14s %5s\n" "" "trips/s" "p50 ms" "p99 ms" "msg p50 ms" "msg p99 ms" "srv"
+trow() {
+  printf "  %-30s %9s %9s %9s %14s %14s %5s\n" "$2" "$(get "$1.rate")" "$(get "$1.trip_p50_ms")" \
+    "$(get "$1.trip_p99_ms")" "$(get "$1.msg_after_ack_p50_ms")" "$(get "$1.msg_after_ack_p99_ms")" \
+    "$(get "$1.server_cpu_pct")"
+}
+trow sqlite_rt8 "SQLite, 8 workers"
+trow sqlite_rt64 "SQLite, 64 workers"
+if [ "$pg_ok" = 1 ]; then
+  trow pg_rt8 "PostgreSQL, 8 workers"
+  trow pg_rt64 "PostgreSQL, 64 workers"
+fi
+echo "  (msg = create acknowledged, i.e. committed -> the SSE event at the worker; 0 if the event came first)"
+echo "  idle SSE connections: $(get sqlite_idle.open) open, server RSS $(get sqlite_idle.rss_before_kb) kB ->" \
+  "$(get sqlite_idle.rss_after_kb) kB: $(get sqlite_idle.bytes_per_conn) bytes per connection"
 echo
 echo "storage limits (rows/s):"
 printf "  %-44s %9s\n" "SQLite NORMAL insert, commit each" "$(get storage.NORMAL.insert.commit-each)"
