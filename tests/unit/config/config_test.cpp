@@ -95,6 +95,9 @@ std::string sample_value(const descriptor& d) {
     case value_type::string_map:
       candidates = {"sslmode=require"};
       break;
+    case value_type::string_list:
+      candidates = {"http://a.example"};
+      break;
     case value_type::string:
       candidates = {"127.0.0.1:4321", "http://example.com:9", "6543", "some-value"};
       break;
