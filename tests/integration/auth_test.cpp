@@ -400,6 +400,12 @@ TEST_F(BasicTest, cors_preflight_and_headers) {
   EXPECT_EQ(ok.header("Access-Control-Allow-Origin").value_or(""), "http://a.example");
   EXPECT_EQ(ok.header("Access-Control-Expose-Headers").value_or(""), "Resonate-Version");
   EXPECT_EQ(ok.header("Vary").value_or(""), "Origin");
+  seed(as("alice:s3cret"));
+  auto answered = client_->get("/promises/a-p", {{"Origin", "http://a.example"},
+                                                 {"Authorization", "Basic " + base64("alice:s3cret")}});
+  EXPECT_EQ(answered.status, 200) << "answered by the kernel";
+  EXPECT_EQ(answered.header("Access-Control-Allow-Origin").value_or(""), "http://a.example");
+  EXPECT_EQ(answered.header("Resonate-Version").value_or(""), "0.8.2");
   // Another origin is refused outright, even on /ping; no Origin is no CORS.
   for (std::string target : {"/ping", "/promises/a-p"}) {
     auto evil = client_->get(target, {{"Origin", "http://evil.example"}});
