@@ -133,18 +133,24 @@ std::optional<json::value> parse_json(std::string_view text) {
 
 const char* json_kind(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::object: return "object";
-    case json::kind::array: return "array";
-    case json::kind::string: return "string";
-    case json::kind::bool_: return "bool";
-    case json::kind::null: return "null";
-    default: return "number";
+    case json::kind::object:
+      return "object";
+    case json::kind::array:
+      return "array";
+    case json::kind::string:
+      return "string";
+    case json::kind::bool_:
+      return "bool";
+    case json::kind::null:
+      return "null";
+    default:
+      return "number";
   }
 }
 
 /// Seconds of a NumericDate, truncated to whole seconds as golang-jwt does.
 int64_t numeric_date_ms(const json::value& v) {
-  double s = v.is_double() ? v.get_double()
+  double s = v.is_double()  ? v.get_double()
              : v.is_int64() ? static_cast<double>(v.get_int64())
                             : static_cast<double>(v.get_uint64());
   constexpr double limit = 9.0e15;  // beyond any real date; keeps the product in range
@@ -167,9 +173,8 @@ std::string decode_claims(const json::value& v, decoded_claims& out) {
            " into Go value of type api.Claims";
   }
   auto wrong = [](std::string_view field, const json::value& x, std::string_view type) {
-    return "json: cannot unmarshal " + std::string(json_kind(x)) +
-           " into Go struct field Claims." + std::string(field) + " of type " +
-           std::string(type);
+    return "json: cannot unmarshal " + std::string(json_kind(x)) + " into Go struct field Claims." +
+           std::string(field) + " of type " + std::string(type);
   };
   for (const auto& [key, x] : v.get_object()) {
     std::string_view k = key;
@@ -248,8 +253,7 @@ std::optional<token_claims> jwt_verifier::verify(std::string_view token, int64_t
 
   auto head_text = base64url_decode(head_b64);
   if (!head_text) {
-    return fail("token is malformed: could not base64 decode header: " +
-                base64_failure(head_b64));
+    return fail("token is malformed: could not base64 decode header: " + base64_failure(head_b64));
   }
   auto head = parse_json(*head_text);
   if (!head || !(head->is_object() || head->is_null())) {
@@ -257,8 +261,7 @@ std::optional<token_claims> jwt_verifier::verify(std::string_view token, int64_t
   }
   auto body_text = base64url_decode(body_b64);
   if (!body_text) {
-    return fail("token is malformed: could not base64 decode claim: " +
-                base64_failure(body_b64));
+    return fail("token is malformed: could not base64 decode claim: " + base64_failure(body_b64));
   }
   auto body = parse_json(*body_text);
   if (!body) return fail("token is malformed: could not JSON decode claim: invalid JSON");
@@ -281,8 +284,10 @@ std::optional<token_claims> jwt_verifier::verify(std::string_view token, int64_t
   // secret, none, ...) is refused before the library sees the key.
   auto expected = rsa_alg(alg);
   if (!expected) {
-    return fail("token is unverifiable: error while executing keyfunc: unexpected signing "
-                "method: " + std::string(alg));
+    return fail(
+      "token is unverifiable: error while executing keyfunc: unexpected signing "
+      "method: " +
+      std::string(alg));
   }
 
   std::string text(token);
@@ -342,7 +347,8 @@ std::optional<http_response> access_control::check_basic(const http_request& req
   std::string_view given = req.header("Authorization").value_or(std::string_view{});
   bool ok = false;
   for (const auto& want : basic_) {
-    if (want.size() == given.size() && CRYPTO_memcmp(want.data(), given.data(), given.size()) == 0) {
+    if (want.size() == given.size() &&
+        CRYPTO_memcmp(want.data(), given.data(), given.size()) == 0) {
       ok = true;
     }
   }

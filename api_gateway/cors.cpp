@@ -8,7 +8,8 @@ namespace {
 
 // The reference's configuration (spec 3.1), joined as gin-contrib/cors joins it.
 constexpr std::string_view allow_methods = "GET,POST,PUT,PATCH,DELETE,OPTIONS";
-constexpr std::string_view allow_headers = "Origin,Content-Length,Content-Type,Idempotency-Key,Strict";
+constexpr std::string_view allow_headers =
+  "Origin,Content-Length,Content-Type,Idempotency-Key,Strict";
 constexpr std::string_view expose_headers = "Resonate-Version";
 
 std::string lower(std::string s) {

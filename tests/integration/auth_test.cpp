@@ -55,11 +55,10 @@ std::vector<route_row> route_table() {
     {"POST", "/promises/callback/{x}-q",
      R"({"rootPromiseId":"{x}-p","timeout":)" + fut + R"(,"recv":"default"})", 201},
     {"POST", "/callbacks",
-     R"({"promiseId":"{x}-q","rootPromiseId":"{x}-p","timeout":)" + fut +
-       R"(,"recv":"default"})",
+     R"({"promiseId":"{x}-q","rootPromiseId":"{x}-p","timeout":)" + fut + R"(,"recv":"default"})",
      200},
-    {"POST", "/promises/subscribe/{x}-q", R"({"id":"s1","timeout":)" + fut + R"(,"recv":"default"})",
-     201},
+    {"POST", "/promises/subscribe/{x}-q",
+     R"({"id":"s1","timeout":)" + fut + R"(,"recv":"default"})", 201},
     {"POST", "/subscriptions",
      R"({"promiseId":"{x}-q","id":"s2","timeout":)" + fut + R"(,"recv":"default"})", 201},
     {"GET", "/tasks/claim/__invoke:{x}-c/1", "", 201},
@@ -97,11 +96,12 @@ const std::string k_not_a_token =
 const std::string k_forbidden = jwt_error(40300, "unauthorized prefix");
 
 class auth_fixture {
- protected:
+protected:
   void start(store_kind kind, std::vector<std::string> extra) {
     store_ = std::make_unique<scratch_store>(kind);
     auto args = store_->server_args();
-    args.insert(args.end(), {"--system-signal-timeout", "1h", "--system-url", "http://resonate.test"});
+    args.insert(args.end(),
+                {"--system-signal-timeout", "1h", "--system-url", "http://resonate.test"});
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = std::make_unique<server_process>(args);
     server_->start();
@@ -139,13 +139,13 @@ class auth_fixture {
   void seed(const header_list& as) {
     for (std::string x : {"a", "b"}) {
       for (std::string id : {x + "-p", x + "-c"}) {
-        auto r = client_->post("/promises",
-                               R"({"id":")" + id + R"(","timeout":)" + k_future +
-                                 R"(,"tags":)" + k_tags + "}",
-                               as);
+        auto r = client_->post(
+          "/promises",
+          R"({"id":")" + id + R"(","timeout":)" + k_future + R"(,"tags":)" + k_tags + "}", as);
         ASSERT_EQ(r.status, 201) << r.body;
       }
-      auto r = client_->post("/promises", R"({"id":")" + x + R"(-q","timeout":)" + k_future + "}", as);
+      auto r =
+        client_->post("/promises", R"({"id":")" + x + R"(-q","timeout":)" + k_future + "}", as);
       ASSERT_EQ(r.status, 201) << r.body;
     }
   }
@@ -158,7 +158,7 @@ class auth_fixture {
 // ---- JWT --------------------------------------------------------------------------------
 
 class JwtTest : public ::testing::TestWithParam<store_kind>, protected auth_fixture {
- protected:
+protected:
   void SetUp() override {
     if (GetParam() == store_kind::postgres && !test_pg_conninfo())
       GTEST_SKIP() << "RESONATE_TEST_PG is not set";
@@ -180,7 +180,9 @@ class JwtTest : public ::testing::TestWithParam<store_kind>, protected auth_fixt
   }
   std::string exp() const { return std::to_string(now_ms() / 1000 + 3600); }
   header_list admin() const { return bearer(R"({"role":"admin","exp":)" + exp() + "}"); }
-  header_list inside() const { return bearer(R"({"role":"user","prefix":"a-","exp":)" + exp() + "}"); }
+  header_list inside() const {
+    return bearer(R"({"role":"user","prefix":"a-","exp":)" + exp() + "}");
+  }
 
   rsa_key_pair keys_;
   fs::path dir_;
@@ -256,7 +258,7 @@ TEST_P(JwtTest, no_bypass_through_paths_methods_headers_or_query) {
     {"GET", "/%70romises/b-p", inside(), 403, k_forbidden},
     {"GET", "/promises/%62-p", inside(), 403, k_forbidden},
     {"GET", "/promises/a-p%2F..%2Fb-p", inside(), 404, error_body(40400)},  // an id, not a path
-    {"GET", "/promises//b-p", inside(), 403, k_forbidden},  // id "/b-p"
+    {"GET", "/promises//b-p", inside(), 403, k_forbidden},                  // id "/b-p"
     {"GET", "//promises/a-p", inside(), 404, "404 page not found"},
     {"GET", "/promises/./b-p", inside(), 403, k_forbidden},
     {"PATCH", "/promises/b-q", with(inside(), {{"X-HTTP-Method-Override", "GET"}}), 403,
@@ -315,7 +317,7 @@ INSTANTIATE_TEST_SUITE_P(stores, JwtTest,
 // ---- basic auth and CORS -------------------------------------------------------------
 
 class BasicTest : public ::testing::Test, protected auth_fixture {
- protected:
+protected:
   void SetUp() override {
     start(store_kind::sqlite, {"--api-http-auth", "alice=s3cret", "--api-http-auth", "bob=x:y",
                                "--aio-poll-auth", "worker=pw", "--api-http-cors-allow-origin",
@@ -344,10 +346,9 @@ TEST_F(BasicTest, every_route_needs_the_credentials_and_a_refusal_changes_nothin
   for (const auto& r : route_table()) {
     SCOPED_TRACE(r.method + " " + r.target);
     const std::string before = snapshot();
-    for (const header_list& h :
-         {header_list{}, as("alice:wrong"), as("worker:pw"), as("alice"),
-          header_list{{"Authorization", "basic " + base64("alice:s3cret")}},
-          header_list{{"Authorization", "Bearer x.y.z"}}}) {
+    for (const header_list& h : {header_list{}, as("alice:wrong"), as("worker:pw"), as("alice"),
+                                 header_list{{"Authorization", "basic " + base64("alice:s3cret")}},
+                                 header_list{{"Authorization", "Bearer x.y.z"}}}) {
       expect_basic_401(send(r, "a", h));
     }
     EXPECT_EQ(snapshot(), before);
@@ -356,10 +357,11 @@ TEST_F(BasicTest, every_route_needs_the_credentials_and_a_refusal_changes_nothin
   }
   // Encoded paths are the same routes; header name case is irrelevant.
   expect_basic_401(client_->get("/%70romises/a-p"));
-  EXPECT_EQ(client_->get("/%70romises/a-p", {{"authorization", "Basic " + base64("alice:s3cret")}}).status,
-            200);
-  expect_basic_401(client_->get("/promises/a-p?authorization=" +
-                                url_encode("Basic " + base64("alice:s3cret"))));
+  EXPECT_EQ(
+    client_->get("/%70romises/a-p", {{"authorization", "Basic " + base64("alice:s3cret")}}).status,
+    200);
+  expect_basic_401(
+    client_->get("/promises/a-p?authorization=" + url_encode("Basic " + base64("alice:s3cret"))));
 }
 
 TEST_F(BasicTest, the_poller_has_its_own_users) {
@@ -380,9 +382,9 @@ TEST_F(BasicTest, the_poller_has_its_own_users) {
 
 TEST_F(BasicTest, cors_preflight_and_headers) {
   // A preflight is answered before authentication: browsers send no credentials with it.
-  auto pre = client_->request("OPTIONS", "/promises/a-p",
-                              {{"Origin", "http://a.example"},
-                               {"Access-Control-Request-Method", "PATCH"}});
+  auto pre =
+    client_->request("OPTIONS", "/promises/a-p",
+                     {{"Origin", "http://a.example"}, {"Access-Control-Request-Method", "PATCH"}});
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.body, "");
   EXPECT_EQ(pre.header("Access-Control-Allow-Origin").value_or(""), "http://a.example");
@@ -401,8 +403,9 @@ TEST_F(BasicTest, cors_preflight_and_headers) {
   EXPECT_EQ(ok.header("Access-Control-Expose-Headers").value_or(""), "Resonate-Version");
   EXPECT_EQ(ok.header("Vary").value_or(""), "Origin");
   seed(as("alice:s3cret"));
-  auto answered = client_->get("/promises/a-p", {{"Origin", "http://a.example"},
-                                                 {"Authorization", "Basic " + base64("alice:s3cret")}});
+  auto answered = client_->get(
+    "/promises/a-p",
+    {{"Origin", "http://a.example"}, {"Authorization", "Basic " + base64("alice:s3cret")}});
   EXPECT_EQ(answered.status, 200) << "answered by the kernel";
   EXPECT_EQ(answered.header("Access-Control-Allow-Origin").value_or(""), "http://a.example");
   EXPECT_EQ(answered.header("Resonate-Version").value_or(""), "0.8.2");

@@ -20,9 +20,9 @@
 namespace resonate::api_gateway {
 namespace {
 
-using testing::make_req;
 using resonate::test::rsa_key_pair;
 using resonate::test::sign_token;
+using testing::make_req;
 namespace q = resonate::queues;
 
 constexpr int64_t now_ms = 1'700'000'000'000;  // the gate's clock in these tests
@@ -219,12 +219,15 @@ TEST(jwt_verifier, decision_table) {
     {"exp fractions are truncated", token(R"({"exp":)" + exp + ".9}"),
      "token has invalid claims: token is expired"},
     {"exp in a second", token(R"({"exp":)" + later + "}"), ""},
-    {"nbf later", token(R"({"nbf":)" + later + "}"), "token has invalid claims: token is not valid yet"},
+    {"nbf later", token(R"({"nbf":)" + later + "}"),
+     "token has invalid claims: token is not valid yet"},
     {"nbf now", token(R"({"nbf":)" + exp + "}"), ""},
-    {"iat later", token(R"({"iat":)" + later + "}"), "token has invalid claims: token used before issued"},
+    {"iat later", token(R"({"iat":)" + later + "}"),
+     "token has invalid claims: token used before issued"},
     {"iat now", token(R"({"iat":)" + exp + "}"), ""},
     {"every time claim wrong", token(R"({"exp":1,"nbf":)" + later + R"(,"iat":)" + later + "}"),
-     "token has invalid claims: token is expired\ntoken is not valid yet\ntoken used before issued"},
+     "token has invalid claims: token is expired\ntoken is not valid yet\ntoken used before "
+     "issued"},
     {"aud a list", token(R"({"aud":["a","b"],"iss":"me","sub":"you","jti":"1"})"), ""},
     {"aud a number", token(R"({"aud":1})"),
      "token is malformed: could not JSON decode claim: json: cannot unmarshal number into Go "
@@ -247,8 +250,7 @@ TEST(jwt_verifier, decision_table) {
 
 // -- the gate ---------------------------------------------------------------------
 
-std::shared_ptr<const access_control> gate(std::map<std::string, std::string> users,
-                                           bool jwt) {
+std::shared_ptr<const access_control> gate(std::map<std::string, std::string> users, bool jwt) {
   auth_options o;
   o.basic_users = std::move(users);
   if (jwt) o.public_key_pem = keys().public_pem;
@@ -285,15 +287,14 @@ void expect_jwt_error(const std::optional<http_response>& r, unsigned status, in
   EXPECT_EQ(r->content_type, json_content_type);
   EXPECT_TRUE(r->version_header);
   std::string url = "https://docs.resonatehq.io/operate/errors#" + std::to_string(code);
-  auto want = boost::json::value{
-    {"error",
-     {{"code", code},
-      {"message", message},
-      {"details",
-       boost::json::array{{{"@type", "ServerError"},
-                           {"message", detail},
-                           {"domain", "server"},
-                           {"metadata", {{"url", url}}}}}}}}};
+  auto want =
+    boost::json::value{{"error",
+                        {{"code", code},
+                         {"message", message},
+                         {"details", boost::json::array{{{"@type", "ServerError"},
+                                                         {"message", detail},
+                                                         {"domain", "server"},
+                                                         {"metadata", {{"url", url}}}}}}}}};
   EXPECT_EQ(boost::json::parse(r->body), want) << r->body;
 }
 
@@ -348,10 +349,10 @@ TEST(access_control, basic_auth) {
     EXPECT_FALSE(ask(*g, make_req(r.method, r.target, {}, with(bob))).has_value());
   }
   // gin compares the whole value: the scheme's case, spaces and other users' passwords count.
-  for (std::string v : {"basic " + base64_encode("alice:s3cret"),
-                        "Basic  " + base64_encode("alice:s3cret"), alice + " ",
-                        basic("alice:pw:with:colons"), basic("alice"), basic(""), std::string(),
-                        "Bearer " + token(claims_with(R"("role":"admin")"))}) {
+  for (std::string v :
+       {"basic " + base64_encode("alice:s3cret"), "Basic  " + base64_encode("alice:s3cret"),
+        alice + " ", basic("alice:pw:with:colons"), basic("alice"), basic(""), std::string(),
+        "Bearer " + token(claims_with(R"("role":"admin")"))}) {
     SCOPED_TRACE(v);
     expect_basic_401(ask(*g, make_req("GET", "/promises/x", {}, with(v))));
   }
@@ -387,19 +388,18 @@ TEST(access_control, jwt_on_every_route) {
     rows.push_back({"GET", "/promises/" + id, "", true});
     rows.push_back({"POST", "/promises", R"({"id":")" + id + R"(","timeout":1})", true});
     rows.push_back({"PATCH", "/promises/" + id, R"({"state":"RESOLVED"})", true});
-    rows.push_back({"POST", "/promises/task",
-                    R"({"promise":{"id":")" + id +
-                      R"(","timeout":1},"task":{"processId":"p","ttl":1}})",
-                    true});
+    rows.push_back(
+      {"POST", "/promises/task",
+       R"({"promise":{"id":")" + id + R"(","timeout":1},"task":{"processId":"p","ttl":1}})", true});
     rows.push_back({"GET", "/promises?id=" + id + "*", "", true});
     rows.push_back({"POST", "/promises/callback/" + id,
                     R"({"rootPromiseId":"z/root","timeout":1,"recv":"default"})", true});
-    rows.push_back({"POST", "/callbacks",
-                    R"({"promiseId":")" + id +
-                      R"(","rootPromiseId":"z/root","timeout":1,"recv":"default"})",
-                    true});
-    rows.push_back({"POST", "/promises/subscribe/" + id,
-                    R"({"id":"s","timeout":1,"recv":"default"})", true});
+    rows.push_back(
+      {"POST", "/callbacks",
+       R"({"promiseId":")" + id + R"(","rootPromiseId":"z/root","timeout":1,"recv":"default"})",
+       true});
+    rows.push_back(
+      {"POST", "/promises/subscribe/" + id, R"({"id":"s","timeout":1,"recv":"default"})", true});
     rows.push_back({"POST", "/subscriptions",
                     R"({"promiseId":")" + id + R"(","id":"s","timeout":1,"recv":"default"})",
                     true});
@@ -407,11 +407,11 @@ TEST(access_control, jwt_on_every_route) {
                     R"({"id":"__invoke:)" + id + R"(","counter":1,"processId":"p","ttl":1})",
                     true});
     rows.push_back({"GET", "/tasks/claim/__invoke:" + id + "/1", "", true});
-    rows.push_back({"POST", "/tasks/complete", R"({"id":"__resume:)" + id + R"(:x","counter":1})",
-                    true});
+    rows.push_back(
+      {"POST", "/tasks/complete", R"({"id":"__resume:)" + id + R"(:x","counter":1})", true});
     rows.push_back({"GET", "/tasks/complete/__resume:" + id + ":x/1", "", true});
-    rows.push_back({"POST", "/tasks/drop", R"({"id":"__notify:)" + id + R"(:s","counter":1})",
-                    true});
+    rows.push_back(
+      {"POST", "/tasks/drop", R"({"id":"__notify:)" + id + R"(:s","counter":1})", true});
     rows.push_back({"GET", "/tasks/drop/__notify:" + id + ":s/1", "", true});
     rows.push_back({"GET", "/%70romises/" + id, "", true});
     rows.push_back({"GET", "/promises/" + id + "%2Fdeeper", "", true});
@@ -428,7 +428,8 @@ TEST(access_control, jwt_on_every_route) {
                      "The request is unauthorized",
                      "token validation failed: token is malformed: token contains an invalid "
                      "number of segments");
-    const bool in = r.target.find("a-") != std::string::npos || r.body.find("a-") != std::string::npos;
+    const bool in =
+      r.target.find("a-") != std::string::npos || r.body.find("a-") != std::string::npos;
     auto as_inside = ask(*g, req({{"Authorization", inside}}));
     if (!r.keyed || in) {
       EXPECT_FALSE(as_inside.has_value()) << as_inside->body;
@@ -454,9 +455,7 @@ TEST(access_control, jwt_token_forms) {
   EXPECT_FALSE(at({{"authorization", "Bearer " + t}}));
   EXPECT_FALSE(at({{"AUTHORIZATION", "Bearer " + t}}));
   EXPECT_FALSE(at({{"Authorization", t}})) << "a bare token is what the reference reads too";
-  auto unauthorized = [](const std::optional<http_response>& r) {
-    return r && r->status == 401u;
-  };
+  auto unauthorized = [](const std::optional<http_response>& r) { return r && r->status == 401u; };
   EXPECT_TRUE(unauthorized(at({{"Authorization", "Bearer  " + t}})));
   EXPECT_TRUE(unauthorized(at({{"Authorization", "Token " + t}})));
   EXPECT_TRUE(unauthorized(at({{"Authorization", basic("alice:s3cret")}})));
@@ -471,7 +470,9 @@ TEST(access_control, jwt_token_forms) {
     EXPECT_FALSE(ask(*g, make_req("GET", target))) << target;
   }
   // The poll path: authentication only, any prefix.
-  auto poll = [&](std::vector<http_header> h) { return g->check_poll(make_req("GET", "/poll/g/1", {}, h)); };
+  auto poll = [&](std::vector<http_header> h) {
+    return g->check_poll(make_req("GET", "/poll/g/1", {}, h));
+  };
   EXPECT_FALSE(poll({{"Authorization", "Bearer " + token(claims_with(R"("prefix":"zzz")"))}}));
   EXPECT_FALSE(poll({{"Authorization", "Bearer " + token(claims_with(""))}}));
   auto refused = poll({});
@@ -486,10 +487,11 @@ TEST(access_control, basic_and_jwt_together_admit_nothing_but_the_probes) {
   // Spec 11.31: the Basic value goes on to the JWT check and fails there.
   auto g = gate({{"alice", "pw"}}, true);
   expect_basic_401(ask(*g, make_req("GET", "/promises/a")));
-  expect_jwt_error(ask(*g, make_req("GET", "/promises/a", {}, {{"Authorization", basic("alice:pw")}})),
-                   401, 40100, "The request is unauthorized",
-                   "token validation failed: token is malformed: token contains an invalid "
-                   "number of segments");
+  expect_jwt_error(
+    ask(*g, make_req("GET", "/promises/a", {}, {{"Authorization", basic("alice:pw")}})), 401, 40100,
+    "The request is unauthorized",
+    "token validation failed: token is malformed: token contains an invalid "
+    "number of segments");
   expect_basic_401(ask(*g, make_req("GET", "/promises/a", {},
                                     {{"Authorization", "Bearer " + token(claims_with(""))}})));
   EXPECT_FALSE(ask(*g, make_req("GET", "/ping")));
@@ -549,7 +551,8 @@ TEST(cors, listed_origins) {
                           {"Access-Control-Allow-Origin", "http://a.example"}}));
   // Any other origin: 403 with nothing, preflight or not.
   for (std::string m : {"GET", "OPTIONS", "POST"}) {
-    for (std::string o : {"http://c.example", "http://a.example.evil", "http://A.example", "null"}) {
+    for (std::string o :
+         {"http://c.example", "http://a.example.evil", "http://A.example", "null"}) {
       d = from(m, o);
       ASSERT_TRUE(d.answer) << m << " " << o;
       EXPECT_EQ(d.answer->status, 403u);

@@ -346,7 +346,8 @@ aio:
              "api:\n  subsystems:\n    http:\n      config:\n        auth: {\"a:b\": c}\n");
   EXPECT_TRUE(contains(error_of({"serve"}), "user names must be non-empty and without ':'"));
   write_file("resonate.yaml",
-             "api:\n  subsystems:\n    http:\n      config:\n        cors: {allowOrigins: [[x]]}\n");
+             "api:\n  subsystems:\n    http:\n      config:\n"
+             "        cors: {allowOrigins: [[x]]}\n");
   EXPECT_TRUE(contains(error_of({"serve"}), "expected a list of plain values"));
 }
 
