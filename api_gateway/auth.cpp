@@ -158,15 +158,10 @@ int64_t numeric_date_ms(const json::value& v) {
   return static_cast<int64_t>(s) * 1000;
 }
 
-struct decoded_claims {
-  token_claims claims;
-  std::optional<int64_t> exp_ms, nbf_ms, iat_ms;
-};
-
 /// Decodes the claims as Go's encoding/json fills the reference's Claims struct: keys
 /// match ignoring case, the last occurrence wins, null leaves a field unset. "" or the
 /// decoder's complaint.
-std::string decode_claims(const json::value& v, decoded_claims& out) {
+std::string decode_claims(const json::value& v, signed_claims& out) {
   if (v.is_null()) return {};
   if (!v.is_object()) {
     return std::string("json: cannot unmarshal ") + json_kind(v) +
@@ -237,8 +232,42 @@ std::unique_ptr<jwt_verifier> jwt_verifier::create(std::string_view pem, std::st
 
 std::optional<token_claims> jwt_verifier::verify(std::string_view token, int64_t now_ms,
                                                  std::string& error) const {
+  std::optional<signed_claims> claims;
+  {
+    std::lock_guard guard{mu_};
+    if (auto it = verified_.find(std::string(token)); it != verified_.end()) claims = it->second;
+  }
+  if (!claims) {
+    claims = check_signed(token, error);
+    if (!claims) return std::nullopt;
+    std::lock_guard guard{mu_};
+    if (verified_.size() >= cache_limit) verified_.clear();
+    verified_.emplace(std::string(token), *claims);
+  }
+  std::string invalid;
+  auto add = [&](std::string_view why) {
+    if (!invalid.empty()) invalid.push_back('\n');  // Go's errors.Join
+    invalid.append(why);
+  };
+  if (claims->exp_ms && !(now_ms < *claims->exp_ms)) add("token is expired");
+  if (claims->nbf_ms && now_ms < *claims->nbf_ms) add("token is not valid yet");
+  if (claims->iat_ms && now_ms < *claims->iat_ms) add("token used before issued");
+  if (!invalid.empty()) {
+    error = "token has invalid claims: " + invalid;
+    return std::nullopt;
+  }
+  return std::move(claims->claims);
+}
+
+size_t jwt_verifier::cached() const {
+  std::lock_guard guard{mu_};
+  return verified_.size();
+}
+
+std::optional<signed_claims> jwt_verifier::check_signed(std::string_view token,
+                                                        std::string& error) const {
   // The checks in golang-jwt v5's order, with its wording.
-  auto fail = [&](std::string why) -> std::optional<token_claims> {
+  auto fail = [&](std::string why) -> std::optional<signed_claims> {
     error = std::move(why);
     return std::nullopt;
   };
@@ -265,7 +294,7 @@ std::optional<token_claims> jwt_verifier::verify(std::string_view token, int64_t
   }
   auto body = parse_json(*body_text);
   if (!body) return fail("token is malformed: could not JSON decode claim: invalid JSON");
-  decoded_claims claims;
+  signed_claims claims;
   if (auto why = decode_claims(*body, claims); !why.empty()) {
     return fail("token is malformed: could not JSON decode claim: " + why);
   }
@@ -299,16 +328,7 @@ std::optional<token_claims> jwt_verifier::verify(std::string_view token, int64_t
     return fail("token signature is invalid: crypto/rsa: verification error");
   }
 
-  std::string invalid;
-  auto add = [&](std::string_view why) {
-    if (!invalid.empty()) invalid.push_back('\n');  // Go's errors.Join
-    invalid.append(why);
-  };
-  if (claims.exp_ms && !(now_ms < *claims.exp_ms)) add("token is expired");
-  if (claims.nbf_ms && now_ms < *claims.nbf_ms) add("token is not valid yet");
-  if (claims.iat_ms && now_ms < *claims.iat_ms) add("token used before issued");
-  if (!invalid.empty()) return fail("token has invalid claims: " + invalid);
-  return std::move(claims.claims);
+  return claims;
 }
 
 // -- the gate -------------------------------------------------------------------------

@@ -16,9 +16,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "api_gateway/http_types.hpp"
@@ -55,6 +57,13 @@ bool prefix_allows(const token_claims& claims, const access_key& key);
 /// Verifies RS256/RS384/RS512 tokens against one RSA public key. The signature check is
 /// libjwt's (OpenSSL); the header, claims and time checks follow golang-jwt v5, which the
 /// reference uses, with `iat` checked too (spec 8). Thread-safe.
+/// What a token whose signature checked out carries: its claims and the time claims,
+/// which are checked again at every use.
+struct signed_claims {
+  token_claims claims;
+  std::optional<int64_t> exp_ms, nbf_ms, iat_ms;  ///< whole seconds, in milliseconds
+};
+
 class jwt_verifier {
 public:
   /// nullptr, and `error` set, when `pem` holds no PKIX PEM RSA public key.
@@ -65,9 +74,18 @@ public:
   std::optional<token_claims> verify(std::string_view token, int64_t now_ms,
                                      std::string& error) const;
 
+  /// Tokens remembered as correctly signed (a client sends the same token again and again,
+  /// and a signature check costs far more than the request).
+  size_t cached() const;
+
 private:
   explicit jwt_verifier(std::string pem) : pem_(std::move(pem)) {}
+  std::optional<signed_claims> check_signed(std::string_view token, std::string& error) const;
+
+  static constexpr size_t cache_limit = 1024;  ///< when full, the cache starts over
   std::string pem_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, signed_claims> verified_;
 };
 
 struct auth_options {

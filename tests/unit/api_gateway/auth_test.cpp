@@ -248,6 +248,28 @@ TEST(jwt_verifier, decision_table) {
   }
 }
 
+TEST(jwt_verifier, remembers_signatures_but_checks_the_times_at_every_use) {
+  std::string error;
+  auto v = jwt_verifier::create(keys().public_pem, error);
+  ASSERT_NE(v, nullptr) << error;
+  const std::string t = token(R"({"prefix":"a-","exp":)" + std::to_string(now_s + 2) + "}");
+  std::string why;
+  ASSERT_TRUE(v->verify(t, now_ms, why)) << why;
+  EXPECT_EQ(v->cached(), 1u);
+  ASSERT_TRUE(v->verify(t, now_ms + 1000, why)) << why;
+  EXPECT_EQ(v->cached(), 1u) << "the second use is served from the cache";
+  EXPECT_FALSE(v->verify(t, now_ms + 2000, why)) << "expired by now, cached or not";
+  EXPECT_EQ(why, "token has invalid claims: token is expired");
+  // Failures are never remembered: a forged token fails every time.
+  const std::string forged =
+    sign_token(R"({"role":"admin"})", JWT_ALG_RS256, other_keys().private_pem);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_FALSE(v->verify(forged, now_ms, why));
+    EXPECT_EQ(why, "token signature is invalid: crypto/rsa: verification error");
+  }
+  EXPECT_EQ(v->cached(), 1u);
+}
+
 // -- the gate ---------------------------------------------------------------------
 
 std::shared_ptr<const access_control> gate(std::map<std::string, std::string> users, bool jwt) {
