@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "actors/kernel_actor.hpp"
@@ -102,6 +104,8 @@ sender::sender_options sender_options_of(const config::config& cfg, std::string 
   o.poll.keepalive_ms = cfg.poll.keepalive_ms;
   o.poll.time_to_retry_ms = cfg.poll.ttr_ms;
   o.poll.time_to_claim_ms = cfg.poll.ttc_ms;
+  o.poll.auth = cfg.poll.auth;
+  o.poll.cors_allow_origins = cfg.poll.cors_allow_origins;
   o.http_enabled = cfg.push.enabled;
   o.http.max_in_flight = static_cast<size_t>(cfg.push.workers);
   o.http.queue_size = static_cast<size_t>(cfg.push.size);
@@ -110,6 +114,33 @@ sender::sender_options sender_options_of(const config::config& cfg, std::string 
   o.http.time_to_retry_ms = cfg.push.ttr_ms;
   o.http.time_to_claim_ms = cfg.push.ttc_ms;
   return o;
+}
+
+/// The HTTP API's basic auth users and JWT key (auth.hpp); nullptr when both are off.
+/// Throws std::runtime_error when the key file is missing or holds no RSA public key.
+std::shared_ptr<const api_gateway::access_control> access_control_of(const config::config& cfg) {
+  api_gateway::auth_options o;
+  o.basic_users = cfg.http.auth;
+  if (!cfg.auth_public_key.empty()) {
+    std::ifstream in(cfg.auth_public_key, std::ios::binary);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (!in) throw std::runtime_error("api.auth.publicKey: cannot read " + cfg.auth_public_key);
+    o.public_key_pem = pem.str();
+    if (o.public_key_pem.empty()) {
+      throw std::runtime_error("api.auth.publicKey: " + cfg.auth_public_key + " is empty");
+    }
+  }
+  if (o.basic_users.empty() && o.public_key_pem.empty()) return nullptr;
+  std::string error;
+  auto gate = api_gateway::access_control::create(std::move(o), error);
+  if (!gate) throw std::runtime_error("api.auth.publicKey: " + cfg.auth_public_key + ": " + error);
+  if (!cfg.http.auth.empty() && !cfg.auth_public_key.empty()) {
+    // Spec 11.31: the Basic value is handed to the JWT check and fails there.
+    log::warn("basic auth and JWT are both enabled: only /ping, /health and /ready will answer",
+              {});
+  }
+  return gate;
 }
 
 // CAF 0.17 can hang in ~actor_system when detached actors are involved (#1196,
@@ -153,6 +184,13 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   http_opts.max_connections = static_cast<size_t>(cfg.http.max_connections);
   http_opts.threads = static_cast<int>(cfg.http.threads);
   http_opts.routes.task_frequency_ms = cfg.http.task_frequency_ms;
+  http_opts.cors = api_gateway::cors_policy(cfg.http.cors_allow_origins);
+  try {
+    http_opts.access = access_control_of(cfg);
+  } catch (const std::exception& e) {
+    log::error("cannot enable authentication", {{"error", e.what()}});
+    return 1;
+  }
   api_gateway::http_server http{http_opts, [kernel_ref](q::request req, q::reply_fn reply) {
                                   caf::anon_send(*kernel_ref,
                                                  q::api_sqe{std::move(req), std::move(reply)});

@@ -51,17 +51,30 @@ http_response validation_error(std::string_view message) {
   return validation_error(std::vector<std::string>{std::string(message)});
 }
 
-http_response kernel_error(queues::status s, std::string_view error_text) {
+namespace {
+
+http_response error_body(queues::status s, std::string_view error_text, bool request_error) {
   http_response res;
   res.status = static_cast<unsigned>(queues::http_code(s));
   append_head(res.body, s);
-  if (res.status == 403 || res.status == 404 || res.status == 409) {
+  if (request_error) {
     append_detail(res.body, "RequestError", request_error_message, "request", s);
   } else {
     append_detail(res.body, "ServerError", error_text, "server", s);
   }
   res.body.append("]}}");
   return res;
+}
+
+}  // namespace
+
+http_response kernel_error(queues::status s, std::string_view error_text) {
+  auto code = queues::http_code(s);
+  return error_body(s, error_text, code == 403 || code == 404 || code == 409);
+}
+
+http_response server_error(queues::status s, std::string_view error_text) {
+  return error_body(s, error_text, false);
 }
 
 http_response route_not_found() {

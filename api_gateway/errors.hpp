@@ -22,6 +22,10 @@ http_response validation_error(std::string_view message);
 /// `ServerError` (detail message = `error_text`) for everything else.
 http_response kernel_error(queues::status s, std::string_view error_text);
 
+/// The same body with a `ServerError` detail whatever the status: how the reference
+/// answers a middleware failure (the JWT check's 401 40100 and 403 40300).
+http_response server_error(queues::status s, std::string_view error_text);
+
 /// Gin's answer to an unknown route or a wrong method: text, no version header.
 http_response route_not_found();
 

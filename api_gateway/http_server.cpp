@@ -88,9 +88,12 @@ http::response<http::string_body> to_beast(http_response&& r, unsigned version, 
   // A body-less answer (drop task) goes without Content-Type, as net/http sends it.
   if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
   if (r.version_header) res.set("Resonate-Version", resonate_version);
+  for (auto& [name, value] : r.headers) res.insert(name, value);
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive && !r.close);
   res.prepare_payload();
+  // RFC 9110 15.3.5: a 204 has no Content-Length (net/http sends none).
+  if (res.result() == http::status::no_content) res.erase(http::field::content_length);
   return res;
 }
 
@@ -126,6 +129,8 @@ struct core {
     return sessions.size();
   }
 };
+
+using header_pairs = std::vector<std::pair<std::string, std::string>>;
 
 class session : public std::enable_shared_from_this<session> {
 public:
@@ -175,6 +180,7 @@ private:
     method_id method = method_id::other;
     route_id route = route_id::not_found;
     clock_type::time_point start;
+    header_pairs extra;  ///< CORS headers for whatever answers this request
   };
 
   void do_read() {
@@ -262,11 +268,25 @@ private:
     const bool keep_alive = msg.keep_alive();
     const method_id method = method_of(req.method);
 
+    // CORS, then basic auth and JWT (cors.hpp, auth.hpp): a refusal never reaches the kernel.
+    auto cors = core_->opts.cors.apply(req);
+    if (cors.answer) {
+      routed.request.reset();
+      routed.response = std::move(*cors.answer);
+    } else if (core_->opts.access) {
+      auto* payload = routed.request ? &routed.request->payload : nullptr;
+      if (auto refused = core_->opts.access->check(req, routed.route, payload)) {
+        routed.request.reset();
+        routed.response = std::move(*refused);
+      }
+    }
     if (!routed.request) {
-      queue_immediate(std::move(routed.response), version, keep_alive, method, routed.route);
+      queue_immediate(std::move(routed.response), version, keep_alive, method, routed.route,
+                      std::move(cors.headers));
       return;
     }
-    uint64_t seq = push_slot(version, keep_alive, method, routed.route, start);
+    uint64_t seq =
+      push_slot(version, keep_alive, method, routed.route, start, std::move(cors.headers));
     queues::kind kind = routed.request->get_kind();
     auto self = shared_from_this();
     auto reply = [self, seq, kind, start](queues::response res) {
@@ -296,9 +316,10 @@ private:
   }
 
   uint64_t push_slot(unsigned version, bool keep_alive, method_id method, route_id route,
-                     clock_type::time_point start) {
+                     clock_type::time_point start, header_pairs extra = {}) {
     slots_.emplace_back();
     auto& s = slots_.back();
+    s.extra = std::move(extra);
     s.version = version;
     s.keep_alive = keep_alive;
     s.method = method;
@@ -310,8 +331,9 @@ private:
   }
 
   void queue_immediate(http_response&& r, unsigned version, bool keep_alive, method_id method,
-                       route_id route) {
-    uint64_t seq = push_slot(version, keep_alive, method, route, clock_type::now());
+                       route_id route, header_pairs extra = {}) {
+    uint64_t seq = push_slot(version, keep_alive, method, route, clock_type::now(),
+                             std::move(extra));
     fill_slot(seq, std::move(r));
   }
 
@@ -319,6 +341,7 @@ private:
     auto& s = slots_[seq - first_seq_];
     bool keep_alive = s.keep_alive && !core_->stopping.load(std::memory_order_relaxed);
     const unsigned status = r.status;
+    for (auto& h : s.extra) r.headers.push_back(std::move(h));
     s.res = to_beast(std::move(r), s.version, keep_alive);
     s.ready = true;
     double seconds = std::chrono::duration<double>(clock_type::now() - s.start).count();

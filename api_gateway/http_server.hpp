@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "api_gateway/auth.hpp"
+#include "api_gateway/cors.hpp"
 #include "api_gateway/router.hpp"
 #include "queues/bus.hpp"
 
@@ -24,6 +26,9 @@ struct http_options {
   size_t max_connections = 10000;
   int threads = 1;
   route_options routes;  ///< system url (claim hrefs) and the GET-claim lease
+  /// Basic auth and JWT (auth.hpp), asked before anything is submitted; nullptr: open.
+  std::shared_ptr<const access_control> access;
+  cors_policy cors;  ///< default: off
 };
 
 /// Hands a request to the kernel; `reply` is called exactly once with the response.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace resonate::api_gateway {
@@ -41,6 +42,8 @@ struct http_response {
   std::string body;
   bool version_header = true;  ///< `Resonate-Version` (unknown routes go without)
   bool close = false;          ///< close the connection after writing
+  /// Further headers, written in order (`WWW-Authenticate`, CORS).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 }  // namespace resonate::api_gateway

@@ -28,6 +28,8 @@ struct http_config {
   int64_t threads = 1;                 ///< Beast io_context threads
   int64_t shutdown_timeout_ms = 10000; ///< graceful drain bound
   int64_t task_frequency_ms = 60000;   ///< REST v1: ttl of a task claimed via GET /tasks/claim
+  std::map<std::string, std::string> auth;      ///< basic auth user -> password; empty: off
+  std::vector<std::string> cors_allow_origins;  ///< CORS origins (`*` = any); empty: off
 
   bool operator==(const http_config&) const = default;
 };
@@ -82,6 +84,8 @@ struct poll_config {
   int64_t keepalive_ms = 15000;         ///< SSE comment written on idle streams (0 = never)
   int64_t ttr_ms = 15000;               ///< retry a failed delivery after this long
   int64_t ttc_ms = 60000;               ///< a delivered task must be claimed within this
+  std::map<std::string, std::string> auth;      ///< basic auth user -> password; empty: off
+  std::vector<std::string> cors_allow_origins;  ///< CORS origins (`*` = any); empty: off
 
   bool operator==(const poll_config&) const = default;
 };
@@ -115,6 +119,8 @@ struct config {
   system_config system;
   int64_t api_size = 1000;  ///< API submission queue; full -> 503 (50301)
   int64_t aio_size = 1000;  ///< AIO submission queue; full -> 503 (50302)
+  /// `api.auth.publicKey`: path of the PEM RSA public key that enables JWT auth; "" = off.
+  std::string auth_public_key;
   store_kind store = store_kind::sqlite;
   durability store_durability = durability::process;
   sqlite_config sqlite;

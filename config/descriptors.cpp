@@ -1,5 +1,6 @@
 #include "config/descriptors.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -150,19 +151,31 @@ descriptor choice_option(std::string key, std::string flag, std::string help,
   return d;
 }
 
+/// Map keys that become libpq keywords: letters, digits and '_' only, so that a key can
+/// never smuggle a second parameter into the connection string.
+void check_word_key(const std::string& k, const std::string& v, const std::string& where) {
+  bool ok = !k.empty();
+  for (char ch : k) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+  if (!ok) bad_value(k + "=" + v, where, "keys may hold only letters, digits and '_'");
+}
+
+/// Basic-auth user names: a ':' would split differently in the Authorization header.
+void check_user_key(const std::string& k, const std::string& v, const std::string& where) {
+  if (k.empty() || k.find(':') != std::string::npos) {
+    bad_value(k + "=" + v, where, "user names must be non-empty and without ':'");
+  }
+}
+
+using key_check_fn = void (*)(const std::string&, const std::string&, const std::string&);
+
 template <class Ref>
-descriptor map_option(std::string key, std::string flag, std::string help, Ref ref) {
+descriptor map_option(std::string key, std::string flag, std::string help, Ref ref,
+                      key_check_fn check_key = check_word_key) {
   descriptor d = make(std::move(key), std::move(flag), value_type::string_map, "k=v",
                       std::move(help));
-  d.set_map = [ref](config& c, const std::map<std::string, std::string>& m,
-                    const std::string& where) {
-    for (const auto& [k, v] : m) {
-      // The keys become libpq keywords: letters, digits and '_' only, so that a key can
-      // never smuggle a second parameter into the connection string.
-      bool ok = !k.empty();
-      for (char ch : k) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-      if (!ok) bad_value(k + "=" + v, where, "keys may hold only letters, digits and '_'");
-    }
+  d.set_map = [ref, check_key](config& c, const std::map<std::string, std::string>& m,
+                               const std::string& where) {
+    for (const auto& [k, v] : m) check_key(k, v, where);
     ref(c) = m;
   };
   d.set = [set_map = d.set_map](config& c, const std::string& raw, const std::string& where) {
@@ -175,6 +188,43 @@ descriptor map_option(std::string key, std::string flag, std::string help, Ref r
     return out;
   };
   return d;
+}
+
+/// A comma-separated list (surrounding spaces trimmed, empty items dropped); `check` sees
+/// each item.
+template <class Ref>
+descriptor list_option(std::string key, std::string flag, std::string help, Ref ref,
+                       check_fn check = {}) {
+  descriptor d = make(std::move(key), std::move(flag), value_type::string_list, "string",
+                      std::move(help));
+  d.set = [ref, check](config& c, const std::string& raw, const std::string& where) {
+    std::vector<std::string> items;
+    size_t start = 0;
+    while (start <= raw.size()) {
+      size_t end = std::min(raw.find(',', start), raw.size());
+      size_t a = start, b = end;
+      while (a < b && std::isspace(static_cast<unsigned char>(raw[a]))) ++a;
+      while (b > a && std::isspace(static_cast<unsigned char>(raw[b - 1]))) --b;
+      if (b > a) {
+        items.push_back(raw.substr(a, b - a));
+        if (check) check(items.back(), where);
+      }
+      start = end + 1;
+    }
+    ref(c) = std::move(items);
+  };
+  d.get = [ref](const config& c) {
+    std::string out;
+    for (const auto& item : ref(c)) out += (out.empty() ? "" : ",") + item;
+    return out;
+  };
+  return d;
+}
+
+/// gin-contrib/cors refuses to start with anything but `*` or an http(s) origin.
+void check_origin(const std::string& raw, const std::string& where) {
+  if (raw == "*" || raw.rfind("http://", 0) == 0 || raw.rfind("https://", 0) == 0) return;
+  bad_value(raw, where, "origins must be * or start with http:// or https://");
 }
 
 void check_addr(const std::string& raw, const std::string& where) { split_host_port(raw, where); }
@@ -262,6 +312,18 @@ std::vector<descriptor> build_table() {
                               "api-http-task-frequency",
                               "ttl of a task claimed with GET /tasks/claim (REST v1)", 1,
                               24 * k_hour, RESONATE_FIELD(http.task_frequency_ms)));
+  t.push_back(map_option("api.subsystems.http.config.auth", "api-http-auth",
+                         "basic auth users of the HTTP API as user=password (off when empty; "
+                         "/ping, /health and /ready stay open)",
+                         RESONATE_FIELD(http.auth), check_user_key));
+  t.push_back(list_option("api.subsystems.http.config.cors.allowOrigins",
+                          "api-http-cors-allow-origin",
+                          "origins allowed by CORS on the HTTP API (* = any; off when empty)",
+                          RESONATE_FIELD(http.cors_allow_origins), check_origin));
+  t.push_back(string_option("api.auth.publicKey", "api-auth-public-key",
+                            "path of a PEM RSA public key: enables JWT bearer tokens "
+                            "(RS256/384/512) with prefix authorisation; empty = off",
+                            RESONATE_FIELD(auth_public_key)));
   // --- aio ---------------------------------------------------------------------------
   t.push_back(int_option("aio.size", "aio-size",
                          "AIO submission queue size; when full requests get 503", 1, k_big,
@@ -344,6 +406,13 @@ std::vector<descriptor> build_table() {
   t.push_back(duration_option("aio.plugins.poll.config.timeToClaim", "aio-poll-ttc",
                               "a task delivered over SSE must be claimed within this (0 = no limit)",
                               0, 24 * k_hour, RESONATE_FIELD(poll.ttc_ms)));
+  t.push_back(map_option("aio.plugins.poll.config.auth", "aio-poll-auth",
+                         "basic auth users of the SSE poller as user=password (off when empty)",
+                         RESONATE_FIELD(poll.auth), check_user_key));
+  t.push_back(list_option("aio.plugins.poll.config.cors.allowOrigins",
+                          "aio-poll-cors-allow-origin",
+                          "origins allowed by CORS on the SSE poller (* = any; off when empty)",
+                          RESONATE_FIELD(poll.cors_allow_origins), check_origin));
   t.push_back(bool_option(
       "aio.plugins.http.enabled", "aio-http-enable", "deliver task messages by HTTP push",
       [](config& c, bool v) { c.push.enabled = v; }, [](const config& c) { return c.push.enabled; }));
@@ -393,10 +462,7 @@ const std::vector<std::string>& ignored_keys() {
   // Sections of the reference server's resonate.yaml this server does not implement (yet).
   // Accepting them keeps a reference config file usable; each one is reported as a warning.
   static const std::vector<std::string> keys = {
-      "api.auth",
       "api.subsystems.http.enabled",
-      "api.subsystems.http.config.auth",
-      "api.subsystems.http.config.cors",
       "api.subsystems.grpc",
       "api.subsystems.kafka",
       "aio.plugins.sqs",
@@ -404,8 +470,6 @@ const std::vector<std::string>& ignored_keys() {
       "aio.plugins.http.config.workers",
       "aio.plugins.poll.config.size",
       "aio.plugins.poll.config.timeout",
-      "aio.plugins.poll.config.cors",
-      "aio.plugins.poll.config.auth",
       "aio.subsystems.router",
       "aio.subsystems.sender.config.size",
       "aio.subsystems.sender.config.targets",

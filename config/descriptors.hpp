@@ -16,7 +16,9 @@
 
 namespace resonate::config {
 
-enum class value_type { string, int64, boolean, duration, choice, string_map };
+/// `string_list` values travel through set/get as one comma-separated string; YAML gives a
+/// sequence and a repeated flag accumulates.
+enum class value_type { string, int64, boolean, duration, choice, string_map, string_list };
 
 /// One configuration option.
 struct descriptor {

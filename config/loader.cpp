@@ -199,8 +199,19 @@ class yaml_loader {
       }
       return d.set_map(cfg_, m, where);
     }
+    if (d.type == value_type::string_list && v.IsSequence()) {
+      std::string joined;
+      for (const auto& item : v) {
+        if (!item.IsScalar() || item.Scalar().find(',') != std::string::npos) {
+          throw config_error("invalid value for " + where + ": expected a list of plain values");
+        }
+        joined += (joined.empty() ? "" : ",") + item.Scalar();
+      }
+      return d.set(cfg_, joined, where);
+    }
     if (v.IsNull()) {
       // "url:" with no value reads as an empty string; other types need a value.
+      if (d.type == value_type::string_list) return d.set(cfg_, "", where);
       if (d.type == value_type::string) return d.set(cfg_, "", where);
       throw config_error("missing value for " + where);
     }
@@ -271,8 +282,14 @@ void apply_flags(config& cfg, const std::vector<flag_value>& values) {
   // A repeated map flag accumulates ("--aio-store-postgres-query a=1 --...-query b=2") and
   // replaces the map of the lower layers as a whole; other flags: the last one wins.
   std::map<const descriptor*, std::pair<std::string, std::map<std::string, std::string>>> maps;
+  // A repeated list flag accumulates too ("--x a --x b" is "--x a,b").
+  std::map<const descriptor*, std::pair<std::string, std::string>> lists;
   for (const auto& fv : values) {
-    if (fv.d->type == value_type::string_map) {
+    if (fv.d->type == value_type::string_list) {
+      auto& [flag, joined] = lists[fv.d];
+      flag = fv.flag;
+      joined += (joined.empty() ? "" : ",") + fv.value;
+    } else if (fv.d->type == value_type::string_map) {
       auto& [flag, m] = maps[fv.d];
       flag = fv.flag;
       for (auto& [k, v] : parse_string_map(fv.value, "flag " + fv.flag)) m[k] = v;
@@ -281,6 +298,7 @@ void apply_flags(config& cfg, const std::vector<flag_value>& values) {
     }
   }
   for (const auto& [d, fm] : maps) d->set_map(cfg, fm.second, "flag " + fm.first);
+  for (const auto& [d, fl] : lists) d->set(cfg, fl.second, "flag " + fl.first);
 }
 
 void validate(const config& cfg) {
@@ -313,13 +331,25 @@ std::string yaml_value(const descriptor& d, const config& cfg) {
       for (const auto& [k, v] : m) out += (out.size() > 1 ? ", " : "") + k + ": " + yaml_quote(v);
       return out + "}";
     }
+    case value_type::string_list: {
+      std::string out = "[";
+      const std::string joined = d.get(cfg);
+      size_t start = 0;
+      while (!joined.empty() && start <= joined.size()) {
+        const size_t end = std::min(joined.find(',', start), joined.size());
+        out += (out.size() > 1 ? ", " : "") + yaml_quote(joined.substr(start, end - start));
+        start = end + 1;
+      }
+      return out + "]";
+    }
     default:
       return d.get(cfg);
   }
 }
 
 std::string help_default(const descriptor& d, const config& cfg) {
-  if (d.type == value_type::string || d.type == value_type::string_map) {
+  if (d.type == value_type::string || d.type == value_type::string_map ||
+      d.type == value_type::string_list) {
     return "\"" + d.get(cfg) + "\"";
   }
   return d.get(cfg);
@@ -440,7 +470,9 @@ std::string help_text(const std::string& command) {
     out += "     ";
     for (size_t i = 0; i < d.flags.size(); ++i) out += (i ? ", --" : " --") + d.flags[i];
     if (!d.placeholder.empty()) out += " " + d.placeholder;
-    if (d.type == value_type::string_map) out += " (repeatable)";
+    if (d.type == value_type::string_map || d.type == value_type::string_list) {
+      out += " (repeatable)";
+    }
     out += "\n        " + d.help + " (default " + help_default(d, defaults) + ")\n";
     out += "        yaml: " + d.key + "\n        env:  ";
     for (size_t i = 0; i < d.env.size(); ++i) out += (i ? ", " : "") + d.env[i];

@@ -95,6 +95,9 @@ std::string sample_value(const descriptor& d) {
     case value_type::string_map:
       candidates = {"sslmode=require"};
       break;
+    case value_type::string_list:
+      candidates = {"http://a.example"};
+      break;
     case value_type::string:
       candidates = {"127.0.0.1:4321", "http://example.com:9", "6543", "some-value"};
       break;
@@ -294,6 +297,60 @@ TEST_F(config_test, query_map_flags_accumulate_and_replace_lower_layers) {
 
 // Every row of the table is reachable through its YAML key (as spelled and lower case),
 // each of its environment variables and each of its flags in both forms.
+TEST_F(config_test, auth_and_cors_options) {
+  using origins = std::vector<std::string>;
+  using users = std::map<std::string, std::string>;
+  // The reference's keys: a YAML list of origins, a user -> password map, the key path.
+  write_file("resonate.yaml", R"(
+api:
+  auth:
+    publicKey: /etc/resonate/public.pem
+  subsystems:
+    http:
+      config:
+        auth: {alice: "s3cret", "bob.smith": "p=w,x"}
+        cors:
+          allowOrigins: ["http://a.example", "https://b.example"]
+aio:
+  plugins:
+    poll:
+      config:
+        auth: {worker: pw}
+        cors: {allowOrigins: ["*"]}
+)");
+  auto cl = run({"serve"});
+  EXPECT_TRUE(cl.warnings.empty()) << "these keys are implemented now";
+  EXPECT_EQ(cl.cfg.auth_public_key, "/etc/resonate/public.pem");
+  EXPECT_EQ(cl.cfg.http.auth, (users{{"alice", "s3cret"}, {"bob.smith", "p=w,x"}}));
+  EXPECT_EQ(cl.cfg.http.cors_allow_origins, (origins{"http://a.example", "https://b.example"}));
+  EXPECT_EQ(cl.cfg.poll.auth, (users{{"worker", "pw"}}));
+  EXPECT_EQ(cl.cfg.poll.cors_allow_origins, (origins{"*"}));
+  fs::remove(dir_ / "resonate.yaml");
+  // Flags: repeated list and map flags accumulate; a list flag also takes commas.
+  cl = run({"serve", "--api-http-cors-allow-origin", "http://a.example",
+            "--api-http-cors-allow-origin=http://b.example, http://c.example", "--api-http-auth",
+            "alice=1", "--api-http-auth", "bob=2:3"});
+  EXPECT_EQ(cl.cfg.http.cors_allow_origins,
+            (origins{"http://a.example", "http://b.example", "http://c.example"}));
+  EXPECT_EQ(cl.cfg.http.auth, (users{{"alice", "1"}, {"bob", "2:3"}}));
+  cl = run({"serve"}, {{"RESONATE_API_HTTP_CORS_ALLOW_ORIGIN", "http://x.example,http://y.example"},
+                       {"RESONATE_AIO_POLL_AUTH", "w=p"}});
+  EXPECT_EQ(cl.cfg.http.cors_allow_origins, (origins{"http://x.example", "http://y.example"}));
+  EXPECT_EQ(cl.cfg.poll.auth, (users{{"w", "p"}}));
+  // What gin-contrib/cors and basic auth could not take.
+  EXPECT_TRUE(contains(error_of({"serve", "--api-http-cors-allow-origin", "a.example"}),
+                       "origins must be * or start with http:// or https://"));
+  EXPECT_TRUE(contains(error_of({"serve", "--aio-poll-cors-allow-origin", "ftp://x"}),
+                       "origins must be * or start with http:// or https://"));
+  write_file("resonate.yaml",
+             "api:\n  subsystems:\n    http:\n      config:\n        auth: {\"a:b\": c}\n");
+  EXPECT_TRUE(contains(error_of({"serve"}), "user names must be non-empty and without ':'"));
+  write_file("resonate.yaml",
+             "api:\n  subsystems:\n    http:\n      config:\n"
+             "        cors: {allowOrigins: [[x]]}\n");
+  EXPECT_TRUE(contains(error_of({"serve"}), "expected a list of plain values"));
+}
+
 TEST_F(config_test, every_descriptor_reachable_from_yaml_env_and_flags) {
   ASSERT_GE(descriptors().size(), 30u);
   for (const auto& d : descriptors()) {
