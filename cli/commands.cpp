@@ -234,6 +234,40 @@ void print_cursor(session& s, const json::value& body) {
   if (!cursor.empty() && cursor != "null") s.out() << "\nMore results: --cursor " << cursor << "\n";
 }
 
+const json::array& array_at(const json::value& body, const char* key) {
+  static const json::array empty;
+  const auto* v = as_object(body).if_contains(key);
+  return v && v->is_array() ? v->as_array() : empty;
+}
+
+// The flags of `promises search` and `schedules search` (the latter without --state).
+struct search_flags {
+  std::string id, state, cursor;
+  std::vector<std::string> tags;
+  int limit = 100;
+};
+
+void add_search_flags(CLI::App* c, search_flags& f) {
+  c->add_option("id", f.id, "id pattern, e.g. \"*\" or \"foo*\"");
+  c->add_option("--tag", f.tags, "tag key=value to match (repeatable)")->allow_extra_args(false);
+  c->add_option("-l,--limit", f.limit, "results per page (1-100)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  c->add_option("-c,--cursor", f.cursor, "cursor of the next page (from a previous search)");
+}
+
+// A cursor holds the whole next request (spec 3.3), so it goes alone.
+std::string search_query(const search_flags& f) {
+  if (!f.cursor.empty()) return "cursor=" + percent_encode(f.cursor);
+  if (f.id.empty()) throw usage_error("search needs an id pattern or --cursor");
+  std::string q = "id=" + percent_encode(f.id) + "&limit=" + std::to_string(f.limit);
+  if (!f.state.empty()) q += "&state=" + percent_encode(f.state);
+  for (const auto& [k, v] : key_values(f.tags, "--tag")) {
+    q += "&tags%5B" + percent_encode(k) + "%5D=" + percent_encode(v.as_string());
+  }
+  return q;
+}
+
 // ---- promises ---------------------------------------------------------------------------
 
 struct write_flags {
@@ -269,39 +303,18 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     });
   }
   {
-    struct args {
-      std::string id, state, cursor;
-      std::vector<std::string> tags;
-      int limit = 100;
-    };
-    auto a = std::make_shared<args>();
+    auto a = std::make_shared<search_flags>();
     auto* c = promises->add_subcommand("search", "Search promises by id pattern (* is a wildcard)");
-    c->add_option("id", a->id, "id pattern, e.g. \"*\" or \"foo*\"");
+    add_search_flags(c, *a);
     c->add_option("-s,--state", a->state, "pending, resolved or rejected")
         ->check(CLI::IsMember({"pending", "resolved", "rejected"}, CLI::ignore_case));
-    c->add_option("--tag", a->tags, "tag key=value to match (repeatable)")->allow_extra_args(false);
-    c->add_option("-l,--limit", a->limit, "results per page (1-100)")
-        ->check(CLI::Range(1, 100))
-        ->capture_default_str();
-    c->add_option("-c,--cursor", a->cursor, "cursor of the next page (from a previous search)");
     c->callback([&action, a] {
       action = [a](session& s) {
-        if (a->id.empty() && a->cursor.empty()) throw usage_error("search needs an id pattern or --cursor");
-        std::string q;
-        if (!a->cursor.empty()) {
-          q = "cursor=" + percent_encode(a->cursor);
-        } else {
-          q = "id=" + percent_encode(a->id) + "&limit=" + std::to_string(a->limit);
-          if (!a->state.empty()) q += "&state=" + percent_encode(a->state);
-          for (const auto& [k, v] : key_values(a->tags, "--tag")) {
-            q += "&tags%5B" + percent_encode(k) + "%5D=" + percent_encode(v.as_string());
-          }
-        }
-        return s.run("GET", "/promises?" + q, {}, {}, [&](const http_reply&, const json::value& b) {
-          const auto* ps = as_object(b).if_contains("promises");
-          print_promises(ps && ps->is_array() ? ps->as_array() : json::array(), s.out());
-          print_cursor(s, b);
-        });
+        return s.run("GET", "/promises?" + search_query(*a), {}, {},
+                     [&](const http_reply&, const json::value& b) {
+                       print_promises(array_at(b, "promises"), s.out());
+                       print_cursor(s, b);
+                     });
       };
     });
   }
@@ -448,34 +461,16 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
     });
   }
   {
-    struct args {
-      std::string id, cursor;
-      std::vector<std::string> tags;
-      int limit = 100;
-    };
-    auto a = std::make_shared<args>();
+    auto a = std::make_shared<search_flags>();
     auto* c = schedules->add_subcommand("search", "Search schedules by id pattern (* is a wildcard)");
-    c->add_option("id", a->id, "id pattern");
-    c->add_option("--tag", a->tags, "tag key=value to match (repeatable)")->allow_extra_args(false);
-    c->add_option("-l,--limit", a->limit, "results per page (1-100)")->check(CLI::Range(1, 100))->capture_default_str();
-    c->add_option("-c,--cursor", a->cursor, "cursor of the next page");
+    add_search_flags(c, *a);
     c->callback([&action, a] {
       action = [a](session& s) {
-        if (a->id.empty() && a->cursor.empty()) throw usage_error("search needs an id pattern or --cursor");
-        std::string q;
-        if (!a->cursor.empty()) {
-          q = "cursor=" + percent_encode(a->cursor);
-        } else {
-          q = "id=" + percent_encode(a->id) + "&limit=" + std::to_string(a->limit);
-          for (const auto& [k, v] : key_values(a->tags, "--tag")) {
-            q += "&tags%5B" + percent_encode(k) + "%5D=" + percent_encode(v.as_string());
-          }
-        }
-        return s.run("GET", "/schedules?" + q, {}, {}, [&](const http_reply&, const json::value& b) {
-          const auto* ss = as_object(b).if_contains("schedules");
-          print_schedules(ss && ss->is_array() ? ss->as_array() : json::array(), s.out());
-          print_cursor(s, b);
-        });
+        return s.run("GET", "/schedules?" + search_query(*a), {}, {},
+                     [&](const http_reply&, const json::value& b) {
+                       print_schedules(array_at(b, "schedules"), s.out());
+                       print_cursor(s, b);
+                     });
       };
     });
   }
@@ -669,8 +664,7 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
         auto r = s.call("GET", target);
         if (!r) return int(exit_failed);
         const json::value body = s.parse_body(*r);
-        const auto* ps = as_object(body).if_contains("promises");
-        for (const auto& v : ps && ps->is_array() ? ps->as_array() : json::array()) {
+        for (const auto& v : array_at(body, "promises")) {
           if (!v.is_object()) continue;
           const auto& p = v.as_object();
           const std::string pid = field(v, "id");
