@@ -1,4 +1,5 @@
-// resonate serve | dev [flags]: see `resonate serve --help`.
+// resonate serve | dev [flags]: see `resonate serve --help`; the client commands
+// (promises, schedules, tasks, tree, invoke, migrate) are in cli/.
 #include <sys/resource.h>
 
 #include <csignal>
@@ -6,12 +7,18 @@
 #include <iostream>
 
 #include "actors/node.hpp"
+#include "cli/cli.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
+  // Client commands keep the default signal handling (Ctrl-C ends them).
+  if (argc > 1 && resonate::cli::is_client_command(argv[1])) {
+    std::signal(SIGPIPE, SIG_IGN);
+    return resonate::cli::run({argv + 1, argv + argc}, std::cout, std::cerr);
+  }
   // Block the shutdown signals before any thread exists, so every thread
   // inherits the mask and run_node() can sigwait() for them.
   sigset_t signals;
@@ -48,6 +55,7 @@ int main(int argc, char** argv) {
   }
   if (cl.help) {
     std::cout << resonate::config::help_text(cl.command);
+    if (cl.command.empty()) std::cout << "\nClient commands:\n" << resonate::cli::commands_help();
     return 0;
   }
   if (auto level = resonate::log::parse_level(cl.cfg.log_level)) resonate::log::set_level(*level);

@@ -6,7 +6,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libpqxx-dev libpq-dev libyaml-cpp-dev
-  libsqlite3-dev libssl-dev libjwt-dev googletest libgtest-dev libgmock-dev
+  libsqlite3-dev libssl-dev libjwt-dev googletest libgtest-dev libgmock-dev libcli11-dev
   postgresql postgresql-contrib curl
 )
 # The end-to-end tests run a worker written in Node (built-ins only); any Node
