@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << "resonate: missing command: expected serve, dev or a client command\n\n"
+              << "Client commands:\n"
+              << resonate::cli::commands_help() << "Run `resonate --help` for every option.\n";
+    return 2;
+  }
   std::vector<std::pair<std::string, std::string>> env;
   for (char** e = environ; e && *e; ++e) {
     std::string kv{*e};

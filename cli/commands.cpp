@@ -1,8 +1,6 @@
 // The subcommands of the operator CLI, declared with CLI11 (only this TU sees it).
 #include <CLI/CLI.hpp>
-
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -23,10 +21,13 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* k_exit_codes =
-    "Global flags (before or after the command): -S/--server URL (default http://localhost:8001),\n"
+constexpr const char* k_globals =
+    "Global flags (anywhere after the command name): -S/--server URL (default "
+    "http://localhost:8001),\n"
     "-T/--token TOKEN (bearer), -U/--username and -P/--password (basic), -o/--output table|json.\n"
-    "\n"
+    "\n";
+
+constexpr const char* k_exit_codes =
     "Exit codes:\n"
     "  0  done\n"
     "  1  the server answered an error (its message and code are printed), or a migration failed\n"
@@ -67,7 +68,8 @@ class session {
   /// call() plus the usual output: `-o json` prints the body, otherwise `table`
   /// gets the parsed body (null when empty). Returns the exit code.
   int run(std::string_view method, const std::string& target, const std::string& body,
-          const header_list& extra, const std::function<void(const http_reply&, const json::value&)>& table) {
+          const header_list& extra,
+          const std::function<void(const http_reply&, const json::value&)>& table) {
     auto r = call(method, target, body, extra);
     if (!r) return exit_failed;
     if (json_output()) {
@@ -282,8 +284,7 @@ void add_write_flags(CLI::App* c, write_flags& f, const char* what) {
   c->add_option("-H,--header", f.headers, std::string(what) + " header key=value (repeatable)")
       ->allow_extra_args(false);
   c->add_option("-i,--idempotency-key", f.idempotency_key, "idempotency key");
-  c->add_flag("-s,--strict", f.strict, "strict mode (--strict=false to turn off)")
-      ->capture_default_str();
+  c->add_flag("-s,--strict", f.strict, "strict mode (default true; --strict=false turns it off)");
 }
 
 void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action) {
@@ -297,8 +298,9 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     c->add_option("id", *id, "promise id")->required();
     c->callback([&action, id] {
       action = [id](session& s) {
-        return s.run("GET", promise_path(*id), {}, {},
-                     [&](const http_reply&, const json::value& b) { print_promise(as_object(b), s.out()); });
+        return s.run(
+            "GET", promise_path(*id), {}, {},
+            [&](const http_reply&, const json::value& b) { print_promise(as_object(b), s.out()); });
       };
     });
   }
@@ -327,7 +329,8 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     auto a = std::make_shared<args>();
     auto* c = promises->add_subcommand("create", "Create a promise");
     c->add_option("id", a->id, "promise id")->required();
-    c->add_option("-t,--timeout", a->timeout, "timeout from now, a Go duration (1h, 30m, 10s)")->required();
+    c->add_option("-t,--timeout", a->timeout, "timeout from now, a Go duration (1h, 30m, 10s)")
+        ->required();
     add_write_flags(c, a->w, "param");
     c->add_option("--tag", a->tags, "tag key=value (repeatable)")->allow_extra_args(false);
     c->callback([&action, a, c] {
@@ -352,9 +355,10 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     const char* state;
     const char* done;
     const char* help;
-  } completions[] = {{"resolve", "RESOLVED", "Resolved", "Resolve a pending promise (PATCH)"},
-                     {"reject", "REJECTED", "Rejected", "Reject a pending promise (PATCH)"},
-                     {"cancel", "REJECTED_CANCELED", "Canceled", "Cancel a pending promise (PATCH)"}};
+  } completions[] = {
+      {"resolve", "RESOLVED", "Resolved", "Resolve a pending promise (PATCH)"},
+      {"reject", "REJECTED", "Rejected", "Reject a pending promise (PATCH)"},
+      {"cancel", "REJECTED_CANCELED", "Canceled", "Cancel a pending promise (PATCH)"}};
   for (const auto& k : completions) {
     struct args {
       std::string id;
@@ -391,7 +395,8 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     const char* what;
   } registrations[] = {
       {"callback", "Register a resume callback: when the promise completes, resume the root",
-       "-p,--root-promise-id", "root promise id", "/promises/callback/", "rootPromiseId", "callback"},
+       "-p,--root-promise-id", "root promise id", "/promises/callback/", "rootPromiseId",
+       "callback"},
       {"subscribe", "Register a notify subscription: when the promise completes, notify recv",
        "-i,--id", "subscription id", "/promises/subscribe/", "id", "subscription"}};
   for (const auto& k : registrations) {
@@ -402,8 +407,10 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     auto* c = promises->add_subcommand(k.name, k.help);
     c->add_option("id", a->id, "id of the awaited promise")->required();
     c->add_option(k.flag, a->other, k.flag_help)->required();
-    c->add_option("-t,--timeout", a->timeout, "task timeout from now, a Go duration")->capture_default_str();
-    c->add_option("--recv", a->recv, "receiver: a target name, a URL, or a JSON {\"type\",\"data\"} object")
+    c->add_option("-t,--timeout", a->timeout, "task timeout from now, a Go duration")
+        ->capture_default_str();
+    c->add_option("--recv", a->recv,
+                  "receiver: a target name, a URL, or a JSON {\"type\",\"data\"} object")
         ->capture_default_str();
     const std::string route = k.route, key = k.body_key, what = k.what;
     const bool resume = std::string(k.name) == "callback";
@@ -417,7 +424,10 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
             resume ? "__resume:" + a->other + ":" + a->id : "__notify:" + a->id + ":" + a->other;
         return s.run("POST", route + percent_encode(a->id, true), json::serialize(body), {},
                      [&](const http_reply& r, const json::value& b) {
-                       const std::string state = field(as_object(b).contains("promise") ? b.as_object().at("promise") : json::value(), "state");
+                       const std::string state =
+                           field(as_object(b).contains("promise") ? b.as_object().at("promise")
+                                                                  : json::value(),
+                                 "state");
                        if (r.status == 201) {
                          s.out() << "Created " << what << ": " << cb_id << "\n";
                        } else if (!state.empty() && state != "PENDING") {
@@ -435,7 +445,8 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
 // ---- schedules --------------------------------------------------------------------------
 
 void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
-  auto* schedules = app.add_subcommand("schedules", "Manage schedules (cron that creates promises)");
+  auto* schedules =
+      app.add_subcommand("schedules", "Manage schedules (cron that creates promises)");
   schedules->alias("schedule");
   schedules->require_subcommand(1);
   {
@@ -445,7 +456,9 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
     c->callback([&action, id] {
       action = [id](session& s) {
         return s.run("GET", "/schedules/" + percent_encode(*id, true), {}, {},
-                     [&](const http_reply&, const json::value& b) { print_schedule(as_object(b), s.out()); });
+                     [&](const http_reply&, const json::value& b) {
+                       print_schedule(as_object(b), s.out());
+                     });
       };
     });
   }
@@ -456,13 +469,16 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
     c->callback([&action, id] {
       action = [id](session& s) {
         return s.run("DELETE", "/schedules/" + percent_encode(*id, true), {}, {},
-                     [&](const http_reply&, const json::value&) { s.out() << "Deleted schedule: " << *id << "\n"; });
+                     [&](const http_reply&, const json::value&) {
+                       s.out() << "Deleted schedule: " << *id << "\n";
+                     });
       };
     });
   }
   {
     auto a = std::make_shared<search_flags>();
-    auto* c = schedules->add_subcommand("search", "Search schedules by id pattern (* is a wildcard)");
+    auto* c =
+        schedules->add_subcommand("search", "Search schedules by id pattern (* is a wildcard)");
     add_search_flags(c, *a);
     c->callback([&action, a] {
       action = [a](session& s) {
@@ -484,19 +500,23 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
     c->add_option("id", a->id, "schedule id")->required();
     c->add_option("-c,--cron", a->cron, "cron expression, e.g. \"*/5 * * * *\"")->required();
     c->add_option("-i,--promise-id", a->promise_id,
-                  "id template of the promises, e.g. \"foo.{{.timestamp}}\"")->required();
+                  "id template of the promises, e.g. \"foo.{{.timestamp}}\"")
+        ->required();
     c->add_option("-t,--promise-timeout", a->promise_timeout,
-                  "timeout of each promise from its run time, a Go duration")->required();
+                  "timeout of each promise from its run time, a Go duration")
+        ->required();
     c->add_option("-d,--description,--desc", a->description, "description");
     c->add_option("--tag", a->tags, "schedule tag key=value (repeatable)")->allow_extra_args(false);
-    c->add_option("--promise-header", a->promise_headers, "promise param header key=value (repeatable)")
+    c->add_option("--promise-header", a->promise_headers,
+                  "promise param header key=value (repeatable)")
         ->allow_extra_args(false);
     c->add_option("-D,--promise-data", a->promise_data, "promise param data (sent base64-encoded)");
     c->add_option("--promise-tag", a->promise_tags, "promise tag key=value (repeatable)")
         ->allow_extra_args(false);
     c->add_option("--idempotency-key", a->idempotency_key, "idempotency key");
     c->callback([&action, a, c] {
-      const bool has_data = c->count("--promise-data") > 0, has_key = c->count("--idempotency-key") > 0,
+      const bool has_data = c->count("--promise-data") > 0,
+                 has_key = c->count("--idempotency-key") > 0,
                  has_desc = c->count("--description") > 0;
       action = [a, has_data, has_key, has_desc](session& s) {
         json::object body;
@@ -509,7 +529,8 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
         body["promiseTimeout"] = duration_ms(a->promise_timeout, "--promise-timeout");
         body["promiseParam"] = make_value(a->promise_headers, has_data ? &a->promise_data : nullptr,
                                           "--promise-header");
-        if (!a->promise_tags.empty()) body["promiseTags"] = key_values(a->promise_tags, "--promise-tag");
+        if (!a->promise_tags.empty())
+          body["promiseTags"] = key_values(a->promise_tags, "--promise-tag");
         header_list h;
         if (has_key) h.emplace_back("Idempotency-Key", a->idempotency_key);
         return s.run("POST", "/schedules", json::serialize(body), h,
@@ -538,27 +559,31 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
     c->add_option("id", a->id, "task id")->required();
     c->add_option("-c,--counter", a->counter, "task counter")->required();
     c->add_option("-p,--pid", a->pid, "process id of the claimant")->capture_default_str();
-    c->add_option("-t,--ttl", a->ttl, "lease, a Go duration: heartbeat before it ends")->capture_default_str();
+    c->add_option("-t,--ttl", a->ttl, "lease, a Go duration: heartbeat before it ends")
+        ->capture_default_str();
     c->callback([&action, a] {
       action = [a](session& s) {
-        json::object body{{"id", a->id}, {"counter", a->counter}, {"processId", a->pid},
+        json::object body{{"id", a->id},
+                          {"counter", a->counter},
+                          {"processId", a->pid},
                           {"ttl", duration_ms(a->ttl, "--ttl")}};
-        return s.run("POST", "/tasks/claim", json::serialize(body), {},
-                     [&](const http_reply&, const json::value& b) {
-                       s.out() << "Claimed task: " << a->id << " (counter " << a->counter << ", "
-                               << field(b, "type") << ")\n";
-                       const auto* ps = as_object(b).if_contains("promises");
-                       if (!ps || !ps->is_object()) return;
-                       std::vector<std::vector<std::string>> rows{{"PROMISE", "ID", "STATE"}};
-                       for (const char* role : {"root", "leaf"}) {
-                         const auto* p = ps->as_object().if_contains(role);
-                         if (!p) continue;
-                         const auto* data = p->is_object() ? p->as_object().if_contains("data") : nullptr;
-                         rows.push_back({role, field(*p, "id"),
-                                         data && data->is_object() ? field(*data, "state") : "(missing)"});
-                       }
-                       print_table(rows, s.out());
-                     });
+        return s.run(
+            "POST", "/tasks/claim", json::serialize(body), {},
+            [&](const http_reply&, const json::value& b) {
+              s.out() << "Claimed task: " << a->id << " (counter " << a->counter << ", "
+                      << field(b, "type") << ")\n";
+              const auto* ps = as_object(b).if_contains("promises");
+              if (!ps || !ps->is_object()) return;
+              std::vector<std::vector<std::string>> rows{{"PROMISE", "ID", "STATE"}};
+              for (const char* role : {"root", "leaf"}) {
+                const auto* p = ps->as_object().if_contains(role);
+                if (!p) continue;
+                const auto* data = p->is_object() ? p->as_object().if_contains("data") : nullptr;
+                rows.push_back({role, field(*p, "id"),
+                                data && data->is_object() ? field(*data, "state") : "(missing)"});
+              }
+              print_table(rows, s.out());
+            });
       };
     });
   }
@@ -566,8 +591,9 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
     const char* name;
     const char* help;
     const char* done;
-  } finishers[] = {{"complete", "Complete a claimed task", "Completed"},
-                   {"drop", "Drop a claimed task (it is retried with the next counter)", "Dropped"}};
+  } finishers[] = {
+      {"complete", "Complete a claimed task", "Completed"},
+      {"drop", "Drop a claimed task (it is retried with the next counter)", "Dropped"}};
   for (const auto& k : finishers) {
     struct args {
       std::string id;
@@ -607,8 +633,9 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
         };
         if (!a->id.empty()) {
           if (a->counter <= 0) throw usage_error("heartbeat <id> needs -c/--counter");
-          return s.run("GET", "/tasks/heartbeat/" + percent_encode(a->id) + "/" + std::to_string(a->counter),
-                       {}, {}, print);
+          return s.run(
+              "GET", "/tasks/heartbeat/" + percent_encode(a->id) + "/" + std::to_string(a->counter),
+              {}, {}, print);
         }
         json::object body{{"processId", a->pid}};
         return s.run("POST", "/tasks/heartbeat", json::serialize(body), {}, print);
@@ -634,7 +661,8 @@ tree_node build_tree(const std::string& id, const std::map<std::string, json::ob
     const auto* v = by_id.at(k).if_contains("createdOn");
     return v && v->is_number() ? v->to_number<int64_t>() : 0;
   };
-  std::stable_sort(kids.begin(), kids.end(), [&](const auto& x, const auto& y) { return created(x) < created(y); });
+  std::stable_sort(kids.begin(), kids.end(),
+                   [&](const auto& x, const auto& y) { return created(x) < created(y); });
   for (const auto& k : kids) {
     if (!seen.count(k)) n.children.push_back(build_tree(k, by_id, children, seen));
   }
@@ -659,8 +687,9 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
         const search q = todo.front();
         todo.pop_front();
         const std::string target =
-            q.cursor.empty() ? "/promises?id=*&limit=100&tags%5Bresonate%3Aroot%5D=" + percent_encode(q.root)
-                             : "/promises?cursor=" + percent_encode(q.cursor);
+            q.cursor.empty()
+                ? "/promises?id=*&limit=100&tags%5Bresonate%3Aroot%5D=" + percent_encode(q.root)
+                : "/promises?cursor=" + percent_encode(q.cursor);
         auto r = s.call("GET", target);
         if (!r) return int(exit_failed);
         const json::value body = s.parse_body(*r);
@@ -673,7 +702,8 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
           const std::string parent = tags ? field(*tags, "resonate:parent") : "";
           if (!parent.empty() && parent != pid) children[parent].push_back(pid);
           // A global child is the root of its own subtree: search under it too.
-          if (tags && field(*tags, "resonate:scope") == "global" && roots_searched.insert(pid).second) {
+          if (tags && field(*tags, "resonate:scope") == "global" &&
+              roots_searched.insert(pid).second) {
             todo.push_back({pid, ""});
           }
         }
@@ -710,7 +740,8 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
   auto* c = app.add_subcommand("invoke", "Invoke a function: create a promise a worker picks up");
   c->add_option("id", a->id, "promise id")->required();
   c->add_option("--func", a->func, "function name")->required();
-  c->add_option("-a,--arg", a->args, "argument, parsed as JSON when it is JSON, else a string (repeatable)")
+  c->add_option("-a,--arg", a->args,
+                "argument, parsed as JSON when it is JSON, else a string (repeatable)")
       ->allow_extra_args(false);
   c->add_option("--json-args", a->json_args, "all arguments as one JSON array")->excludes("--arg");
   c->add_option("--version", a->version, "function version")->capture_default_str();
@@ -757,7 +788,8 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
 
 void add_migrate(CLI::App& app, std::function<int(session&)>& action) {
   auto* m = app.add_subcommand(
-      "migrate", "Schema migrations of the local store (SQLite or PostgreSQL, chosen as for serve)");
+      "migrate",
+      "Schema migrations of the local store (SQLite or PostgreSQL, chosen as for serve)");
   m->require_subcommand(1);
   m->footer(
       "The store flags of `resonate serve` select the database: -c/--config, "
@@ -767,9 +799,10 @@ void add_migrate(CLI::App& app, std::function<int(session&)>& action) {
   const struct {
     const char* name;
     const char* help;
-  } modes[] = {{"status", "Print the current and latest schema version and the pending migrations"},
-               {"dry-run", "Print the status and the SQL of the pending migrations; change nothing"},
-               {"up", "Apply the pending migrations in one transaction"}};
+  } modes[] = {
+      {"status", "Print the current and latest schema version and the pending migrations"},
+      {"dry-run", "Print the status and the SQL of the pending migrations; change nothing"},
+      {"up", "Apply the pending migrations in one transaction"}};
   for (const auto& k : modes) {
     auto* c = m->add_subcommand(k.name, k.help);
     // Everything after is a serve flag, handed to the config loader as it is.
@@ -796,7 +829,8 @@ void add_migrate(CLI::App& app, std::function<int(session&)>& action) {
             const auto before = apply_migrations(cl.cfg);
             const auto after = read_migration_status(cl.cfg);
             if (before.pending.empty()) {
-              s.out() << "Nothing to apply: " << after.store << " is at version " << after.current << "\n";
+              s.out() << "Nothing to apply: " << after.store << " is at version " << after.current
+                      << "\n";
             } else {
               for (const auto& f : before.pending) s.out() << "Applied " << f << "\n";
               s.out() << after.store << " is now at version " << after.current << "\n";
@@ -845,10 +879,11 @@ std::string commands_help() {
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   globals g;
-  CLI::App app{"Resonate operator CLI: talks to a Resonate server over HTTP (REST v1).", "resonate"};
+  CLI::App app{"Resonate operator CLI: talks to a Resonate server over HTTP (REST v1).",
+               "resonate"};
   app.fallthrough();  // the global flags below work after the subcommand too
   app.require_subcommand(1);
-  app.footer(k_exit_codes);
+  app.footer(std::string(k_globals) + k_exit_codes);
   app.add_option("-S,--server", g.server, "server URL")->capture_default_str();
   app.add_option("-T,--token", g.token, "bearer token (JWT)");
   app.add_option("-U,--username", g.username, "basic auth username");

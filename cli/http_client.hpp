@@ -18,10 +18,10 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 
 /// Where the server is: `http://host[:port][/prefix]`.
 struct server_url {
-  std::string host;         ///< without brackets for IPv6
+  std::string host;  ///< without brackets for IPv6
   std::string port = "80";
-  std::string prefix;       ///< path prefix without a trailing '/', usually ""
-  std::string text;         ///< the URL as given, for messages
+  std::string prefix;  ///< path prefix without a trailing '/', usually ""
+  std::string text;    ///< the URL as given, for messages
 };
 
 /// Parses `-S/--server`. nullopt with `why` set when it is not a plain http:// URL.

@@ -20,11 +20,11 @@ struct store_unreachable : std::runtime_error {
 };
 
 struct migration_status {
-  std::string store;                  ///< "sqlite <path>" or "postgres <host>:<port>/<db>"
-  int64_t current = 0;                ///< highest version recorded in the migrations table
-  int64_t latest = 0;                 ///< highest version embedded in this binary
-  std::vector<std::string> applied;   ///< file names of versions 1..current
-  std::vector<std::string> pending;   ///< file names of versions current+1..latest
+  std::string store;                     ///< "sqlite <path>" or "postgres <host>:<port>/<db>"
+  int64_t current = 0;                   ///< highest version recorded in the migrations table
+  int64_t latest = 0;                    ///< highest version embedded in this binary
+  std::vector<std::string> applied;      ///< file names of versions 1..current
+  std::vector<std::string> pending;      ///< file names of versions current+1..latest
   std::vector<std::string> pending_sql;  ///< their SQL, in the same order
 };
 

@@ -1,8 +1,7 @@
 #include "cli/render.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <ctime>
 #include <map>
 
@@ -30,7 +29,8 @@ void print_value(const char* title, const json::object* value, std::ostream& out
   out << title << ":\n";
   if (const auto* h = value ? value->if_contains("headers") : nullptr; h && h->is_object()) {
     for (const auto& [k, v] : h->as_object()) {
-      out << "  header " << std::string(k) << ": " << (v.is_string() ? std::string(v.as_string()) : json::serialize(v)) << "\n";
+      out << "  header " << std::string(k) << ": "
+          << (v.is_string() ? std::string(v.as_string()) : json::serialize(v)) << "\n";
     }
   }
   const auto* data = value ? value->if_contains("data") : nullptr;
@@ -38,8 +38,8 @@ void print_value(const char* title, const json::object* value, std::ostream& out
 }
 
 std::string state_mark(const std::string& state) {
-  if (state == "PENDING") return "\xF0\x9F\x9F\xA1";   // yellow circle
-  if (state == "RESOLVED") return "\xF0\x9F\x9F\xA2";  // green circle
+  if (state == "PENDING") return "\xF0\x9F\x9F\xA1";               // yellow circle
+  if (state == "RESOLVED") return "\xF0\x9F\x9F\xA2";              // green circle
   if (state.rfind("REJECTED", 0) == 0) return "\xF0\x9F\x94\xB4";  // red circle
   return "";
 }
@@ -71,7 +71,10 @@ std::string tree_details(const json::object& p) {
 
 void print_subtree(const tree_node& n, const std::string& prefix, bool last, bool root,
                    std::ostream& out) {
-  out << prefix << (root ? "" : last ? "\xE2\x94\x94\xE2\x94\x80\xE2\x94\x80 " : "\xE2\x94\x9C\xE2\x94\x80\xE2\x94\x80 ")
+  out << prefix
+      << (root   ? ""
+          : last ? "\xE2\x94\x94\xE2\x94\x80\xE2\x94\x80 "
+                 : "\xE2\x94\x9C\xE2\x94\x80\xE2\x94\x80 ")
       << n.id;
   if (n.promise) {
     const std::string state = text_of(*n.promise, "state");
@@ -192,7 +195,9 @@ void print_schedules(const json::array& ss, std::ostream& out) {
   print_table(rows, out);
 }
 
-void print_tree(const tree_node& root, std::ostream& out) { print_subtree(root, "", true, true, out); }
+void print_tree(const tree_node& root, std::ostream& out) {
+  print_subtree(root, "", true, true, out);
+}
 
 json::value tree_json(const tree_node& n) {
   json::object o = n.promise ? *n.promise : json::object{{"id", n.id}};

@@ -4,7 +4,6 @@
 // aligned tables built from the server's JSON. `-o json` bypasses all of this.
 
 #include <boost/json/value.hpp>
-
 #include <ostream>
 #include <string>
 #include <vector>

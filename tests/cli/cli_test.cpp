@@ -5,9 +5,9 @@
 // 2 usage, 3 unreachable). The schedules commands run against a fake HTTP listener that
 // records each request, so their wire requests are checked exactly.
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
@@ -15,9 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/json.hpp>
-
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -152,7 +151,8 @@ class CliTest : public ::testing::Test {
 std::string str(const json::value& v, std::initializer_list<const char*> path) {
   const json::value* cur = &v;
   for (const char* k : path) {
-    if (!cur->is_object() || !cur->as_object().contains(k)) return "<missing " + std::string(k) + ">";
+    if (!cur->is_object() || !cur->as_object().contains(k))
+      return "<missing " + std::string(k) + ">";
     cur = &cur->as_object().at(k);
   }
   return cur->is_string() ? std::string(cur->as_string()) : json::serialize(*cur);
@@ -198,7 +198,8 @@ TEST_F(CliTest, CreateGetSearchAndCompletePromises) {
   auto page = ok_json({"promises", "search", "cli-*", "--limit", "2"});
   ASSERT_EQ(page.at("promises").as_array().size(), 2u);
   ASSERT_TRUE(page.at("cursor").is_string());
-  auto next = ok_json({"promises", "search", "--cursor", std::string(page.at("cursor").as_string())});
+  auto next =
+      ok_json({"promises", "search", "--cursor", std::string(page.at("cursor").as_string())});
   EXPECT_EQ(next.at("promises").as_array().size(), 1u) << next;
   auto search_table = ok_table({"promises", "search", "cli-*", "--limit", "2"});
   EXPECT_NE(search_table.find("ID"), std::string::npos);
@@ -243,7 +244,8 @@ TEST_F(CliTest, CallbacksAndSubscriptions) {
   auto sub = ok_table({"promises", "subscribe", "cb-leaf", "--id", "s1", "--recv",
                        R"({"type":"poll","data":{"group":"g","id":"1"}})"});
   EXPECT_NE(sub.find("Created subscription: __notify:cb-leaf:s1"), std::string::npos) << sub;
-  auto rows = store_->query("SELECT id, recv FROM callbacks WHERE promise_id = 'cb-leaf' ORDER BY id");
+  auto rows =
+      store_->query("SELECT id, recv FROM callbacks WHERE promise_id = 'cb-leaf' ORDER BY id");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], R"(__notify:cb-leaf:s1|{"type":"poll","data":{"group":"g","id":"1"}})");
   EXPECT_EQ(rows[1], R"(__resume:cb-root:cb-leaf|"poll://any@g")");
@@ -268,7 +270,8 @@ TEST_F(CliTest, InvokeAndTasks) {
   EXPECT_NEAR(static_cast<double>(delay), static_cast<double>(now_ms() + 600000), 60000.0);
   EXPECT_EQ(delayed.at("timeout").as_int64(), delay + 3600000);
 
-  auto claim = ok_json({"tasks", "claim", "__invoke:inv-1", "--counter", "1", "--pid", "w1", "--ttl", "5m"});
+  auto claim =
+      ok_json({"tasks", "claim", "__invoke:inv-1", "--counter", "1", "--pid", "w1", "--ttl", "5m"});
   EXPECT_EQ(str(claim, {"type"}), "invoke");
   EXPECT_EQ(str(claim, {"promises", "root", "id"}), "inv-1");
   auto rows = store_->query("SELECT process_id, ttl FROM tasks WHERE id = '__invoke:inv-1'");
@@ -355,16 +358,16 @@ TEST_F(CliTest, ErrorsHaveTheirExitCodes) {
 
   // Usage errors: exit 2 before anything is sent.
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"promises", "create", "u1"},                          // --timeout is required
-           {"promises", "create", "u2", "-t", "soon"},            // not a duration
+           {"promises", "create", "u1"},                // --timeout is required
+           {"promises", "create", "u2", "-t", "soon"},  // not a duration
            {"promises", "create", "u3", "-t", "1h", "--tag", "novalue"},
-           {"promises", "get"},                                   // no id
+           {"promises", "get"},  // no id
            {"promises", "frobnicate", "x"},
            {"promises", "get", "x", "--bogus"},
            {"promises", "search", "*", "--limit", "500"},
            {"promises", "search", "*", "--state", "sleeping"},
-           {"tasks", "claim", "t1"},                              // --counter is required
-           {"invoke", "u4"},                                      // --func is required
+           {"tasks", "claim", "t1"},  // --counter is required
+           {"invoke", "u4"},          // --func is required
            {"invoke", "u5", "--func", "f", "--json-args", "{}"},
            {"promises", "get", "x", "-o", "yaml"},
            {"promises", "get", "x", "-S", "https://secure"}}) {
@@ -376,6 +379,14 @@ TEST_F(CliTest, ErrorsHaveTheirExitCodes) {
     http_client c("127.0.0.1", server_->port());
     EXPECT_EQ(c.get(std::string("/promises/") + id).status, 404) << id;
   }
+  // The global flags work between the command names too.
+  auto between = run_cli({"promises", "-S", url(), "-o", "json", "get", "cli-nothing"});
+  EXPECT_EQ(between.code, 1) << describe({}, between);
+  EXPECT_EQ(str(between.json(), {"error", "code"}), "40400");
+  auto none = run_cli({});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("promises"), std::string::npos) << none.err;
+
   auto help = cli({"promises", "create", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--idempotency-key"), std::string::npos) << help.out;
@@ -393,10 +404,10 @@ TEST(CliUnreachable, ServerDownExitsThreeNamingTheUrl) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
   ::close(fd);
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"promises", "get", "x", "-S", url},
-           {"tree", "x", "--server", url},
-           {"tasks", "heartbeat", "-S", url}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"promises", "get", "x", "-S", url},
+                                             {"tree", "x", "--server", url},
+                                             {"tasks", "heartbeat", "-S", url}}) {
     auto r = run_cli(args);
     EXPECT_EQ(r.code, 3) << describe(args, r);
     EXPECT_NE(r.err.find(url), std::string::npos) << describe(args, r);
@@ -567,14 +578,17 @@ class fake_server {
       while (std::getline(head, line)) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         const size_t colon = line.find(':');
-        if (colon != std::string::npos) r.headers.emplace_back(line.substr(0, colon), line.substr(colon + 2));
+        if (colon != std::string::npos)
+          r.headers.emplace_back(line.substr(0, colon), line.substr(colon + 2));
       }
       if (end != std::string::npos) r.body = raw.substr(end + 4);
       {
         std::lock_guard<std::mutex> g(mu_);
         requests_.push_back(r);
       }
-      const std::string resp = next < responses_.size() ? responses_[next++] : "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n";
+      const std::string resp = next < responses_.size()
+                                   ? responses_[next++]
+                                   : "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n";
       ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
       ::close(c);
     }
@@ -589,7 +603,8 @@ class fake_server {
   std::vector<recorded> requests_;
 };
 
-std::string reply(int status, const std::string& reason, const std::string& body, bool chunked = false) {
+std::string reply(int status, const std::string& reason, const std::string& body,
+                  bool chunked = false) {
   std::string r = "HTTP/1.1 " + std::to_string(status) + " " + reason +
                   "\r\nContent-Type: application/json\r\n";
   if (chunked) {
@@ -607,19 +622,43 @@ std::string reply(int status, const std::string& reason, const std::string& body
 }
 
 constexpr const char* k_schedule =
-    R"({"id":"s1","desc":"every 5","cron":"*/5 * * * *","tags":{"team":"a"},"promiseId":"s1.{{.timestamp}}",)"
-    R"("promiseTimeout":3600000,"promiseParam":{"data":"aGk="},"promiseTags":{"p":"q"},"nextRunTime":1700000300000,"createdOn":1700000000000})";
+    R"({"id":"s1","desc":"every 5","cron":"*/5 * * * *","tags":{"team":"a"},)"
+    R"("promiseId":"s1.{{.timestamp}}","promiseTimeout":3600000,"promiseParam":{"data":"aGk="},)"
+    R"("promiseTags":{"p":"q"},"nextRunTime":1700000300000,"createdOn":1700000000000})";
 
 TEST(CliSchedules, CreateGetSearchDeleteOnTheWire) {
-  fake_server fake({reply(201, "Created", k_schedule), reply(200, "OK", k_schedule, true),
-                    reply(200, "OK", std::string(R"({"cursor":null,"schedules":[)") + k_schedule + "]}"),
-                    "HTTP/1.1 204 No Content\r\n\r\n",
-                    reply(404, "Not Found", R"({"error":{"code":40401,"message":"The specified schedule was not found"}})")});
+  fake_server fake(
+      {reply(201, "Created", k_schedule), reply(200, "OK", k_schedule, true),
+       reply(200, "OK", std::string(R"({"cursor":null,"schedules":[)") + k_schedule + "]}"),
+       "HTTP/1.1 204 No Content\r\n\r\n",
+       reply(404, "Not Found",
+             R"({"error":{"code":40401,"message":"The specified schedule was not found"}})")});
   const std::string url = fake.url();
-  auto created = run_cli({"schedules", "create", "s1", "--cron", "*/5 * * * *", "--promise-id",
-                          "s1.{{.timestamp}}", "--promise-timeout", "1h", "--description", "every 5",
-                          "--tag", "team=a", "--promise-data", "hi", "--promise-header", "h=1",
-                          "--promise-tag", "p=q", "--idempotency-key", "ik", "-S", url, "-T", "tok"});
+  auto created = run_cli({"schedules",
+                          "create",
+                          "s1",
+                          "--cron",
+                          "*/5 * * * *",
+                          "--promise-id",
+                          "s1.{{.timestamp}}",
+                          "--promise-timeout",
+                          "1h",
+                          "--description",
+                          "every 5",
+                          "--tag",
+                          "team=a",
+                          "--promise-data",
+                          "hi",
+                          "--promise-header",
+                          "h=1",
+                          "--promise-tag",
+                          "p=q",
+                          "--idempotency-key",
+                          "ik",
+                          "-S",
+                          url,
+                          "-T",
+                          "tok"});
   EXPECT_EQ(created.code, 0) << describe({}, created);
   EXPECT_NE(created.out.find("Created schedule: s1"), std::string::npos) << created.out;
   auto got = run_cli({"schedules", "get", "s1", "-S", url, "-U", "user", "-P", "pw"});
@@ -635,7 +674,8 @@ TEST(CliSchedules, CreateGetSearchDeleteOnTheWire) {
   EXPECT_NE(deleted.out.find("Deleted schedule: s1"), std::string::npos);
   auto missing = run_cli({"schedules", "delete", "s1", "-S", url});
   EXPECT_EQ(missing.code, 1) << describe({}, missing);
-  EXPECT_NE(missing.err.find("The specified schedule was not found (code 40401)"), std::string::npos)
+  EXPECT_NE(missing.err.find("The specified schedule was not found (code 40401)"),
+            std::string::npos)
       << missing.err;
 
   const auto reqs = fake.requests();
@@ -643,14 +683,16 @@ TEST(CliSchedules, CreateGetSearchDeleteOnTheWire) {
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].target, "/schedules");
   EXPECT_EQ(json::parse(reqs[0].body),
-            json::parse(R"({"id":"s1","desc":"every 5","cron":"*/5 * * * *","tags":{"team":"a"},)"
-                        R"("promiseId":"s1.{{.timestamp}}","promiseTimeout":3600000,)"
-                        R"("promiseParam":{"headers":{"h":"1"},"data":"aGk="},"promiseTags":{"p":"q"}})"));
+            json::parse(
+                R"({"id":"s1","desc":"every 5","cron":"*/5 * * * *","tags":{"team":"a"},)"
+                R"("promiseId":"s1.{{.timestamp}}","promiseTimeout":3600000,)"
+                R"("promiseParam":{"headers":{"h":"1"},"data":"aGk="},"promiseTags":{"p":"q"}})"));
   EXPECT_EQ(reqs[0].header("Idempotency-Key"), "ik");
   EXPECT_EQ(reqs[0].header("Authorization"), "Bearer tok");
   EXPECT_EQ(reqs[1].method + " " + reqs[1].target, "GET /schedules/s1");
   EXPECT_EQ(reqs[1].header("Authorization"), "Basic dXNlcjpwdw==");  // user:pw
-  EXPECT_EQ(reqs[2].method + " " + reqs[2].target, "GET /schedules?id=s%2A&limit=100&tags%5Bteam%5D=a");
+  EXPECT_EQ(reqs[2].method + " " + reqs[2].target,
+            "GET /schedules?id=s%2A&limit=100&tags%5Bteam%5D=a");
   EXPECT_EQ(reqs[3].method + " " + reqs[3].target, "DELETE /schedules/s1");
   EXPECT_EQ(reqs[3].header("Authorization"), "");
 }
