@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -178,3 +181,468 @@ INSTANTIATE_TEST_SUITE_P(seeds, kernel_dst,
                                            scenario{3, 0.1, 0}, scenario{4, 0, 0.1},
                                            scenario{5, 0.1, 0.1}, scenario{6, 0.2, 0.2},
                                            scenario{7, 0.05, 0.05}, scenario{8, 0, 0}));
+
+// -- durable execution: tasks, callbacks, the router and the sender -----------------
+//
+// Seeded random streams over a small id space that mix promise creates (some
+// routed with `resonate:invoke`, some delayed with `resonate:delay`), completes,
+// resume and notify callbacks, and claims, completes, drops and heartbeats of
+// tasks with right and wrong counters, while virtual time runs past promise,
+// task, claim and lease deadlines. The fake store fails submissions before and
+// after processing; the fake sender fails messages and fails as a whole. The
+// store is checked after every submission it processes, each response when it
+// arrives, and each message when the kernel hands it to the sender.
+//
+// RESONATE_DST_SEED=n runs seed n only; RESONATE_DST_SEEDS and RESONATE_DST_STEPS
+// make the sweep longer. A failure names its seed.
+
+namespace {
+
+using T = q::task_state;
+using task_key = std::pair<std::string, int64_t>;  // (task id, counter)
+
+int64_t env_int(const char* name, int64_t fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  return std::strtoll(v, nullptr, 10);
+}
+
+struct fault_profile {
+  double fail_before, fail_after, send_fail, send_error;
+};
+
+// The seed picks its faults too, so a seed alone reproduces a run.
+fault_profile profile_of(uint64_t seed) {
+  static const fault_profile profiles[] = {{0, 0, 0, 0},
+                                           {0, 0, 0.3, 0},
+                                           {0.1, 0, 0.1, 0.05},
+                                           {0, 0.1, 0.1, 0},
+                                           {0.05, 0.05, 0.1, 0.05}};
+  return profiles[seed % std::size(profiles)];
+}
+
+bool active(T s) { return s == T::enqueued || s == T::claimed; }
+bool terminal(T s) { return s == T::completed || s == T::timedout; }
+
+std::string show(const q::task_record& t) {
+  return t.id + "#" + std::to_string(t.counter) + " state=" +
+         std::to_string(static_cast<int>(t.state)) + " root=" + t.root_promise_id;
+}
+
+// The statuses each request kind may answer with (spec 3.3, 4.2-4.13); 50004
+// (and the 503s) when the store failed under it.
+bool allowed(const q::request_payload& req, q::status s) {
+  using st = q::status;
+  if (s == st::aio_store_error || s == st::aio_submission_queue_full) return true;
+  auto fenced = [](const auto& r) { return r.fence_token.has_value(); };
+  return std::visit(
+    [&](const auto& r) {
+      using R = std::decay_t<decltype(r)>;
+      if constexpr (std::is_same_v<R, q::create_promise_request>) {
+        return s == st::created || s == st::ok || s == st::promise_already_exists ||
+               (s == st::task_precondition_failed && fenced(r));
+      } else if constexpr (std::is_same_v<R, q::create_promise_and_task_request>) {
+        return s == st::created || s == st::ok || s == st::promise_already_exists;
+      } else if constexpr (std::is_same_v<R, q::complete_promise_request>) {
+        return s == st::created || s == st::ok || s == st::promise_already_resolved ||
+               s == st::promise_already_rejected || s == st::promise_already_canceled ||
+               s == st::promise_already_timedout || s == st::promise_not_found ||
+               (s == st::task_precondition_failed && fenced(r));
+      } else if constexpr (std::is_same_v<R, q::create_callback_request>) {
+        return s == st::created || s == st::ok || s == st::promise_not_found ||
+               (s == st::task_precondition_failed && fenced(r));
+      } else if constexpr (std::is_same_v<R, q::claim_task_request>) {
+        return s == st::created || s == st::task_not_found || s == st::task_already_claimed ||
+               s == st::task_already_completed || s == st::task_invalid_counter;
+      } else if constexpr (std::is_same_v<R, q::complete_task_request>) {
+        return s == st::created || s == st::ok || s == st::task_not_found ||
+               s == st::task_invalid_state || s == st::task_invalid_counter;
+      } else if constexpr (std::is_same_v<R, q::drop_task_request>) {
+        return s == st::created || s == st::ok || s == st::task_not_found ||
+               s == st::task_invalid_counter;
+      } else if constexpr (std::is_same_v<R, q::heartbeat_tasks_request> ||
+                           std::is_same_v<R, q::read_promise_request>) {
+        return s == st::ok || (std::is_same_v<R, q::read_promise_request> &&
+                               s == st::promise_not_found);
+      } else {
+        return false;
+      }
+    },
+    req);
+}
+
+class task_sim {
+public:
+  explicit task_sim(uint64_t seed) : seed_(seed), rng_(seed) {
+    auto f = profile_of(seed);
+    h_.store.rng = &rng_;
+    h_.store.fail_before = f.fail_before;
+    h_.store.fail_after = f.fail_after;
+    h_.store.send_fail = f.send_fail;
+    h_.store.send_error = f.send_error;
+    // Short plugin timings, so claim deadlines and retries happen within a run.
+    h_.store.time_to_retry = 300;
+    h_.store.time_to_claim = 1500;
+  }
+
+  /// Runs `steps` random steps, then drains without faults; returns on the first
+  /// broken invariant (a gtest failure).
+  void run(int64_t steps) {
+    for (int64_t i = 0; i < steps && !::testing::Test::HasFatalFailure(); ++i) step();
+    if (::testing::Test::HasFatalFailure()) return;
+    drain();
+  }
+
+private:
+  uint64_t seed_;
+  std::mt19937_64 rng_;
+  kernel_harness h_;
+  std::vector<q::request_payload> requests_;  // by response index
+  size_t checked_ = 0;
+  std::vector<q::aio_sqe> in_flight_;
+  std::map<std::string, q::task_record> tasks_;  // the store's tasks at the last check
+  std::map<std::string, q::callback_record> callbacks_;
+  std::set<task_key> claimed_;                // (id, counter) answered 201 to a claim
+  std::vector<task_key> deliveries_;          // messages the sender delivered
+  std::map<task_key, bool> last_delivered_;   // per message: did its last send get through
+  std::set<task_key> outcome_lost_;           // delivered, but the write of that outcome was not
+  std::set<task_key> was_init_;               // (id, counter) the store ever held as INIT
+  int64_t stale_sends_ = 0;
+  bool trace_ = env_int("RESONATE_DST_TRACE", 0) != 0;  // prints every event, to minimise by hand
+
+  void log(const std::string& line) {
+    if (trace_) std::printf("[t=%lld] %s\n", static_cast<long long>(h_.now), line.c_str());
+  }
+  static std::string describe(const q::store_command& cmd) {
+    return std::visit(
+      [](const auto& c) -> std::string {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, q::read_promise_cmd>) return "read " + c.id;
+        else if constexpr (std::is_same_v<C, q::create_promise_cmd>)
+          return "create " + c.id + (c.task ? " +task" : "");
+        else if constexpr (std::is_same_v<C, q::update_promise_cmd>)
+          return "settle " + c.id + " state=" + std::to_string(static_cast<int>(c.state));
+        else if constexpr (std::is_same_v<C, q::update_task_cmd>)
+          return "update " + c.id + "#" + std::to_string(c.current_counter) + " mask=" +
+                 std::to_string(c.current_states) + " -> state=" +
+                 std::to_string(static_cast<int>(c.state)) + "#" + std::to_string(c.counter);
+        else if constexpr (std::is_same_v<C, q::read_task_cmd>) return "read task " + c.id;
+        else if constexpr (std::is_same_v<C, q::read_enqueueable_tasks_cmd>) return "scan init";
+        else if constexpr (std::is_same_v<C, q::read_expired_tasks_cmd>) return "scan expired";
+        else if constexpr (std::is_same_v<C, q::create_callback_cmd>)
+          return "callback " + c.callback.id;
+        else if constexpr (std::is_same_v<C, q::heartbeat_tasks_cmd>)
+          return "heartbeat " + c.process_id;
+        else return "other";
+      },
+      cmd);
+  }
+
+  int64_t pick(int64_t n) { return static_cast<int64_t>(rng_() % static_cast<uint64_t>(n)); }
+  bool chance(int n) { return pick(n) == 0; }
+  std::string promise_id() { return "p" + std::to_string(pick(8)); }
+  std::string process_id() { return "w" + std::to_string(pick(3)); }
+
+  /// A (task, counter) some worker could know: a delivered message, or a claim.
+  std::optional<task_key> known_task() {
+    if (deliveries_.empty()) return std::nullopt;
+    auto k = deliveries_[static_cast<size_t>(pick(static_cast<int64_t>(deliveries_.size())))];
+    if (chance(4)) k.second += chance(2) ? 1 : -1;  // a stale or a future counter
+    return k;
+  }
+  std::optional<q::fence> maybe_fence() {
+    if (!chance(5) || claimed_.empty()) return std::nullopt;
+    auto it = claimed_.begin();
+    std::advance(it, pick(static_cast<int64_t>(claimed_.size())));
+    return q::fence{it->first, it->second};
+  }
+
+  q::request_payload random_request() {
+    int64_t now = h_.now;
+    switch (pick(16)) {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
+        q::create_promise_request r;
+        r.id = promise_id();
+        r.idempotency_key = chance(2) ? std::optional<std::string>("k") : std::nullopt;
+        r.timeout = now + pick(6000);
+        if (chance(2)) r.tags["resonate:invoke"] = "poll://any@g";
+        if (chance(4)) r.tags["resonate:delay"] = std::to_string(now + pick(3000));
+        if (chance(6)) r.tags["resonate:timeout"] = "true";
+        r.fence_token = maybe_fence();
+        if (chance(4)) {
+          q::create_promise_and_task_request t;
+          r.fence_token.reset();
+          t.promise = std::move(r);
+          t.process_id = process_id();
+          t.ttl = 200 + pick(3000);
+          return t;
+        }
+        return r;
+      }
+      case 4:
+      case 5: {
+        q::complete_promise_request r;
+        r.id = promise_id();
+        r.idempotency_key = chance(2) ? std::optional<std::string>("c") : std::nullopt;
+        static const S states[] = {S::resolved, S::rejected, S::rejected_canceled};
+        r.state = states[pick(3)];
+        r.fence_token = maybe_fence();
+        return r;
+      }
+      case 6:
+      case 7: {
+        q::create_callback_request r;
+        r.promise_id = promise_id();
+        r.recv = "\"poll://any@g\"";
+        r.timeout = now + pick(8000);
+        r.fence_token = maybe_fence();
+        if (chance(2)) {
+          auto root = promise_id();
+          if (root == r.promise_id) root = "p8";  // the gateway refuses root == promise
+          r.id = q::resume_callback_id(root, r.promise_id);
+          r.root_promise_id = root;
+          r.mesg = q::message{q::message_type::resume, {}, root, r.promise_id};
+        } else {
+          r.id = q::notify_callback_id(r.promise_id, "s" + std::to_string(pick(2)));
+          r.root_promise_id = r.promise_id;
+          r.mesg = q::message{q::message_type::notify, {}, r.promise_id, ""};
+        }
+        return r;
+      }
+      case 8:
+      case 9:
+      case 10:
+      case 11:
+        if (auto k = known_task())
+          return q::claim_task_request{k->first, k->second, process_id(), 200 + pick(3000)};
+        return q::read_promise_request{promise_id()};
+      case 12:
+      case 13:
+        if (auto k = known_task()) {
+          if (chance(2)) return q::complete_task_request{k->first, k->second};
+          return q::drop_task_request{k->first, k->second};
+        }
+        return q::read_promise_request{promise_id()};
+      case 14: return q::heartbeat_tasks_request{process_id()};
+      default: return q::read_promise_request{promise_id()};
+    }
+  }
+
+  void step() {
+    for (int i = 0, n = 1 + static_cast<int>(pick(5)); i < n; ++i) {
+      auto payload = random_request();
+      log("request " + std::to_string(requests_.size()) + " kind " +
+          std::to_string(payload.index()) + " " + std::visit([](const auto& r) -> std::string {
+            if constexpr (requires { r.id; }) return r.id;
+            else if constexpr (requires { r.promise.id; }) return r.promise.id;
+            else return "";
+          }, payload));
+      requests_.push_back(payload);
+      h_.submit(std::move(payload));
+    }
+    tick();
+    // The AIO answers a random subset, in random order.
+    std::shuffle(in_flight_.begin(), in_flight_.end(), rng_);
+    size_t take = in_flight_.empty() ? 0 : static_cast<size_t>(pick(
+                                                 static_cast<int64_t>(in_flight_.size()) + 1));
+    std::vector<q::aio_sqe> now(in_flight_.begin(), in_flight_.begin() + static_cast<long>(take));
+    in_flight_.erase(in_flight_.begin(), in_flight_.begin() + static_cast<long>(take));
+    for (auto& sqe : now) {
+      answer(sqe);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+    h_.now += pick(250);
+  }
+
+  void tick() {
+    auto out = h_.sys.tick(h_.now);
+    check_responses();
+    for (auto& sqe : out) {
+      if (sqe.kind() == q::aio_kind::sender) check_send(std::get<q::send_submission>(sqe.payload));
+      in_flight_.push_back(std::move(sqe));
+    }
+  }
+
+  void answer(const q::aio_sqe& sqe) {
+    size_t sent_before = h_.store.sent.size();
+    auto cqe = h_.store.answer(sqe);
+    if (trace_) {
+      std::string what = "aio " + std::to_string(sqe.id) + (cqe.error ? " FAILED" : "") + ":";
+      if (sqe.kind() == q::aio_kind::store)
+        for (const auto& cmd : sqe.tx().commands) what += " [" + describe(cmd) + "]";
+      else if (sqe.kind() == q::aio_kind::sender)
+        what += " send " + std::get<q::send_submission>(sqe.payload).task.id;
+      else
+        what += " route";
+      log(what);
+    }
+    if (sqe.kind() == q::aio_kind::store) {
+      bool lost = cqe.error && cqe.error->message.find("before") != std::string::npos;
+      for (const auto& cmd : sqe.tx().commands) {
+        auto* u = std::get_if<q::update_task_cmd>(&cmd);
+        if (lost && u && u->current_states == q::mask_of(T::init))
+          outcome_lost_.insert({u->id, u->current_counter});
+      }
+      check_store();
+    }
+    if (h_.store.sent.size() > sent_before) {
+      task_key k{h_.store.sent.back().task.id, h_.store.sent.back().task.counter};
+      last_delivered_[k] = h_.store.delivered.back();
+      if (h_.store.delivered.back()) deliveries_.push_back(k);
+    }
+    h_.sys.complete(std::move(cqe));
+  }
+
+  // -- invariants ---------------------------------------------------------------------
+
+  void check_store() {
+    const auto& tasks = h_.store.tasks;
+    std::map<std::string, std::string> active_of_root;
+    for (const auto& [id, t] : tasks) {
+      if (t.state == T::init) was_init_.insert({id, t.counter});
+      if (active(t.state)) {
+        auto [it, fresh] = active_of_root.emplace(t.root_promise_id, id);
+        ASSERT_TRUE(fresh) << "seed " << seed_ << ": two active tasks of root "
+                           << t.root_promise_id << ": " << it->second << " and " << id;
+      }
+      auto before = tasks_.find(id);
+      if (before == tasks_.end()) continue;
+      const auto& b = before->second;
+      ASSERT_GE(t.counter, b.counter) << "seed " << seed_ << ": counter went down: " << show(t);
+      if (terminal(b.state)) {
+        ASSERT_EQ(t, b) << "seed " << seed_ << ": a settled task changed: " << show(t);
+      }
+      if (t.counter != b.counter) {
+        ASSERT_EQ(t.counter, b.counter + 1) << "seed " << seed_ << ": " << show(t);
+        ASSERT_TRUE(active(b.state) && t.state == T::init)
+          << "seed " << seed_ << ": counter moved outside a drop or expiry: " << show(b)
+          << " -> " << show(t);
+      }
+      if (b.state == T::claimed && t.state != T::claimed) {
+        // complete or root completion, timeout, or drop/lease expiry (checked above)
+        ASSERT_TRUE(terminal(t.state) || (t.state == T::init && t.counter == b.counter + 1))
+          << "seed " << seed_ << ": left CLAIMED wrongly: " << show(b) << " -> " << show(t);
+      }
+      if (b.state == T::claimed && t.state == T::claimed) {
+        ASSERT_EQ(t.process_id, b.process_id) << "seed " << seed_ << ": " << show(t);
+      }
+    }
+    for (const auto& [id, cb] : h_.store.callbacks) {
+      auto p = h_.store.promises.find(cb.promise_id);
+      ASSERT_TRUE(p != h_.store.promises.end() && p->second.state == S::pending)
+        << "seed " << seed_ << ": callback " << id << " outlived its promise's pending state";
+    }
+    // A callback that went away became its task.
+    for (const auto& [id, cb] : callbacks_) {
+      if (h_.store.callbacks.count(id)) continue;
+      auto t = tasks.find(id);
+      ASSERT_NE(t, tasks.end()) << "seed " << seed_ << ": callback " << id << " lost";
+      if (tasks_.count(id)) continue;  // (cannot happen: a callback id is used once)
+      EXPECT_EQ(t->second.recv, cb.recv) << id;
+      EXPECT_EQ(t->second.mesg, cb.mesg) << id;
+      EXPECT_EQ(t->second.timeout, cb.timeout) << id;
+      ASSERT_EQ(t->second.root_promise_id, cb.root_promise_id) << "seed " << seed_ << ": " << id;
+    }
+    tasks_ = tasks;
+    callbacks_ = h_.store.callbacks;
+  }
+
+  void check_send(const q::send_submission& sub) {
+    task_key k{sub.task.id, sub.task.counter};
+    log("hand to sender " + k.first + "#" + std::to_string(k.second));
+    auto t = h_.store.tasks.find(k.first);
+    ASSERT_NE(t, h_.store.tasks.end()) << "seed " << seed_ << ": message for no task " << k.first;
+    // The kernel decides to send on a read; a request may change the task after
+    // that read and before the send (the reference has the same window). Such a
+    // stale message is harmless (its claim is refused), but the kernel must
+    // have seen the task INIT with that counter: it never invents a message.
+    if (t->second.state != T::init || t->second.counter != k.second) {
+      ASSERT_TRUE(was_init_.count(k))
+        << "seed " << seed_ << ": message " << k.first << "#" << k.second
+        << " handed to the sender, but the task was never INIT with it: " << show(t->second);
+      ++stale_sends_;
+      log("stale send " + k.first + "#" + std::to_string(k.second) + ": " + show(t->second));
+    }
+    auto last = last_delivered_.find(k);
+    if (last != last_delivered_.end() && last->second) {
+      ASSERT_TRUE(outcome_lost_.count(k))
+        << "seed " << seed_ << ": message " << k.first << "#" << k.second
+        << " sent twice, the first delivered and recorded";
+    }
+    outcome_lost_.erase(k);
+  }
+
+  void check_responses() {
+    for (; checked_ < h_.responses.size(); ++checked_) {
+      if (!h_.responses[checked_]) return;  // answered in order of completion; resume later
+      const auto& resp = *h_.responses[checked_];
+      const auto& req = requests_[checked_];
+      log("response " + std::to_string(checked_) + " " +
+          std::to_string(static_cast<int>(resp.status)));
+      ASSERT_TRUE(allowed(req, resp.status))
+        << "seed " << seed_ << ": request " << checked_ << " (kind " << req.index()
+        << ") answered " << static_cast<int>(resp.status);
+      if (auto* c = std::get_if<q::claim_task_request>(&req); c && resp.status == q::status::created) {
+        auto& got = std::get<q::claimed_task_response>(resp.payload).task;
+        ASSERT_EQ(got.counter, c->counter) << "seed " << seed_ << ": " << c->id;
+        ASSERT_EQ(got.state, T::claimed) << "seed " << seed_ << ": " << c->id;
+        ASSERT_TRUE(claimed_.insert({c->id, c->counter}).second)
+          << "seed " << seed_ << ": " << c->id << "#" << c->counter << " claimed twice";
+      }
+      if (auto* c = std::get_if<q::complete_task_request>(&req);
+          c && resp.status == q::status::created) {
+        ASSERT_TRUE(claimed_.count({c->id, c->counter}))
+          << "seed " << seed_ << ": completed " << c->id << "#" << c->counter
+          << " that no claim got";
+      }
+    }
+  }
+
+  /// No more faults: every request is answered, and once time has passed every
+  /// deadline, every task whose root settled is COMPLETED or TIMEDOUT, notify
+  /// tasks included (delivered once, then completed).
+  void drain() {
+    h_.store.fail_before = h_.store.fail_after = 0;
+    h_.store.send_fail = h_.store.send_error = 0;
+    for (int round = 0; round < 60 && !::testing::Test::HasFatalFailure(); ++round) {
+      for (int i = 0; i < 50; ++i) {
+        auto batch = std::move(in_flight_);
+        in_flight_.clear();
+        for (auto& sqe : batch) answer(sqe);
+        tick();
+        if (in_flight_.empty() && !h_.sys.has_work()) break;
+      }
+      h_.now += 500;
+    }
+    if (::testing::Test::HasFatalFailure()) return;
+    ASSERT_EQ(checked_, h_.responses.size()) << "seed " << seed_ << ": unanswered requests";
+    for (const auto& [id, t] : h_.store.tasks) {
+      auto root = h_.store.promises.find(t.root_promise_id);
+      if (root == h_.store.promises.end()) continue;  // a resume naming a root never created
+      ASSERT_NE(root->second.state, S::pending) << "seed " << seed_ << ": timeouts did not run";
+      EXPECT_TRUE(terminal(t.state)) << "seed " << seed_ << ": root settled, task " << show(t);
+    }
+    EXPECT_TRUE(h_.store.callbacks.empty()) << "seed " << seed_;
+    h_.sys.shutdown();
+    h_.run();
+    EXPECT_TRUE(h_.sys.done()) << "seed " << seed_;
+  }
+};
+
+}  // namespace
+
+TEST(kernel_dst_tasks, durable_execution_invariants_hold_under_faults) {
+  int64_t steps = env_int("RESONATE_DST_STEPS", 300);
+  if (auto only = env_int("RESONATE_DST_SEED", -1); only >= 0) {
+    task_sim{static_cast<uint64_t>(only)}.run(steps);
+    return;
+  }
+  int64_t seeds = env_int("RESONATE_DST_SEEDS", 20);
+  for (int64_t seed = 1; seed <= seeds && !HasFailure(); ++seed) {
+    SCOPED_TRACE("reproduce with RESONATE_DST_SEED=" + std::to_string(seed));
+    task_sim{static_cast<uint64_t>(seed)}.run(steps);
+  }
+}

@@ -1,6 +1,7 @@
 #include "tests/unit/kernel/fake_store.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -89,9 +90,12 @@ q::store_result fake_store::run(const q::store_command& cmd) {
       } else if constexpr (std::is_same_v<T, q::read_timedout_promises_cmd>) {
         q::query_promises_result r;
         for (auto& [id, p] : promises)
-          if (p.state == q::promise_state::pending && p.timeout <= c.time &&
-              static_cast<int64_t>(r.records.size()) < c.limit)
-            r.records.push_back(p);
+          if (p.state == q::promise_state::pending && p.timeout <= c.time) r.records.push_back(p);
+        // As the stores: the earliest timeouts first.
+        std::sort(r.records.begin(), r.records.end(), [](auto& a, auto& b) {
+          return std::tie(a.timeout, a.sort_id) < std::tie(b.timeout, b.sort_id);
+        });
+        if (static_cast<int64_t>(r.records.size()) > c.limit) r.records.resize(c.limit);
         return r;
       } else if constexpr (std::is_same_v<T, q::search_promises_cmd>) {
         std::vector<q::promise_record> hits;
@@ -129,6 +133,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
             auto t = c.task->task;
             t.sort_id = next_task_sort_id_++;
             tasks[t.id] = std::move(t);
+            w.tasks_created = 1;
           }
         }
         if (c.read_back) w.row = promises.at(c.id);
@@ -202,7 +207,10 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         int64_t n = 0;
         for (auto& [_, t] : tasks) {
           if (t.state != q::task_state::claimed || t.process_id != c.process_id) continue;
-          t.expires_at = c.time + t.ttl;
+          // min(time + ttl, INT64_MAX), as the stores write it.
+          t.expires_at = t.ttl > std::numeric_limits<int64_t>::max() - c.time
+                           ? std::numeric_limits<int64_t>::max()
+                           : c.time + t.ttl;
           ++n;
         }
         return q::alter_result{n};
@@ -240,34 +248,38 @@ q::aio_cqe fake_store::process_one(const q::aio_sqe& sqe) {
 
 q::aio_results fake_store::process(const q::aio_batch& batch) {
   q::aio_results out;
-  for (const auto& sqe : batch) {
-    switch (sqe.kind()) {
-      case q::aio_kind::store: out.push_back(process_one(sqe)); break;
-      case q::aio_kind::router: {
-        // The default tag source: a value that is not JSON is a logical receiver.
-        const auto& sub = std::get<q::route_submission>(sqe.payload);
-        q::route_completion r;
-        if (auto it = sub.tags.find("resonate:invoke"); it != sub.tags.end()) {
-          r.matched = true;
-          r.recv = "\"" + it->second + "\"";
-        }
-        q::aio_cqe cqe;
-        cqe.id = sqe.id;
-        cqe.completion = std::move(r);
-        out.push_back(std::move(cqe));
-        break;
+  for (const auto& sqe : batch) out.push_back(answer(sqe));
+  return out;
+}
+
+q::aio_cqe fake_store::answer(const q::aio_sqe& sqe) {
+  std::uniform_real_distribution<double> coin(0, 1);
+  q::aio_cqe cqe;
+  cqe.id = sqe.id;
+  switch (sqe.kind()) {
+    case q::aio_kind::store: return process_one(sqe);
+    case q::aio_kind::router: {
+      // The default tag source: a value that is not JSON is a logical receiver.
+      const auto& sub = std::get<q::route_submission>(sqe.payload);
+      q::route_completion r;
+      if (auto it = sub.tags.find("resonate:invoke"); it != sub.tags.end()) {
+        r.matched = true;
+        r.recv = "\"" + it->second + "\"";
       }
-      case q::aio_kind::sender: {
-        sent.push_back(std::get<q::send_submission>(sqe.payload));
-        q::aio_cqe cqe;
-        cqe.id = sqe.id;
-        cqe.completion = q::send_completion{send_succeeds, 15000, send_succeeds ? 60000 : 0, {}};
-        out.push_back(std::move(cqe));
-        break;
-      }
+      cqe.completion = std::move(r);
+      return cqe;
+    }
+    case q::aio_kind::sender: {
+      if (rng && coin(*rng) < send_error)
+        return q::aio_cqe::failure(sqe.id, q::status::aio_queue_error, "injected sender failure");
+      bool ok = send_succeeds && !(rng && coin(*rng) < send_fail);
+      sent.push_back(std::get<q::send_submission>(sqe.payload));
+      delivered.push_back(ok);
+      cqe.completion = q::send_completion{ok, time_to_retry, ok ? time_to_claim : 0, {}};
+      return cqe;
     }
   }
-  return out;
+  return cqe;
 }
 
 }  // namespace resonate::tests

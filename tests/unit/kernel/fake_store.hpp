@@ -26,12 +26,20 @@ public:
   /// Every message handed to the (fake) sender, in order.
   std::vector<queues::send_submission> sent;
   bool send_succeeds = true;  ///< what the fake sender answers
+  /// Per entry of `sent`: whether the fake sender reported it delivered.
+  std::vector<bool> delivered;
+  double send_fail = 0;   ///< probability a message is not delivered (plugin failure; needs rng)
+  double send_error = 0;  ///< probability the sender fails as a whole (an AIO error; needs rng)
+  int64_t time_to_retry = 15000;  ///< the plugin's TTR on a failed delivery
+  int64_t time_to_claim = 60000;  ///< the plugin's TTC on a delivery
   double fail_before = 0;  ///< probability a submission fails without effect
   double fail_after = 0;   ///< probability a submission takes effect but reports failure
   std::mt19937_64* rng = nullptr;
 
   queues::aio_results process(const queues::aio_batch& batch);
   queues::aio_cqe process_one(const queues::aio_sqe& sqe);
+  /// Any kind of submission: the store, the router or the sender.
+  queues::aio_cqe answer(const queues::aio_sqe& sqe);
 
 private:
   queues::store_result run(const queues::store_command& cmd);
