@@ -52,7 +52,11 @@ access_key access_key_of(const queues::request_payload& payload) {
                            std::is_same_v<T, queues::complete_task_request> ||
                            std::is_same_v<T, queues::drop_task_request>) {
         return {rule::task_id, r.id};
+      } else if constexpr (std::is_same_v<T, queues::acquire_lock_request> ||
+                           std::is_same_v<T, queues::release_lock_request>) {
+        return {rule::id, r.resource_id};
       } else if constexpr (std::is_same_v<T, queues::heartbeat_tasks_request> ||
+                           std::is_same_v<T, queues::heartbeat_locks_request> ||
                            std::is_same_v<T, queues::ready_request>) {
         return {rule::always, {}};
       } else {

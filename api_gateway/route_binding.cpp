@@ -1,5 +1,7 @@
 #include "api_gateway/route_binding.hpp"
 
+#include <type_traits>
+
 #include "api_gateway/errors.hpp"
 #include "api_gateway/http_util.hpp"
 #include "api_gateway/json_reader.hpp"
@@ -93,6 +95,32 @@ bool read_int_field(const json::value& v, int64_t& out, std::string_view owner,
     return false;
   }
   return true;
+}
+
+std::optional<http_response> read_flat_body(const http_request& req, const char* go_type,
+                                            std::string_view owner,
+                                            std::initializer_list<body_field> fields) {
+  body_arena arena;
+  json::value body;
+  if (auto err = parse_object_body(req, go_type, arena, body)) return err;
+  std::string error;
+  for (const auto& kv : body.get_object()) {
+    for (const auto& f : fields) {
+      if (!iequals(kv.key(), f.key)) continue;
+      bool ok = std::visit(
+        [&](auto* out) {
+          if constexpr (std::is_same_v<decltype(out), std::string*>) {
+            return read_string_field(kv.value(), *out, owner, f.key, error);
+          } else {
+            return read_int_field(kv.value(), *out, owner, f.key, f.go_int_type, error);
+          }
+        },
+        f.out);
+      if (!ok) return validation_error(error);
+      break;
+    }
+  }
+  return std::nullopt;
 }
 
 bool read_create_promise_fields(const json::object& obj, std::string_view prefix,

@@ -7,9 +7,11 @@
 // POST /promises/task.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
@@ -53,6 +55,21 @@ bool read_string_field(const boost::json::value& v, std::string& out, std::strin
                        std::string_view path, std::string& error);
 bool read_int_field(const boost::json::value& v, int64_t& out, std::string_view owner,
                     std::string_view path, std::string_view go_type, std::string& error);
+
+/// One field of a flat Go body struct: its JSON key, where its value goes, and for an
+/// integer the Go type its decoder errors name ("int", "int64").
+struct body_field {
+  std::string_view key;
+  std::variant<std::string*, int64_t*> out;
+  std::string_view go_int_type = "int64";
+};
+
+/// Parses a JSON-object body of string and integer fields: keys match case-insensitively
+/// (as encoding/json does), keys not listed are ignored, null leaves a field alone. Returns
+/// the 400 worded as Go's decoder words it (`go_type` is the Go type, `owner` the struct).
+std::optional<http_response> read_flat_body(const http_request& req, const char* go_type,
+                                            std::string_view owner,
+                                            std::initializer_list<body_field> fields);
 
 /// Decodes the fields of a `createPromiseBody` (id, timeout, param, tags) from `obj` into
 /// `out`; `prefix` is the JSON path of the object ("" for POST /promises, "promise." for

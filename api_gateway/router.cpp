@@ -210,6 +210,24 @@ std::optional<http_response> handle_heartbeat_get(const route_context& c,
   return std::nullopt;
 }
 
+std::optional<http_response> handle_acquire_lock(const route_context& c,
+                                                 queues::request_payload& out) {
+  return parse_into<queues::acquire_lock_request>(
+    out, [&](auto& r) { return parse_acquire_lock(c.req, r); });
+}
+
+std::optional<http_response> handle_release_lock(const route_context& c,
+                                                 queues::request_payload& out) {
+  return parse_into<queues::release_lock_request>(
+    out, [&](auto& r) { return parse_release_lock(c.req, r); });
+}
+
+std::optional<http_response> handle_heartbeat_locks(const route_context& c,
+                                                    queues::request_payload& out) {
+  return parse_into<queues::heartbeat_locks_request>(
+    out, [&](auto& r) { return parse_heartbeat_locks(c.req, r); });
+}
+
 // -- the table --------------------------------------------------------------------
 
 // One row per route, in matching order: the first row that matches wins, so a static
@@ -243,6 +261,9 @@ constexpr std::array routes{
   route_row{"POST", "/tasks/heartbeat", route_id::heartbeat_tasks, handle_heartbeat},
   route_row{"GET", "/tasks/heartbeat/:id/:counter", route_id::heartbeat_tasks_get,
             handle_heartbeat_get},
+  route_row{"POST", "/locks/acquire", route_id::acquire_lock, handle_acquire_lock},
+  route_row{"POST", "/locks/release", route_id::release_lock, handle_release_lock},
+  route_row{"POST", "/locks/heartbeat", route_id::heartbeat_locks, handle_heartbeat_locks},
 };
 
 constexpr bool every_route_has_one_row() {
@@ -298,6 +319,9 @@ constexpr std::array<encode_fn, queues::kind_count> encoders = [] {
   at(queues::kind::heartbeat_tasks) = plain<encode_heartbeat_reply>;
   at(queues::kind::ready) = encode_ready;
   at(queues::kind::create_promise_and_task) = plain<encode_promise_and_task_reply>;
+  at(queues::kind::acquire_lock) = plain<encode_acquire_lock_reply>;
+  at(queues::kind::release_lock) = plain<encode_release_lock_reply>;
+  at(queues::kind::heartbeat_locks) = plain<encode_heartbeat_locks_reply>;
   return e;
 }();
 

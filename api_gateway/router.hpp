@@ -37,6 +37,9 @@ enum class route_id : uint8_t {
   drop_task_get,
   heartbeat_tasks,
   heartbeat_tasks_get,
+  acquire_lock,     ///< POST /locks/acquire
+  release_lock,     ///< POST /locks/release
+  heartbeat_locks,  ///< POST /locks/heartbeat
   not_found,
 };
 inline constexpr size_t route_count = static_cast<size_t>(route_id::not_found) + 1;
@@ -103,6 +106,12 @@ std::optional<http_response> parse_drop_task(const http_request& req,
                                              queues::drop_task_request& out);
 std::optional<http_response> parse_heartbeat_tasks(const http_request& req,
                                                    queues::heartbeat_tasks_request& out);
+std::optional<http_response> parse_acquire_lock(const http_request& req,
+                                                queues::acquire_lock_request& out);
+std::optional<http_response> parse_release_lock(const http_request& req,
+                                                queues::release_lock_request& out);
+std::optional<http_response> parse_heartbeat_locks(const http_request& req,
+                                                   queues::heartbeat_locks_request& out);
 /// The `:counter` segment of the GET task routes, read like Go's strconv.Atoi; on failure
 /// the 400 carries `message` (the reference words it differently per route).
 std::optional<http_response> parse_task_counter(std::string_view text, std::string_view message,
@@ -128,5 +137,16 @@ http_response encode_task_reply(const queues::response& res);
 http_response encode_drop_reply(const queues::response& res);
 /// 200 + {"tasksAffected":n}.
 http_response encode_heartbeat_reply(const queues::response& res);
+/// 201 + Lock.
+http_response encode_acquire_lock_reply(const queues::response& res);
+/// 204, no body (gin's c.JSON(204, nil) still writes the Content-Type).
+http_response encode_release_lock_reply(const queues::response& res);
+/// 200 + {"locksAffected":n}.
+http_response encode_heartbeat_locks_reply(const queues::response& res);
+
+/// An empty response with the status of `res`.
+http_response with_status(const queues::response& res);
+/// 2xx + `{"<key>":n}` of a count_response.
+http_response encode_count_reply(const queues::response& res, std::string_view key);
 
 }  // namespace resonate::api_gateway

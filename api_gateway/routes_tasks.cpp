@@ -2,8 +2,6 @@
 // validation with the reference server's rules and messages, and the reply
 // encoders. The GET forms are assembled in router.cpp from the path segments.
 
-#include <boost/json/value.hpp>
-
 #include "api_gateway/codec_promise.hpp"
 #include "api_gateway/codec_task.hpp"
 #include "api_gateway/errors.hpp"
@@ -13,8 +11,6 @@
 #include "api_gateway/router.hpp"
 
 namespace resonate::api_gateway {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -27,44 +23,10 @@ struct task_body {
   int64_t ttl = 0;
 };
 
-/// Which of task_body's fields a Go body struct declares.
-enum task_fields : unsigned { id_counter = 1, process_id = 2, ttl = 4 };
-
-std::optional<http_response> read_task_body(const http_request& req, const char* go_type,
-                                            std::string_view owner, unsigned fields,
-                                            task_body& out) {
-  body_arena arena;
-  json::value body;
-  if (auto err = parse_object_body(req, go_type, arena, body)) return err;
-  std::string error;
-  for (const auto& kv : body.get_object()) {
-    const auto& v = kv.value();
-    bool ok = true;
-    // A key the Go struct does not declare is ignored, whatever it holds.
-    if ((fields & id_counter) && iequals(kv.key(), "id")) {
-      ok = read_string_field(v, out.id, owner, "id", error);
-    } else if ((fields & id_counter) && iequals(kv.key(), "counter")) {
-      ok = read_int_field(v, out.counter, owner, "counter", "int", error);
-    } else if ((fields & process_id) && iequals(kv.key(), "processId")) {
-      ok = read_string_field(v, out.process_id, owner, "processId", error);
-    } else if ((fields & ttl) && iequals(kv.key(), "ttl")) {
-      ok = read_int_field(v, out.ttl, owner, "ttl", "int64", error);
-    }
-    if (!ok) return validation_error(error);
-  }
-  return std::nullopt;
-}
-
 /// `binding:"required"` on id and counter (so a zero counter is missing).
 void check_id_counter(const task_body& b, std::vector<std::string>& failures) {
   if (b.id.empty()) failures.emplace_back("The field id is required.");
   if (b.counter == 0) failures.emplace_back("The field counter is required.");
-}
-
-http_response with_status(const queues::response& res) {
-  http_response out;
-  out.status = static_cast<unsigned>(queues::http_code(res.status));
-  return out;
 }
 
 void append_promise_ref(std::string& out, const std::string& id,
@@ -89,11 +51,22 @@ void append_promise_ref(std::string& out, const std::string& id,
 
 }  // namespace
 
+http_response with_status(const queues::response& res) {
+  http_response out;
+  out.status = static_cast<unsigned>(queues::http_code(res.status));
+  return out;
+}
+
 std::optional<http_response> parse_claim_task(const http_request& req,
                                               queues::claim_task_request& out) {
   task_body b;
-  if (auto err = read_task_body(req, "http.claimTaskBody", "claimTaskBody",
-                                id_counter | process_id | ttl, b)) return err;
+  if (auto err = read_flat_body(req, "http.claimTaskBody", "claimTaskBody",
+                                {{"id", &b.id},
+                                 {"counter", &b.counter, "int"},
+                                 {"processId", &b.process_id},
+                                 {"ttl", &b.ttl}})) {
+    return err;
+  }
   std::vector<std::string> failures;
   check_id_counter(b, failures);
   if (b.process_id.empty()) failures.emplace_back("The field processid is required.");
@@ -109,8 +82,8 @@ std::optional<http_response> parse_claim_task(const http_request& req,
 std::optional<http_response> parse_complete_task(const http_request& req,
                                                  queues::complete_task_request& out) {
   task_body b;
-  if (auto err =
-        read_task_body(req, "http.completeTaskBody", "completeTaskBody", id_counter, b)) {
+  if (auto err = read_flat_body(req, "http.completeTaskBody", "completeTaskBody",
+                                {{"id", &b.id}, {"counter", &b.counter, "int"}})) {
     return err;
   }
   std::vector<std::string> failures;
@@ -124,7 +97,8 @@ std::optional<http_response> parse_complete_task(const http_request& req,
 std::optional<http_response> parse_drop_task(const http_request& req,
                                              queues::drop_task_request& out) {
   task_body b;
-  if (auto err = read_task_body(req, "http.dropTaskBody", "dropTaskBody", id_counter, b)) {
+  if (auto err = read_flat_body(req, "http.dropTaskBody", "dropTaskBody",
+                                {{"id", &b.id}, {"counter", &b.counter, "int"}})) {
     return err;
   }
   std::vector<std::string> failures;
@@ -138,8 +112,8 @@ std::optional<http_response> parse_drop_task(const http_request& req,
 std::optional<http_response> parse_heartbeat_tasks(const http_request& req,
                                                    queues::heartbeat_tasks_request& out) {
   task_body b;
-  if (auto err =
-        read_task_body(req, "http.heartbeatTaskBody", "heartbeatTaskBody", process_id, b)) {
+  if (auto err = read_flat_body(req, "http.heartbeatTaskBody", "heartbeatTaskBody",
+                                {{"processId", &b.process_id}})) {
     return err;
   }
   if (b.process_id.empty()) return validation_error("The field processid is required.");
@@ -197,15 +171,21 @@ http_response encode_drop_reply(const queues::response& res) {
   return out;
 }
 
-http_response encode_heartbeat_reply(const queues::response& res) {
+http_response encode_count_reply(const queues::response& res, std::string_view key) {
   if (!queues::is_success(res.status)) return kernel_error(res.status, res.error);
   const auto* n = std::get_if<queues::count_response>(&res.payload);
   if (!n) return kernel_error(queues::status::internal_server_error, "missing count in response");
   http_response out = with_status(res);
-  out.body.append(R"({"tasksAffected":)");
+  out.body.append("{");
+  json_append_string(out.body, key);
+  out.body.push_back(':');
   json_append_int(out.body, n->affected);
   out.body.push_back('}');
   return out;
+}
+
+http_response encode_heartbeat_reply(const queues::response& res) {
+  return encode_count_reply(res, "tasksAffected");
 }
 
 }  // namespace resonate::api_gateway

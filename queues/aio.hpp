@@ -140,11 +140,44 @@ struct heartbeat_tasks_cmd {
   int64_t time = 0;
 };
 
+// -- store commands: locks (4.9) -------------------------------------------------------
+
+/// SELECT one lock by resource id. Result: query_locks_result.
+struct read_lock_cmd {
+  std::string resource_id;
+};
+
+/// INSERT the lock, or on a conflict on resource_id update process_id, ttl and
+/// expires_at only where the row has this execution_id. Result: alter_result
+/// (1 acquired or refreshed, 0 held by another execution, expired or not).
+struct acquire_lock_cmd {
+  lock_record lock;
+};
+
+/// DELETE the lock of resource_id held by execution_id. Result: alter_result.
+struct release_lock_cmd {
+  std::string resource_id;
+  std::string execution_id;
+};
+
+/// `expires_at = time + ttl` for every lock of the process, expired or not, with
+/// Go's int64 arithmetic (no clamp: an overflow wraps). Result: alter_result.
+struct heartbeat_locks_cmd {
+  std::string process_id;
+  int64_t time = 0;
+};
+
+/// DELETE every lock with `expires_at <= time`. Result: alter_result.
+struct timeout_locks_cmd {
+  int64_t time = 0;
+};
+
 using store_command =
   std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
                create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd,
                read_task_cmd, read_enqueueable_tasks_cmd, read_expired_tasks_cmd,
-               create_task_cmd, update_task_cmd, heartbeat_tasks_cmd>;
+               create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
+               acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd>;
 
 // -- store results ------------------------------------------------------------------
 
@@ -168,8 +201,13 @@ struct query_tasks_result {
   std::vector<task_record> records;
 };
 
+struct query_locks_result {
+  std::vector<lock_record> records;
+};
+
 using store_result =
-  std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result>;
+  std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
+               query_locks_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).

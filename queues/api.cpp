@@ -15,6 +15,9 @@ const char* kind_name(kind k) {
     case kind::heartbeat_tasks: return "HeartbeatTasks";
     case kind::ready: return "Ready";
     case kind::create_promise_and_task: return "CreatePromiseAndTask";
+    case kind::acquire_lock: return "AcquireLock";
+    case kind::release_lock: return "ReleaseLock";
+    case kind::heartbeat_locks: return "HeartbeatLocks";
   }
   return "Unknown";
 }

@@ -106,11 +106,33 @@ struct heartbeat_tasks_request {
 /// `GET /ready`: answers ok only if the store answers a trivial query.
 struct ready_request {};
 
+// -- locks (REST v1 2.7, 4.9) ----------------------------------------------------------
+
+/// Acquire (or, for the same execution id, refresh) the lock on a resource
+/// until now + ttl.
+struct acquire_lock_request {
+  std::string resource_id;
+  std::string execution_id;
+  std::string process_id;
+  int64_t ttl = 0;
+};
+
+struct release_lock_request {
+  std::string resource_id;
+  std::string execution_id;
+};
+
+/// Extends every lock of the process to now + its ttl.
+struct heartbeat_locks_request {
+  std::string process_id;
+};
+
 using request_payload =
   std::variant<read_promise_request, search_promises_request, create_promise_request,
                complete_promise_request, create_callback_request, claim_task_request,
                complete_task_request, drop_task_request, heartbeat_tasks_request,
-               ready_request, create_promise_and_task_request>;
+               ready_request, create_promise_and_task_request, acquire_lock_request,
+               release_lock_request, heartbeat_locks_request>;
 
 /// The kernel kind of a request: the index of its payload alternative.
 enum class kind : uint8_t {
@@ -125,6 +147,9 @@ enum class kind : uint8_t {
   heartbeat_tasks,
   ready,
   create_promise_and_task,
+  acquire_lock,
+  release_lock,
+  heartbeat_locks,
 };
 inline constexpr size_t kind_count = std::variant_size_v<request_payload>;
 
@@ -140,6 +165,7 @@ constexpr kind kind_of() {
 static_assert(kind_of<ready_request>() == kind::ready);
 static_assert(kind_of<create_promise_and_task_request>() == kind::create_promise_and_task);
 static_assert(kind_of<heartbeat_tasks_request>() == kind::heartbeat_tasks);
+static_assert(kind_of<heartbeat_locks_request>() == kind::heartbeat_locks);
 
 /// The kind name used in metrics labels (`ReadPromise`, ...).
 const char* kind_name(kind k);
@@ -192,9 +218,15 @@ struct count_response {
 
 struct empty_response {};
 
+/// An acquired lock, as it was written.
+struct lock_response {
+  lock_record lock;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
-               task_response, count_response, promise_and_task_response, claimed_task_response>;
+               task_response, count_response, promise_and_task_response, claimed_task_response,
+               lock_response>;
 
 struct response {
   queues::status status = status::ok;

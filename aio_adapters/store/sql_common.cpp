@@ -38,4 +38,15 @@ queues::task_state task_state_from_db(int64_t v) {
   }
 }
 
+std::string wrapping_add_sql(std::string_view a, std::string_view b, std::string_view headroom) {
+  // Past the headroom, a + b - 2^64 computed as (a - 2^63) + (b - 2^63): both
+  // halves and their sum stay in range.
+  std::string min_offset = " - 9223372036854775807 - 1)";
+  std::string out = "CASE WHEN ";
+  out.append(b).append(" > ").append(headroom).append(" THEN (").append(a).append(min_offset);
+  out.append(" + (").append(b).append(min_offset).append(" ELSE ").append(a).append(" + ");
+  out.append(b).append(" END");
+  return out;
+}
+
 }  // namespace resonate::aio_adapters::store

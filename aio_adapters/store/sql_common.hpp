@@ -87,4 +87,13 @@ inline int64_t ttl_headroom(int64_t time) {
   return time > 0 ? max - time : max;
 }
 
+/// The SELECT list every lock query uses, in lock_record's order.
+inline constexpr std::string_view lock_columns =
+  "resource_id, execution_id, process_id, ttl, expires_at";
+
+/// SQL for `a + b` with Go's int64 arithmetic: on overflow it wraps instead of
+/// failing (PostgreSQL) or turning into a REAL (SQLite). `b` must be >= 0 and
+/// `headroom` the placeholder of ttl_headroom(a).
+std::string wrapping_add_sql(std::string_view a, std::string_view b, std::string_view headroom);
+
 }  // namespace resonate::aio_adapters::store

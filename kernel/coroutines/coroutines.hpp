@@ -50,6 +50,9 @@ root_task claim_task(context& c, queues::request r, const settings& s);
 root_task complete_task(context& c, queues::request r, const settings& s);
 root_task drop_task(context& c, queues::request r, const settings& s);
 root_task heartbeat_tasks(context& c, queues::request r, const settings& s);
+root_task acquire_lock(context& c, queues::request r, const settings& s);
+root_task release_lock(context& c, queues::request r, const settings& s);
+root_task heartbeat_locks(context& c, queues::request r, const settings& s);
 
 // -- background coroutines ---------------------------------------------------------
 /// Times out every pending promise whose timeout has passed, in batches.
@@ -59,6 +62,8 @@ root_task enqueue_tasks(context& c, const settings& s);
 /// Puts ENQUEUED/CLAIMED tasks past their claim or lease deadline back to INIT
 /// (higher counter), or times them out.
 root_task timeout_tasks(context& c, const settings& s);
+/// Deletes every lock whose expiry has passed (one statement).
+root_task timeout_locks(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 

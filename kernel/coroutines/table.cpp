@@ -17,6 +17,9 @@ table request_table() {
   t[static_cast<size_t>(kind::complete_task)] = &complete_task;
   t[static_cast<size_t>(kind::drop_task)] = &drop_task;
   t[static_cast<size_t>(kind::heartbeat_tasks)] = &heartbeat_tasks;
+  t[static_cast<size_t>(kind::acquire_lock)] = &acquire_lock;
+  t[static_cast<size_t>(kind::release_lock)] = &release_lock;
+  t[static_cast<size_t>(kind::heartbeat_locks)] = &heartbeat_locks;
   return t;
 }
 

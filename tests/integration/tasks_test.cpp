@@ -726,6 +726,130 @@ std::vector<table_case> fence_cases() {
   };
 }
 
+// Locks (2.7, 3.3, 4.9). The table's background period is an hour, so no lock is
+// reaped behind the test's back: an expired lock stays until TimeoutLocks runs.
+std::string lock_body(const std::string& resource, const std::string& execution,
+                      const std::string& process, const std::string& ttl) {
+  return R"({"resourceId":")" + resource + R"(","executionId":")" + execution +
+         R"(","processId":")" + process + R"(","ttl":)" + ttl + "}";
+}
+step acquire(std::string body, int status, std::string expect) {
+  return http("POST", "/locks/acquire", {}, std::move(body), status, std::move(expect));
+}
+step acquire(const std::string& execution, const std::string& process, const std::string& ttl,
+             int status, std::string expect) {
+  return acquire(lock_body("{id}", execution, process, ttl), status, std::move(expect));
+}
+std::string lock_json(const std::string& execution, const std::string& process,
+                      const std::string& ttl, const std::string& expires) {
+  return R"({"resourceId":"{id}","executionId":")" + execution + R"(","processId":")" + process +
+         R"(","ttl":)" + ttl + R"(,"expiresAt":)" + expires + "}";
+}
+step release(std::string body, int status, std::string expect = "") {
+  return http("POST", "/locks/release", {}, std::move(body), status, std::move(expect));
+}
+std::string release_body(const std::string& execution, const std::string& resource = "{id}") {
+  return R"({"resourceId":")" + resource + R"(","executionId":")" + execution + "\"}";
+}
+step heartbeat_locks(const std::string& pid, int status, std::string expect) {
+  return http("POST", "/locks/heartbeat", {}, R"({"processId":")" + pid + "\"}", status,
+              std::move(expect));
+}
+std::string locks_affected(int n) { return R"({"locksAffected":)" + std::to_string(n) + "}"; }
+/// execution_id|process_id|ttl of the lock on `{id}`, or "" when there is none.
+step lock_row(const std::string& row) {
+  return sql("SELECT execution_id, process_id, ttl FROM locks WHERE resource_id = '{id}'", row);
+}
+
+std::vector<table_case> lock_cases() {
+  const std::string k_max = "9223372036854775807";
+  return {
+    // 201 with the lock; ttl 0 expires at once, so expiresAt is the tick time itself.
+    {"lock-acquire",
+     {acquire("{id}-a", "{id}-p", "0", 201, lock_json("{id}-a", "{id}-p", "0", "{now}")),
+      lock_row("{id}-a|{id}-p|0"), count("locks", "resource_id = '{id}'", 1)}},
+    // The same execution re-acquires (201, refreshed); another is refused with 403.
+    {"lock-reacquire",
+     {acquire("{id}-a", "{id}-p", "30000", 201, lock_json("{id}-a", "{id}-p", "30000", "{int}")),
+      acquire("{id}-a", "{id}-q", "60000", 201, lock_json("{id}-a", "{id}-q", "60000", "{int}")),
+      lock_row("{id}-a|{id}-q|60000"), acquire("{id}-b", "{id}-p", "30000", 403, E(40305)),
+      acquire("{id}-b", "{id}-q", "60000", 403, E(40305)), lock_row("{id}-a|{id}-q|60000")}},
+    // Expired but not reaped yet: it still blocks another execution, not its own.
+    {"lock-expired-blocks",
+     {acquire("{id}-a", "{id}-p", "0", 201, lock_json("{id}-a", "{id}-p", "0", "{now}")),
+      acquire("{id}-b", "{id}-p", "0", 403, E(40305)), lock_row("{id}-a|{id}-p|0"),
+      acquire("{id}-a", "{id}-p", "10", 201, lock_json("{id}-a", "{id}-p", "10", "{int}"))}},
+    // Locks on other resources are independent.
+    {"lock-two-resources",
+     {acquire("{id}-a", "{id}-p", "1000", 201, lock_json("{id}-a", "{id}-p", "1000", "{int}")),
+      acquire(lock_body("{id}-2", "{id}-b", "{id}-p", "1000"), 201,
+              R"({"resourceId":"{id}-2","executionId":"{id}-b","processId":"{id}-p","ttl":1000,)"
+              R"("expiresAt":{int}})"),
+      count("locks", "resource_id LIKE '{id}%'", 2)}},
+    // Not clamped: now + MaxInt64 wraps around as Go's int64 does.
+    {"lock-max-ttl",
+     {acquire("{id}-a", "{id}-p", k_max, 201, lock_json("{id}-a", "{id}-p", k_max, "-{int}")),
+      count("locks", "resource_id = '{id}' AND expires_at < 0", 1)}},
+    // Release needs both the resource and its execution: 204 with no body, else 404.
+    {"lock-release",
+     {acquire("{id}-a", "{id}-p", "30000", 201, lock_json("{id}-a", "{id}-p", "30000", "{int}")),
+      release(release_body("{id}-b"), 404, E(40402)),
+      release(release_body("{id}-a", "{id}-other"), 404, E(40402)), lock_row("{id}-a|{id}-p|30000"),
+      release(release_body("{id}-a"), 204), lock_row(""),
+      release(release_body("{id}-a"), 404, E(40402)),
+      acquire("{id}-b", "{id}-p", "30000", 201, lock_json("{id}-b", "{id}-p", "30000", "{int}"))}},
+    {"lock-release-missing", {release(release_body("{id}-a"), 404, E(40402))}},
+    // Heartbeat counts every lock of the process, expired or not.
+    {"lock-heartbeat",
+     {acquire("{id}-a", "{id}-p", "0", 201, lock_json("{id}-a", "{id}-p", "0", "{now}")),
+      acquire(lock_body("{id}-2", "{id}-a", "{id}-p", "30000"), 201,
+              R"({"resourceId":"{id}-2","executionId":"{id}-a","processId":"{id}-p","ttl":30000,)"
+              R"("expiresAt":{int}})"),
+      acquire(lock_body("{id}-3", "{id}-a", "{id}-q", "30000"), 201,
+              R"({"resourceId":"{id}-3","executionId":"{id}-a","processId":"{id}-q","ttl":30000,)"
+              R"("expiresAt":{int}})"),
+      heartbeat_locks("{id}-p", 200, locks_affected(2)),
+      heartbeat_locks("{id}-q", 200, locks_affected(1)),
+      heartbeat_locks("{id}-nobody", 200, locks_affected(0))}},
+    // Bad input: 400 and nothing changes (every 4xx step checks the store).
+    {"lock-acquire-missing-fields",
+     {acquire("{}", 400,
+              validation_body({"The field resourceid is required.",
+                               "The field executionid is required.",
+                               "The field processid is required."})),
+      acquire(R"({"resourceId":"{id}","processId":"p","ttl":1})", 400,
+              validation_body("The field executionid is required.")),
+      acquire("", "{id}-p", "1", 400, validation_body("The field executionid is required.")),
+      acquire("{id}-a", "", "1", 400, validation_body("The field processid is required.")),
+      count("locks", "resource_id = '{id}'", 0)}},
+    {"lock-acquire-negative-ttl",
+     {acquire("{id}-a", "{id}-p", "-1", 400,
+              validation_body("The field ttl must be be at least length 0.")),
+      count("locks", "resource_id = '{id}'", 0)}},
+    {"lock-acquire-bad-ttl",
+     {acquire("{id}-a", "{id}-p", "9223372036854775808", 400, V()),
+      acquire("{id}-a", "{id}-p", R"("1")", 400, V()), acquire("{id}-a", "{id}-p", "1.5", 400, V()),
+      count("locks", "resource_id = '{id}'", 0)}},
+    {"lock-acquire-bad-json",
+     {acquire(R"({"resourceId":)", 400, V()), acquire("[]", 400, V()),
+      acquire(R"({"resourceId":1,"executionId":"e","processId":"p"})", 400, V())}},
+    // A refused acquire leaves the holder's lock as it was.
+    {"lock-bad-input-keeps-the-lock",
+     {acquire("{id}-a", "{id}-p", "30000", 201, lock_json("{id}-a", "{id}-p", "30000", "{int}")),
+      acquire("{id}-a", "{id}-q", "-5", 400, V()), lock_row("{id}-a|{id}-p|30000"),
+      release(R"({"resourceId":"{id}"})", 400,
+              validation_body("The field executionid is required.")),
+      release(R"({"executionId":"{id}-a"})", 400,
+              validation_body("The field resourceid is required.")),
+      release(R"({"resourceId":"{id}","executionId":1})", 400, V()), lock_row("{id}-a|{id}-p|30000")}},
+    {"lock-heartbeat-bad-input",
+     {heartbeat_locks("", 400, validation_body("The field processid is required.")),
+      http("POST", "/locks/heartbeat", {}, "{}", 400,
+           validation_body("The field processid is required.")),
+      http("POST", "/locks/heartbeat", {}, R"({"processId":7})", 400, V())}},
+  };
+}
+
 // ---- fixture --------------------------------------------------------------------------
 
 class TasksTest : public ::testing::TestWithParam<store_kind> {
@@ -797,7 +921,10 @@ class TasksTest : public ::testing::TestWithParam<store_kind> {
            "\n--\n" +
            query("SELECT id, state, counter, process_id, ttl, CASE WHEN state = 4 THEN expires_at "
                  "ELSE 0 END, timeout, root_promise_id, created_on, completed_on FROM tasks ORDER "
-                 "BY id");
+                 "BY id") +
+           "\n--\n" +
+           query("SELECT resource_id, execution_id, process_id, ttl, expires_at FROM locks ORDER BY "
+                 "resource_id");
   }
 
   void run(const std::vector<table_case>& cases) {
@@ -940,6 +1067,56 @@ TEST_P(TasksTest, CallbacksAndSubscriptions) { run(callback_cases()); }
 TEST_P(TasksTest, ClaimCompleteDropHeartbeatAndCascade) { run(task_cases()); }
 
 TEST_P(TasksTest, FencingTokens) { run(fence_cases()); }
+
+TEST_P(TasksTest, Locks) { run(lock_cases()); }
+
+// expiresAt is the tick time plus ttl, for an acquire and for a heartbeat.
+TEST_P(TasksTest, LockExpiryIsNowPlusTtl) {
+  auto expires = [&](const std::string& resource) {
+    return std::stoll(query("SELECT expires_at FROM locks WHERE resource_id = '" + resource + "'"));
+  };
+  const int64_t before = now_ms();
+  auto r = post("/locks/acquire", lock_body("exp", "e", "exp-p", "60000"));
+  const int64_t after = now_ms();
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t acquired = r.json().at("expiresAt").as_int64();
+  EXPECT_GE(acquired, before + 60000);
+  EXPECT_LE(acquired, after + 60000);
+  EXPECT_EQ(expires("exp"), acquired);
+
+  std::this_thread::sleep_for(50ms);
+  const int64_t hb_before = now_ms();
+  r = post("/locks/heartbeat", R"({"processId":"exp-p"})");
+  const int64_t hb_after = now_ms();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, locks_affected(1));
+  EXPECT_GE(expires("exp"), hb_before + 60000);
+  EXPECT_LE(expires("exp"), hb_after + 60000);
+  EXPECT_GT(expires("exp"), acquired);
+}
+
+// TimeoutLocks (4.9) with a 100 ms background period: an expired lock is deleted,
+// after which another execution acquires it; a live lock stays.
+TEST_P(TasksTest, TimeoutLocksFreesExpiredLocks) {
+  start_server({"--system-signal-timeout", "100ms"});
+  auto acquire_status = [&](const std::string& resource, const std::string& execution,
+                            const std::string& ttl) {
+    auto r = post("/locks/acquire", lock_body(resource, execution, "tl-p", ttl));
+    return r.status;
+  };
+  ASSERT_EQ(acquire_status("tl", "tl-a", "300"), 201);
+  ASSERT_EQ(acquire_status("tl-live", "tl-a", "3600000"), 201);
+  // Held by A and not yet expired: B is refused.
+  EXPECT_EQ(acquire_status("tl", "tl-b", "1000"), 403);
+  EXPECT_TRUE(eventually([&] {
+    return query("SELECT COUNT(*) FROM locks WHERE resource_id = 'tl'") == "0";
+  })) << "TimeoutLocks never deleted the expired lock";
+  EXPECT_EQ(acquire_status("tl", "tl-b", "60000"), 201);
+  EXPECT_EQ(query("SELECT execution_id FROM locks WHERE resource_id = 'tl'"), "tl-b");
+  std::this_thread::sleep_for(300ms);  // several more passes
+  EXPECT_EQ(query("SELECT execution_id FROM locks ORDER BY resource_id"), "tl-b\ntl-a");
+  EXPECT_EQ(acquire_status("tl-live", "tl-b", "1000"), 403);
+}
 
 // Task routes that do not exist: the GET forms take exactly one id and one counter segment.
 TEST_P(TasksTest, TaskRouteShapes) {

@@ -1098,6 +1098,102 @@ TEST_P(store_cases, heartbeat_extends_only_the_claimed_tasks_of_its_process) {
   EXPECT_EQ(rows(run_cmd(s(), q::heartbeat_tasks_cmd{"nobody", 10000})), 0);
 }
 
+// -- locks (REST v1 4.9) -----------------------------------------------------------------
+
+q::lock_record lock_of(std::string resource, std::string execution, std::string process,
+                       int64_t ttl, int64_t expires_at) {
+  return q::lock_record{std::move(resource), std::move(execution), std::move(process), ttl,
+                        expires_at};
+}
+
+std::optional<q::lock_record> read_lock(store& s, const std::string& resource) {
+  auto r = run_cmd(s, q::read_lock_cmd{resource});
+  auto* l = std::get_if<q::query_locks_result>(&r);
+  EXPECT_NE(l, nullptr) << "expected a query_locks_result";
+  if (!l || l->records.empty()) return std::nullopt;
+  EXPECT_EQ(l->records.size(), 1u);
+  return l->records[0];
+}
+
+TEST_P(store_cases, acquire_inserts_refreshes_for_its_execution_and_refuses_another) {
+  const auto first = lock_of("r", "e1", "p1", 1000, 2000);
+  EXPECT_EQ(rows(run_cmd(s(), q::acquire_lock_cmd{first})), 1);
+  EXPECT_EQ(read_lock(s(), "r"), first);
+  EXPECT_FALSE(read_lock(s(), "other"));
+  // The same execution refreshes process, ttl and expiry.
+  const auto refreshed = lock_of("r", "e1", "p2", 5000, 9000);
+  EXPECT_EQ(rows(run_cmd(s(), q::acquire_lock_cmd{refreshed})), 1);
+  EXPECT_EQ(read_lock(s(), "r"), refreshed);
+  // Another execution: 0 rows, even though the lock expired long ago.
+  EXPECT_EQ(rows(run_cmd(s(), q::acquire_lock_cmd{lock_of("r", "e2", "p3", 1, 99999)})), 0);
+  EXPECT_EQ(read_lock(s(), "r"), refreshed);
+  EXPECT_EQ(count("locks", "1 = 1"), 1);
+  // Negative expiries (a wrapped now + ttl) are stored as they are.
+  const auto wrapped = lock_of("w", "e", "p", std::numeric_limits<int64_t>::max(),
+                               std::numeric_limits<int64_t>::min() + 5);
+  EXPECT_EQ(rows(run_cmd(s(), q::acquire_lock_cmd{wrapped})), 1);
+  EXPECT_EQ(read_lock(s(), "w"), wrapped);
+}
+
+TEST_P(store_cases, release_deletes_only_with_the_resource_and_its_execution) {
+  run_one(s(), {q::acquire_lock_cmd{lock_of("r", "e1", "p1", 10, 20)},
+                q::acquire_lock_cmd{lock_of("r2", "e1", "p1", 10, 20)}});
+  EXPECT_EQ(rows(run_cmd(s(), q::release_lock_cmd{"r", "e2"})), 0);
+  EXPECT_EQ(rows(run_cmd(s(), q::release_lock_cmd{"nope", "e1"})), 0);
+  EXPECT_TRUE(read_lock(s(), "r"));
+  EXPECT_EQ(rows(run_cmd(s(), q::release_lock_cmd{"r", "e1"})), 1);
+  EXPECT_FALSE(read_lock(s(), "r"));
+  EXPECT_TRUE(read_lock(s(), "r2"));
+  EXPECT_EQ(rows(run_cmd(s(), q::release_lock_cmd{"r", "e1"})), 0);
+}
+
+TEST_P(store_cases, heartbeat_locks_sets_time_plus_ttl_and_wraps_on_overflow) {
+  constexpr auto max = std::numeric_limits<int64_t>::max();
+  constexpr auto min = std::numeric_limits<int64_t>::min();
+  run_one(s(), {q::acquire_lock_cmd{lock_of("a", "e1", "p1", 1000, 5)},  // expired: still counts
+                q::acquire_lock_cmd{lock_of("b", "e2", "p1", 3000, 50000)},
+                q::acquire_lock_cmd{lock_of("huge", "e3", "p1", max, 7)},
+                q::acquire_lock_cmd{lock_of("edge", "e4", "p1", max - 10000, 7)},
+                q::acquire_lock_cmd{lock_of("c", "e5", "p2", 1000, 5)}});
+  EXPECT_EQ(rows(run_cmd(s(), q::heartbeat_locks_cmd{"p1", 10000})), 4);
+  EXPECT_EQ(read_lock(s(), "a")->expires_at, 11000);
+  EXPECT_EQ(read_lock(s(), "b")->expires_at, 13000);
+  EXPECT_EQ(read_lock(s(), "huge")->expires_at, min + 9999);  // 10000 + max - 2^64
+  EXPECT_EQ(read_lock(s(), "edge")->expires_at, max);         // just fits
+  EXPECT_EQ(read_lock(s(), "c")->expires_at, 5);
+  EXPECT_EQ(read_lock(s(), "a")->ttl, 1000);
+  EXPECT_EQ(rows(run_cmd(s(), q::heartbeat_locks_cmd{"nobody", 10000})), 0);
+}
+
+TEST_P(store_cases, timeout_locks_deletes_what_expired_by_the_time) {
+  run_one(s(), {q::acquire_lock_cmd{lock_of("before", "e", "p", 1, 99)},
+                q::acquire_lock_cmd{lock_of("at", "e", "p", 1, 100)},
+                q::acquire_lock_cmd{lock_of("after", "e", "p", 1, 101)},
+                q::acquire_lock_cmd{lock_of("wrapped", "e", "p", 1,
+                                            std::numeric_limits<int64_t>::min())}});
+  EXPECT_EQ(rows(run_cmd(s(), q::timeout_locks_cmd{100})), 3);
+  EXPECT_FALSE(read_lock(s(), "before"));
+  EXPECT_FALSE(read_lock(s(), "at"));
+  EXPECT_FALSE(read_lock(s(), "wrapped"));
+  EXPECT_TRUE(read_lock(s(), "after"));
+  EXPECT_EQ(rows(run_cmd(s(), q::timeout_locks_cmd{100})), 0);
+  // Once deleted, another execution can take the resource.
+  EXPECT_EQ(rows(run_cmd(s(), q::acquire_lock_cmd{lock_of("at", "e2", "p2", 1, 200)})), 1);
+}
+
+TEST_P(store_cases, lock_commands_of_one_batch_see_each_other) {
+  auto out = run_batch(s(), {tx_of({q::acquire_lock_cmd{lock_of("r", "e1", "p1", 10, 20)}}),
+                             tx_of({q::acquire_lock_cmd{lock_of("r", "e2", "p2", 10, 20)}}),
+                             tx_of({q::release_lock_cmd{"r", "e1"},
+                                    q::acquire_lock_cmd{lock_of("r", "e2", "p2", 10, 30)}})});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(rows(out[0].store().results.at(0)), 1);
+  EXPECT_EQ(rows(out[1].store().results.at(0)), 0);
+  EXPECT_EQ(rows(out[2].store().results.at(0)), 1);
+  EXPECT_EQ(rows(out[2].store().results.at(1)), 1);
+  EXPECT_EQ(read_lock(s(), "r"), lock_of("r", "e2", "p2", 10, 30));
+}
+
 // -- fences and batches with the new commands -------------------------------------------
 
 TEST_P(store_cases, a_fence_guards_callbacks_and_completions_too) {

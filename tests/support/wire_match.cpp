@@ -137,9 +137,16 @@ std::string error_body(int code) {
          url(code) + "]}}";
 }
 
-std::string validation_body(std::string_view message) {
-  return head(40000) + R"({"@type":"FieldValidationError","message":")" + std::string(message) +
-         R"(","domain":"request",)" + url(40000) + "]}}";
+std::string validation_body(std::string_view message) { return validation_body({message}); }
+
+std::string validation_body(std::initializer_list<std::string_view> messages) {
+  std::string out = head(40000);
+  for (auto m : messages) {
+    if (out.back() == '}') out.push_back(',');
+    out += R"({"@type":"FieldValidationError","message":")" + std::string(m) +
+           R"(","domain":"request",)" + url(40000);
+  }
+  return out + "]}}";
 }
 
 }  // namespace resonate::test

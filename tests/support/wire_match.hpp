@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -35,5 +36,7 @@ std::string substitute(std::string s, std::string_view key, std::string_view val
 std::string error_body(int code);
 /// The exact 400 body with one FieldValidationError detail.
 std::string validation_body(std::string_view message = "{str}");
+/// The same with one detail per message, in order.
+std::string validation_body(std::initializer_list<std::string_view> messages);
 
 }  // namespace resonate::test

@@ -1,11 +1,11 @@
 #pragma once
 
 // The PostgreSQL store's commands, split by family: postgres_promises.cpp,
-// postgres_tasks.cpp, postgres_callbacks.cpp. Every command is ONE statement
-// (PostgreSQL is bound by round trips, not by SQL work), given as two halves so
-// that a batch can be pipelined: `call_of` builds the statement and its
-// parameters, `result_of` reads its result. Both throw on failure (the batch
-// runner catches).
+// postgres_tasks.cpp, postgres_callbacks.cpp, postgres_locks.cpp. Every command
+// is ONE statement (PostgreSQL is bound by round trips, not by SQL work), given
+// as two halves so that a batch can be pipelined: `call_of` builds the
+// statement and its parameters, `result_of` reads its result. Both throw on
+// failure (the batch runner catches).
 
 #include <span>
 #include <string>
@@ -26,6 +26,7 @@ struct prepared_statement {
 std::span<const prepared_statement> promise_statements();
 std::span<const prepared_statement> task_statements();
 std::span<const prepared_statement> callback_statements();
+std::span<const prepared_statement> lock_statements();
 
 // -- promises (postgres_promises.cpp) -------------------------------------------------
 pg_call call_of(const q::read_promise_cmd& cmd);
@@ -63,6 +64,18 @@ bool fence_result(const pg_result& r);
 // -- callbacks (postgres_callbacks.cpp) -----------------------------------------------
 pg_call call_of(const q::create_callback_cmd& cmd);
 q::store_result result_of(const q::create_callback_cmd& cmd, const pg_result& r);
+
+// -- locks (postgres_locks.cpp) -------------------------------------------------------
+pg_call call_of(const q::read_lock_cmd& cmd);
+pg_call call_of(const q::acquire_lock_cmd& cmd);
+pg_call call_of(const q::release_lock_cmd& cmd);
+pg_call call_of(const q::heartbeat_locks_cmd& cmd);
+pg_call call_of(const q::timeout_locks_cmd& cmd);
+q::store_result result_of(const q::read_lock_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::acquire_lock_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::release_lock_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::heartbeat_locks_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::timeout_locks_cmd& cmd, const pg_result& r);
 
 /// A call of a prepared statement.
 inline pg_call prepared(const char* name) { return pg_call{name, {}, {}}; }

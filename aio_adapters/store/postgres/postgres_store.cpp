@@ -54,7 +54,8 @@ struct postgres_store::impl final : store_session {
   void prepare_all() {
     for (auto family : {postgres_dialect::promise_statements(),
                         postgres_dialect::task_statements(),
-                        postgres_dialect::callback_statements()}) {
+                        postgres_dialect::callback_statements(),
+                        postgres_dialect::lock_statements()}) {
       for (const auto& st : family) conn->prepare(st.name, st.sql);
     }
   }

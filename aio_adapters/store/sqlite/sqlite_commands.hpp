@@ -1,9 +1,9 @@
 #pragma once
 
 // The SQLite store's commands, one overload of `run` per command, split by
-// family: sqlite_promises.cpp, sqlite_tasks.cpp, sqlite_callbacks.cpp. Each
-// runs inside the batch transaction on the store's one connection and throws
-// on failure (the batch runner catches).
+// family: sqlite_promises.cpp, sqlite_tasks.cpp, sqlite_callbacks.cpp,
+// sqlite_locks.cpp. Each runs inside the batch transaction on the store's one
+// connection and throws on failure (the batch runner catches).
 
 #include <cstdint>
 #include <string>
@@ -44,5 +44,12 @@ q::store_result run(sqlite_connection& c, const q::create_callback_cmd& cmd);
 /// Every callback on `promise_id` becomes an INIT task created at `now` (in
 /// callback id order) and is deleted; the number of tasks created.
 int64_t callbacks_to_tasks(sqlite_connection& c, const std::string& promise_id, int64_t now);
+
+// -- locks (sqlite_locks.cpp) ---------------------------------------------------------
+q::store_result run(sqlite_connection& c, const q::read_lock_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::acquire_lock_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::release_lock_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::heartbeat_locks_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::timeout_locks_cmd& cmd);
 
 }  // namespace resonate::aio_adapters::store::sqlite_dialect

@@ -81,6 +81,9 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::drop_task_request{.id = "__notify:t3"}, rule::task_id, "__notify:t3"},
     {q::heartbeat_tasks_request{"pid"}, rule::always, ""},
     {q::ready_request{}, rule::always, ""},
+    {q::acquire_lock_request{.resource_id = "r/acq"}, rule::id, "r/acq"},
+    {q::release_lock_request{.resource_id = "r/rel"}, rule::id, "r/rel"},
+    {q::heartbeat_locks_request{"pid"}, rule::always, ""},
   };
   ASSERT_EQ(rows.size(), q::kind_count) << "a row per request kind";
   for (const auto& r : rows) {

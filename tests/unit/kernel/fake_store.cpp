@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "kernel/domain/lock.hpp"
+
 namespace resonate::tests {
 
 namespace q = resonate::queues;
@@ -214,6 +216,34 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           ++n;
         }
         return q::alter_result{n};
+      } else if constexpr (std::is_same_v<T, q::read_lock_cmd>) {
+        q::query_locks_result r;
+        if (auto it = locks.find(c.resource_id); it != locks.end()) r.records.push_back(it->second);
+        return r;
+      } else if constexpr (std::is_same_v<T, q::acquire_lock_cmd>) {
+        // The upsert: a new row, or a refresh of the same execution's row.
+        auto [it, inserted] = locks.try_emplace(c.lock.resource_id, c.lock);
+        if (!inserted && it->second.execution_id != c.lock.execution_id) return q::alter_result{0};
+        it->second = c.lock;
+        return q::alter_result{1};
+      } else if constexpr (std::is_same_v<T, q::release_lock_cmd>) {
+        auto it = locks.find(c.resource_id);
+        if (it == locks.end() || it->second.execution_id != c.execution_id)
+          return q::alter_result{0};
+        locks.erase(it);
+        return q::alter_result{1};
+      } else if constexpr (std::is_same_v<T, q::heartbeat_locks_cmd>) {
+        int64_t n = 0;
+        for (auto& [_, l] : locks) {
+          if (l.process_id != c.process_id) continue;
+          l.expires_at = resonate::kernel::domain::lock_expiry(c.time, l.ttl);
+          ++n;
+        }
+        return q::alter_result{n};
+      } else if constexpr (std::is_same_v<T, q::timeout_locks_cmd>) {
+        auto n =
+          std::erase_if(locks, [&](const auto& kv) { return kv.second.expires_at <= c.time; });
+        return q::alter_result{static_cast<int64_t>(n)};
       } else {
         return q::alter_result{0};
       }

@@ -20,6 +20,7 @@ public:
   std::map<std::string, queues::promise_record> promises;
   std::map<std::string, queues::task_record> tasks;
   std::map<std::string, queues::callback_record> callbacks;
+  std::map<std::string, queues::lock_record> locks;  ///< by resource id
 
   /// Inserts a task row directly (tests that need a claimed task for a fence).
   queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);
