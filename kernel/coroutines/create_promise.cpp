@@ -8,7 +8,8 @@
 //
 // A promise with a tag the router reads asks the router first; when it matches,
 // the invoke task is inserted in the same command (only if the promise row is
-// new), and its message is sent right after the commit (deliver_soon).
+// new), and its message is sent right after the commit (deliver_soon) unless
+// the store says its root already has an active task.
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/coroutines/create_steps.hpp"
 #include "kernel/domain/promise.hpp"
@@ -35,7 +36,7 @@ task<create_outcome> create_or_find(context& c, const q::create_promise_request&
     if (w.rows_affected == 1) {
       count_created_promise();
       if (task) count_tasks("created");
-      co_return create_outcome{created_promise{std::move(promise)}};
+      co_return create_outcome{created_promise{std::move(promise), w.root_busy}};
     }
 
     if (domain::is_timed_out(promise, c.now())) {
@@ -59,6 +60,9 @@ root_task create_promise(context& c, q::request r, const settings& s) {
   std::optional<q::task_record> task;
   if (recv) task = domain::invoke_task(req.id, req.timeout, req.tags, std::move(*recv), req.trace,
                                        c.now());
+  // Held from before the write to the send: no other task of this root goes
+  // out in between (shared_state::roots_held).
+  auto hold = task ? root_hold(c.shared(), req.id) : root_hold();
 
   auto step = create_or_find(c, req, task, req.fence_token);
   auto outcome = co_await std::move(step);
@@ -66,11 +70,12 @@ root_task create_promise(context& c, q::request r, const settings& s) {
   if (auto* found = std::get_if<existing_promise>(&outcome))
     co_return q::response{q::status::ok, q::promise_response{std::move(found->promise)}, {}};
 
-  auto& created = std::get<created_promise>(outcome).promise;
-  // Sent at once unless delayed or already past its timeout (EnqueueTasks
-  // handles those, and anything this send does not get through).
-  if (task && task->expires_at <= c.now() && c.now() < task->timeout)
-    deliver_soon(c, std::move(*task), created);
+  auto& [created, root_busy] = std::get<created_promise>(outcome);
+  // Sent at once unless delayed, already past its timeout or its root busy
+  // (EnqueueTasks handles those, and anything this send does not get through).
+  // The hold passes to the sending coroutine.
+  if (task && hold.held() && !root_busy && task->expires_at <= c.now() && c.now() < task->timeout)
+    deliver_soon(c, std::move(*task), created, std::move(hold));
   co_return q::response{q::status::created, q::promise_response{std::move(created)}, {}};
 }
 

@@ -11,6 +11,9 @@ namespace resonate::kernel::coroutines {
 
 struct created_promise {
   queues::promise_record promise;
+  /// Its root already had an active task, so the task went in waiting (INIT):
+  /// EnqueueTasks hands it out once the root is free, never this coroutine.
+  bool root_busy = false;
 };
 struct existing_promise {
   queues::promise_record promise;  ///< deduplicated (200): the stored promise
