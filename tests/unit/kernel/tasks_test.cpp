@@ -335,32 +335,38 @@ TEST_F(kernel_tasks, create_promise_and_task_does_not_claim_for_a_root_with_an_a
 }
 
 // EnqueueTasks may read a new INIT task while the create's own send is out and
-// resume only after that send has been recorded (the AIO completes a tick's
-// submissions in any order): whatever the interleaving, the message goes out
-// once.
+// resume only after that send has been recorded (the AIO runs and completes a
+// tick's submissions in any order): whatever the interleaving, the message
+// goes out once.
 TEST(kernel_tasks_interleaving, a_scan_overlapping_an_immediate_send_does_not_send_it_again) {
-  for (bool reversed : {false, true}) {
-    for (int lag = 0; lag < 10; ++lag) {
-      kernel_harness h;
-      auto step = [&] {
-        auto out = h.sys.tick(h.now);
-        auto done = h.store.process(out);
-        if (reversed) std::reverse(done.begin(), done.end());
-        for (auto& cqe : done) h.sys.complete(std::move(cqe));
-        return out.size();
-      };
-      for (int i = 0; i < 50 && (step() > 0 || h.sys.has_work()); ++i) {
-      }  // the first background pass, at start
-      h.now += 500;
-      auto req = create_req("p", h.now + 60'000);
-      req.tags["resonate:invoke"] = "poll://any@g";
-      h.submit(req);
-      for (int i = 0; i < lag; ++i) step();
-      h.now += 1000;  // the background jobs fall due at this step
-      for (int i = 0; i < 50 && (step() > 0 || h.sys.has_work()); ++i) {
+  for (bool run_reversed : {false, true}) {
+    for (bool complete_reversed : {false, true}) {
+      for (int lag = 0; lag < 8; ++lag) {
+        kernel_harness h;
+        auto step = [&] {
+          auto out = h.sys.tick(h.now);
+          if (run_reversed) std::reverse(out.begin(), out.end());
+          auto done = h.store.process(out);
+          if (run_reversed != complete_reversed) std::reverse(done.begin(), done.end());
+          for (auto& cqe : done) h.sys.complete(std::move(cqe));
+          return out.size();
+        };
+        for (int i = 0; i < 50 && (step() > 0 || h.sys.has_work()); ++i) {
+        }  // the first background pass, at start
+        h.now += 500;
+        auto req = create_req("p", h.now + 60'000);
+        req.tags["resonate:invoke"] = "poll://any@g";
+        h.submit(req);
+        for (int i = 0; i < lag; ++i) step();
+        h.now += 1000;  // the background jobs fall due at this step
+        for (int i = 0; i < 50 && (step() > 0 || h.sys.has_work()); ++i) {
+        }
+        std::string where = "lag " + std::to_string(lag) + " run_reversed " +
+                            std::to_string(run_reversed) + " complete_reversed " +
+                            std::to_string(complete_reversed);
+        EXPECT_EQ(h.store.sent.size(), 1u) << where;
+        EXPECT_EQ(h.store.tasks.at("__invoke:p").state, T::enqueued) << where;
       }
-      EXPECT_EQ(h.store.sent.size(), 1u) << "lag " << lag << " reversed " << reversed;
-      EXPECT_EQ(h.store.tasks.at("__invoke:p").state, T::enqueued) << "lag " << lag;
     }
   }
 }
