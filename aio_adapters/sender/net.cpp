@@ -11,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <unistd.h>
+
 #include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -353,6 +355,15 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
       pos = end + 2;
     }
 
+    target = target.substr(0, target.find('?'));
+    serve(c, method, authorization, percent_decode(target), origin, {});
+  }
+
+  /// The checks of a parsed request head, in the reference's order (auth, method,
+  /// path), then admit(). `path` is decoded; nullopt when the escapes were bad.
+  void serve(const conn_ptr& c, std::string_view method, std::string_view authorization,
+             const std::optional<std::string>& path, std::string_view origin,
+             const std::vector<std::pair<std::string, std::string>>& extra) {
     if (!authorized(authorization)) {
       return respond_error(c, 401, "Unauthorized", "unauthorized",
                            "WWW-Authenticate: Basic realm=\"Restricted\"\r\n");
@@ -360,18 +371,49 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     if (method != "GET") {
       return respond_error(c, 405, "Method Not Allowed", "method not allowed");
     }
-    target = target.substr(0, target.find('?'));
-    auto path = percent_decode(target);
     if (!path || path->empty() || path->front() != '/') {
       return respond_error(c, 400, "Bad Request", "invalid request");
     }
+    admit(c, *path, origin, extra);
+  }
+
+  /// Takes over a socket whose head another listener read (poll_server::adopt). The fd
+  /// is closed on every path that does not hand it to a connection.
+  void adopt(api_gateway::poll_handover s) {
+    struct owned_fd {
+      int fd;
+      ~owned_fd() {
+        if (fd >= 0) ::close(fd);
+      }
+    };
+    auto fd = std::make_shared<owned_fd>(owned_fd{s.fd});
+    if (stopped) return;  // closed by owned_fd
+    asio::post(ctx_of(io), [self = shared_from_this(), fd, s = std::move(s)] {
+      auto c = std::make_shared<sse_conn>(ctx_of(self->io));
+      error_code ec;
+      c->sock.assign(s.ipv6 ? tcp::v6() : tcp::v4(), fd->fd, ec);
+      if (ec) return;
+      fd->fd = -1;
+      std::erase_if(self->all_conns, [](const auto& w) { return w.expired(); });
+      self->all_conns.push_back(c);
+      // The leftover bytes would sit unread in `head` on our own port; nothing reads them.
+      c->chunked = !s.http10;
+      // The poll server's own basic auth applies too, as it does behind the
+      // reference's proxy, which forwards the Authorization header.
+      self->serve(c, s.method, s.authorization, s.path, s.origin, s.headers);
+    });
+  }
+
+  /// Registers a connection whose request passed the checks, and starts its stream.
+  void admit(const conn_ptr& c, const std::string& path, std::string_view origin,
+             const std::vector<std::pair<std::string, std::string>>& extra) {
     // "/{group}/{id...}": parts[0] is "", the id keeps its slashes and may be empty.
-    size_t second = path->find('/', 1);
+    size_t second = path.find('/', 1);
     if (second == std::string::npos) {
       return respond_error(c, 400, "Bad Request", "invalid request");
     }
-    c->group = path->substr(1, second - 1);
-    c->id = path->substr(second + 1);
+    c->group = path.substr(1, second - 1);
+    c->id = path.substr(second + 1);
 
     conn_ptr replaced;
     {
@@ -398,7 +440,12 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     std::string out = c->chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
     out.append("Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                "Connection: keep-alive\r\n");
-    if (auto allow = allowed_origin(origin); !allow.empty()) {
+    bool origin_given = false;
+    for (const auto& [name, value] : extra) {
+      origin_given = origin_given || iequals(name, "Access-Control-Allow-Origin");
+      out.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (auto allow = allowed_origin(origin); !allow.empty() && !origin_given) {
       out.append("Access-Control-Allow-Origin: ").append(allow).append("\r\n");
     }
     if (c->chunked) out.append("Transfer-Encoding: chunked\r\n");
@@ -617,6 +664,8 @@ std::string poll_server::start() { return impl_->start(); }
 void poll_server::stop() { impl_->stop(); }
 
 uint16_t poll_server::port() const { return impl_->bound_port; }
+
+void poll_server::adopt(api_gateway::poll_handover stream) { impl_->adopt(std::move(stream)); }
 
 bool poll_server::deliver(cast_kind cast, const std::string& group,
                           const std::optional<std::string>& id, std::string body) {
