@@ -344,10 +344,10 @@ private:
     h.authorization = std::string(req.header("Authorization").value_or(std::string_view{}));
     h.headers = std::move(cors.headers);
     h.headers.emplace_back("Resonate-Version", resonate_version);  // an authorised response
+    // Counted with the poll server's answer; a stream has no duration (spec 3.1).
+    h.answered = [method](unsigned status) { record_http(method, route_id::poll, status, 0); };
     handover_ = std::move(h);
     read_closed_ = true;  // whatever follows on this connection is the poll server's
-    // The status is the stream's 200; there is no duration (spec 3.1).
-    record_http(method, route_id::poll, 200, 0);
     hand_over();
   }
 

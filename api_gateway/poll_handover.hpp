@@ -26,6 +26,9 @@ struct poll_handover {
   /// Access-Control-Allow-Origin here replaces the poll server's own.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string leftover;  ///< bytes read after the head (unused, as on the poll port)
+  /// Called once, on the poll server's thread, with the status it answered (the API's
+  /// request metrics count the stream under that status, as behind the reference's proxy).
+  std::function<void(unsigned status)> answered;
 };
 
 /// Takes a handed-over connection. Empty in http_options: `/poll` is not registered.

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <unistd.h>
 
@@ -163,6 +164,7 @@ struct sse_conn {
       : sock(ctx), read_timer(ctx), keepalive_timer(ctx), disconnect_timer(ctx), close_timer(ctx) {}
 
   tcp::socket sock;
+  std::function<void(unsigned)> answered;  ///< adopted sockets: reports the status (once)
   std::string group;
   std::string id;
 
@@ -309,8 +311,13 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
                            });
   }
 
+  static void report_status(const conn_ptr& c, unsigned code) {
+    if (auto f = std::exchange(c->answered, nullptr)) f(code);
+  }
+
   void respond_error(const conn_ptr& c, int code, const char* reason, const char* text,
                      const char* extra_headers = "") {
+    report_status(c, static_cast<unsigned>(code));
     std::string body = std::string(text) + "\n";
     c->wbuf = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\n" + extra_headers +
               "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff"
@@ -381,12 +388,15 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
   /// is closed on every path that does not hand it to a connection.
   void adopt(api_gateway::poll_handover s) {
     struct owned_fd {
-      int fd;
+      explicit owned_fd(int f) : fd(f) {}
+      owned_fd(const owned_fd&) = delete;
+      owned_fd& operator=(const owned_fd&) = delete;
       ~owned_fd() {
         if (fd >= 0) ::close(fd);
       }
+      int fd;
     };
-    auto fd = std::make_shared<owned_fd>(owned_fd{s.fd});
+    auto fd = std::make_shared<owned_fd>(s.fd);
     if (stopped) return;  // closed by owned_fd
     asio::post(ctx_of(io), [self = shared_from_this(), fd, s = std::move(s)] {
       auto c = std::make_shared<sse_conn>(ctx_of(self->io));
@@ -394,6 +404,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
       c->sock.assign(s.ipv6 ? tcp::v6() : tcp::v4(), fd->fd, ec);
       if (ec) return;
       fd->fd = -1;
+      c->answered = s.answered;
       std::erase_if(self->all_conns, [](const auto& w) { return w.expired(); });
       self->all_conns.push_back(c);
       // The leftover bytes would sit unread in `head` on our own port; nothing reads them.
@@ -451,6 +462,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     if (c->chunked) out.append("Transfer-Encoding: chunked\r\n");
     out.append("\r\n");
     c->streaming = true;
+    report_status(c, 200);
     write(c, std::move(out));
     watch_peer(c);
     arm_keepalive(c);

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <chrono>
 
 #include <gtest/gtest.h>
@@ -323,8 +324,11 @@ TEST(poll_server, an_adopted_socket_is_one_of_its_streams) {
   h.origin = "http://b.example";
   h.headers = {{"Resonate-Version", "0.8.2"}, {"Access-Control-Allow-Origin", "http://b.example"}};
   h.leftover = "junk";
+  std::atomic<unsigned> answered{0};
+  h.answered = [&answered](unsigned status) { answered = status; };
   f.server.adopt(std::move(h));
   f.wait_for_count(1);
+  EXPECT_EQ(answered.load(), 200u);
   std::string got;
   ASSERT_TRUE(read_until(client, got, "\r\n\r\n")) << got;
   EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
@@ -348,9 +352,13 @@ TEST(poll_server, an_adopted_socket_gets_the_same_checks) {
   o.auth = {{"worker", "pw"}};
   poll_fixture f(o);
   auto [client, accepted] = loopback_pair();
-  f.server.adopt(handover(accepted, "/g/a"));
+  std::atomic<unsigned> answered{0};
+  auto refused = handover(accepted, "/g/a");
+  refused.answered = [&answered](unsigned status) { answered = status; };
+  f.server.adopt(std::move(refused));
   std::string got;
   EXPECT_TRUE(read_until(client, got, "401 Unauthorized")) << got;
+  EXPECT_EQ(answered.load(), 401u);
   EXPECT_TRUE(read_eof(client));
   ::close(client);
   auto [client2, accepted2] = loopback_pair();
