@@ -40,6 +40,7 @@ enum class route_id : uint8_t {
   acquire_lock,     ///< POST /locks/acquire
   release_lock,     ///< POST /locks/release
   heartbeat_locks,  ///< POST /locks/heartbeat
+  poll,             ///< GET /poll/*rest: handed over to the poll server (http_server.cpp)
   not_found,
 };
 inline constexpr size_t route_count = static_cast<size_t>(route_id::not_found) + 1;
