@@ -33,6 +33,15 @@ class time_zone {
   /// The UTC offset, in seconds east of UTC, in force at the Unix instant.
   int32_t offset_at(int64_t unix_seconds) const;
 
+  /// The offset at an instant and the period [start, end) it holds for, as
+  /// Go's Location.lookup gives it (needed to resolve local times as Go does).
+  struct period {
+    int32_t offset;
+    int64_t start;
+    int64_t end;
+  };
+  period period_at(int64_t unix_seconds) const;
+
  private:
   time_zone(std::string name, std::shared_ptr<const rules> r);
   std::string name_;
