@@ -20,3 +20,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
+# The SDK end-to-end scenarios (tests/sdk) run the real @resonatehq/sdk, pinned
+# by tests/sdk/package-lock.json; reinstall only when the lock file changed.
+sdk_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/sdk"
+if [ -f "$sdk_dir/package-lock.json" ]; then
+  lock_sum="$(sha256sum "$sdk_dir/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -d "$sdk_dir/node_modules" ] || [ "$(cat "$sdk_dir/node_modules/.lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+    npm ci --prefix "$sdk_dir" --no-audit --no-fund
+    echo "$lock_sum" > "$sdk_dir/node_modules/.lock-sha256"
+  fi
+fi

@@ -1,0 +1,75 @@
+// Shared code for the SDK end-to-end scenarios: the durable functions every
+// worker registers, the client factory, and the result/timeout conventions
+// (one JSON line on stdout; exit 0 on success, 1 with a message on failure).
+import "./polyfill.mjs";
+import { Resonate } from "@resonatehq/sdk";
+
+export const URL_ = process.env.RESONATE_URL;
+const enc = (v) => Buffer.from(JSON.stringify(v)).toString("base64");
+const dec = (s) => (s ? JSON.parse(Buffer.from(s, "base64").toString()) : undefined);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- durable functions (registered by name in every process) ----
+function* countdown(ctx, n, delayMs) {
+  const seen = [];
+  for (let i = n; i > 0; i--) {
+    seen.push(yield* ctx.run((_c, x) => x, i));
+    yield* ctx.sleep(delayMs);
+  }
+  return seen;
+}
+function* echo(_ctx, x) { return `echo:${x}`; }
+// rpc + detached into another group, both awaited.
+function* orchestrate(ctx, target, x) {
+  const a = yield* ctx.rpc("echo", `${x}-rpc`, ctx.options({ target }));
+  const f = yield* ctx.detached("echo", `${x}-detached`, ctx.options({ target }));
+  const b = yield* f;
+  return [a, b];
+}
+function* leaf(_ctx, i) { return i * i; }
+function* fanout(ctx, n, target) {
+  const fs = [];
+  for (let i = 0; i < n; i++) fs.push(yield* ctx.beginRpc("leaf", i, ctx.options({ target })));
+  let sum = 0;
+  for (const f of fs) sum += yield* f;
+  return sum;
+}
+// Step 2 SIGKILLs its own process when RESONATE_CRASH=1, i.e. mid-workflow
+// while this worker holds the task; another worker must finish after the lease expires.
+function* crashy(ctx) {
+  const a = yield* ctx.run(() => process.pid);
+  yield* ctx.run(() => { if (process.env.RESONATE_CRASH === "1") process.kill(process.pid, "SIGKILL"); });
+  const b = yield* ctx.run(() => process.pid);
+  return { first: a, finished: b };
+}
+// Fired by a schedule: resolves the promise the driver waits on.
+function* tick(ctx, seenId) {
+  yield* ctx.run(async (c) => { await c.getDependency("resonate").promises.resolve(seenId, { data: enc("ticked") }); });
+  return "ticked";
+}
+// Human in the loop: announce the ctx.promise id (by creating a side promise
+// carrying it), then block until someone resolves it from outside.
+function* approval(ctx, announceId) {
+  const p = yield* ctx.promise();
+  yield* ctx.run(async (c, id) => {
+    try { await c.getDependency("resonate").promises.create(announceId, Date.now() + 600000, { data: enc(id) }); }
+    catch (e) { /* already exists on replay */ }
+  }, p.id);
+  const answer = yield* p;
+  return { promise: p.id, answer };
+}
+export const FUNCS = { countdown, echo, orchestrate, leaf, fanout, crashy, tick, approval };
+
+export function client(group, extra = {}) {
+  if (!URL_) fail("RESONATE_URL is not set");
+  const ttl = process.env.RESONATE_TTL_MS ? Number(process.env.RESONATE_TTL_MS) : undefined;
+  const r = new Resonate({ url: URL_, group, ...(ttl ? { ttl } : {}), ...extra });
+  for (const [name, f] of Object.entries(FUNCS)) r.register(name, f);
+  r.setDependency("resonate", r);
+  return r;
+}
+export { enc, dec };
+
+export function ok(obj) { process.stdout.write(JSON.stringify({ ok: true, ...obj }) + "\n"); process.exit(0); }
+export function fail(msg) { process.stdout.write(JSON.stringify({ ok: false, error: String(msg) }) + "\n"); process.exit(1); }
+export function deadline(ms, what) { setTimeout(() => fail(`timeout after ${ms} ms: ${what}`), ms).unref(); }

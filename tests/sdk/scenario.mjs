@@ -1,0 +1,78 @@
+// The driver: `RESONATE_URL=... node scenario.mjs SCENARIO NAME [GROUP]`.
+// NAME makes promise ids unique per run; GROUP is the worker group (default "workers").
+import { client, ok, fail, deadline, sleep, dec, enc } from "./lib.mjs";
+const [scenario, name = `s${Date.now()}`, group = "workers"] = process.argv.slice(2);
+const T = Number(process.env.SCENARIO_TIMEOUT_MS ?? 60000);
+deadline(T, scenario);
+const r = client(`driver-${name}`);
+const id = (s) => `${scenario}-${name}${s ? "-" + s : ""}`;
+const eq = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+async function waitPromise(pid, pred) {
+  for (;;) {
+    try { const p = await r.promises.get(pid); if (pred(p)) return p; } catch { /* not there yet */ }
+    await sleep(200);
+  }
+}
+
+const scenarios = {
+  // (a) countdown: once in-process with resonate.run, once on a worker with resonate.rpc.
+  async countdown() {
+    const want = [3, 2, 1];
+    const local = await r.run(id("run"), "countdown", 3, 200);
+    if (!eq(local, want)) fail(`run returned ${JSON.stringify(local)}`);
+    const remote = await r.rpc(id("rpc"), "countdown", 3, 200, r.options({ target: group }));
+    if (!eq(remote, want)) fail(`rpc returned ${JSON.stringify(remote)}`);
+    return { local, remote };
+  },
+  // (b) worker in GROUP calls ctx.rpc and ctx.detached into GROUP-b.
+  async rpc() {
+    const v = await r.rpc(id(), "orchestrate", `${group}-b`, "x", r.options({ target: group }));
+    if (!eq(v, ["echo:x-rpc", "echo:x-detached"])) fail(`orchestrate returned ${JSON.stringify(v)}`);
+    return { value: v };
+  },
+  // (c) 100 children via ctx.beginRpc, then awaited.
+  async fanout() {
+    const n = Number(process.env.FANOUT_N ?? 100);
+    const v = await r.rpc(id(), "fanout", n, group, r.options({ target: group }));
+    const want = ((n - 1) * n * (2 * n - 1)) / 6;
+    if (v !== want) fail(`fanout returned ${v}, want ${want}`);
+    return { n, sum: v };
+  },
+  // (d) the runner starts a worker with RESONATE_CRASH=1 that kills itself mid-workflow,
+  // then a healthy one; the healthy one must finish after the lease expires.
+  async crash() {
+    const v = await r.rpc(id(), "crashy", r.options({ target: group }));
+    if (v.first === v.finished) fail(`same pid finished: ${JSON.stringify(v)}`);
+    return { value: v };
+  },
+  // (f) a schedule (cron with seconds, every 2 s by default) fires `tick` on a worker.
+  async schedule() {
+    const seen = id("seen");
+    await r.promises.create(seen, Date.now() + T);
+    const cron = process.env.SCHEDULE_CRON ?? "*/2 * * * * *";
+    const s = await r.schedule(id(), cron, "tick", seen, r.options({ target: group }));
+    const p = await waitPromise(seen, (p) => p.state !== "pending");
+    await s.delete();
+    if (p.state !== "resolved") fail(`seen promise ${p.state}`);
+    return { cron, seen: p.state };
+  },
+  // (g) human in the loop: the worker blocks on ctx.promise, the driver resolves it.
+  async hitl() {
+    const ann = id("announce");
+    const h = await r.beginRpc(id(), "approval", ann, r.options({ target: group }));
+    const a = await waitPromise(ann, () => true);
+    const pid = dec(a.param?.data);
+    if (!pid) fail(`announce promise carries no id: ${JSON.stringify(a)}`);
+    await r.promises.resolve(pid, { data: enc("approved") });
+    const v = await h.result();
+    if (v.answer !== "approved" || v.promise !== pid) fail(`approval returned ${JSON.stringify(v)}`);
+    return { value: v };
+  },
+};
+
+const run = scenarios[scenario];
+if (!run) fail(`unknown scenario ${scenario}; one of ${Object.keys(scenarios).join(", ")}`);
+const t0 = Date.now();
+try { const res = await run(); ok({ scenario, name, ms: Date.now() - t0, ...res }); }
+catch (e) { fail(`${scenario}: ${e?.stack ?? e}`); }
