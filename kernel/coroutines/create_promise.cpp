@@ -20,12 +20,14 @@ namespace q = resonate::queues;
 
 task<create_outcome> create_or_find(context& c, const q::create_promise_request& req,
                                     std::optional<q::task_record> task,
-                                    std::optional<q::fence> fence) {
+                                    std::optional<q::fence> fence,
+                                    std::vector<q::store_command> extra) {
   for (;;) {
     q::create_promise_cmd cmd{req.id,   req.param, req.timeout, req.idempotency_key,
                               req.tags, c.now(),   std::nullopt, /*read_back=*/true};
     if (task) cmd.task = q::create_task_cmd{*task};
     q::store_transaction tx{fence, {std::move(cmd)}};
+    for (const auto& e : extra) tx.commands.push_back(e);
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return create_outcome{std::move(*failure)};

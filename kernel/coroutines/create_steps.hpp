@@ -19,9 +19,11 @@ using create_outcome = std::variant<created_promise, existing_promise, queues::r
 
 /// Inserts the promise (with `task` when given, only if the promise is new) or
 /// finds it and applies the decision table of 4.2 (a 409 comes back as a
-/// response). Restarts itself on a lost race.
+/// response). Restarts itself on a lost race. `extra` commands go into the same
+/// transaction, after the insert (a schedule firing advances its schedule there).
 task<create_outcome> create_or_find(context& c, const queues::create_promise_request& req,
                                     std::optional<queues::task_record> task,
-                                    std::optional<queues::fence> fence);
+                                    std::optional<queues::fence> fence,
+                                    std::vector<queues::store_command> extra = {});
 
 }  // namespace resonate::kernel::coroutines
