@@ -266,6 +266,32 @@ TEST_P(SchedulesTest, AnExistingPromiseIdStillAdvancesTheSchedule) {
   EXPECT_GE(s.at("lastRunTime").as_int64(), first + 1000);
 }
 
+TEST_P(SchedulesTest, APromiseTagResonateInvokeReachesAWorkerOnThePoller) {
+  sse_stream worker("127.0.0.1", server_->poll_port(), "/g/w1");
+  ASSERT_EQ(worker.status(), 200);
+  auto r = create(R"({"id":"inv","cron":"* * * * * *","promiseId":"inv.{{.timestamp}}",)"
+                  R"("promiseTimeout":60000,"promiseTags":{"resonate:invoke":"poll://any@g"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  // Each run is its own root promise, so every run gets an invoke; the first
+  // may go out before the poller registered the connection, so take any.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::optional<json::object> got;
+  while (!got && std::chrono::steady_clock::now() < deadline) {
+    auto data = worker.next(std::chrono::milliseconds(500));
+    if (!data) continue;
+    auto v = json::parse(*data);
+    if (!v.is_object() || !v.as_object().contains("task")) continue;
+    std::string id(v.at("task").at("id").as_string());
+    if (id.rfind("__invoke:inv.", 0) == 0) got = v.as_object();
+  }
+  ASSERT_TRUE(got) << "no invoke message for a scheduled promise reached the worker";
+  EXPECT_EQ(got->at("type").as_string(), "invoke");
+  std::string promise = std::string(got->at("task").at("id").as_string()).substr(9);
+  auto p = client_->get("/promises/" + promise);
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(p.json().at("tags").at("resonate:schedule").as_string(), "inv");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SchedulesTest,
                          ::testing::Values(store_kind::sqlite, store_kind::postgres),
                          [](const auto& info) { return to_string(info.param); });
