@@ -100,7 +100,7 @@ TEST(RoutesSchedulesEncoders, ScheduleJsonOmitsEmptyAndNullFields) {
                           {queues::status::created, queues::schedule_response{s}, {}});
   EXPECT_EQ(out.status, 201u);
   EXPECT_EQ(out.body, R"({"id":"s","cron":"* * * * *","tags":{},"promiseId":"p",)"
-                      R"("promiseTimeout":0,"promiseParam":{"headers":{},"data":""},)"
+                      R"("promiseTimeout":0,"promiseParam":{},)"
                       R"("nextRunTime":60000,"createdOn":1})");
   s.description = "d";
   s.promise_tags = {{"t", "u"}};
@@ -109,7 +109,7 @@ TEST(RoutesSchedulesEncoders, ScheduleJsonOmitsEmptyAndNullFields) {
   out = encode_reply(queues::kind::read_schedule, {queues::status::ok, queues::schedule_response{s}, {}});
   EXPECT_EQ(out.status, 200u);
   EXPECT_EQ(out.body, R"({"id":"s","desc":"d","cron":"* * * * *","tags":{},"promiseId":"p",)"
-                      R"("promiseTimeout":0,"promiseParam":{"headers":{},"data":""},)"
+                      R"("promiseTimeout":0,"promiseParam":{},)"
                       R"("promiseTags":{"t":"u"},"lastRunTime":0,"nextRunTime":60000,)"
                       R"("idempotencyKey":"","createdOn":1})");
   out = encode_reply(queues::kind::delete_schedule, {queues::status::no_content, {}, {}});
