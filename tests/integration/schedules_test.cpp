@@ -292,6 +292,19 @@ TEST_P(SchedulesTest, APromiseTagResonateInvokeReachesAWorkerOnThePoller) {
   EXPECT_EQ(p.json().at("tags").at("resonate:schedule").as_string(), "inv");
 }
 
+TEST(SchedulesConfig, AnUnknownTimeZoneIsAStartupError) {
+  scratch_store store(store_kind::sqlite);
+  auto args = store.server_args();
+  args.insert(args.end(), {"--schedule-time-zone", "Nowhere/Atlantis"});
+  server_process server(args);
+  try {
+    server.start(std::chrono::seconds(10));
+    ADD_FAILURE() << "the server started with an unknown time zone";
+  } catch (const std::runtime_error&) {
+    EXPECT_NE(server.log().find("Nowhere/Atlantis"), std::string::npos) << server.log();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SchedulesTest,
                          ::testing::Values(store_kind::sqlite, store_kind::postgres),
                          [](const auto& info) { return to_string(info.param); });

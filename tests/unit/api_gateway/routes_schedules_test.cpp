@@ -37,6 +37,11 @@ TEST(RoutesSchedules, CreateBuildsTheRequestWithTheHeaderKey) {
   EXPECT_EQ(c.idempotency_key, "hk");
   auto none = route_request(make_req("POST", "/schedules", R"({"id":"s","cron":"c","promiseId":"p"})"));
   EXPECT_FALSE(payload_of<queues::create_schedule_request>(none).idempotency_key);
+  // An empty header is the non-null empty key; Strict is no header of this route.
+  auto empty = route_request(make_req("POST", "/schedules", R"({"id":"s","cron":"c","promiseId":"p"})",
+                                      {{"idempotency-key", ""}, {"strict", "bogus"}}));
+  ASSERT_TRUE(empty.request);
+  EXPECT_EQ(payload_of<queues::create_schedule_request>(empty).idempotency_key, "");
 }
 
 TEST(RoutesSchedules, CreateValidationFailures) {
