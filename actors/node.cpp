@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "actors/kernel_actor.hpp"
 #include "actors/store_actor.hpp"
 #include "config/loader.hpp"
@@ -203,6 +205,17 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     log::error("cannot enable authentication", {{"error", e.what()}});
     return 1;
   }
+  // `GET /poll/*rest` on this port (spec 3.4): the socket goes to the sender's poll
+  // server, which exists only when the poll plugin is enabled. Set below, before the
+  // io threads start.
+  auto messages_ref = std::make_shared<std::shared_ptr<sender::sender>>();
+  if (cfg.poll.enabled) {
+    http_opts.poll = [messages_ref](api_gateway::poll_handover h) {
+      auto* hub = *messages_ref ? (*messages_ref)->poll() : nullptr;
+      if (hub) return hub->adopt(std::move(h));
+      ::close(h.fd);
+    };
+  }
   api_gateway::http_server http{http_opts, [kernel_ref](q::request req, q::reply_fn reply) {
                                   caf::anon_send(*kernel_ref,
                                                  q::api_sqe{std::move(req), std::move(reply)});
@@ -217,6 +230,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     http.set_route_options(std::move(routes));
     messages = std::make_shared<sender::sender>(sender_options_of(cfg, url));
     if (auto err = messages->start(); !err.empty()) throw std::runtime_error(err);
+    *messages_ref = messages;
   } catch (const std::exception& e) {
     log::error("cannot start listening", {{"error", e.what()}});
     return 1;

@@ -113,14 +113,17 @@ public:
   std::optional<http_response> check(const http_request& req, route_id route,
                                      const queues::request_payload* payload) const;
 
-  /// For `GET /poll/...` on the API port: basic auth, then authentication only (the
-  /// reference submits a Noop, which every valid token may do). A JWT failure answers
-  /// 401 `text/plain` "Unauthorized" (protocol 2026-04-01 1.8).
+  /// For `GET /poll/...` on the API port: basic auth, then the JWT check of the Noop the
+  /// reference submits (spec 3.4, 8, 11.31): a bad token is 401 (40100); a Noop is always
+  /// allowed once authenticated, but like every request it needs a prefix claim (or the
+  /// admin role): a missing or null prefix is 403 (40300).
   std::optional<http_response> check_poll(const http_request& req) const;
 
 private:
   access_control() = default;
   std::optional<http_response> check_basic(const http_request& req) const;
+  /// Authentication, then spec 8's authorisation of `key`: the 401 or 403 to send, or nullopt.
+  std::optional<http_response> check_jwt(const http_request& req, const access_key& key) const;
   /// The claims of the request's bearer token, or the 401 message.
   std::optional<token_claims> authenticate(const http_request& req, std::string& error) const;
 

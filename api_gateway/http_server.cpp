@@ -25,6 +25,7 @@
 #include <boost/beast/http.hpp>
 
 #include "api_gateway/errors.hpp"
+#include "api_gateway/http_util.hpp"
 #include "api_gateway/instrumentation.hpp"
 #include "api_gateway/router.hpp"
 #include "queues/metrics.hpp"
@@ -102,6 +103,17 @@ bool is_quiet_read_error(const boost::system::error_code& ec) {
          ec == net::error::operation_aborted || ec == net::error::connection_reset ||
          ec == net::error::eof || ec == net::error::bad_descriptor ||
          ec == net::error::connection_aborted || ec == net::error::broken_pipe;
+}
+
+/// The "/{group}/{id...}" of `GET /poll/*rest`, or nullopt for any other request. Matched
+/// on the decoded path, as gin matches URL.Path, so `/%70oll/g/1` is this route too (and
+/// gets its checks); `//poll/g/1` is not (gin does not clean paths: 404).
+std::optional<std::string> poll_rest(const http_request& req) {
+  if (req.method != "GET") return std::nullopt;
+  std::string_view target = req.target;
+  auto path = decode_path(target.substr(0, target.find('?')));
+  if (!path || !path->starts_with("/poll/")) return std::nullopt;
+  return path->substr(5);
 }
 
 class session;
@@ -263,6 +275,10 @@ private:
     req.headers.reserve(8);
     for (const auto& f : msg) req.headers.push_back({f.name_string(), f.value()});
 
+    if (core_->opts.poll) {
+      if (auto rest = poll_rest(req)) return handle_poll(msg, req, std::move(*rest));
+    }
+
     route_result routed = route_request(req, core_->opts.routes);
     const unsigned version = msg.version();
     const bool keep_alive = msg.keep_alive();
@@ -305,6 +321,54 @@ private:
       on_reply(seq, kind, start,
                queues::response::failure(queues::status::api_submission_queue_full, e.what()));
     }
+  }
+
+  /// `GET /poll/*rest`: the API's CORS, basic auth and JWT, then the socket goes to the
+  /// poll server, once every response owed before it is written.
+  void handle_poll(const http::request<http::string_body>& msg, const http_request& req,
+                   std::string rest) {
+    const method_id method = method_of(req.method);
+    auto cors = core_->opts.cors.apply(req);
+    std::optional<http_response> refused = std::move(cors.answer);
+    if (!refused && core_->opts.access) refused = core_->opts.access->check_poll(req);
+    if (refused) {
+      queue_immediate(std::move(*refused), msg.version(), msg.keep_alive(), method,
+                      route_id::poll, std::move(cors.headers));
+      return;
+    }
+    poll_handover h;
+    h.method = std::string(req.method);
+    h.path = std::move(rest);
+    h.http10 = msg.version() == 10;
+    h.origin = std::string(req.header("Origin").value_or(std::string_view{}));
+    h.authorization = std::string(req.header("Authorization").value_or(std::string_view{}));
+    h.headers = std::move(cors.headers);
+    h.headers.emplace_back("Resonate-Version", resonate_version);  // an authorised response
+    // Counted with the poll server's answer; a stream has no duration (spec 3.1).
+    h.answered = [method](unsigned status) { record_http(method, route_id::poll, status, 0); };
+    handover_ = std::move(h);
+    read_closed_ = true;  // whatever follows on this connection is the poll server's
+    hand_over();
+  }
+
+  /// Gives the socket and any bytes read past the request to the poll server; the
+  /// session ends here without closing it.
+  void hand_over() {
+    if (!handover_ || writing_ || !slots_.empty() || closing_) return;
+    auto h = std::move(*handover_);
+    handover_.reset();
+    if (core_->stopping.load(std::memory_order_relaxed)) return close();
+    beast::error_code ec;
+    stream_.expires_never();
+    auto& sock = stream_.socket();
+    h.ipv6 = sock.local_endpoint(ec).protocol() == tcp::v6();
+    if (ec) return close();
+    h.leftover = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    h.fd = sock.release(ec);
+    if (ec) return close();
+    closing_ = true;
+    core_->opts.poll(std::move(h));
   }
 
   void on_reply(uint64_t seq, queues::kind kind, clock_type::time_point start,
@@ -368,6 +432,7 @@ private:
     core_->outstanding.fetch_sub(1, std::memory_order_relaxed);
     if (!keep_alive) return close_after_write();
     if (!slots_.empty()) return do_write();
+    if (handover_) return hand_over();
     if (read_closed_) return close();
     do_read();
   }
@@ -410,6 +475,7 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<slot> slots_;
+  std::optional<poll_handover> handover_;  ///< a `/poll` request waiting for owed responses
   uint64_t first_seq_ = 0;  ///< sequence number of slots_.front()
   bool reading_ = false;
   bool writing_ = false;

@@ -13,6 +13,7 @@
 
 #include "api_gateway/auth.hpp"
 #include "api_gateway/cors.hpp"
+#include "api_gateway/poll_handover.hpp"
 #include "api_gateway/router.hpp"
 #include "queues/bus.hpp"
 
@@ -29,6 +30,9 @@ struct http_options {
   /// Basic auth and JWT (auth.hpp), asked before anything is submitted; nullptr: open.
   std::shared_ptr<const access_control> access;
   cors_policy cors;  ///< default: off
+  /// `GET /poll/*rest` (spec 3.4): after CORS, basic auth and JWT the socket goes here.
+  /// Empty (the poll plugin is off): the path is an unknown route, 404.
+  poll_handover_fn poll;
 };
 
 /// Hands a request to the kernel; `reply` is called exactly once with the response.

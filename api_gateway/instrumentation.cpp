@@ -88,6 +88,8 @@ void record_http(method_id m, route_id r, unsigned http_status, double seconds) 
     it = counters.emplace(key, &metrics::global().get_counter("http_requests_total", labels)).first;
   }
   it->second->inc();
+  // Spec 3.1 and 7: a stream's duration is no request latency.
+  if (r == route_id::poll) return;
 
   auto idx = static_cast<size_t>(m) * route_count + static_cast<size_t>(r);
   cached(http_histograms[idx], [&]() -> metrics::histogram& {

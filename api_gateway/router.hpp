@@ -44,6 +44,7 @@ enum class route_id : uint8_t {
   create_schedule,   ///< POST /schedules
   read_schedule,     ///< GET /schedules/*id
   delete_schedule,   ///< DELETE /schedules/*id
+  poll,             ///< GET /poll/*rest: handed over to the poll server (http_server.cpp)
   not_found,
 };
 inline constexpr size_t route_count = static_cast<size_t>(route_id::not_found) + 1;

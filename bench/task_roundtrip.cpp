@@ -34,9 +34,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_net.hpp"
+
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
 
 struct options {
   std::string host = "127.0.0.1";
@@ -50,74 +52,12 @@ struct options {
   std::string run_id = std::to_string(::getpid());
 };
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "resonate_task_bench: %s\n", msg.c_str());
-  std::exit(1);
-}
-
-int connect_to(const std::string& host, int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) die("socket: " + std::string(std::strerror(errno)));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) die("bad host " + host);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
-
-void write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    auto n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) die("send: " + std::string(std::strerror(errno)));
-    off += static_cast<size_t>(n);
-  }
-}
-
-/// A keep-alive HTTP/1.1 client connection: one request at a time.
-class api_conn {
-public:
-  api_conn(const std::string& host, int port) : fd_(connect_to(host, port)) {
-    if (fd_ < 0) die("cannot connect to the API port");
-  }
-  ~api_conn() { ::close(fd_); }
-
-  /// Sends a request and returns the response status.
-  int call(const char* method, const std::string& path, const std::string& body) {
-    std::string req = std::string(method) + " " + path +
-                      " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    write_all(fd_, req);
-    for (;;) {
-      auto end = buf_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        size_t len = 0;
-        auto cl = buf_.find("Content-Length: ");
-        if (cl == std::string::npos || cl > end) cl = buf_.find("content-length: ");
-        if (cl != std::string::npos && cl < end) len = std::strtoul(buf_.c_str() + cl + 16, nullptr, 10);
-        if (buf_.size() >= end + 4 + len) {
-          int status = std::atoi(buf_.c_str() + 9);
-          buf_.erase(0, end + 4 + len);
-          return status;
-        }
-      }
-      char tmp[8192];
-      auto n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) die("api connection closed");
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
-
-private:
-  int fd_;
-  std::string buf_;
-};
+using bench::api_conn;
+using bench::connect_to;
+using bench::die;
+using bench::ms_between;
+using bench::percentile;
+using bench::write_all;
 
 /// An SSE stream on the poller; next_event() returns the JSON of the next `data:` frame.
 class sse_conn {
@@ -172,17 +112,6 @@ struct sample {
   double after_ack_ms;   // create acknowledged -> SSE event (0 if the event came first)
   double after_send_ms;  // create sent -> SSE event
 };
-
-double ms_between(clock_type::time_point a, clock_type::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-double percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 int run_roundtrips(const options& o) {
   std::atomic<bool> stop{false};
@@ -288,6 +217,7 @@ int run_idle(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::program = "resonate_task_bench";
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

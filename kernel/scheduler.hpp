@@ -34,12 +34,53 @@ using root_factory = std::function<root_task(context&)>;
 /// Kernel state shared by all coroutines of one system: what is only a cache
 /// of the store (rebuilt from it after a restart) or a hint to the system.
 struct shared_state {
-  /// Ids of tasks whose message a coroutine is sending right now, so that the
-  /// EnqueueTasks job does not send the same message twice at once.
-  std::unordered_set<std::string> tasks_in_send;
+  /// Roots for which a coroutine is handing out a task right now: from before
+  /// the write or send that makes a task of that root active until its outcome
+  /// is recorded. At most one task per root is active (REST v1 2.5): the store
+  /// decides it for what is written, these holds for what is in flight (a task
+  /// stays INIT in the store while its message is out).
+  std::unordered_set<std::string> roots_held;
+  /// While an EnqueueTasks scan is out: the roots released since it was
+  /// issued. Its rows of those roots may predate the release (a task of the
+  /// root became ENQUEUED or CLAIMED meanwhile), so that pass leaves them to
+  /// the next. Only one EnqueueTasks runs at a time.
+  std::optional<std::unordered_set<std::string>> released_since_scan;
   /// Names of background jobs asked to run as soon as possible (e.g. new tasks
   /// became enqueueable), instead of at their next period.
   std::unordered_set<std::string> kicked_jobs;
+
+  /// Holds `root` if no one does; false if it is held already.
+  bool hold_root(const std::string& root) { return roots_held.insert(root).second; }
+  void release_root(const std::string& root) {
+    roots_held.erase(root);
+    if (released_since_scan) released_since_scan->insert(root);
+  }
+};
+
+/// A hold on a root for the life of the object (see shared_state::roots_held).
+class root_hold {
+public:
+  root_hold() = default;  ///< holds nothing
+  root_hold(shared_state& s, std::string root) : root_(std::move(root)) {
+    if (s.hold_root(root_)) state_ = &s;
+  }
+  root_hold(root_hold&& o) noexcept : state_(o.state_), root_(std::move(o.root_)) {
+    o.state_ = nullptr;
+  }
+  root_hold(const root_hold&) = delete;
+  root_hold& operator=(const root_hold&) = delete;
+  root_hold& operator=(root_hold&&) = delete;
+  ~root_hold() { release(); }
+
+  bool held() const { return state_ != nullptr; }
+  void release() {
+    if (state_) state_->release_root(root_);
+    state_ = nullptr;
+  }
+
+private:
+  shared_state* state_ = nullptr;
+  std::string root_;
 };
 
 /// What a coroutine sees of the world: the time of its current step, and the

@@ -51,6 +51,11 @@ struct create_task_cmd {
 
 /// INSERT a pending promise; ON CONFLICT(id) DO NOTHING. If `task` is set it is
 /// inserted too, but only when the promise row was (CreatePromiseAndTask, 4.2).
+/// At most one task per root is active (2.5): when the new promise, as a root,
+/// already has an ENQUEUED or CLAIMED task (a callback may name a root before
+/// it exists), a CLAIMED task goes in as INIT instead (no process, ttl or
+/// lease) and the result says `root_busy`, so that the kernel neither hands it
+/// out nor sends it; EnqueueTasks does once the root is free.
 /// Result: promise_write_result; with `read_back` it carries the row as it is
 /// after the statement (the new row, or the existing one).
 struct create_promise_cmd {
@@ -242,6 +247,7 @@ struct promise_write_result {
   int64_t rows_affected = 0;
   std::optional<promise_record> row;  ///< with read_back: the row after the write, if any
   int64_t tasks_created = 0;          ///< update: callbacks turned into tasks
+  bool root_busy = false;  ///< create with a task: its root already had an active task
 };
 
 struct query_tasks_result {

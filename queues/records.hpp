@@ -123,6 +123,18 @@ struct task_record {
   friend bool operator==(const task_record&, const task_record&) = default;
 };
 
+/// The task as it goes in when its root already has an active task (see
+/// create_promise_cmd): a CLAIMED task waits as INIT with no process and no
+/// lease; any other task is unchanged.
+inline task_record waiting_for_root(task_record t) {
+  if (t.state != task_state::claimed) return t;
+  t.state = task_state::init;
+  t.process_id.reset();
+  t.ttl = 0;
+  t.expires_at = 0;
+  return t;
+}
+
 struct schedule_record {
   std::string id;
   std::string description;

@@ -10,6 +10,9 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <utility>
+
+#include <unistd.h>
 
 #include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/connect.hpp>
@@ -161,6 +164,7 @@ struct sse_conn {
       : sock(ctx), read_timer(ctx), keepalive_timer(ctx), disconnect_timer(ctx), close_timer(ctx) {}
 
   tcp::socket sock;
+  std::function<void(unsigned)> answered;  ///< adopted sockets: reports the status (once)
   std::string group;
   std::string id;
 
@@ -307,8 +311,13 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
                            });
   }
 
+  static void report_status(const conn_ptr& c, unsigned code) {
+    if (auto f = std::exchange(c->answered, nullptr)) f(code);
+  }
+
   void respond_error(const conn_ptr& c, int code, const char* reason, const char* text,
                      const char* extra_headers = "") {
+    report_status(c, static_cast<unsigned>(code));
     std::string body = std::string(text) + "\n";
     c->wbuf = "HTTP/1.1 " + std::to_string(code) + " " + reason + "\r\n" + extra_headers +
               "Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff"
@@ -353,6 +362,15 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
       pos = end + 2;
     }
 
+    target = target.substr(0, target.find('?'));
+    serve(c, method, authorization, percent_decode(target), origin, {});
+  }
+
+  /// The checks of a parsed request head, in the reference's order (auth, method,
+  /// path), then admit(). `path` is decoded; nullopt when the escapes were bad.
+  void serve(const conn_ptr& c, std::string_view method, std::string_view authorization,
+             const std::optional<std::string>& path, std::string_view origin,
+             const std::vector<std::pair<std::string, std::string>>& extra) {
     if (!authorized(authorization)) {
       return respond_error(c, 401, "Unauthorized", "unauthorized",
                            "WWW-Authenticate: Basic realm=\"Restricted\"\r\n");
@@ -360,18 +378,53 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     if (method != "GET") {
       return respond_error(c, 405, "Method Not Allowed", "method not allowed");
     }
-    target = target.substr(0, target.find('?'));
-    auto path = percent_decode(target);
     if (!path || path->empty() || path->front() != '/') {
       return respond_error(c, 400, "Bad Request", "invalid request");
     }
+    admit(c, *path, origin, extra);
+  }
+
+  /// Takes over a socket whose head another listener read (poll_server::adopt). The fd
+  /// is closed on every path that does not hand it to a connection.
+  void adopt(api_gateway::poll_handover s) {
+    struct owned_fd {
+      explicit owned_fd(int f) : fd(f) {}
+      owned_fd(const owned_fd&) = delete;
+      owned_fd& operator=(const owned_fd&) = delete;
+      ~owned_fd() {
+        if (fd >= 0) ::close(fd);
+      }
+      int fd;
+    };
+    auto fd = std::make_shared<owned_fd>(s.fd);
+    if (stopped) return;  // closed by owned_fd
+    asio::post(ctx_of(io), [self = shared_from_this(), fd, s = std::move(s)] {
+      auto c = std::make_shared<sse_conn>(ctx_of(self->io));
+      error_code ec;
+      c->sock.assign(s.ipv6 ? tcp::v6() : tcp::v4(), fd->fd, ec);
+      if (ec) return;
+      fd->fd = -1;
+      c->answered = s.answered;
+      std::erase_if(self->all_conns, [](const auto& w) { return w.expired(); });
+      self->all_conns.push_back(c);
+      // The leftover bytes would sit unread in `head` on our own port; nothing reads them.
+      c->chunked = !s.http10;
+      // The poll server's own basic auth applies too, as it does behind the
+      // reference's proxy, which forwards the Authorization header.
+      self->serve(c, s.method, s.authorization, s.path, s.origin, s.headers);
+    });
+  }
+
+  /// Registers a connection whose request passed the checks, and starts its stream.
+  void admit(const conn_ptr& c, const std::string& path, std::string_view origin,
+             const std::vector<std::pair<std::string, std::string>>& extra) {
     // "/{group}/{id...}": parts[0] is "", the id keeps its slashes and may be empty.
-    size_t second = path->find('/', 1);
+    size_t second = path.find('/', 1);
     if (second == std::string::npos) {
       return respond_error(c, 400, "Bad Request", "invalid request");
     }
-    c->group = path->substr(1, second - 1);
-    c->id = path->substr(second + 1);
+    c->group = path.substr(1, second - 1);
+    c->id = path.substr(second + 1);
 
     conn_ptr replaced;
     {
@@ -398,12 +451,18 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     std::string out = c->chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
     out.append("Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                "Connection: keep-alive\r\n");
-    if (auto allow = allowed_origin(origin); !allow.empty()) {
+    bool origin_given = false;
+    for (const auto& [name, value] : extra) {
+      origin_given = origin_given || iequals(name, "Access-Control-Allow-Origin");
+      out.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (auto allow = allowed_origin(origin); !allow.empty() && !origin_given) {
       out.append("Access-Control-Allow-Origin: ").append(allow).append("\r\n");
     }
     if (c->chunked) out.append("Transfer-Encoding: chunked\r\n");
     out.append("\r\n");
     c->streaming = true;
+    report_status(c, 200);
     write(c, std::move(out));
     watch_peer(c);
     arm_keepalive(c);
@@ -617,6 +676,8 @@ std::string poll_server::start() { return impl_->start(); }
 void poll_server::stop() { impl_->stop(); }
 
 uint16_t poll_server::port() const { return impl_->bound_port; }
+
+void poll_server::adopt(api_gateway::poll_handover stream) { impl_->adopt(std::move(stream)); }
 
 bool poll_server::deliver(cast_kind cast, const std::string& group,
                           const std::optional<std::string>& id, std::string body) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "aio_adapters/sender/receiver.hpp"
+#include "api_gateway/poll_handover.hpp"
 
 namespace resonate::sender {
 
@@ -73,6 +74,11 @@ public:
   void stop();
   /// The bound port (after start()).
   uint16_t port() const;
+
+  /// Takes over a connection the API port accepted (api_gateway/poll_handover.hpp): same limits,
+  /// keep-alives, disconnectAfter, eviction and addressing as the own listener. After
+  /// stop() (or before start()) the socket is answered 503 and closed. Thread-safe.
+  void adopt(api_gateway::poll_handover stream);
 
   /// Queues `body` as one frame to a connection of `group`: the one with `id` if
   /// present; else none for `uni`, a random one for `any`. False when there is no

@@ -105,14 +105,16 @@ task<std::optional<std::string>> route_promise(context& c, const std::string& id
 
 /// Sends the messages of `tasks` (each with its root promise, or for notify the
 /// promise) at once, then writes each task's outcome in one transaction, guarded
-/// by its INIT state and counter. Tasks already being sent elsewhere are skipped.
+/// by its INIT state and counter. A task whose root another coroutine holds
+/// (shared_state::roots_held) is skipped; it stays INIT for EnqueueTasks.
 task<std::optional<queues::response>> deliver_tasks(
   context& c, std::vector<std::pair<queues::task_record, std::optional<queues::promise_record>>>
                 tasks);
 
 /// Spawns a coroutine that delivers one new task at once (the invoke task of a
 /// promise this request created), so its message leaves one tick after commit.
-void deliver_soon(context& c, queues::task_record t, queues::promise_record root);
+/// `hold` (on the task's root) keeps other tasks of the root back until then.
+void deliver_soon(context& c, queues::task_record t, queues::promise_record root, root_hold hold);
 
 /// Outcome of a lazy timeout: the timed-out record, "someone else changed the
 /// promise first, start over", or a failure response.

@@ -8,7 +8,8 @@
 //
 // A promise with a tag the router reads asks the router first; when it matches,
 // the invoke task is inserted in the same command (only if the promise row is
-// new), and its message is sent right after the commit (deliver_soon).
+// new), and its message is sent right after the commit (deliver_soon) unless
+// the store says its root already has an active task.
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/coroutines/create_steps.hpp"
 #include "kernel/domain/promise.hpp"
@@ -37,7 +38,7 @@ task<create_outcome> create_or_find(context& c, const q::create_promise_request&
     if (w.rows_affected == 1) {
       count_created_promise();
       if (task) count_tasks("created");
-      co_return create_outcome{created_promise{std::move(promise)}};
+      co_return create_outcome{created_promise{std::move(promise), w.root_busy}};
     }
 
     if (domain::is_timed_out(promise, c.now())) {
@@ -54,25 +55,39 @@ task<create_outcome> create_or_find(context& c, const q::create_promise_request&
   }
 }
 
-root_task create_promise(context& c, q::request r, const settings& s) {
-  auto req = std::get<q::create_promise_request>(std::move(r.payload));
+task<create_outcome> create_routed(context& c, const q::create_promise_request& req,
+                                   const settings& s, std::optional<q::fence> fence,
+                                   std::vector<q::store_command> extra) {
   auto routing = route_promise(c, req.id, req.tags, s);
   auto recv = co_await std::move(routing);
   std::optional<q::task_record> task;
   if (recv) task = domain::invoke_task(req.id, req.timeout, req.tags, std::move(*recv), req.trace,
                                        c.now());
+  // Held from before the write to the send: no other task of this root goes
+  // out in between (shared_state::roots_held).
+  auto hold = task ? root_hold(c.shared(), req.id) : root_hold();
 
-  auto step = create_or_find(c, req, task, req.fence_token);
+  auto step = create_or_find(c, req, task, std::move(fence), std::move(extra));
+  auto outcome = co_await std::move(step);
+  if (auto* made = std::get_if<created_promise>(&outcome)) {
+    // Sent at once unless delayed, already past its timeout or its root busy
+    // (EnqueueTasks handles those, and anything this send does not get through).
+    // The hold passes to the sending coroutine.
+    if (task && hold.held() && !made->root_busy && task->expires_at <= c.now() &&
+        c.now() < task->timeout)
+      deliver_soon(c, std::move(*task), made->promise, std::move(hold));
+  }
+  co_return outcome;
+}
+
+root_task create_promise(context& c, q::request r, const settings& s) {
+  auto req = std::get<q::create_promise_request>(std::move(r.payload));
+  auto step = create_routed(c, req, s, req.fence_token);
   auto outcome = co_await std::move(step);
   if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
   if (auto* found = std::get_if<existing_promise>(&outcome))
     co_return q::response{q::status::ok, q::promise_response{std::move(found->promise)}, {}};
-
   auto& created = std::get<created_promise>(outcome).promise;
-  // Sent at once unless delayed or already past its timeout (EnqueueTasks
-  // handles those, and anything this send does not get through).
-  if (task && task->expires_at <= c.now() && c.now() < task->timeout)
-    deliver_soon(c, std::move(*task), created);
   co_return q::response{q::status::created, q::promise_response{std::move(created)}, {}};
 }
 

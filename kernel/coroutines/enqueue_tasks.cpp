@@ -2,7 +2,9 @@
 // root, none while the root has an ENQUEUED or CLAIMED task) are timed out,
 // completed (their root settled, unless they notify), or sent; the outcome of
 // every send is written in one transaction, each update guarded by the task's
-// INIT state and counter. Up to task_max_iterations batches per run.
+// INIT state and counter. Up to task_max_iterations batches per run. A root
+// that another coroutine holds, or released while this pass's rows were in
+// use, is left to the next pass (shared_state::roots_held).
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/domain/task.hpp"
 
@@ -10,8 +12,30 @@ namespace resonate::kernel::coroutines {
 
 namespace q = resonate::queues;
 
+namespace {
+
+/// Watches the roots released while this pass's rows are in use
+/// (shared_state::released_since_scan), for the life of the object.
+class scan_watch {
+public:
+  explicit scan_watch(shared_state& s) : s_(s) { s_.released_since_scan.emplace(); }
+  scan_watch(const scan_watch&) = delete;
+  scan_watch& operator=(const scan_watch&) = delete;
+  ~scan_watch() { s_.released_since_scan.reset(); }
+  /// Whether the scan's rows of this root may be stale, or another coroutine holds it.
+  bool skip(const std::string& root) const {
+    return s_.roots_held.count(root) != 0 || s_.released_since_scan->count(root) != 0;
+  }
+
+private:
+  shared_state& s_;
+};
+
+}  // namespace
+
 root_task enqueue_tasks(context& c, const settings& s) {
   for (int64_t i = 0; i < s.task_max_iterations; ++i) {
+    scan_watch watch(c.shared());
     auto scan_io =
       c.store(q::store_transaction{std::nullopt,
                                    {q::read_enqueueable_tasks_cmd{c.now(), s.task_batch_size}}});
@@ -20,7 +44,7 @@ root_task enqueue_tasks(context& c, const settings& s) {
     auto& found = std::get<q::query_tasks_result>(scanned.store().results.at(0)).records;
     std::vector<q::task_record> due;
     for (auto& t : found)
-      if (!c.shared().tasks_in_send.count(t.id)) due.push_back(std::move(t));
+      if (!watch.skip(t.root_promise_id)) due.push_back(std::move(t));
     if (due.empty()) break;
     bool full = static_cast<int64_t>(found.size()) >= s.task_batch_size;
 
@@ -54,6 +78,8 @@ root_task enqueue_tasks(context& c, const settings& s) {
       auto settled = co_await settle_io;
       if (auto failure = store_failure(settled)) co_return std::move(*failure);
     }
+    // Roots released while the root reads were out: their rows may be stale too.
+    std::erase_if(to_send, [&](const auto& entry) { return watch.skip(entry.first.root_promise_id); });
     auto sending = deliver_tasks(c, std::move(to_send));
     auto failure = co_await std::move(sending);
     if (failure) co_return std::move(*failure);

@@ -20,7 +20,6 @@
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/coroutines/create_steps.hpp"
 #include "kernel/domain/schedule.hpp"
-#include "kernel/domain/task.hpp"
 
 namespace resonate::kernel::coroutines {
 
@@ -38,23 +37,13 @@ task<std::optional<q::response>> fire(context& c, const q::schedule_record& s,
   // A stored cron that no longer parses (it was validated at creation) never
   // fires again rather than failing every pass.
 
-  auto routing = route_promise(c, req.id, req.tags, set);
-  auto recv = co_await std::move(routing);
-  std::optional<q::task_record> t;
-  if (recv) t = domain::invoke_task(req.id, req.timeout, req.tags, std::move(*recv), req.trace,
-                                    c.now());
-
   std::vector<q::store_command> advance{q::update_schedule_cmd{s.id, next, s.next_run_time}};
-  auto step = create_or_find(c, req, t, std::nullopt, std::move(advance));
+  auto step = create_routed(c, req, set, std::nullopt, std::move(advance));
   auto outcome = co_await std::move(step);
   if (auto* failure = std::get_if<q::response>(&outcome)) {
     // A 409 means the promise existed; the schedule advanced with it.
     if (failure->status == q::status::promise_already_exists) co_return std::nullopt;
     co_return std::move(*failure);
-  }
-  if (auto* created = std::get_if<created_promise>(&outcome)) {
-    if (t && t->expires_at <= c.now() && c.now() < t->timeout)
-      deliver_soon(c, std::move(*t), created->promise);
   }
   co_return std::nullopt;
 }

@@ -93,31 +93,36 @@ task<std::optional<std::string>> route_promise(context& c, const std::string& id
 
 task<std::optional<q::response>> deliver_tasks(
   context& c, std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> tasks) {
-  auto& in_send = c.shared().tasks_in_send;
-  std::vector<std::pair<q::task_record, context::io_awaiter>> sends;
+  struct in_send {
+    q::task_record task;
+    root_hold hold;
+    context::io_awaiter io;
+  };
+  std::vector<in_send> sends;
   sends.reserve(tasks.size());
   for (auto& [t, promise] : tasks) {
-    if (!in_send.insert(t.id).second) continue;  // another coroutine sends it right now
+    root_hold hold(c.shared(), t.root_promise_id);
+    if (!hold.held()) continue;  // another task of this root is being handed out right now
     auto shown = t;
     shown.state = q::task_state::enqueued;
     auto io = c.send(q::send_submission{std::move(shown), std::move(promise)});
-    sends.emplace_back(std::move(t), io);
+    sends.push_back(in_send{std::move(t), std::move(hold), io});
   }
   if (sends.empty()) co_return std::nullopt;
 
   q::store_transaction tx;
   int64_t sent = 0, failed = 0;
-  for (auto& [t, io] : sends) {
-    auto done = co_await io;
+  for (auto& s : sends) {
+    auto done = co_await s.io;
     q::send_completion outcome;
     if (!done.error) outcome = std::get<q::send_completion>(std::move(done.completion));
     else outcome.time_to_retry = 15000;  // the sender itself failed: retry as on a bad recv
     (outcome.success ? sent : failed) += 1;
-    tx.commands.emplace_back(domain::after_send_update(t, outcome, c.now()));
+    tx.commands.emplace_back(domain::after_send_update(s.task, outcome, c.now()));
   }
   auto io = c.store(std::move(tx));
   auto done = co_await io;
-  for (auto& [t, _] : sends) in_send.erase(t.id);
+  sends.clear();  // the outcomes are recorded (or failed): the roots are free
   count_tasks("enqueued", sent);
   count_tasks("send_failed", failed);
   if (auto failure = store_failure(done)) co_return std::move(failure);
@@ -126,9 +131,10 @@ task<std::optional<q::response>> deliver_tasks(
 
 namespace {
 
-root_task deliver_one(context& c, q::task_record t, q::promise_record root) {
+root_task deliver_one(context& c, q::task_record t, q::promise_record root, root_hold hold) {
   std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> one;
   one.emplace_back(std::move(t), std::move(root));
+  hold.release();  // deliver_tasks takes it again in this same step: no one can in between
   auto step = deliver_tasks(c, std::move(one));
   auto failure = co_await std::move(step);
   // A failure leaves the task INIT in the store: EnqueueTasks sends it later.
@@ -138,9 +144,11 @@ root_task deliver_one(context& c, q::task_record t, q::promise_record root) {
 
 }  // namespace
 
-void deliver_soon(context& c, q::task_record t, q::promise_record root) {
-  c.spawn("DeliverTask", [t = std::move(t), root = std::move(root)](context& child) mutable {
-    return deliver_one(child, std::move(t), std::move(root));
+void deliver_soon(context& c, q::task_record t, q::promise_record root, root_hold hold) {
+  auto shared_hold = std::make_shared<root_hold>(std::move(hold));
+  c.spawn("DeliverTask", [t = std::move(t), root = std::move(root),
+                          shared_hold](context& child) mutable {
+    return deliver_one(child, std::move(t), std::move(root), std::move(*shared_hold));
   });
 }
 

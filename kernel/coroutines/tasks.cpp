@@ -40,6 +40,10 @@ root_task claim_task(context& c, q::request r, const settings&) {
     if (auto refused = domain::claim_refusal(t, req.counter))
       co_return q::response::failure(*refused);
 
+    // While the claim is out no other task of its root is handed out
+    // (shared_state::roots_held). A claim is never refused for a busy root: a
+    // worker may claim from INIT (2.5), as on the reference.
+    root_hold hold(c.shared(), t.root_promise_id);
     // The update and the reads of the promises the message names, in one transaction.
     q::store_transaction tx;
     tx.commands.emplace_back(domain::claim_update(t, req.process_id, req.ttl, c.now()));

@@ -425,6 +425,120 @@ TEST_F(BasicTest, cors_preflight_and_headers) {
   EXPECT_EQ(s.header("Access-Control-Allow-Origin").value_or(""), "*");
 }
 
+// ---- GET /poll/... on the API port (spec 3.4 "Proxy on the main port", 8, 11.31) ------
+
+/// Waits for an SSE event on `s` that mentions `needle`.
+bool sse_mentions(sse_stream& s, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto e = s.next(std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now()));
+    if (!e) return false;
+    if (e->find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The stream on :8001 needs what every API route needs: the API's basic auth; and,
+// as behind the reference's proxy (which forwards the header), the poller's own too.
+TEST_F(BasicTest, poll_on_the_api_port_needs_both_servers_credentials) {
+  auto poll = [&](const std::string& target, const header_list& h) {
+    return std::make_unique<sse_stream>("127.0.0.1", server_->port(), target, h);
+  };
+  for (const header_list& h : {header_list{}, as("alice:wrong"), as("worker:pw")}) {
+    for (std::string target : {"/poll/default/w1", "/%70oll/default/w1", "/poll/default/%77"}) {
+      auto s = poll(target, h);
+      EXPECT_EQ(s->status(), 401) << target;
+      EXPECT_EQ(s->header("WWW-Authenticate").value_or(""),
+                R"(Basic realm="Authorization Required")");
+    }
+  }
+  // Past the API's auth, the poller asks for its own users (the API's are not among them).
+  auto s = poll("/poll/default/w1", as("alice:s3cret"));
+  EXPECT_EQ(s->status(), 401);
+  EXPECT_EQ(s->header("WWW-Authenticate").value_or(""), R"(Basic realm="Restricted")");
+}
+
+class BasicPollTest : public ::testing::Test, protected auth_fixture {
+protected:
+  void SetUp() override {
+    start(store_kind::sqlite, {"--api-http-auth", "alice=s3cret", "--api-http-cors-allow-origin",
+                               "http://a.example", "--aio-poll-cors-allow-origin", "*"});
+  }
+  void TearDown() override {
+    stop();
+    if (HasFailure() && server_) std::cerr << "--- server log ---\n" << server_->log_tail() << "\n";
+  }
+  static header_list as(const std::string& user_pass) {
+    return {{"Authorization", "Basic " + base64(user_pass)}};
+  }
+};
+
+TEST_F(BasicPollTest, poll_on_the_api_port_streams_with_the_apis_credentials_and_cors) {
+  for (const header_list& h : {header_list{}, as("alice:wrong"), as("alice")}) {
+    sse_stream s("127.0.0.1", server_->port(), "/poll/g/w", h);
+    EXPECT_EQ(s.status(), 401);
+    EXPECT_EQ(s.header("WWW-Authenticate").value_or(""), R"(Basic realm="Authorization Required")");
+  }
+  header_list h = as("alice:s3cret");
+  h.emplace_back("Origin", "http://a.example");
+  sse_stream s("127.0.0.1", server_->port(), "/poll/g/w", h);
+  ASSERT_EQ(s.status(), 200);
+  EXPECT_EQ(s.header("Content-Type").value_or(""), "text/event-stream");
+  EXPECT_EQ(s.header("Resonate-Version").value_or(""), "0.8.2");
+  // The API's CORS answers for its port (not the poller's `*`).
+  EXPECT_EQ(s.header("Access-Control-Allow-Origin").value_or(""), "http://a.example");
+  EXPECT_EQ(s.header("Access-Control-Expose-Headers").value_or(""), "Resonate-Version");
+  // An origin the API refuses is refused here too.
+  sse_stream evil("127.0.0.1", server_->port(), "/poll/g/w2",
+                  {{"Origin", "http://evil.example"}, {"Authorization", as("alice:s3cret")[0].second}});
+  EXPECT_EQ(evil.status(), 403);
+
+  auto r = client_->post("/promises",
+                         R"({"id":"bp-1","timeout":)" + std::string(k_future) +
+                           R"(,"tags":{"resonate:invoke":"poll://uni@g/w"}})",
+                         as("alice:s3cret"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(sse_mentions(s, "__invoke:bp-1"));
+}
+
+TEST_P(JwtTest, poll_on_the_api_port_needs_a_token_and_a_prefix_claim) {
+  const rsa_key_pair other = make_rsa_key_pair();
+  const header_list wrong_key = {
+    {"Authorization", "Bearer " + rs256(other, R"({"role":"admin","exp":)" + exp() + "}")}};
+  const header_list expired = bearer(R"({"role":"admin","exp":1})");
+  const header_list no_prefix = bearer(R"({"role":"user","exp":)" + exp() + "}");
+  const header_list null_prefix = bearer(R"({"role":"user","prefix":null,"exp":)" + exp() + "}");
+  auto poll = [&](const std::string& target, const header_list& h) {
+    return std::make_unique<sse_stream>("127.0.0.1", server_->port(), target, h);
+  };
+  for (std::string target : {"/poll/g/w", "/%70oll/g/w"}) {
+    for (const header_list& h : {header_list{}, wrong_key, expired,
+                                 header_list{{"Authorization", "Basic " + base64("a:b")}}}) {
+      auto s = poll(target, h);
+      EXPECT_EQ(s->status(), 401) << target;
+      EXPECT_EQ(s->header("Content-Type").value_or(""), "application/json; charset=utf-8");
+    }
+    // Authenticated, but the token grants no prefix at all.
+    for (const header_list& h : {no_prefix, null_prefix}) {
+      auto s = poll(target, h);
+      EXPECT_EQ(s->status(), 403) << target;
+    }
+  }
+  // A Noop is allowed to every prefix (spec 8): the stream's group and id are no key.
+  auto in = poll("/poll/g/w", inside());
+  ASSERT_EQ(in->status(), 200);
+  EXPECT_EQ(in->header("Content-Type").value_or(""), "text/event-stream");
+  auto elsewhere = poll("/poll/zz/w", inside());
+  EXPECT_EQ(elsewhere->status(), 200);
+  auto r = client_->post("/promises",
+                         R"({"id":"a-jp","timeout":)" + std::string(k_future) +
+                           R"(,"tags":{"resonate:invoke":"poll://uni@g/w"}})",
+                         inside());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(sse_mentions(*in, "__invoke:a-jp"));
+}
+
 TEST(AuthConfig, a_bad_public_key_stops_the_server) {
   auto dir = fs::temp_directory_path() / ("resonate-badkey-" + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -966,8 +966,13 @@ class TasksTest : public ::testing::TestWithParam<store_kind> {
 
   // ---- helpers of the delivery tests ----
 
+  /// An SSE stream on the poller's own port, or with `via_api_` on the API port's
+  /// `/poll/...` (spec 3.4, "Proxy on the main port").
   std::unique_ptr<sse_stream> connect(const std::string& group, const std::string& id) {
-    auto s = std::make_unique<sse_stream>("127.0.0.1", server_->poll_port(), "/" + group + "/" + id);
+    auto s = via_api_ ? std::make_unique<sse_stream>("127.0.0.1", server_->port(),
+                                                     "/poll/" + group + "/" + id)
+                      : std::make_unique<sse_stream>("127.0.0.1", server_->poll_port(),
+                                                     "/" + group + "/" + id);
     EXPECT_EQ(s->status(), 200);
     EXPECT_EQ(s->header("Content-Type").value_or(""), "text/event-stream");
     return s;
@@ -1058,6 +1063,7 @@ class TasksTest : public ::testing::TestWithParam<store_kind> {
   std::unique_ptr<http_client> client_;
   int64_t t0_ = 0;
   int probes_ = 0;
+  bool via_api_ = false;  ///< connect() on the API port's /poll/...
 };
 
 TEST_P(TasksTest, CreatePromiseAndTask) { run(promise_and_task_cases()); }
@@ -1478,6 +1484,191 @@ TEST_P(TasksTest, HttpPushPostsTheMessage) {
                 R"(/tasks/heartbeat/__invoke:push-1/1"}})"));
   EXPECT_TRUE(eventually([&] { return task_state("__invoke:push-1") == "2|1"; }))
     << task_state("__invoke:push-1");
+}
+
+// ---- GET /poll/... on the API port: the socket is handed over to the poll server ----
+
+/// A raw TCP client: sends bytes as given and reads what comes (or does not read).
+class raw_conn {
+ public:
+  explicit raw_conn(uint16_t port, int rcvbuf = 0) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("raw_conn: connect failed");
+  }
+  ~raw_conn() { ::close(fd_); }
+  void send(std::string_view bytes) {
+    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  /// Reads until `needle` has been seen after `from` (or the timeout, or EOF).
+  bool read_until(std::string_view needle, size_t from = 0, std::chrono::milliseconds t = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + t;
+    while (text.find(needle, from) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      text.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  std::string text;
+
+ private:
+  int fd_ = -1;
+};
+
+// A message created through POST /promises reaches a stream opened on :8001; the
+// streams of both ports are one table: eviction of the same (group, id) crosses
+// ports, unicast and anycast behave as on the poller's own port, which still works.
+TEST_P(TasksTest, PollOnTheApiPortIsTheSameHub) {
+  start_server(delivery_args());
+  via_api_ = true;
+  auto first = connect("gm", "w");
+  EXPECT_EQ(first->header("Cache-Control").value_or(""), "no-cache");
+  EXPECT_EQ(first->header("Resonate-Version").value_or(""), "0.8.2");
+  ensure_registered(*first, "gm", "w");
+  ASSERT_EQ(post("/promises", future_promise("api-poll-1", invoke_tag("poll://uni@gm/w"))).status,
+            201);
+  auto m = await(*first, "__invoke:api-poll-1");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(str(m->at("type")), "invoke");
+
+  // The newest (group, id) wins, on either port.
+  auto second = connect("gm", "w");
+  EXPECT_TRUE(first->wait_ended(5s)) << "the replaced :8001 stream is still open";
+  ensure_registered(*second, "gm", "w");
+  via_api_ = false;
+  auto third = connect("gm", "w");  // the poller's own port
+  EXPECT_TRUE(second->wait_ended(5s)) << "a :8002 stream did not evict the :8001 one";
+  ensure_registered(*third, "gm", "w");
+  via_api_ = true;
+  auto fourth = connect("gm", "w");
+  EXPECT_TRUE(third->wait_ended(5s)) << "a :8001 stream did not evict the :8002 one";
+  ensure_registered(*fourth, "gm", "w");
+
+  // Unicast to an id with no stream is not delivered; anycast falls back to the group.
+  ASSERT_EQ(post("/promises", future_promise("api-uni", invoke_tag("poll://uni@gm/nobody"))).status,
+            201);
+  EXPECT_FALSE(await(*fourth, "__invoke:api-uni", 1500ms));
+  EXPECT_EQ(task_state("__invoke:api-uni"), "1|1");
+  ASSERT_EQ(post("/promises", future_promise("api-any", invoke_tag("poll://any@gm/nobody"))).status,
+            201);
+  EXPECT_TRUE(await(*fourth, "__invoke:api-any"));
+  // The missing unicast id connects on :8001 and gets its retried message.
+  auto nobody = connect("gm", "nobody");
+  EXPECT_TRUE(await(*nobody, "__invoke:api-uni"));
+}
+
+// The poll server's answers come through unchanged; other methods and paths are the
+// API's own 404s; a percent-encoded /poll is the same route (gin matches the decoded
+// path), a doubled slash is not.
+TEST_P(TasksTest, PollOnTheApiPortPaths) {
+  start_server(delivery_args());
+  auto r = client_->get("/poll/g");
+  EXPECT_EQ(r.status, 400) << r.body;  // the poller's "invalid request"
+  client_->close();
+  for (auto [method, target] : {std::pair{"POST", "/poll/g/w"}, {"GET", "//poll/g/w"},
+                                {"GET", "/poll"}, {"PUT", "/poll/g/w"}}) {
+    r = client_->request(method, target, {}, "");
+    EXPECT_EQ(r.status, 404) << method << " " << target << ": " << r.body;
+    EXPECT_EQ(r.body, "404 page not found");
+  }
+  sse_stream encoded("127.0.0.1", server_->port(), "/%70oll/ge/w%2F1");
+  ASSERT_EQ(encoded.status(), 200);
+  ensure_registered(encoded, "ge", "w/1");
+  // A query string is not part of the id.
+  sse_stream query("127.0.0.1", server_->port(), "/poll/gq/w?x=1");
+  ASSERT_EQ(query.status(), 200);
+  ensure_registered(query, "gq", "w");
+  // Counted under the route's template, without a duration (spec 3.1, 7).
+  http_client m("127.0.0.1", server_->metrics_port());
+  auto text = m.get("/metrics").body;
+  EXPECT_NE(text.find(R"(http_requests_total{method="GET",path="/poll/*rest",status="200"} 2)"),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find(R"(http_requests_total{method="GET",path="/poll/*rest",status="400"} 1)"),
+            std::string::npos);
+  EXPECT_EQ(text.find(R"(http_requests_duration_seconds_count{method="GET",path="/poll/*rest"})"),
+            std::string::npos);
+}
+
+// A request pipelined before the /poll one on the same connection is answered first;
+// the stream then follows on that connection.
+TEST_P(TasksTest, PollOnTheApiPortAfterPipelinedRequests) {
+  start_server(delivery_args());
+  raw_conn c(server_->port());
+  c.send("GET /promises/none HTTP/1.1\r\nHost: x\r\n\r\n"
+         "GET /poll/gp/w HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.read_until("HTTP/1.1 404")) << c.text;
+  ASSERT_TRUE(c.read_until("text/event-stream")) << c.text;
+  EXPECT_LT(c.text.find("HTTP/1.1 404"), c.text.find("HTTP/1.1 200"));
+  const size_t from = c.text.size();
+  ASSERT_EQ(post("/promises", future_promise("pipelined", invoke_tag("poll://uni@gp/w"))).status,
+            201);
+  EXPECT_TRUE(c.read_until("__invoke:pipelined", from, 10s)) << c.text;
+}
+
+// A reader that never reads, on :8001: the API keeps answering at once and other
+// streams keep receiving; the stalled stream only loses its own messages.
+TEST_P(TasksTest, SlowReaderOnTheApiPortNeverBlocksTheKernel) {
+  auto args = delivery_args();
+  args.insert(args.end(), {"--aio-poll-buffer-size", "2"});
+  start_server(args);
+  raw_conn slow(server_->port(), 2048);
+  slow.send("GET /poll/gs/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(slow.read_until("text/event-stream")) << slow.text;
+  via_api_ = true;
+  auto healthy = connect("gs", "ok");
+  ensure_registered(*healthy, "gs", "ok");
+  // Long ids make long messages (the id is in the task id and every href): a few
+  // megabytes fill the socket buffers of a reader that never reads.
+  const std::string pad(3000, 'a');
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 400; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = post("/promises", future_promise("slow-" + std::to_string(i) + "-" + pad,
+                                              invoke_tag("poll://uni@gs/slow")));
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  EXPECT_LT(slowest, 2s) << "an API request waited on the stalled stream";
+  // The stream did stall: some of its sends failed (a full buffer) and wait to be retried.
+  EXPECT_TRUE(eventually([&] {
+    return query("SELECT count(*) FROM tasks WHERE id LIKE '__invoke:slow-%' AND state = 1 "
+                 "AND attempt > 0") != "0";
+  })) << "the reader never stalled: the test proves nothing";
+  ASSERT_EQ(post("/promises", future_promise("slow-healthy", invoke_tag("poll://uni@gs/ok"))).status,
+            201);
+  EXPECT_TRUE(await(*healthy, "__invoke:slow-healthy"));
+}
+
+// Poll plugin off: /poll on the API port is an unknown route.
+TEST_P(TasksTest, PollOnTheApiPortNeedsThePollPlugin) {
+  start_server({"--aio-poll-enable=false"});
+  auto r = client_->get("/poll/g/w");
+  EXPECT_EQ(r.status, 404) << r.body;
+  EXPECT_EQ(r.body, "404 page not found");
+}
+
+// Shutdown closes every handed-over stream.
+TEST_P(TasksTest, ShutdownClosesTheApiPortStreams) {
+  start_server(delivery_args());
+  via_api_ = true;
+  auto s = connect("gz", "w");
+  ensure_registered(*s, "gz", "w");
+  server_->stop();
+  EXPECT_TRUE(s->wait_ended(5s)) << "a handed-over stream outlived the server";
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, TasksTest,

@@ -761,6 +761,45 @@ TEST_P(store_cases, create_with_a_task_whose_id_exists_keeps_the_old_task) {
   EXPECT_EQ(t->state, q::task_state::enqueued);
 }
 
+// A callback may name a root before it exists; once that root is created with
+// a task while another task of it is active, the new task waits (2.5).
+TEST_P(store_cases, create_with_a_task_for_a_root_with_an_active_task_inserts_it_waiting) {
+  for (auto active : {q::task_state::enqueued, q::task_state::claimed}) {
+    SCOPED_TRACE(static_cast<int>(active));
+    std::string root = "r" + std::to_string(static_cast<int>(active));
+    run_cmd(s(), create_task(task_row("__resume:" + root + ":x", root, active, 900)));
+    auto c = create(root);
+    auto t = task_row(q::invoke_task_id(root), root, q::task_state::claimed, 1234);
+    t.ttl = 1000;
+    c.task = create_task(t);
+    auto w = written(run_cmd(s(), c));
+    EXPECT_EQ(w.rows_affected, 1);
+    EXPECT_EQ(w.tasks_created, 1);
+    EXPECT_TRUE(w.root_busy);
+    auto stored = read_task(s(), t.id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->state, q::task_state::init);
+    EXPECT_FALSE(stored->process_id);
+    EXPECT_EQ(stored->ttl, 0);
+    EXPECT_EQ(stored->expires_at, 0);
+  }
+  // An INIT or settled task of the root does not make it busy; an INIT task
+  // goes in as it is.
+  run_one(s(), {create_task(task_row("a", "free", q::task_state::init)),
+                create_task(task_row("b", "free", q::task_state::completed))});
+  auto c = create("free");
+  c.task = create_task(task_row(q::invoke_task_id("free"), "free", q::task_state::claimed, 77));
+  auto w = written(run_cmd(s(), c));
+  EXPECT_FALSE(w.root_busy);
+  EXPECT_EQ(read_task(s(), q::invoke_task_id("free"))->state, q::task_state::claimed);
+  auto c2 = create("busy-init");
+  run_cmd(s(), create_task(task_row("e", "busy-init", q::task_state::enqueued)));
+  c2.task = create_task(task_row(q::invoke_task_id("busy-init"), "busy-init", q::task_state::init, 55));
+  auto w2 = written(run_cmd(s(), c2));
+  EXPECT_TRUE(w2.root_busy);
+  EXPECT_EQ(read_task(s(), q::invoke_task_id("busy-init"))->expires_at, 55);  // a delay stays
+}
+
 // -- the completion transaction ----------------------------------------------------------
 
 TEST_P(store_cases, completing_a_promise_completes_its_tasks_and_turns_callbacks_into_tasks) {

@@ -14,14 +14,16 @@ namespace {
 const std::string columns(promise_columns);
 
 // Rows of a write statement: the promise columns, then `written` (1 if the
-// write took effect) and `tasks` (tasks created). The second branch gives the
-// row as it is when the write did not take effect, only if read back ($rb);
-// it sees the row as of the statement's start, which the coroutines already
-// treat as "look again" if another connection changed it meanwhile.
-std::string write_result(const std::string& read_back_param, const std::string& tasks_expr) {
-  return "SELECT " + columns + ", 1::bigint, " + tasks_expr + " FROM w UNION ALL SELECT " +
-         columns + ", 0, 0 FROM promises WHERE " + read_back_param +
-         "::boolean AND id = $1 AND NOT EXISTS (SELECT 1 FROM w)";
+// write took effect), `tasks` (tasks created) and `busy` (1 if the new task's
+// root already had an active task). The second branch gives the row as it is
+// when the write did not take effect, only if read back ($rb); it sees the row
+// as of the statement's start, which the coroutines already treat as "look
+// again" if another connection changed it meanwhile.
+std::string write_result(const std::string& read_back_param, const std::string& tasks_expr,
+                         const std::string& busy_expr = "0::bigint") {
+  return "SELECT " + columns + ", 1::bigint, " + tasks_expr + ", " + busy_expr +
+         " FROM w UNION ALL SELECT " + columns + ", 0, 0, 0 FROM promises WHERE " +
+         read_back_param + "::boolean AND id = $1 AND NOT EXISTS (SELECT 1 FROM w)";
 }
 
 const std::string insert_promise =
@@ -36,14 +38,21 @@ const prepared_statement statements[] = {
                          " FROM promises WHERE state = 1 AND timeout <= $1"
                          " ORDER BY timeout, sort_id LIMIT $2"},
   {"promise_create", "WITH " + insert_promise + " " + write_result("$8", "0::bigint")},
-  // The task goes in only if the promise row did (CreatePromiseAndTask).
+  // The task goes in only if the promise row did (CreatePromiseAndTask); a
+  // CLAIMED one goes in as INIT, without process or lease, when its root
+  // already has an active task (`b`; q::waiting_for_root).
   {"promise_create_task",
-   "WITH " + insert_promise + ", t AS (INSERT INTO tasks (id, process_id, state, "
+   "WITH " + insert_promise + ", b AS (SELECT EXISTS (SELECT 1 FROM tasks WHERE "
+   "root_promise_id = $12::text AND state IN (2, 4)) AS busy), "
+   "h AS (SELECT b.busy AND $11::integer = 4 AS held FROM b), "
+   "t AS (INSERT INTO tasks (id, process_id, state, "
    "root_promise_id, recv, mesg, timeout, counter, attempt, ttl, expires_at, created_on, "
-   "completed_on) SELECT $9::text, $10::text, $11::integer, $12::text, $13::bytea, $14::bytea, "
-   "$15::bigint, $16::integer, $17::integer, $18::bigint, $19::bigint, $20::bigint, $21::bigint "
+   "completed_on) SELECT $9::text, CASE WHEN h.held THEN NULL ELSE $10::text END, "
+   "CASE WHEN h.held THEN 1 ELSE $11::integer END, $12::text, $13::bytea, $14::bytea, "
+   "$15::bigint, $16::integer, $17::integer, CASE WHEN h.held THEN 0 ELSE $18::bigint END, "
+   "CASE WHEN h.held THEN 0 ELSE $19::bigint END, $20::bigint, $21::bigint FROM h "
    "WHERE EXISTS (SELECT 1 FROM w) ON CONFLICT (id) DO NOTHING RETURNING 1) " +
-     write_result("$8", "(SELECT count(*) FROM t)")},
+     write_result("$8", "(SELECT count(*) FROM t)", "(SELECT busy::int::bigint FROM b)")},
   // The completion transaction: the guarded update; only if it took effect
   // (EXISTS w), the root's open tasks complete, the callbacks move into new
   // INIT tasks (column defaults: counter 1, attempt 0, ttl 0, expires_at 0).
@@ -95,6 +104,7 @@ q::promise_write_result write_outcome(const pg_result& rows, bool read_back) {
   if (rows.empty()) return r;
   r.rows_affected = rows.int64(0, promise_column_count);
   r.tasks_created = rows.int64(0, promise_column_count + 1);
+  r.root_busy = rows.int64(0, promise_column_count + 2) != 0;
   if (read_back) r.row = read_promise_row(rows, 0);
   return r;
 }

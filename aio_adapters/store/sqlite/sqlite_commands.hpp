@@ -35,6 +35,8 @@ q::store_result run(sqlite_connection& c, const q::heartbeat_tasks_cmd& cmd);
 bool fence_holds(sqlite_connection& c, const q::fence& f);
 /// INSERT .. ON CONFLICT(id) DO NOTHING; the rows inserted (0 or 1).
 int64_t insert_task(sqlite_connection& c, const q::task_record& t);
+/// Whether a task of this root is ENQUEUED or CLAIMED (2.5: one active per root).
+bool root_has_active_task(sqlite_connection& c, const std::string& root_promise_id);
 /// INIT/ENQUEUED/CLAIMED tasks of `root` -> COMPLETED at `now`; the rows changed.
 int64_t complete_tasks_of_root(sqlite_connection& c, const std::string& root, int64_t now);
 

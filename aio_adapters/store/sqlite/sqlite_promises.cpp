@@ -119,7 +119,11 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
     st.run();
     r.rows_affected = c.changes();
   }
-  if (cmd.task && r.rows_affected == 1) r.tasks_created = insert_task(c, cmd.task->task);
+  if (cmd.task && r.rows_affected == 1) {
+    const auto& t = cmd.task->task;
+    r.root_busy = root_has_active_task(c, t.root_promise_id);
+    r.tasks_created = insert_task(c, r.root_busy ? q::waiting_for_root(t) : t);
+  }
   if (cmd.read_back) r.row = select_one(c, cmd.id);
   return r;
 }

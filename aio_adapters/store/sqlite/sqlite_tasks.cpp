@@ -36,6 +36,8 @@ const std::string update_task =
 const std::string heartbeat =
   "UPDATE tasks SET expires_at = CASE WHEN ttl > ?1 THEN ?2 ELSE ?3 + ttl END"
   " WHERE process_id = ?4 AND state = 4";
+const std::string active_of_root =
+  "SELECT EXISTS (SELECT 1 FROM tasks WHERE root_promise_id = ? AND state IN (2, 4))";
 const std::string complete_of_root =
   "UPDATE tasks SET state = 8, completed_on = ? WHERE root_promise_id = ? AND state IN (1, 2, 4)";
 const std::string fence_check =
@@ -117,6 +119,12 @@ q::store_result run(sqlite_connection& c, const q::heartbeat_tasks_cmd& cmd) {
 bool fence_holds(sqlite_connection& c, const q::fence& f) {
   auto st = c.prepare(fence_check);
   st.bind_text(f.task_id).bind_int(f.task_counter);
+  return st.step() && st.column_int(0) == 1;
+}
+
+bool root_has_active_task(sqlite_connection& c, const std::string& root_promise_id) {
+  auto st = c.prepare(active_of_root);
+  st.bind_text(root_promise_id);
   return st.step() && st.column_int(0) == 1;
 }
 

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <chrono>
 
 #include <gtest/gtest.h>
@@ -269,6 +270,119 @@ TEST(poll_server, a_reader_that_stops_reading_is_dropped_after_two_keepalive_int
     std::this_thread::sleep_for(milliseconds(1));
   }
   EXPECT_EQ(f.server.connection_count(), 0u);
+}
+
+// ---- sockets handed over by the API port (poll_server::adopt) ----
+
+/// A connected loopback pair: the client end and the accepted (server) end.
+std::pair<int, int> loopback_pair() {
+  int l = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::listen(l, 1);
+  socklen_t len = sizeof a;
+  ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  int client = connect_loopback(ntohs(a.sin_port));
+  int accepted = ::accept(l, nullptr, nullptr);
+  ::close(l);
+  return {client, accepted};
+}
+
+/// Reads from `fd` until `needle` shows up in `into` (or 2 s pass, or EOF).
+bool read_until(int fd, std::string& into, const std::string& needle) {
+  auto deadline = clock::now() + milliseconds(2000);
+  while (into.find(needle) == std::string::npos && clock::now() < deadline) {
+    if (read_some(fd, into, 100) == 0) return into.find(needle) != std::string::npos;
+  }
+  return into.find(needle) != std::string::npos;
+}
+
+bool read_eof(int fd) {
+  std::string ignored;
+  auto deadline = clock::now() + milliseconds(2000);
+  while (clock::now() < deadline) {
+    if (read_some(fd, ignored, 100) == 0) return true;
+  }
+  return false;
+}
+
+api_gateway::poll_handover handover(int fd, std::string path) {
+  api_gateway::poll_handover h;
+  h.fd = fd;
+  h.path = std::move(path);
+  return h;
+}
+
+TEST(poll_server, an_adopted_socket_is_one_of_its_streams) {
+  poll_options o;
+  o.cors_allow_origins = {"*"};
+  poll_fixture f(o);
+  auto [client, accepted] = loopback_pair();
+  auto h = handover(accepted, "/g/a");
+  h.origin = "http://b.example";
+  h.headers = {{"Resonate-Version", "0.8.2"}, {"Access-Control-Allow-Origin", "http://b.example"}};
+  h.leftover = "junk";
+  std::atomic<unsigned> answered{0};
+  h.answered = [&answered](unsigned status) { answered = status; };
+  f.server.adopt(std::move(h));
+  f.wait_for_count(1);
+  EXPECT_EQ(answered.load(), 200u);
+  std::string got;
+  ASSERT_TRUE(read_until(client, got, "\r\n\r\n")) << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(got.find("Resonate-Version: 0.8.2\r\n"), std::string::npos);
+  // The given CORS header replaces the poller's own `*`.
+  EXPECT_NE(got.find("Access-Control-Allow-Origin: http://b.example\r\n"), std::string::npos);
+  EXPECT_EQ(got.find("Access-Control-Allow-Origin: *"), std::string::npos);
+  EXPECT_TRUE(f.server.deliver(cast_kind::uni, "g", "a", R"({"n":1})"));
+  EXPECT_TRUE(read_until(client, got, R"(data: {"n":1})")) << got;
+  // A stream on the poller's own port with the same (group, id) evicts it.
+  auto own = f.connect("/g/a", 1);
+  EXPECT_TRUE(read_until(client, got, "0\r\n\r\n")) << got;
+  EXPECT_TRUE(f.server.deliver(cast_kind::uni, "g", "a", R"({"n":2})"));
+  EXPECT_EQ(own->next_event(), R"({"n":2})");
+  ::close(client);
+}
+
+TEST(poll_server, an_adopted_socket_gets_the_same_checks) {
+  poll_options o;
+  o.auth = {{"worker", "pw"}};
+  poll_fixture f(o);
+  auto [client, accepted] = loopback_pair();
+  std::atomic<unsigned> answered{0};
+  auto refused = handover(accepted, "/g/a");
+  refused.answered = [&answered](unsigned status) { answered = status; };
+  f.server.adopt(std::move(refused));
+  std::string got;
+  EXPECT_TRUE(read_until(client, got, "401 Unauthorized")) << got;
+  EXPECT_EQ(answered.load(), 401u);
+  EXPECT_TRUE(read_eof(client));
+  ::close(client);
+  auto [client2, accepted2] = loopback_pair();
+  auto h = handover(accepted2, "/g");
+  h.authorization = "Basic d29ya2VyOnB3";  // worker:pw
+  f.server.adopt(std::move(h));
+  got.clear();
+  EXPECT_TRUE(read_until(client2, got, "400 Bad Request")) << got;
+  ::close(client2);
+  EXPECT_EQ(f.server.connection_count(), 0u);
+}
+
+TEST(poll_server, stop_closes_adopted_streams_and_refuses_new_ones) {
+  poll_fixture f;
+  auto [client, accepted] = loopback_pair();
+  f.server.adopt(handover(accepted, "/g/a"));
+  f.wait_for_count(1);
+  f.server.stop();
+  EXPECT_TRUE(read_eof(client));
+  ::close(client);
+  auto [late, late_accepted] = loopback_pair();
+  f.server.adopt(handover(late_accepted, "/g/b"));
+  EXPECT_TRUE(read_eof(late)) << "a socket adopted after stop() was not closed";
+  ::close(late);
 }
 
 }  // namespace

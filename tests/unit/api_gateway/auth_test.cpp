@@ -500,18 +500,23 @@ TEST(access_control, jwt_token_forms) {
   for (std::string target : {"/ping", "/health", "/ready", "/nowhere", "//promises/a/1"}) {
     EXPECT_FALSE(ask(*g, make_req("GET", target))) << target;
   }
-  // The poll path: authentication only, any prefix.
+  // The poll path is the reference's Noop (spec 3.4, 8): any prefix, but a prefix claim
+  // (or the admin role) is needed, as for every request.
   auto poll = [&](std::vector<http_header> h) {
     return g->check_poll(make_req("GET", "/poll/g/1", {}, h));
   };
   EXPECT_FALSE(poll({{"Authorization", "Bearer " + token(claims_with(R"("prefix":"zzz")"))}}));
-  EXPECT_FALSE(poll({{"Authorization", "Bearer " + token(claims_with(""))}}));
-  auto refused = poll({});
-  ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 401u);
-  EXPECT_EQ(refused->content_type, text_content_type);
-  EXPECT_EQ(refused->body, "Unauthorized");
-  EXPECT_TRUE(poll({{"Authorization", "Bearer " + token(R"({"exp":1})")}}));
+  EXPECT_FALSE(poll({{"Authorization", "Bearer " + token(claims_with(R"("prefix":"")"))}}));
+  EXPECT_FALSE(poll({{"Authorization", "Bearer " + token(claims_with(R"("role":"admin")"))}}));
+  expect_jwt_error(poll({{"Authorization", "Bearer " + token(claims_with(""))}}), 403, 40300,
+                   "The request is forbidden", "unauthorized prefix");
+  expect_jwt_error(poll({{"Authorization", "Bearer " + token(claims_with(R"("prefix":null)"))}}),
+                   403, 40300, "The request is forbidden", "unauthorized prefix");
+  expect_jwt_error(poll({}), 401, 40100, "The request is unauthorized",
+                   "missing authorization header");
+  auto expired = poll({{"Authorization", "Bearer " + token(R"({"exp":1})")}});
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->status, 401u);
 }
 
 TEST(access_control, basic_and_jwt_together_admit_nothing_but_the_probes) {

@@ -131,8 +131,16 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           p.sort_id = next_sort_id_++;
           promises.emplace(c.id, std::move(p));
           w.rows_affected = 1;
+          if (c.task) {
+            const auto& root = c.task->task.root_promise_id;
+            w.root_busy = std::any_of(tasks.begin(), tasks.end(), [&](const auto& kv) {
+              return kv.second.root_promise_id == root &&
+                     (kv.second.state == q::task_state::enqueued ||
+                      kv.second.state == q::task_state::claimed);
+            });
+          }
           if (c.task && !tasks.count(c.task->task.id)) {
-            auto t = c.task->task;
+            auto t = w.root_busy ? q::waiting_for_root(c.task->task) : c.task->task;
             t.sort_id = next_task_sort_id_++;
             tasks[t.id] = std::move(t);
             w.tasks_created = 1;

@@ -3,6 +3,7 @@
 // `resonate:invoke` tag, the sender records what it was handed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "kernel/domain/task.hpp"
@@ -290,6 +291,84 @@ TEST_F(kernel_tasks, create_promise_and_task_claims_the_invoke_task) {
   auto dup = h.call(keyed);
   ASSERT_EQ(dup.status, q::status::ok);
   EXPECT_FALSE(std::get<q::promise_and_task_response>(dup.payload).task);
+}
+
+// A resume callback may name a root that does not exist yet (the reference
+// does not check, 4.7); once that root is created with an invoke while the
+// resume is out, the invoke waits: at most one active task per root (2.5).
+TEST_F(kernel_tasks, an_invoke_waits_while_its_new_root_already_has_an_active_task) {
+  ASSERT_EQ(h.call(create_req("child", later())).status, q::status::created);
+  ASSERT_EQ(callback("child", "root").status, q::status::created);
+  ASSERT_EQ(h.call(complete_req("child", S::resolved)).status, q::status::created);
+  ASSERT_EQ(task("__resume:root:child").state, T::enqueued);
+  ASSERT_EQ(h.store.sent.size(), 1u);
+
+  ASSERT_EQ(h.call(invoked("root")).status, q::status::created);
+  EXPECT_EQ(task("__invoke:root").state, T::init);
+  advance(2000);
+  EXPECT_EQ(h.store.sent.size(), 1u);  // neither sent at once nor by EnqueueTasks
+
+  ASSERT_EQ(claim("__resume:root:child", 1).status, q::status::created);
+  ASSERT_EQ(h.call(q::complete_task_request{"__resume:root:child", 1}).status,
+            q::status::created);
+  ASSERT_EQ(h.store.sent.size(), 2u);  // the root is free: the invoke goes out
+  EXPECT_EQ(h.store.sent[1].task.id, "__invoke:root");
+  EXPECT_EQ(task("__invoke:root").state, T::enqueued);
+}
+
+TEST_F(kernel_tasks, create_promise_and_task_does_not_claim_for_a_root_with_an_active_task) {
+  ASSERT_EQ(h.call(create_req("child", later())).status, q::status::created);
+  ASSERT_EQ(callback("child", "root").status, q::status::created);
+  ASSERT_EQ(h.call(complete_req("child", S::resolved)).status, q::status::created);
+  ASSERT_EQ(task("__resume:root:child").state, T::enqueued);
+
+  q::create_promise_and_task_request req{invoked("root"), "w9", 5000};
+  auto r = h.call(req);
+  ASSERT_EQ(r.status, q::status::created);
+  EXPECT_FALSE(std::get<q::promise_and_task_response>(r.payload).task);
+  auto& t = task("__invoke:root");
+  EXPECT_EQ(t.state, T::init);
+  EXPECT_FALSE(t.process_id);
+  EXPECT_EQ(t.ttl, 0);
+  EXPECT_EQ(t.expires_at, 0);
+  EXPECT_EQ(h.store.sent.size(), 1u);
+}
+
+// EnqueueTasks may read a new INIT task while the create's own send is out and
+// resume only after that send has been recorded (the AIO runs and completes a
+// tick's submissions in any order): whatever the interleaving, the message
+// goes out once.
+TEST(kernel_tasks_interleaving, a_scan_overlapping_an_immediate_send_does_not_send_it_again) {
+  for (bool run_reversed : {false, true}) {
+    for (bool complete_reversed : {false, true}) {
+      for (int lag = 0; lag < 8; ++lag) {
+        kernel_harness h;
+        auto step = [&] {
+          auto out = h.sys.tick(h.now);
+          if (run_reversed) std::reverse(out.begin(), out.end());
+          auto done = h.store.process(out);
+          if (run_reversed != complete_reversed) std::reverse(done.begin(), done.end());
+          for (auto& cqe : done) h.sys.complete(std::move(cqe));
+          return out.size();
+        };
+        for (int i = 0; i < 50 && (step() > 0 || h.sys.has_work()); ++i) {
+        }  // the first background pass, at start
+        h.now += 500;
+        auto req = create_req("p", h.now + 60'000);
+        req.tags["resonate:invoke"] = "poll://any@g";
+        h.submit(req);
+        for (int i = 0; i < lag; ++i) step();
+        h.now += 1000;  // the background jobs fall due at this step
+        for (int i = 0; i < 50 && (step() > 0 || h.sys.has_work()); ++i) {
+        }
+        std::string where = "lag " + std::to_string(lag) + " run_reversed " +
+                            std::to_string(run_reversed) + " complete_reversed " +
+                            std::to_string(complete_reversed);
+        EXPECT_EQ(h.store.sent.size(), 1u) << where;
+        EXPECT_EQ(h.store.tasks.at("__invoke:p").state, T::enqueued) << where;
+      }
+    }
+  }
 }
 
 TEST_F(kernel_tasks, a_valid_fence_is_a_claimed_task_with_its_counter) {
