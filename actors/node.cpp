@@ -12,6 +12,8 @@
 
 #include "actors/kernel_actor.hpp"
 #include "actors/store_actor.hpp"
+#include "config/loader.hpp"
+#include "kernel/domain/cron.hpp"
 #include "aio_adapters/router/router.hpp"
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
@@ -52,6 +54,16 @@ kernel_options kernel_options_of(const config::config& cfg) {
   k.system.settings.promise_max_iterations = cfg.system.promise_max_iterations;
   k.system.settings.task_batch_size = cfg.system.task_batch_size;
   k.system.settings.task_max_iterations = cfg.system.task_max_iterations;
+  k.system.settings.schedule_batch_size = cfg.system.schedule_batch_size;
+  k.system.settings.schedule_max_iterations = cfg.system.schedule_max_iterations;
+  if (cfg.schedule_time_zone.empty()) {
+    k.system.settings.schedule_zone = kernel::domain::time_zone::local();
+  } else if (auto zone = kernel::domain::time_zone::load(cfg.schedule_time_zone)) {
+    k.system.settings.schedule_zone = std::move(*zone);
+  } else {
+    throw config::config_error("--schedule-time-zone: unknown time zone '" +
+                               cfg.schedule_time_zone + "'");
+  }
   k.store_batch_size = static_cast<size_t>(cfg.store == config::store_kind::postgres
                                              ? cfg.postgres.batch_size
                                              : cfg.sqlite.batch_size);

@@ -55,6 +55,12 @@ access_key access_key_of(const queues::request_payload& payload) {
       } else if constexpr (std::is_same_v<T, queues::acquire_lock_request> ||
                            std::is_same_v<T, queues::release_lock_request>) {
         return {rule::id, r.resource_id};
+      } else if constexpr (std::is_same_v<T, queues::read_schedule_request> ||
+                           std::is_same_v<T, queues::delete_schedule_request> ||
+                           std::is_same_v<T, queues::search_schedules_request>) {
+        return {rule::id, r.id};  // a search: its pattern, from the cursor when paging
+      } else if constexpr (std::is_same_v<T, queues::create_schedule_request>) {
+        return {rule::id, r.promise_id};  // spec 8: the promiseId template, not the id
       } else if constexpr (std::is_same_v<T, queues::heartbeat_tasks_request> ||
                            std::is_same_v<T, queues::heartbeat_locks_request> ||
                            std::is_same_v<T, queues::ready_request>) {

@@ -45,7 +45,50 @@ const json::value* find_ci(const json::object& o, std::string_view key) {
   return found;
 }
 
+/// The signed JWT of a claims text.
+std::string sign(std::string_view claims) {
+  std::string token(header_b64);
+  token.push_back('.');
+  token.append(base64url_encode(claims));
+  std::string sig = hmac_sha256(token);
+  token.push_back('.');
+  token.append(base64url_encode(sig));
+  return token;
+}
+
+/// `,"tags":{..},"limit":N,"sortId":N|null}}`: the end of both cursors' claims.
+void append_claims_tail(std::string& claims, const queues::tag_map& tags, int64_t limit,
+                        const std::optional<int64_t>& sort_id) {
+  claims.append(R"(,"tags":)");
+  json_append_string_map(claims, tags);
+  claims.append(R"(,"limit":)");
+  json_append_int(claims, limit);
+  claims.append(R"(,"sortId":)");
+  if (sort_id) {
+    json_append_int(claims, *sort_id);
+  } else {
+    claims.append("null");
+  }
+  claims.append("}}");
+}
+
 }  // namespace
+
+std::string encode_schedule_cursor(const queues::search_schedules_request& next) {
+  std::string claims = R"({"Next":{"id":)";
+  json_append_string(claims, next.id);
+  append_claims_tail(claims, next.tags, next.limit, next.sort_id);
+  return sign(claims);
+}
+
+std::optional<queues::search_schedules_request> decode_schedule_cursor(std::string_view token,
+                                                                       std::string& error) {
+  auto promise_form = decode_cursor(token, error);
+  if (!promise_form) return std::nullopt;
+  return queues::search_schedules_request{std::move(promise_form->id),
+                                          std::move(promise_form->tags), promise_form->limit,
+                                          promise_form->sort_id};
+}
 
 std::string encode_cursor(const queues::search_promises_request& next) {
   std::string claims = R"({"Next":{"id":)";
@@ -60,25 +103,9 @@ std::string encode_cursor(const queues::search_promises_request& next) {
     claims.append(queues::to_rest_string(st));
     claims.push_back('"');
   }
-  claims.append(R"(],"tags":)");
-  json_append_string_map(claims, next.tags);
-  claims.append(R"(,"limit":)");
-  json_append_int(claims, next.limit);
-  claims.append(R"(,"sortId":)");
-  if (next.sort_id) {
-    json_append_int(claims, *next.sort_id);
-  } else {
-    claims.append("null");
-  }
-  claims.append("}}");
-
-  std::string token(header_b64);
-  token.push_back('.');
-  token.append(base64url_encode(claims));
-  std::string sig = hmac_sha256(token);
-  token.push_back('.');
-  token.append(base64url_encode(sig));
-  return token;
+  claims.append("]");
+  append_claims_tail(claims, next.tags, next.limit, next.sort_id);
+  return sign(claims);
 }
 
 std::optional<queues::search_promises_request> decode_cursor(std::string_view token,

@@ -20,4 +20,9 @@ std::string encode_cursor(const queues::search_promises_request& next);
 std::optional<queues::search_promises_request> decode_cursor(std::string_view token,
                                                              std::string& error);
 
+/// The schedule search cursor: the same JWT without states (REST v1 3.3).
+std::string encode_schedule_cursor(const queues::search_schedules_request& next);
+std::optional<queues::search_schedules_request> decode_schedule_cursor(std::string_view token,
+                                                                       std::string& error);
+
 }  // namespace resonate::api_gateway

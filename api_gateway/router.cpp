@@ -228,6 +228,30 @@ std::optional<http_response> handle_heartbeat_locks(const route_context& c,
     out, [&](auto& r) { return parse_heartbeat_locks(c.req, r); });
 }
 
+std::optional<http_response> handle_create_schedule(const route_context& c,
+                                                    queues::request_payload& out) {
+  return parse_into<queues::create_schedule_request>(
+    out, [&](auto& r) { return parse_create_schedule(c.req, r); });
+}
+
+std::optional<http_response> handle_search_schedules(const route_context& c,
+                                                     queues::request_payload& out) {
+  return parse_into<queues::search_schedules_request>(
+    out, [&](auto& r) { return parse_search_schedules(c.query, r); });
+}
+
+std::optional<http_response> handle_read_schedule(const route_context& c,
+                                                  queues::request_payload& out) {
+  out = queues::read_schedule_request{std::string(c.rest)};
+  return std::nullopt;
+}
+
+std::optional<http_response> handle_delete_schedule(const route_context& c,
+                                                    queues::request_payload& out) {
+  out = queues::delete_schedule_request{std::string(c.rest)};
+  return std::nullopt;
+}
+
 // -- the table --------------------------------------------------------------------
 
 // One row per route, in matching order: the first row that matches wins, so a static
@@ -264,6 +288,10 @@ constexpr std::array routes{
   route_row{"POST", "/locks/acquire", route_id::acquire_lock, handle_acquire_lock},
   route_row{"POST", "/locks/release", route_id::release_lock, handle_release_lock},
   route_row{"POST", "/locks/heartbeat", route_id::heartbeat_locks, handle_heartbeat_locks},
+  route_row{"GET", "/schedules", route_id::search_schedules, handle_search_schedules},
+  route_row{"POST", "/schedules", route_id::create_schedule, handle_create_schedule},
+  route_row{"GET", "/schedules/*id", route_id::read_schedule, handle_read_schedule},
+  route_row{"DELETE", "/schedules/*id", route_id::delete_schedule, handle_delete_schedule},
 };
 
 constexpr bool every_route_has_one_row() {
@@ -325,6 +353,10 @@ constexpr std::array<encode_fn, queues::kind_count> encoders = [] {
   at(queues::kind::acquire_lock) = plain<encode_acquire_lock_reply>;
   at(queues::kind::release_lock) = plain<encode_release_lock_reply>;
   at(queues::kind::heartbeat_locks) = plain<encode_heartbeat_locks_reply>;
+  at(queues::kind::create_schedule) = plain<encode_schedule_reply>;
+  at(queues::kind::read_schedule) = plain<encode_schedule_reply>;
+  at(queues::kind::search_schedules) = plain<encode_search_schedules_reply>;
+  at(queues::kind::delete_schedule) = plain<encode_schedule_reply>;
   return e;
 }();
 

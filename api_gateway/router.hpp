@@ -40,6 +40,10 @@ enum class route_id : uint8_t {
   acquire_lock,     ///< POST /locks/acquire
   release_lock,     ///< POST /locks/release
   heartbeat_locks,  ///< POST /locks/heartbeat
+  search_schedules,  ///< GET /schedules
+  create_schedule,   ///< POST /schedules
+  read_schedule,     ///< GET /schedules/*id
+  delete_schedule,   ///< DELETE /schedules/*id
   poll,             ///< GET /poll/*rest: handed over to the poll server (http_server.cpp)
   not_found,
 };
@@ -113,6 +117,10 @@ std::optional<http_response> parse_release_lock(const http_request& req,
                                                 queues::release_lock_request& out);
 std::optional<http_response> parse_heartbeat_locks(const http_request& req,
                                                    queues::heartbeat_locks_request& out);
+std::optional<http_response> parse_create_schedule(const http_request& req,
+                                                   queues::create_schedule_request& out);
+std::optional<http_response> parse_search_schedules(std::string_view query,
+                                                    queues::search_schedules_request& out);
 /// The `:counter` segment of the GET task routes, read like Go's strconv.Atoi; on failure
 /// the 400 carries `message` (the reference words it differently per route).
 std::optional<http_response> parse_task_counter(std::string_view text, std::string_view message,
@@ -144,6 +152,10 @@ http_response encode_acquire_lock_reply(const queues::response& res);
 http_response encode_release_lock_reply(const queues::response& res);
 /// 200 + {"locksAffected":n}.
 http_response encode_heartbeat_locks_reply(const queues::response& res);
+/// 201/200 + Schedule (create, read), 204 without a body (delete).
+http_response encode_schedule_reply(const queues::response& res);
+/// 200 + {"cursor", "schedules": [...]}.
+http_response encode_search_schedules_reply(const queues::response& res);
 
 /// An empty response with the status of `res`.
 http_response with_status(const queues::response& res);

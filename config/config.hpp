@@ -127,6 +127,9 @@ struct config {
   postgres_config postgres;
   std::string metrics_addr = ":9090";  ///< "" disables the metrics listener
   std::string log_level = "info";      ///< debug, info, warn, error, off
+  /// `schedules.timeZone`: the IANA zone cron expressions are evaluated in;
+  /// "" = the server's local zone (TZ, else /etc/localtime), as the reference.
+  std::string schedule_time_zone;
 
   bool operator==(const config&) const = default;
 };

@@ -287,6 +287,10 @@ std::vector<descriptor> build_table() {
   t.push_back(duration_option("system.signalTimeout", "system-signal-timeout",
                               "idle tick period for background work", 1, k_hour,
                               RESONATE_FIELD(system.signal_timeout_ms)));
+  t.push_back(string_option("schedules.timeZone", "schedule-time-zone",
+                            "IANA time zone of cron expressions (e.g. UTC, Europe/Berlin); "
+                            "empty means the server's local zone",
+                            RESONATE_FIELD(schedule_time_zone)));
   // --- api ---------------------------------------------------------------------------
   t.push_back(int_option("api.size", "api-size",
                          "API submission queue size; when full requests get 503", 1, k_big,

@@ -177,12 +177,59 @@ struct timeout_locks_cmd {
   int64_t time = 0;
 };
 
+// -- store commands: schedules (4.8) ---------------------------------------------------
+
+/// SELECT one schedule by id (all columns). Result: query_schedules_result.
+struct read_schedule_cmd {
+  std::string id;
+};
+
+/// `id LIKE pattern` (`*` -> `%`), tag equality, `sort_id < sort_id`, newest
+/// first, at most `limit` rows; only the columns of REST v1 3.3 (partial
+/// records). Result: query_schedules_result.
+struct search_schedules_cmd {
+  std::string id;
+  tag_map tags;
+  int64_t limit = 100;
+  std::optional<int64_t> sort_id;
+};
+
+/// INSERT the schedule (every column but sort_id); ON CONFLICT DO NOTHING, and
+/// the row read back (the new one, or the existing one). Result:
+/// schedule_write_result.
+struct create_schedule_cmd {
+  schedule_record schedule;
+};
+
+/// DELETE one schedule by id. Result: alter_result.
+struct delete_schedule_cmd {
+  std::string id;
+};
+
+/// Schedules with `next_run_time <= time`, ordered by (next_run_time, sort_id),
+/// at most `limit`. Result: query_schedules_result.
+struct read_due_schedules_cmd {
+  int64_t time = 0;
+  int64_t limit = 100;
+};
+
+/// `last_run_time = next_run_time, next_run_time = next_run_time_new` where the
+/// row still has `next_run_time = current_next_run_time` (an optimistic guard:
+/// each scheduled time fires once). Result: alter_result.
+struct update_schedule_cmd {
+  std::string id;
+  int64_t next_run_time = 0;
+  int64_t current_next_run_time = 0;
+};
+
 using store_command =
   std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
                create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd,
                read_task_cmd, read_enqueueable_tasks_cmd, read_expired_tasks_cmd,
                create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
-               acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd>;
+               acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd,
+               read_schedule_cmd, search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd,
+               read_due_schedules_cmd, update_schedule_cmd>;
 
 // -- store results ------------------------------------------------------------------
 
@@ -211,9 +258,21 @@ struct query_locks_result {
   std::vector<lock_record> records;
 };
 
+struct query_schedules_result {
+  std::vector<schedule_record> records;
+  std::optional<int64_t> last_sort_id;
+};
+
+/// create_schedule_cmd: whether the insert took effect, and the row as it is
+/// after the statement.
+struct schedule_write_result {
+  int64_t rows_affected = 0;
+  std::optional<schedule_record> row;
+};
+
 using store_result =
   std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
-               query_locks_result>;
+               query_locks_result, query_schedules_result, schedule_write_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).

@@ -18,6 +18,10 @@ const char* kind_name(kind k) {
     case kind::acquire_lock: return "AcquireLock";
     case kind::release_lock: return "ReleaseLock";
     case kind::heartbeat_locks: return "HeartbeatLocks";
+    case kind::create_schedule: return "CreateSchedule";
+    case kind::read_schedule: return "ReadSchedule";
+    case kind::search_schedules: return "SearchSchedules";
+    case kind::delete_schedule: return "DeleteSchedule";
   }
   return "Unknown";
 }

@@ -127,12 +127,45 @@ struct heartbeat_locks_request {
   std::string process_id;
 };
 
+// -- schedules (REST v1 2.6, 4.8) -----------------------------------------------------
+
+/// POST /schedules. The cron and the promise id template are validated by the
+/// gateway; the idempotency key comes from the header only.
+struct create_schedule_request {
+  std::string id;
+  std::string description;
+  std::string cron;
+  tag_map tags;
+  std::string promise_id;
+  int64_t promise_timeout = 0;
+  value promise_param;
+  tag_map promise_tags;
+  std::optional<std::string> idempotency_key;
+};
+
+struct read_schedule_request {
+  std::string id;
+};
+
+/// GET /schedules: like the promise search, without states.
+struct search_schedules_request {
+  std::string id;
+  tag_map tags;
+  int64_t limit = 100;
+  std::optional<int64_t> sort_id;  ///< from the cursor: only rows with sort_id < this
+};
+
+struct delete_schedule_request {
+  std::string id;
+};
+
 using request_payload =
   std::variant<read_promise_request, search_promises_request, create_promise_request,
                complete_promise_request, create_callback_request, claim_task_request,
                complete_task_request, drop_task_request, heartbeat_tasks_request,
                ready_request, create_promise_and_task_request, acquire_lock_request,
-               release_lock_request, heartbeat_locks_request>;
+               release_lock_request, heartbeat_locks_request, create_schedule_request,
+               read_schedule_request, search_schedules_request, delete_schedule_request>;
 
 /// The kernel kind of a request: the index of its payload alternative.
 enum class kind : uint8_t {
@@ -150,6 +183,10 @@ enum class kind : uint8_t {
   acquire_lock,
   release_lock,
   heartbeat_locks,
+  create_schedule,
+  read_schedule,
+  search_schedules,
+  delete_schedule,
 };
 inline constexpr size_t kind_count = std::variant_size_v<request_payload>;
 
@@ -166,6 +203,8 @@ static_assert(kind_of<ready_request>() == kind::ready);
 static_assert(kind_of<create_promise_and_task_request>() == kind::create_promise_and_task);
 static_assert(kind_of<heartbeat_tasks_request>() == kind::heartbeat_tasks);
 static_assert(kind_of<heartbeat_locks_request>() == kind::heartbeat_locks);
+static_assert(kind_of<create_schedule_request>() == kind::create_schedule);
+static_assert(kind_of<delete_schedule_request>() == kind::delete_schedule);
 
 /// The kind name used in metrics labels (`ReadPromise`, ...).
 const char* kind_name(kind k);
@@ -223,10 +262,21 @@ struct lock_response {
   lock_record lock;
 };
 
+/// A schedule, as stored (search results are partial, REST v1 3.3).
+struct schedule_response {
+  schedule_record schedule;
+};
+
+struct search_schedules_response {
+  std::vector<schedule_record> schedules;
+  /// The request for the next page, present iff this page came back full.
+  std::optional<search_schedules_request> next;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
-               lock_response>;
+               lock_response, schedule_response, search_schedules_response>;
 
 struct response {
   queues::status status = status::ok;

@@ -97,3 +97,37 @@ inline constexpr std::string_view lock_columns =
 std::string wrapping_add_sql(std::string_view a, std::string_view b, std::string_view headroom);
 
 }  // namespace resonate::aio_adapters::store
+
+namespace resonate::aio_adapters::store {
+
+/// The SELECT list of a full schedule, in the order of schedule_column.
+inline constexpr std::string_view schedule_columns =
+  "id, description, cron, tags, promise_id, promise_timeout, promise_param_headers, "
+  "promise_param_data, promise_tags, last_run_time, next_run_time, idempotency_key, "
+  "created_on, sort_id";
+
+/// The SELECT list of a schedule search (REST v1 3.3: partial records); the
+/// missing columns are selected as their empty values so one row reader serves.
+inline constexpr std::string_view schedule_search_columns =
+  "id, NULL, cron, tags, '', 0, NULL, NULL, NULL, last_run_time, next_run_time, "
+  "idempotency_key, created_on, sort_id";
+
+enum schedule_column : int {
+  scol_id,
+  scol_description,
+  scol_cron,
+  scol_tags,
+  scol_promise_id,
+  scol_promise_timeout,
+  scol_param_headers,
+  scol_param_data,
+  scol_promise_tags,
+  scol_last_run_time,
+  scol_next_run_time,
+  scol_ikey,
+  scol_created_on,
+  scol_sort_id,
+  schedule_column_count,
+};
+
+}  // namespace resonate::aio_adapters::store

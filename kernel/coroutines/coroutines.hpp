@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "kernel/domain/cron.hpp"
 #include "kernel/scheduler.hpp"
 #include "queues/api.hpp"
 
@@ -22,6 +23,11 @@ struct settings {
   int64_t promise_max_iterations = 1000;
   int64_t task_batch_size = 100;
   int64_t task_max_iterations = 1000;
+  int64_t schedule_batch_size = 100;
+  int64_t schedule_max_iterations = 1000;
+  /// The zone cron expressions are evaluated in (schedules.timeZone; the
+  /// composition root passes the server's local zone by default).
+  domain::time_zone schedule_zone = domain::time_zone::utc();
   /// Tag keys the router reads (its sources): a promise with none of them is
   /// not routed, which saves the router round trip on most creates.
   std::vector<std::string> router_tag_keys{"resonate:invoke"};
@@ -53,6 +59,10 @@ root_task heartbeat_tasks(context& c, queues::request r, const settings& s);
 root_task acquire_lock(context& c, queues::request r, const settings& s);
 root_task release_lock(context& c, queues::request r, const settings& s);
 root_task heartbeat_locks(context& c, queues::request r, const settings& s);
+root_task create_schedule(context& c, queues::request r, const settings& s);
+root_task read_schedule(context& c, queues::request r, const settings& s);
+root_task search_schedules(context& c, queues::request r, const settings& s);
+root_task delete_schedule(context& c, queues::request r, const settings& s);
 
 // -- background coroutines ---------------------------------------------------------
 /// Times out every pending promise whose timeout has passed, in batches.
@@ -64,6 +74,9 @@ root_task enqueue_tasks(context& c, const settings& s);
 root_task timeout_tasks(context& c, const settings& s);
 /// Deletes every lock whose expiry has passed (one statement).
 root_task timeout_locks(context& c, const settings& s);
+/// Fires every due schedule: creates its promise and advances it, in one
+/// transaction, back-filling missed runs (schedule_promises.cpp).
+root_task schedule_promises(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 

@@ -21,12 +21,14 @@ namespace q = resonate::queues;
 
 task<create_outcome> create_or_find(context& c, const q::create_promise_request& req,
                                     std::optional<q::task_record> task,
-                                    std::optional<q::fence> fence) {
+                                    std::optional<q::fence> fence,
+                                    std::vector<q::store_command> extra) {
   for (;;) {
     q::create_promise_cmd cmd{req.id,   req.param, req.timeout, req.idempotency_key,
                               req.tags, c.now(),   std::nullopt, /*read_back=*/true};
     if (task) cmd.task = q::create_task_cmd{*task};
     q::store_transaction tx{fence, {std::move(cmd)}};
+    for (const auto& e : extra) tx.commands.push_back(e);
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return create_outcome{std::move(*failure)};
@@ -53,8 +55,9 @@ task<create_outcome> create_or_find(context& c, const q::create_promise_request&
   }
 }
 
-root_task create_promise(context& c, q::request r, const settings& s) {
-  auto req = std::get<q::create_promise_request>(std::move(r.payload));
+task<create_outcome> create_routed(context& c, const q::create_promise_request& req,
+                                   const settings& s, std::optional<q::fence> fence,
+                                   std::vector<q::store_command> extra) {
   auto routing = route_promise(c, req.id, req.tags, s);
   auto recv = co_await std::move(routing);
   std::optional<q::task_record> task;
@@ -64,18 +67,27 @@ root_task create_promise(context& c, q::request r, const settings& s) {
   // out in between (shared_state::roots_held).
   auto hold = task ? root_hold(c.shared(), req.id) : root_hold();
 
-  auto step = create_or_find(c, req, task, req.fence_token);
+  auto step = create_or_find(c, req, task, std::move(fence), std::move(extra));
+  auto outcome = co_await std::move(step);
+  if (auto* made = std::get_if<created_promise>(&outcome)) {
+    // Sent at once unless delayed, already past its timeout or its root busy
+    // (EnqueueTasks handles those, and anything this send does not get through).
+    // The hold passes to the sending coroutine.
+    if (task && hold.held() && !made->root_busy && task->expires_at <= c.now() &&
+        c.now() < task->timeout)
+      deliver_soon(c, std::move(*task), made->promise, std::move(hold));
+  }
+  co_return outcome;
+}
+
+root_task create_promise(context& c, q::request r, const settings& s) {
+  auto req = std::get<q::create_promise_request>(std::move(r.payload));
+  auto step = create_routed(c, req, s, req.fence_token);
   auto outcome = co_await std::move(step);
   if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
   if (auto* found = std::get_if<existing_promise>(&outcome))
     co_return q::response{q::status::ok, q::promise_response{std::move(found->promise)}, {}};
-
-  auto& [created, root_busy] = std::get<created_promise>(outcome);
-  // Sent at once unless delayed, already past its timeout or its root busy
-  // (EnqueueTasks handles those, and anything this send does not get through).
-  // The hold passes to the sending coroutine.
-  if (task && hold.held() && !root_busy && task->expires_at <= c.now() && c.now() < task->timeout)
-    deliver_soon(c, std::move(*task), created, std::move(hold));
+  auto& created = std::get<created_promise>(outcome).promise;
   co_return q::response{q::status::created, q::promise_response{std::move(created)}, {}};
 }
 

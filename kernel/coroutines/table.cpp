@@ -20,6 +20,10 @@ table request_table() {
   t[static_cast<size_t>(kind::acquire_lock)] = &acquire_lock;
   t[static_cast<size_t>(kind::release_lock)] = &release_lock;
   t[static_cast<size_t>(kind::heartbeat_locks)] = &heartbeat_locks;
+  t[static_cast<size_t>(kind::create_schedule)] = &create_schedule;
+  t[static_cast<size_t>(kind::read_schedule)] = &read_schedule;
+  t[static_cast<size_t>(kind::search_schedules)] = &search_schedules;
+  t[static_cast<size_t>(kind::delete_schedule)] = &delete_schedule;
   return t;
 }
 

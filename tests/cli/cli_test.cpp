@@ -229,6 +229,40 @@ TEST_F(CliTest, CreateGetSearchAndCompletePromises) {
   EXPECT_NE(lenient.find("(deduplicated)"), std::string::npos) << lenient;
 }
 
+TEST_F(CliTest, SchedulesAgainstTheServer) {
+  auto created = ok_json({"schedules", "create", "cli-s", "--cron", "0 0 1 1 *", "--promise-id",
+                          "cli-s.{{.timestamp}}", "--promise-timeout", "1h", "--description",
+                          "yearly", "--tag", "team=a", "--promise-tag", "p=q",
+                          "--idempotency-key", "ik"});
+  EXPECT_EQ(str(created, {"id"}), "cli-s");
+  EXPECT_EQ(str(created, {"desc"}), "yearly");  // the CLI sends `desc`, which the server reads
+  EXPECT_EQ(str(created, {"promiseTimeout"}), "3600000");
+  EXPECT_EQ(str(created, {"tags", "team"}), "a");
+  EXPECT_EQ(str(created, {"promiseTags", "p"}), "q");
+  EXPECT_EQ(str(created, {"idempotencyKey"}), "ik");
+  // The same key again is the stored schedule (200); the CLI still exits 0.
+  auto again = ok_json({"schedules", "create", "cli-s", "--cron", "* * * * *", "--promise-id",
+                        "x", "--promise-timeout", "1m", "--idempotency-key", "ik"});
+  EXPECT_EQ(str(again, {"cron"}), "0 0 1 1 *");
+  auto conflict = cli({"schedules", "create", "cli-s", "--cron", "* * * * *", "--promise-id",
+                       "x", "--promise-timeout", "1m"});
+  EXPECT_EQ(conflict.code, 1) << conflict.out << conflict.err;
+  auto bad = cli({"schedules", "create", "cli-bad", "--cron", "nope", "--promise-id", "x",
+                  "--promise-timeout", "1m"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE((bad.out + bad.err).find("cron"), std::string::npos) << bad.out << bad.err;
+
+  auto got = ok_json({"schedules", "get", "cli-s"});
+  EXPECT_EQ(str(got, {"promiseId"}), "cli-s.{{.timestamp}}");
+  auto found = ok_json({"schedules", "search", "cli-*", "--tag", "team=a"});
+  ASSERT_EQ(found.at("schedules").as_array().size(), 1u);
+  EXPECT_EQ(str(found.at("schedules").as_array()[0], {"id"}), "cli-s");
+
+  EXPECT_EQ(cli({"schedules", "delete", "cli-s"}).code, 0);
+  EXPECT_EQ(cli({"schedules", "delete", "cli-s"}).code, 1);
+  EXPECT_EQ(cli({"schedules", "get", "cli-s"}).code, 1);
+}
+
 TEST_F(CliTest, CallbacksAndSubscriptions) {
   ok_json({"promises", "create", "cb-root", "-t", "1h"});
   ok_json({"promises", "create", "cb-leaf", "-t", "1h"});

@@ -1279,6 +1279,128 @@ TEST_P(store_cases, a_failing_completion_transaction_fails_alone_and_is_undone) 
   EXPECT_TRUE(read_task(s(), "t-new"));
 }
 
+// -- schedules (REST v1 4.8) -------------------------------------------------------------
+
+q::schedule_record schedule_of(std::string id, int64_t next_run, std::string tag = "t") {
+  q::schedule_record r;
+  r.id = std::move(id);
+  r.description = "d";
+  r.cron = "* * * * *";
+  r.tags = {{"k", std::move(tag)}, {"dotted.key", "v"}};
+  r.promise_id = "p.{{.timestamp}}";
+  r.promise_timeout = 500;
+  r.promise_param.headers = {{"h", "v"}};
+  r.promise_param.data = std::string("bin\0ary", 7);
+  r.promise_tags = {{"resonate:invoke", "poll://any@g"}};
+  r.next_run_time = next_run;
+  r.idempotency_key = "ik";
+  r.created_on = 42;
+  return r;
+}
+
+std::vector<q::schedule_record> schedules_in(const q::store_result& r) {
+  auto* s = std::get_if<q::query_schedules_result>(&r);
+  EXPECT_NE(s, nullptr) << "expected a query_schedules_result";
+  return s ? s->records : std::vector<q::schedule_record>{};
+}
+
+TEST_P(store_cases, create_schedule_inserts_once_and_reads_back_the_stored_row) {
+  auto first = schedule_of("s", 1000);
+  auto w = std::get<q::schedule_write_result>(run_cmd(s(), q::create_schedule_cmd{first}));
+  EXPECT_EQ(w.rows_affected, 1);
+  ASSERT_TRUE(w.row);
+  first.sort_id = w.row->sort_id;
+  EXPECT_EQ(*w.row, first);
+  auto again = schedule_of("s", 9999, "other");
+  auto w2 = std::get<q::schedule_write_result>(run_cmd(s(), q::create_schedule_cmd{again}));
+  EXPECT_EQ(w2.rows_affected, 0);
+  ASSERT_TRUE(w2.row);
+  EXPECT_EQ(*w2.row, first);  // the existing row, unchanged
+  auto read = schedules_in(run_cmd(s(), q::read_schedule_cmd{"s"}));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0], first);
+  EXPECT_TRUE(schedules_in(run_cmd(s(), q::read_schedule_cmd{"nope"})).empty());
+  // A schedule without key or description reads back with nulls as empty.
+  auto bare = schedule_of("bare", 1);
+  bare.idempotency_key.reset();
+  bare.description.clear();
+  auto wb = std::get<q::schedule_write_result>(run_cmd(s(), q::create_schedule_cmd{bare}));
+  ASSERT_TRUE(wb.row);
+  EXPECT_FALSE(wb.row->idempotency_key);
+  EXPECT_EQ(wb.row->description, "");
+}
+
+TEST_P(store_cases, search_schedules_matches_pattern_and_tags_newest_first_with_partial_rows) {
+  for (auto [id, tag] : {std::pair{"a1", "x"}, {"a2", "y"}, {"b1", "x"}})
+    run_cmd(s(), q::create_schedule_cmd{schedule_of(id, 1, tag)});
+  auto all = schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {}, 10, std::nullopt}));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].id, "b1");
+  EXPECT_EQ(all[2].id, "a1");
+  // Partial records (3.3): only id, cron, tags, run times, key, created_on, sort_id.
+  EXPECT_EQ(all[0].cron, "* * * * *");
+  EXPECT_EQ(all[0].tags.at("k"), "x");
+  EXPECT_EQ(all[0].idempotency_key, "ik");
+  EXPECT_EQ(all[0].created_on, 42);
+  EXPECT_EQ(all[0].promise_id, "");
+  EXPECT_EQ(all[0].promise_timeout, 0);
+  EXPECT_EQ(all[0].description, "");
+  EXPECT_TRUE(all[0].promise_tags.empty());
+  EXPECT_TRUE(all[0].promise_param.data.empty());
+
+  auto a = schedules_in(run_cmd(s(), q::search_schedules_cmd{"a*", {}, 10, std::nullopt}));
+  EXPECT_EQ(a.size(), 2u);
+  auto x = schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {{"k", "x"}}, 10, std::nullopt}));
+  ASSERT_EQ(x.size(), 2u);
+  auto dotted =
+    schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {{"dotted.key", "v"}}, 10, std::nullopt}));
+  EXPECT_EQ(dotted.size(), 3u);
+  auto r = run_cmd(s(), q::search_schedules_cmd{"*", {}, 2, std::nullopt});
+  auto page = std::get<q::query_schedules_result>(r);
+  ASSERT_EQ(page.records.size(), 2u);
+  ASSERT_TRUE(page.last_sort_id);
+  auto rest =
+    schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {}, 2, page.last_sort_id}));
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, "a1");
+}
+
+TEST_P(store_cases, due_schedules_order_and_the_guarded_update) {
+  run_cmd(s(), q::create_schedule_cmd{schedule_of("late", 3000)});
+  run_cmd(s(), q::create_schedule_cmd{schedule_of("early", 1000)});
+  run_cmd(s(), q::create_schedule_cmd{schedule_of("tie", 1000)});
+  run_cmd(s(), q::create_schedule_cmd{schedule_of("future", 9000)});
+  auto due = schedules_in(run_cmd(s(), q::read_due_schedules_cmd{3000, 10}));
+  ASSERT_EQ(due.size(), 3u);
+  EXPECT_EQ(due[0].id, "early");  // next_run_time, then sort_id
+  EXPECT_EQ(due[1].id, "tie");
+  EXPECT_EQ(due[2].id, "late");
+  EXPECT_EQ(due[0].promise_id, "p.{{.timestamp}}");  // full rows
+  EXPECT_EQ(schedules_in(run_cmd(s(), q::read_due_schedules_cmd{3000, 1})).size(), 1u);
+
+  EXPECT_EQ(rows(run_cmd(s(), q::update_schedule_cmd{"early", 2000, 1000})), 1);
+  auto e = schedules_in(run_cmd(s(), q::read_schedule_cmd{"early"}));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].last_run_time, 1000);
+  EXPECT_EQ(e[0].next_run_time, 2000);
+  // The guard: the same firing again changes nothing.
+  EXPECT_EQ(rows(run_cmd(s(), q::update_schedule_cmd{"early", 2000, 1000})), 0);
+  EXPECT_EQ(rows(run_cmd(s(), q::update_schedule_cmd{"nope", 2000, 1000})), 0);
+
+  EXPECT_EQ(rows(run_cmd(s(), q::delete_schedule_cmd{"early"})), 1);
+  EXPECT_EQ(rows(run_cmd(s(), q::delete_schedule_cmd{"early"})), 0);
+  EXPECT_TRUE(schedules_in(run_cmd(s(), q::read_schedule_cmd{"early"})).empty());
+}
+
+TEST_P(store_cases, a_firing_commits_the_promise_and_the_advance_together) {
+  run_cmd(s(), q::create_schedule_cmd{schedule_of("s", 1000)});
+  auto c = run_one(s(), {create("p.1000", 1500), q::update_schedule_cmd{"s", 2000, 1000}});
+  ASSERT_EQ(c.results.size(), 2u);
+  EXPECT_EQ(rows(c.results[0]), 1);
+  EXPECT_EQ(rows(c.results[1]), 1);
+  EXPECT_EQ(schedules_in(run_cmd(s(), q::read_schedule_cmd{"s"}))[0].next_run_time, 2000);
+}
+
 TEST_P(store_cases, a_submission_of_another_kind_is_answered_with_an_error) {
   q::aio_batch batch;
   batch.push_back(q::aio_sqe{1, tx_of({create("a")})});

@@ -27,6 +27,7 @@ std::span<const prepared_statement> promise_statements();
 std::span<const prepared_statement> task_statements();
 std::span<const prepared_statement> callback_statements();
 std::span<const prepared_statement> lock_statements();
+std::span<const prepared_statement> schedule_statements();
 
 // -- promises (postgres_promises.cpp) -------------------------------------------------
 pg_call call_of(const q::read_promise_cmd& cmd);
@@ -79,5 +80,19 @@ q::store_result result_of(const q::timeout_locks_cmd& cmd, const pg_result& r);
 
 /// A call of a prepared statement.
 inline pg_call prepared(const char* name) { return pg_call{name, {}, {}}; }
+
+// -- schedules (postgres_schedules.cpp) -----------------------------------------------
+pg_call call_of(const q::read_schedule_cmd& cmd);
+pg_call call_of(const q::search_schedules_cmd& cmd);
+pg_call call_of(const q::create_schedule_cmd& cmd);
+pg_call call_of(const q::delete_schedule_cmd& cmd);
+pg_call call_of(const q::read_due_schedules_cmd& cmd);
+pg_call call_of(const q::update_schedule_cmd& cmd);
+q::store_result result_of(const q::read_schedule_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::search_schedules_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::create_schedule_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::delete_schedule_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::read_due_schedules_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::update_schedule_cmd& cmd, const pg_result& r);
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

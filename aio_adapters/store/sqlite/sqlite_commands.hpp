@@ -54,4 +54,12 @@ q::store_result run(sqlite_connection& c, const q::release_lock_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::heartbeat_locks_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::timeout_locks_cmd& cmd);
 
+// -- schedules (sqlite_schedules.cpp) -------------------------------------------------
+q::store_result run(sqlite_connection& c, const q::read_schedule_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::search_schedules_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::create_schedule_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::delete_schedule_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::read_due_schedules_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::update_schedule_cmd& cmd);
+
 }  // namespace resonate::aio_adapters::store::sqlite_dialect

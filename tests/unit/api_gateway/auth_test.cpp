@@ -84,6 +84,12 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::acquire_lock_request{.resource_id = "r/acq"}, rule::id, "r/acq"},
     {q::release_lock_request{.resource_id = "r/rel"}, rule::id, "r/rel"},
     {q::heartbeat_locks_request{"pid"}, rule::always, ""},
+    // Spec 8: a create is keyed by its promiseId template, not the schedule id.
+    {q::create_schedule_request{.id = "s/id", .promise_id = "p/{{.timestamp}}"}, rule::id,
+     "p/{{.timestamp}}"},
+    {q::read_schedule_request{"s/read"}, rule::id, "s/read"},
+    {q::search_schedules_request{.id = "s*"}, rule::id, "s*"},
+    {q::delete_schedule_request{"s/del"}, rule::id, "s/del"},
   };
   ASSERT_EQ(rows.size(), q::kind_count) << "a row per request kind";
   for (const auto& r : rows) {

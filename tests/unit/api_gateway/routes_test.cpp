@@ -73,7 +73,9 @@ TEST(Routes, UnknownRoutesAndWrongMethodsAreGin404) {
          {"GET", "/tasks/claim/a/1/2"},
          {"GET", "/tasks/claim/a%2Fb/1"},
          {"POST", "/ping"},
-         {"GET", "/schedules"}}) {
+         {"PUT", "/schedules"},
+         {"PATCH", "/schedules/x"},
+         {"DELETE", "/schedules"}}) {
     auto r = route_request(make_req(method, target, "{}"));
     EXPECT_FALSE(r.request) << method << ' ' << target;
     EXPECT_EQ(r.route, route_id::not_found);

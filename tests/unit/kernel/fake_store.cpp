@@ -252,6 +252,65 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         auto n =
           std::erase_if(locks, [&](const auto& kv) { return kv.second.expires_at <= c.time; });
         return q::alter_result{static_cast<int64_t>(n)};
+      } else if constexpr (std::is_same_v<T, q::read_schedule_cmd>) {
+        q::query_schedules_result r;
+        if (auto it = schedules.find(c.id); it != schedules.end()) r.records.push_back(it->second);
+        return r;
+      } else if constexpr (std::is_same_v<T, q::search_schedules_cmd>) {
+        std::vector<q::schedule_record> hits;
+        for (auto& [id, s] : schedules) {
+          if (!pattern_matches(c.id, id)) continue;
+          if (c.sort_id && s.sort_id >= *c.sort_id) continue;
+          bool tags_ok = std::all_of(c.tags.begin(), c.tags.end(), [&](auto& kv) {
+            auto t = s.tags.find(kv.first);
+            return t != s.tags.end() && t->second == kv.second;
+          });
+          if (!tags_ok) continue;
+          // The partial record of REST v1 3.3, as the stores select it.
+          q::schedule_record partial = s;
+          partial.description.clear();
+          partial.promise_id.clear();
+          partial.promise_timeout = 0;
+          partial.promise_param = {};
+          partial.promise_tags.clear();
+          hits.push_back(std::move(partial));
+        }
+        std::sort(hits.begin(), hits.end(),
+                  [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
+        if (static_cast<int64_t>(hits.size()) > c.limit) hits.resize(c.limit);
+        q::query_schedules_result r;
+        if (!hits.empty()) r.last_sort_id = hits.back().sort_id;
+        r.records = std::move(hits);
+        return r;
+      } else if constexpr (std::is_same_v<T, q::create_schedule_cmd>) {
+        q::schedule_write_result w;
+        auto [it, inserted] = schedules.try_emplace(c.schedule.id, c.schedule);
+        if (inserted) {
+          it->second.sort_id = ++schedule_sort_id;
+          w.rows_affected = 1;
+        }
+        w.row = it->second;
+        return w;
+      } else if constexpr (std::is_same_v<T, q::delete_schedule_cmd>) {
+        return q::alter_result{static_cast<int64_t>(schedules.erase(c.id))};
+      } else if constexpr (std::is_same_v<T, q::read_due_schedules_cmd>) {
+        std::vector<q::schedule_record> due;
+        for (auto& [_, s] : schedules)
+          if (s.next_run_time <= c.time) due.push_back(s);
+        std::sort(due.begin(), due.end(), [](auto& a, auto& b) {
+          return std::pair(a.next_run_time, a.sort_id) < std::pair(b.next_run_time, b.sort_id);
+        });
+        if (static_cast<int64_t>(due.size()) > c.limit) due.resize(c.limit);
+        q::query_schedules_result r;
+        r.records = std::move(due);
+        return r;
+      } else if constexpr (std::is_same_v<T, q::update_schedule_cmd>) {
+        auto it = schedules.find(c.id);
+        if (it == schedules.end() || it->second.next_run_time != c.current_next_run_time)
+          return q::alter_result{0};
+        it->second.last_run_time = it->second.next_run_time;
+        it->second.next_run_time = c.next_run_time;
+        return q::alter_result{1};
       } else {
         return q::alter_result{0};
       }

@@ -21,6 +21,8 @@ public:
   std::map<std::string, queues::task_record> tasks;
   std::map<std::string, queues::callback_record> callbacks;
   std::map<std::string, queues::lock_record> locks;  ///< by resource id
+  std::map<std::string, queues::schedule_record> schedules;
+  int64_t schedule_sort_id = 0;  ///< the last sort_id a schedule insert took
 
   /// Inserts a task row directly (tests that need a claimed task for a fence).
   queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);

@@ -1,0 +1,15 @@
+#pragma once
+
+// The Schedule JSON of REST v1 2.6.
+
+#include <string>
+
+#include "queues/records.hpp"
+
+namespace resonate::api_gateway {
+
+/// `desc` and `promiseTags` omitted when empty, `lastRunTime` and
+/// `idempotencyKey` when null; `tags` and `promiseParam` always present.
+void append_schedule_json(std::string& out, const queues::schedule_record& s);
+
+}  // namespace resonate::api_gateway

@@ -1,0 +1,102 @@
+// The schedule coroutines and SchedulePromises (REST v1 4.8), driven by
+// tick(now) against the fake store, whose schedule commands follow the SQL of
+// the real ones. Cron is evaluated in UTC (the settings' default zone).
+#include <gtest/gtest.h>
+
+#include "tests/unit/kernel/harness.hpp"
+
+namespace q = resonate::queues;
+using resonate::tests::kernel_harness;
+
+namespace {
+
+struct kernel_schedules : ::testing::Test {
+  kernel_harness h;
+
+  q::response create(std::string id, std::string cron, std::string tmpl,
+                     std::optional<std::string> ikey = std::nullopt) {
+    q::create_schedule_request r;
+    r.id = std::move(id);
+    r.cron = std::move(cron);
+    r.promise_id = std::move(tmpl);
+    r.promise_timeout = 100;
+    r.idempotency_key = std::move(ikey);
+    return h.call(std::move(r));
+  }
+  static const q::schedule_record& schedule_of(const q::response& r) {
+    return std::get<q::schedule_response>(r.payload).schedule;
+  }
+};
+
+}  // namespace
+
+TEST_F(kernel_schedules, create_computes_the_next_run_after_now_and_dedups_by_key) {
+  h.now = 1'000'500;
+  auto r = create("s", "* * * * * *", "p.{{.timestamp}}", "k");
+  ASSERT_EQ(r.status, q::status::created);
+  EXPECT_EQ(schedule_of(r).next_run_time, 1'001'000);
+  EXPECT_FALSE(schedule_of(r).last_run_time);
+  EXPECT_EQ(schedule_of(r).created_on, 1'000'500);
+  EXPECT_EQ(create("s", "@daily", "other", "k").status, q::status::ok);
+  EXPECT_EQ(schedule_of(create("s", "@daily", "other", "k")).cron, "* * * * * *");
+  EXPECT_EQ(create("s", "@daily", "other", "j").status, q::status::schedule_already_exists);
+  EXPECT_EQ(create("s", "@daily", "other").status, q::status::schedule_already_exists);
+  EXPECT_EQ(h.store.schedules.size(), 1u);
+}
+
+TEST_F(kernel_schedules, invalid_cron_or_template_is_a_400_and_writes_nothing) {
+  EXPECT_EQ(create("s", "nope", "p").status, q::status::field_validation_error);
+  EXPECT_EQ(create("s", "* * * * *", "{{.x}}").status, q::status::field_validation_error);
+  EXPECT_TRUE(h.store.schedules.empty());
+}
+
+TEST_F(kernel_schedules, read_and_delete) {
+  EXPECT_EQ(h.call(q::read_schedule_request{"s"}).status, q::status::schedule_not_found);
+  ASSERT_EQ(create("s", "@hourly", "p").status, q::status::created);
+  EXPECT_EQ(h.call(q::read_schedule_request{"s"}).status, q::status::ok);
+  EXPECT_EQ(h.call(q::delete_schedule_request{"s"}).status, q::status::no_content);
+  EXPECT_EQ(h.call(q::delete_schedule_request{"s"}).status, q::status::schedule_not_found);
+}
+
+TEST_F(kernel_schedules, firing_back_fills_each_missed_run_once) {
+  h.now = 1'000'000;
+  ASSERT_EQ(create("s", "* * * * * *", "p.{{.timestamp}}").status, q::status::created);
+  h.now = 1'005'500;  // five runs are due: 1'001'000 .. 1'005'000
+  h.run();
+  for (int64_t t = 1'001'000; t <= 1'005'000; t += 1000) {
+    auto it = h.store.promises.find("p." + std::to_string(t));
+    ASSERT_NE(it, h.store.promises.end()) << t;
+    EXPECT_EQ(it->second.timeout, t + 100);
+    EXPECT_EQ(it->second.tags.at("resonate:schedule"), "s");
+    EXPECT_EQ(it->second.tags.at("resonate:invocation"), "true");
+  }
+  EXPECT_EQ(h.store.promises.size(), 5u);
+  EXPECT_EQ(h.store.schedules.at("s").last_run_time, 1'005'000);
+  EXPECT_EQ(h.store.schedules.at("s").next_run_time, 1'006'000);
+  h.run();  // nothing more is due
+  EXPECT_EQ(h.store.promises.size(), 5u);
+}
+
+TEST_F(kernel_schedules, an_existing_promise_still_advances_the_schedule) {
+  h.now = 1'000'000;
+  ASSERT_EQ(create("s", "* * * * * *", "fixed").status, q::status::created);
+  h.now = 1'003'500;
+  h.run();
+  EXPECT_EQ(h.store.promises.size(), 1u);
+  EXPECT_EQ(h.store.schedules.at("s").next_run_time, 1'004'000);
+}
+
+TEST_F(kernel_schedules, search_pages_newest_first_with_partial_records) {
+  for (auto id : {"a1", "a2", "b1"}) ASSERT_EQ(create(id, "@hourly", "p").status, q::status::created);
+  auto r = h.call(q::search_schedules_request{"a*", {}, 1, std::nullopt});
+  ASSERT_EQ(r.status, q::status::ok);
+  auto& page = std::get<q::search_schedules_response>(r.payload);
+  ASSERT_EQ(page.schedules.size(), 1u);
+  EXPECT_EQ(page.schedules[0].id, "a2");
+  EXPECT_EQ(page.schedules[0].promise_id, "");
+  ASSERT_TRUE(page.next);
+  auto r2 = h.call(*page.next);
+  auto& page2 = std::get<q::search_schedules_response>(r2.payload);
+  ASSERT_EQ(page2.schedules.size(), 1u);
+  EXPECT_EQ(page2.schedules[0].id, "a1");
+}
