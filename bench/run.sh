@@ -12,7 +12,7 @@
 #    synchronous_commit on and off;
 # 4. a summary table with the ratios.
 #
-# Environment: BENCH_CONNS (64), BENCH_DURATION (10, seconds), BENCH_PING_DURATION (5),
+# Environment: BENCH_SCHEDULES (10000), BENCH_CONNS (64), BENCH_DURATION (10, seconds), BENCH_PING_DURATION (5),
 # BENCH_WARMUP (2), BENCH_PGBENCH_DURATION (10), BENCH_NO_PG=1 to skip PostgreSQL,
 # BENCH_PG_STOP=1 to stop a PostgreSQL this script started via scripts/pg.sh.
 set -uo pipefail
@@ -25,6 +25,8 @@ build=${1:-build}
 server_bin="$build/actors/resonate"
 load_bin="$build/bench/resonate_bench"
 task_bin="$build/bench/resonate_task_bench"
+sched_bin="$build/bench/resonate_schedule_bench"
+sched_n=${BENCH_SCHEDULES:-10000}
 storage_bin="$build/bench/resonate_storage_bench"
 conns=${BENCH_CONNS:-64}
 dur=${BENCH_DURATION:-10}
@@ -37,7 +39,7 @@ pg_db=resonate_bench
 log() { echo "run.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-for b in "$server_bin" "$load_bin" "$storage_bin" "$task_bin"; do
+for b in "$server_bin" "$load_bin" "$storage_bin" "$task_bin" "$sched_bin"; do
   [ -x "$b" ] || die "$b not built (cmake --build $build --target resonate resonate_bench resonate_storage_bench resonate_task_bench)"
 done
 
@@ -86,7 +88,7 @@ start_server() { # start_server LABEL ARGS... ; sets server_pid, server_port
   shift
   local errlog="$work/$label.stderr"
   # RESONATE_* variables are read as configuration; keep the test conninfo out.
-  env -u RESONATE_TEST_PG "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "" --log-level info \
+  env -u RESONATE_TEST_PG "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "${metrics_addr:-}" --log-level info \
     --aio-poll-addr 127.0.0.1:0 --aio-poll-max-connections 20000 "$@" \
     >"$work/$label.stdout" 2>"$errlog" &
   server_pid=$!
@@ -223,6 +225,20 @@ idle() {
     "${R[$name.bytes_per_conn]} bytes each"
 }
 
+# schedules NAME SERVER_ARGS...: a server of its own with a metrics port; N schedules
+# due in one second, the time to fire them all and the latency of other traffic meanwhile.
+schedules() {
+  local name=$1 out="$work/$1.out" mport
+  shift
+  mport=$((20000 + RANDOM % 20000))
+  metrics_addr="127.0.0.1:$mport" start_server "$name" "$@" || return 1
+  "$sched_bin" --port "$server_port" --metrics-port "$mport" --schedules "$sched_n" --run-id "$name-$$" \
+    >"$out" 2>&1 || log "$name: resonate_schedule_bench failed"
+  cat "$out"
+  parse_result "$name" "$out"
+  stop_server "$name"
+}
+
 # CPU of a phase's own processes from bash `times` (finished children; it must run in this
 # shell, a subshell has no finished children), PostgreSQL's from /proc, the rest is "other".
 phase_begin() {
@@ -275,6 +291,9 @@ if start_server sqlite_power --aio-store-sqlite-path "$work/sqlite-power.db" --a
   load sqlite_power_cc create-complete "$dur"
   stop_server sqlite_power
 fi
+echo
+echo "== $sched_n schedules due in the same second (SQLite)"
+schedules sqlite_sched --aio-store-sqlite-path "$work/sqlite-sched.db"
 rm -f "$work"/sqlite*.db*
 
 # ---------------------------------------------------------------- storage limits
@@ -345,6 +364,10 @@ if [ "$pg_ok" = 1 ]; then
     tasks pg_rt64 64
     stop_server pg
   fi
+  echo
+  echo "== $sched_n schedules due in the same second (PostgreSQL)"
+  psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" -c "CREATE DATABASE $pg_db" >/dev/null
+  schedules pg_sched "${pg_args[@]}"
   echo
   echo "== resonate on PostgreSQL (durability power: synchronous_commit=on)"
   if start_server pg_power "${pg_args[@]}" --aio-store-durability power; then
@@ -421,6 +444,16 @@ fi
 echo "  (msg = create acknowledged, i.e. committed -> the SSE event at the worker; 0 if the event came first)"
 echo "  idle SSE connections: $(get sqlite_idle.open) open, server RSS $(get sqlite_idle.rss_before_kb) kB ->" \
   "$(get sqlite_idle.rss_after_kb) kB: $(get sqlite_idle.bytes_per_conn) bytes per connection"
+echo
+echo "schedules due in the same second (fire = from that second until every promise exists; probes"
+echo "= POST /promises and GET /promises/id in a closed loop on 4 connections while they fire):"
+printf "  %-20s %10s %10s %10s %12s %12s %12s\n" "" "schedules" "create s" "fire s" "probe p50" "probe p99" "probe max"
+srow() {
+  printf "  %-20s %10s %10s %10s %12s %12s %12s\n" "$2" "$(get "$1.schedules")" "$(get "$1.create_s")" \
+    "$(get "$1.fire_s")" "$(get "$1.probe_p50_ms")" "$(get "$1.probe_p99_ms")" "$(get "$1.probe_max_ms")"
+}
+srow sqlite_sched "SQLite"
+[ "$pg_ok" = 1 ] && srow pg_sched "PostgreSQL"
 echo
 echo "storage limits (rows/s):"
 printf "  %-44s %9s\n" "SQLite NORMAL insert, commit each" "$(get storage.NORMAL.insert.commit-each)"

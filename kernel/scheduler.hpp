@@ -45,6 +45,8 @@ struct shared_state {
   /// root became ENQUEUED or CLAIMED meanwhile), so that pass leaves them to
   /// the next. Only one EnqueueTasks runs at a time.
   std::optional<std::unordered_set<std::string>> released_since_scan;
+  /// Schedule firings of the current SchedulePromises batch not yet finished.
+  int64_t schedule_firings_in_flight = 0;
   /// Names of background jobs asked to run as soon as possible (e.g. new tasks
   /// became enqueueable), instead of at their next period.
   std::unordered_set<std::string> kicked_jobs;

@@ -12,7 +12,7 @@ system::system(system_config cfg, coroutines::table table)
   jobs_.push_back(background_job{coroutines::enqueue_tasks_job, &coroutines::enqueue_tasks, 0});
   jobs_.push_back(background_job{"TimeoutTasks", &coroutines::timeout_tasks, 0});
   jobs_.push_back(background_job{"TimeoutLocks", &coroutines::timeout_locks, 0});
-  jobs_.push_back(background_job{"SchedulePromises", &coroutines::schedule_promises, 0});
+  jobs_.push_back(background_job{coroutines::schedule_promises_job, &coroutines::schedule_promises, 0});
 }
 
 void system::submit(q::api_sqe sqe) {

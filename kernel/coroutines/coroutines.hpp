@@ -35,6 +35,7 @@ struct settings {
 
 /// Names of the background jobs, as coroutines kick them (shared_state::kicked_jobs).
 inline constexpr const char* enqueue_tasks_job = "EnqueueTasks";
+inline constexpr const char* schedule_promises_job = "SchedulePromises";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 

@@ -9,7 +9,11 @@
 //
 // The next run is computed from the run being fired, not from now, so runs
 // missed while the server was down are back-filled, one per pass, until the
-// schedule catches up (at most schedule_max_iterations passes per job run).
+// schedule catches up. A pass reads one batch (schedule_batch_size) and fires
+// all of it at once, each firing its own coroutine, so that the batch's
+// transactions share one group commit; the last firing of a batch kicks the
+// next pass, so a backlog drains at store speed rather than one batch per
+// period. (schedule_max_iterations is therefore not needed as a bound.)
 //
 // Difference from the reference: when the rendered promise id already exists,
 // the schedule is advanced anyway (the update is in the transaction whatever
@@ -48,23 +52,34 @@ task<std::optional<q::response>> fire(context& c, const q::schedule_record& s,
   co_return std::nullopt;
 }
 
+root_task fire_one(context& c, q::schedule_record sched, const settings& s) {
+  auto firing = fire(c, sched, s);
+  auto failure = co_await std::move(firing);
+  // The last firing of a batch starts the next pass at once (catching up).
+  if (--c.shared().schedule_firings_in_flight == 0) c.shared().kicked_jobs.insert(schedule_promises_job);
+  if (failure) co_return std::move(*failure);  // the schedule stays due: the next pass retries it
+  co_return q::response{q::status::ok, q::empty_response{}, {}};
+}
+
 }  // namespace
 
 root_task schedule_promises(context& c, const settings& s) {
-  int64_t fired = 0;
-  for (int64_t i = 0; i < s.schedule_max_iterations; ++i) {
-    auto io = c.store(q::store_transaction{
-      std::nullopt, {q::read_due_schedules_cmd{c.now(), s.schedule_batch_size}}});
-    auto done = co_await io;
-    if (auto failure = store_failure(done)) co_return std::move(*failure);
-    auto due = std::get<q::query_schedules_result>(std::move(done.store().results.at(0))).records;
-    if (due.empty()) break;
-    for (const auto& sched : due) {
-      auto firing = fire(c, sched, s);
-      auto failure = co_await std::move(firing);
-      if (failure) co_return std::move(*failure);
-      ++fired;
-    }
+  // A batch still firing: its last firing kicks this job again.
+  if (c.shared().schedule_firings_in_flight > 0)
+    co_return q::response{q::status::ok, q::count_response{0}, {}};
+  auto io = c.store(q::store_transaction{
+    std::nullopt, {q::read_due_schedules_cmd{c.now(), s.schedule_batch_size}}});
+  auto done = co_await io;
+  if (auto failure = store_failure(done)) co_return std::move(*failure);
+  auto due = std::get<q::query_schedules_result>(std::move(done.store().results.at(0))).records;
+  // Every firing of the batch runs at once, so their store transactions go
+  // out in the same tick and commit together.
+  auto fired = static_cast<int64_t>(due.size());
+  c.shared().schedule_firings_in_flight += fired;
+  for (auto& sched : due) {
+    c.spawn("FireSchedule", [sched = std::move(sched), &s](context& child) mutable {
+      return fire_one(child, std::move(sched), s);
+    });
   }
   co_return q::response{q::status::ok, q::count_response{fired}, {}};
 }
