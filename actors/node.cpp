@@ -81,17 +81,19 @@ std::string system_url(const config::config& cfg, const std::string& host, uint1
 }
 
 // A configured target `name=URL` as the sender's {name, type, data}.
+std::string json_quote(const std::string& v) {
+  std::string out = "\"";
+  for (char ch : v) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  return out + "\"";
+}
+
 sender::target target_from_url(const std::string& name, const std::string& url) {
   auto r = sender::resolve_url(url);
   if (!r.addr) throw std::runtime_error("aio-sender-targets: " + name + ": " + r.error);
-  auto quote = [](const std::string& v) {
-    std::string out = "\"";
-    for (char ch : v) {
-      if (ch == '"' || ch == '\\') out.push_back('\\');
-      out.push_back(ch);
-    }
-    return out + "\"";
-  };
+  auto quote = json_quote;
   if (auto* poll = std::get_if<sender::poll_address>(&*r.addr)) {
     std::string data = "{\"cast\":" + quote(poll->cast == sender::cast_kind::uni ? "uni" : "any") +
                        ",\"group\":" + quote(poll->group);
@@ -102,9 +104,21 @@ sender::target target_from_url(const std::string& name, const std::string& url) 
   return sender::target{name, "http", "{\"url\":" + quote(http.url) + "}"};
 }
 
+router::router_options router_options_of(const config::config& cfg) {
+  router::router_options o;
+  for (const auto& s : cfg.router.sources) o.sources.push_back(router::source{s.name, s.key});
+  return o;
+}
+
 sender::sender_options sender_options_of(const config::config& cfg, std::string url) {
   sender::sender_options o;
   o.system_url = std::move(url);
+  // The YAML-shaped targets first: the lookup takes the first target of a name.
+  for (const auto& t : cfg.sender.target_objects) {
+    std::string data;
+    for (const auto& [k, v] : t.data) data += (data.empty() ? "{" : ",") + json_quote(k) + ":" + json_quote(v);
+    o.targets.push_back(sender::target{t.name, t.type, data.empty() ? "{}" : data + "}"});
+  }
   for (const auto& [name, target_url] : cfg.sender.targets)
     o.targets.push_back(target_from_url(name, target_url));
   o.queue_size = static_cast<size_t>(cfg.aio_size);
@@ -239,7 +253,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   std::vector<caf::actor> store_actors;
   for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
   auto opts = kernel_options_of(cfg);
-  auto routing = std::make_shared<router::router>(router::router_options{});
+  auto routing = std::make_shared<router::router>(router_options_of(cfg));
   opts.route = [routing](const q::route_submission& sub) { return routing->route(sub); };
   opts.send = [messages](q::send_submission sub, std::function<void(q::send_completion)> done) {
     messages->send(std::move(sub), std::move(done));

@@ -107,8 +107,30 @@ struct sender_config {
   /// Logical receiver names -> receiver URLs (`default` is `poll://any@default`
   /// unless set here), e.g. `workers=poll://any@workers`.
   std::map<std::string, std::string> targets;
+  /// `aio.subsystems.sender.config.targets` in the reference's shape {name, type, data}:
+  /// type is `poll` (data cast, group, id) or `http` (data url). Tried before `targets`.
+  struct target_object {
+    std::string name;
+    std::string type;
+    std::map<std::string, std::string> data;
+    bool operator==(const target_object&) const = default;
+  };
+  std::vector<target_object> target_objects;
 
   bool operator==(const sender_config&) const = default;
+};
+
+/// `aio.subsystems.router.config.sources`: tag sources tried in order, first match wins
+/// (the router appends `default` on resonate:invoke when none is named default).
+struct router_config {
+  struct tag_source {
+    std::string name;
+    std::string key;
+    bool operator==(const tag_source&) const = default;
+  };
+  std::vector<tag_source> sources;
+
+  bool operator==(const router_config&) const = default;
 };
 
 struct config {
@@ -116,6 +138,7 @@ struct config {
   poll_config poll;
   push_config push;
   sender_config sender;
+  router_config router;
   system_config system;
   int64_t api_size = 1000;  ///< API submission queue; full -> 503 (50301)
   int64_t aio_size = 1000;  ///< AIO submission queue; full -> 503 (50302)

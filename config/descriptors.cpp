@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "config/loader.hpp"
@@ -247,6 +248,138 @@ void check_not_empty(const std::string& raw, const std::string& where) {
   if (raw.empty()) bad_value(raw, where, "must not be empty");
 }
 
+// ---- lists of objects: router sources, sender targets ---------------------------------
+// Their flag/env spelling is a comma list of items; YAML gives [{name, type, data}] and the
+// loader turns each mapping into the same item spelling via item_from_map.
+
+std::vector<std::string> split_items(const std::string& raw) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= raw.size()) {
+    size_t end = std::min(raw.find(',', start), raw.size());
+    size_t a = start, b = end;
+    while (a < b && std::isspace(static_cast<unsigned char>(raw[a]))) ++a;
+    while (b > a && std::isspace(static_cast<unsigned char>(raw[b - 1]))) --b;
+    if (b > a) items.push_back(raw.substr(a, b - a));
+    start = end + 1;
+  }
+  return items;
+}
+
+std::string field_of(const std::map<std::string, std::string>& m, const std::string& k) {
+  auto it = m.find(k);
+  return it == m.end() ? std::string() : it->second;
+}
+
+void only_fields(const std::map<std::string, std::string>& m, const std::string& where,
+                 const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : m) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      bad_value(k + ": " + v, where, "unknown field " + k);
+    }
+  }
+}
+
+/// Source item "name=tagkey"; only type `tag` exists (spec 4.11).
+router_config::tag_source parse_source(const std::string& item, const std::string& where) {
+  const size_t eq = item.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+    bad_value(item, where, "expected name=tagkey");
+  }
+  return {item.substr(0, eq), item.substr(eq + 1)};
+}
+
+std::string source_from_map(const std::map<std::string, std::string>& m, const std::string& where) {
+  only_fields(m, where, {"name", "type", "data.key"});
+  const std::string type = field_of(m, "type");
+  if (type != "tag") bad_value(type, where, "unknown router source type (only tag is supported)");
+  return field_of(m, "name") + "=" + field_of(m, "data.key");
+}
+
+/// Target item "name=type:k=v;k=v", e.g. "workers=poll:cast=any;group=workers" or
+/// "hook=http:url=https://example.com/hook". Types: poll (cast any|uni, group, id), http (url).
+sender_config::target_object parse_target(const std::string& item, const std::string& where) {
+  const size_t eq = item.find('=');
+  const size_t colon = eq == std::string::npos ? eq : item.find(':', eq);
+  if (eq == 0 || colon == std::string::npos) bad_value(item, where, "expected name=type:key=value;...");
+  sender_config::target_object t;
+  t.name = item.substr(0, eq);
+  t.type = item.substr(eq + 1, colon - eq - 1);
+  size_t start = colon + 1;
+  while (start < item.size()) {
+    const size_t end = std::min(item.find(';', start), item.size());
+    const std::string kv = item.substr(start, end - start);
+    const size_t e = kv.find('=');
+    if (e == std::string::npos || e == 0) bad_value(item, where, "data must be key=value pairs");
+    t.data[kv.substr(0, e)] = kv.substr(e + 1);
+    start = end + 1;
+  }
+  auto need = [&](const std::string& k) {
+    if (field_of(t.data, k).empty()) bad_value(item, where, t.type + " target needs data " + k);
+  };
+  if (t.type == "poll") {
+    need("group");
+    const std::string cast = field_of(t.data, "cast");
+    if (!cast.empty() && cast != "any" && cast != "uni") bad_value(item, where, "cast must be any or uni");
+    for (const auto& [k, v] : t.data) {
+      if (k != "cast" && k != "group" && k != "id") bad_value(item, where, "unknown poll data " + k);
+    }
+  } else if (t.type == "http") {
+    need("url");
+    const std::string url = field_of(t.data, "url");
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      bad_value(item, where, "http target url must start with http:// or https://");
+    }
+    if (t.data.size() != 1) bad_value(item, where, "http target data holds only url");
+  } else {
+    bad_value(item, where, "unknown sender target type \"" + t.type + "\" (poll or http)");
+  }
+  return t;
+}
+
+std::string target_from_map(const std::map<std::string, std::string>& m, const std::string& where) {
+  std::string out = field_of(m, "name") + "=" + field_of(m, "type") + ":";
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (k == "name" || k == "type") continue;
+    if (k.rfind("data.", 0) != 0) bad_value(k + ": " + v, where, "unknown field " + k);
+    out += (first ? "" : ";") + k.substr(5) + "=" + v;
+    first = false;
+  }
+  return out;
+}
+
+std::string render_target(const sender_config::target_object& t) {
+  std::string out = t.name + "=" + t.type + ":";
+  bool first = true;
+  for (const auto& [k, v] : t.data) {
+    out += (first ? "" : ";") + k + "=" + v;
+    first = false;
+  }
+  return out;
+}
+
+template <class Ref, class Parse, class Render>
+descriptor object_list_option(std::string key, std::string flag, std::string help, Ref ref,
+                              Parse parse, Render render,
+                              std::string (*from_map)(const std::map<std::string, std::string>&,
+                                                      const std::string&)) {
+  descriptor d = make(std::move(key), std::move(flag), value_type::string_list, "string",
+                      std::move(help));
+  d.set = [ref, parse](config& c, const std::string& raw, const std::string& where) {
+    std::remove_reference_t<decltype(ref(c))> items;
+    for (const auto& item : split_items(raw)) items.push_back(parse(item, where));
+    ref(c) = std::move(items);
+  };
+  d.get = [ref, render](const config& c) {
+    std::string out;
+    for (const auto& item : ref(c)) out += (out.empty() ? "" : ",") + render(item);
+    return out;
+  };
+  d.item_from_map = from_map;
+  return d;
+}
+
 constexpr int64_t k_big = 100'000'000;  // generous upper bound for sizes: catches typos like 1e12
 constexpr int64_t k_hour = 3'600'000;
 
@@ -442,6 +575,18 @@ std::vector<descriptor> build_table() {
                          "logical receiver names and their URLs, e.g. "
                          "default=poll://any@default (the built-in default)",
                          RESONATE_FIELD(sender.targets)));
+  t.push_back(object_list_option(
+      "aio.subsystems.sender.config.targets", "aio-sender-target",
+      "logical receivers in the reference's shape [{name, type: poll|http, data}]; as a flag "
+      "name=type:key=value;... e.g. workers=poll:cast=any;group=workers",
+      RESONATE_FIELD(sender.target_objects), parse_target, render_target, target_from_map));
+  t.push_back(object_list_option(
+      "aio.subsystems.router.config.sources", "aio-router-sources",
+      "router tag sources tried in order [{name, type: tag, data: {key}}]; as a flag "
+      "name=tagkey; a default source on resonate:invoke is appended unless one is named default",
+      RESONATE_FIELD(router.sources), parse_source,
+      [](const router_config::tag_source& s) { return s.name + "=" + s.key; },
+      source_from_map));
   // --- process -------------------------------------------------------------------------
   t.push_back(string_option("metricsAddr", "metrics-addr",
                             "Prometheus /metrics listen address host:port; empty disables it",
@@ -474,9 +619,10 @@ const std::vector<std::string>& ignored_keys() {
       "aio.plugins.http.config.workers",
       "aio.plugins.poll.config.size",
       "aio.plugins.poll.config.timeout",
-      "aio.subsystems.router",
+      "aio.subsystems.router.config.size",
+      "aio.subsystems.router.config.workers",
+      "aio.subsystems.router.enabled",
       "aio.subsystems.sender.config.size",
-      "aio.subsystems.sender.config.targets",
       "aio.subsystems.store.sqlite.config.size",
       "aio.subsystems.store.sqlite.config.txTimeout",
       "aio.subsystems.store.sqlite.config.reset",

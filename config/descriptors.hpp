@@ -41,6 +41,11 @@ struct descriptor {
   std::function<std::string(const config&)> get;
   /// value_type::string_map only.
   std::function<std::map<std::string, std::string>(const config&)> get_map;
+  /// value_type::string_list of objects only (router sources, sender targets): turns one
+  /// YAML list item, flattened to "name", "type", "data.<k>" -> value, into the item's
+  /// flag spelling that `set` parses. Empty for lists of plain values.
+  std::function<std::string(const std::map<std::string, std::string>&, const std::string& where)>
+      item_from_map;
 };
 
 /// The table, in the order --help and the example file show it.

@@ -199,6 +199,36 @@ class yaml_loader {
       }
       return d.set_map(cfg_, m, where);
     }
+    if (d.type == value_type::string_list && v.IsSequence() && d.item_from_map) {
+      // A list of objects ({name, type, data: {...}}): each item is flattened one level
+      // and spelled as its flag form, so YAML, env and flags share one parser.
+      std::string joined;
+      for (const auto& item : v) {
+        if (!item.IsMap()) throw config_error("invalid value for " + where + ": expected a list of mappings");
+        std::map<std::string, std::string> m;
+        for (const auto& kv : item) {
+          if (!kv.first.IsScalar()) throw config_error("invalid value for " + where + ": keys must be plain names");
+          if (kv.second.IsMap()) {
+            for (const auto& inner : kv.second) {
+              if (!inner.first.IsScalar() || !inner.second.IsScalar()) {
+                throw config_error("invalid value for " + where + ": expected plain values under " + kv.first.Scalar());
+              }
+              m[kv.first.Scalar() + "." + inner.first.Scalar()] = inner.second.Scalar();
+            }
+          } else if (kv.second.IsScalar()) {
+            m[kv.first.Scalar()] = kv.second.Scalar();
+          } else if (!kv.second.IsNull()) {
+            throw config_error("invalid value for " + where + ": unexpected value under " + kv.first.Scalar());
+          }
+        }
+        const std::string one = d.item_from_map(m, where);
+        if (one.find(',') != std::string::npos) {
+          throw config_error("invalid value for " + where + ": values must not contain ','");
+        }
+        joined += (joined.empty() ? "" : ",") + one;
+      }
+      return d.set(cfg_, joined, where);
+    }
     if (d.type == value_type::string_list && v.IsSequence()) {
       std::string joined;
       for (const auto& item : v) {

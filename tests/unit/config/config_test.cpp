@@ -96,7 +96,7 @@ std::string sample_value(const descriptor& d) {
       candidates = {"sslmode=require"};
       break;
     case value_type::string_list:
-      candidates = {"http://a.example"};
+      candidates = {"http://a.example", "w=poll:group=g"};  // the second: lists of objects
       break;
     case value_type::string:
       candidates = {"127.0.0.1:4321", "http://example.com:9", "6543", "some-value"};
@@ -675,6 +675,50 @@ TEST(host_port, errors_name_the_key) {
       EXPECT_TRUE(contains(e.what(), std::string("\"") + bad + "\"")) << e.what();
     }
   }
+}
+
+// ---- router sources and sender targets: lists of objects (spec 4.11, 4.12) ----------------
+
+TEST_F(config_test, router_sources_and_sender_targets_from_yaml_and_flags) {
+  write_file("resonate.yaml", R"(
+aio:
+  subsystems:
+    router:
+      config:
+        sources: [{name: mine, type: tag, data: {key: "myapp:target"}}]
+    sender:
+      config:
+        targets:
+          - {name: workers, type: poll, data: {cast: uni, group: w}}
+          - {name: hook, type: http, data: {url: "https://example.com/h"}}
+)");
+  auto cl = run({"serve"});
+  ASSERT_EQ(cl.cfg.router.sources.size(), 1u);
+  EXPECT_EQ(cl.cfg.router.sources[0].name, "mine");
+  EXPECT_EQ(cl.cfg.router.sources[0].key, "myapp:target");
+  ASSERT_EQ(cl.cfg.sender.target_objects.size(), 2u);
+  EXPECT_EQ(cl.cfg.sender.target_objects[0].type, "poll");
+  EXPECT_EQ(cl.cfg.sender.target_objects[0].data.at("group"), "w");
+  EXPECT_EQ(cl.cfg.sender.target_objects[1].data.at("url"), "https://example.com/h");
+  // Flags replace the file's list and keep their order.
+  cl = run({"serve", "--aio-router-sources", "b=k2", "--aio-router-sources", "a=k1"});
+  ASSERT_EQ(cl.cfg.router.sources.size(), 2u);
+  EXPECT_EQ(cl.cfg.router.sources[0].name, "b");
+  EXPECT_EQ(cl.cfg.router.sources[1].key, "k1");
+}
+
+TEST_F(config_test, router_source_and_sender_target_bad_types_are_startup_errors) {
+  write_file("resonate.yaml", R"(
+aio: {subsystems: {router: {config: {sources: [{name: x, type: regex, data: {key: k}}]}}}}
+)");
+  EXPECT_TRUE(contains(error_of({"serve"}), "unknown router source type"));
+  write_file("resonate.yaml", "logLevel: error\n");
+  EXPECT_TRUE(contains(error_of({"serve", "--aio-sender-target", "q=sqs:url=https://x"}),
+                       "unknown sender target type"));
+  EXPECT_TRUE(contains(error_of({"serve", "--aio-sender-target", "p=poll:cast=any"}),
+                       "poll target needs data group"));
+  EXPECT_TRUE(contains(error_of({"serve", "--aio-router-sources", "noequals"}),
+                       "expected name=tagkey"));
 }
 
 }  // namespace
