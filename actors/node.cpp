@@ -254,6 +254,10 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
   auto opts = kernel_options_of(cfg);
   auto routing = std::make_shared<router::router>(router_options_of(cfg));
+  // The kernel asks the router only for promises with a tag some source reads.
+  opts.system.settings.router_tag_keys.clear();
+  for (const auto& source : routing->sources())
+    opts.system.settings.router_tag_keys.push_back(source.key);
   opts.route = [routing](const q::route_submission& sub) { return routing->route(sub); };
   opts.send = [messages](q::send_submission sub, std::function<void(q::send_completion)> done) {
     messages->send(std::move(sub), std::move(done));

@@ -1351,6 +1351,28 @@ TEST_P(TasksTest, UnicastAndAnycastAddressing) {
   EXPECT_TRUE(await(*d, "__invoke:dflt-1"));
 }
 
+// Router sources and sender targets from config (spec 4.11, 4.12): a custom
+// tag source routes a promise, and a configured target name resolves.
+TEST_P(TasksTest, ConfiguredRouterSourcesAndSenderTargets) {
+  auto args = delivery_args();
+  args.insert(args.end(), {"--aio-router-sources", "mine=myapp:target", "--aio-sender-target",
+                           "crew=poll:cast=any;group=gcfg"});
+  start_server(args);
+  auto w = connect("gcfg", "w1");
+  ensure_registered(*w, "gcfg", "w1");
+  // The custom tag alone routes; its value may be a configured target's name.
+  ASSERT_EQ(post("/promises", future_promise("cfg-1", R"({"myapp:target":"crew"})")).status, 201);
+  auto m = await(*w, "__invoke:cfg-1");
+  ASSERT_TRUE(m) << "a promise tagged with the configured source did not reach the target";
+  EXPECT_TRUE(eventually([&] { return task_state("__invoke:cfg-1") == "2|1"; }));
+  // resonate:invoke still routes (the default source is appended), also to the named target.
+  ASSERT_EQ(post("/promises", future_promise("cfg-2", invoke_tag("crew"))).status, 201);
+  EXPECT_TRUE(await(*w, "__invoke:cfg-2"));
+  // A tag no source reads makes no task.
+  ASSERT_EQ(post("/promises", future_promise("cfg-3", R"({"other:tag":"crew"})")).status, 201);
+  EXPECT_EQ(query("SELECT count(*) FROM tasks WHERE id = '__invoke:cfg-3'"), "0");
+}
+
 // resonate:delay: the invoke is not sent before that time (but can be claimed).
 TEST_P(TasksTest, DelayTagHoldsTheInvoke) {
   start_server(delivery_args());
