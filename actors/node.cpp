@@ -55,7 +55,6 @@ kernel_options kernel_options_of(const config::config& cfg) {
   k.system.settings.task_batch_size = cfg.system.task_batch_size;
   k.system.settings.task_max_iterations = cfg.system.task_max_iterations;
   k.system.settings.schedule_batch_size = cfg.system.schedule_batch_size;
-  k.system.settings.schedule_max_iterations = cfg.system.schedule_max_iterations;
   if (cfg.schedule_time_zone.empty()) {
     k.system.settings.schedule_zone = kernel::domain::time_zone::local();
   } else if (auto zone = kernel::domain::time_zone::load(cfg.schedule_time_zone)) {

@@ -409,7 +409,7 @@ std::vector<descriptor> build_table() {
                          "schedules per background pass", 1, k_big,
                          RESONATE_FIELD(system.schedule_batch_size)));
   t.push_back(int_option("system.scheduleMaxIterations", "system-schedule-max-iterations",
-                         "schedule passes per background run", 1, k_big,
+                         "accepted for compatibility, unused: a pass fires one batch and starts the next", 1, k_big,
                          RESONATE_FIELD(system.schedule_max_iterations)));
   t.push_back(int_option("system.taskBatchSize", "system-task-batch-size",
                          "tasks per background pass", 1, k_big,

@@ -24,7 +24,6 @@ struct settings {
   int64_t task_batch_size = 100;
   int64_t task_max_iterations = 1000;
   int64_t schedule_batch_size = 100;
-  int64_t schedule_max_iterations = 1000;
   /// The zone cron expressions are evaluated in (schedules.timeZone; the
   /// composition root passes the server's local zone by default).
   domain::time_zone schedule_zone = domain::time_zone::utc();

@@ -13,7 +13,7 @@
 // all of it at once, each firing its own coroutine, so that the batch's
 // transactions share one group commit; the last firing of a batch kicks the
 // next pass, so a backlog drains at store speed rather than one batch per
-// period. (schedule_max_iterations is therefore not needed as a bound.)
+// period (so system.scheduleMaxIterations is accepted but unused).
 //
 // Difference from the reference: when the rendered promise id already exists,
 // the schedule is advanced anyway (the update is in the transaction whatever

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
+#include <mutex>
 
 #include "kernel/domain/cron.hpp"
 #include "kernel/domain/time_zone_rules.hpp"
@@ -325,8 +327,21 @@ time_zone time_zone::utc() { return time_zone("UTC", nullptr); }
 std::optional<time_zone> time_zone::load(const std::string& name) {
   if (name.empty() || name == "UTC") return utc();
   if (name == "Local") return local();
+  // A CRON_TZ= prefix loads its zone on every parse, and a schedule's cron is
+  // parsed at every firing on the kernel thread: zones read once are kept
+  // (immutable rules, shared), keyed with TZDIR since it picks the file.
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const rules>> loaded;
+  const char* dir = std::getenv("TZDIR");
+  std::string key = std::string(dir ? dir : "") + '\0' + name;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = loaded.find(key); it != loaded.end()) return time_zone(name, it->second);
+  }
   auto r = read_named_zone(name);
   if (!r) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu);
+  loaded.emplace(key, r);
   return time_zone(name, std::move(r));
 }
 
