@@ -26,6 +26,8 @@ void context::spawn(std::string name, root_factory make) {
 
 shared_state& context::shared() { return sched_->shared(); }
 
+size_t context::background_aio_room() const { return sched_->background_aio_room(); }
+
 scheduler::~scheduler() = default;
 
 bool scheduler::add(std::string name, root_factory make, done_fn on_done, bool counted) {

@@ -110,6 +110,12 @@ public:
   /// State shared by every coroutine of this system.
   shared_state& shared();
 
+  /// AIO submissions background work may still start without taking the
+  /// half of the AIO queue kept for requests (0 when that half is reached).
+  /// A background job that fires a batch of submissions at once sizes its
+  /// batch by this, so that a burst never answers requests 50302.
+  size_t background_aio_room() const;
+
   /// The id of this coroutine (for tests and logs).
   uint64_t id() const { return id_; }
 
@@ -180,6 +186,11 @@ public:
   size_t size() const { return coroutines_.size(); }
   size_t counted_size() const { return counted_; }
   size_t aio_in_flight() const { return io_owner_.size(); }
+  /// See context::background_aio_room.
+  size_t background_aio_room() const {
+    size_t usable = limits_.max_aio_in_flight - limits_.max_aio_in_flight / 2;
+    return aio_in_flight() >= usable ? 0 : usable - aio_in_flight();
+  }
   size_t runnable_size() const { return runnable_.size(); }
   shared_state& shared() { return shared_; }
   const shared_state& shared() const { return shared_; }

@@ -19,6 +19,7 @@
 // the schedule is advanced anyway (the update is in the transaction whatever
 // the insert did). The reference only advances on an insert, so such a
 // schedule stays due and is re-read forever (spec section 11).
+#include <algorithm>
 #include <limits>
 
 #include "kernel/coroutines/coroutines.hpp"
@@ -67,8 +68,14 @@ root_task schedule_promises(context& c, const settings& s) {
   // A batch still firing: its last firing kicks this job again.
   if (c.shared().schedule_firings_in_flight > 0)
     co_return q::response{q::status::ok, q::count_response{0}, {}};
+  // Every firing holds an AIO slot at a time; the batch takes no more than
+  // background work may, so requests keep half the AIO queue during a burst
+  // (a batch at the queue's size used to answer them 50302 until it fired).
+  auto limit = std::min<int64_t>(s.schedule_batch_size,
+                                 static_cast<int64_t>(c.background_aio_room()));
+  if (limit <= 0) co_return q::response{q::status::ok, q::count_response{0}, {}};
   auto io = c.store(q::store_transaction{
-    std::nullopt, {q::read_due_schedules_cmd{c.now(), s.schedule_batch_size}}});
+    std::nullopt, {q::read_due_schedules_cmd{c.now(), limit}}});
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(*failure);
   auto due = std::get<q::query_schedules_result>(std::move(done.store().results.at(0))).records;

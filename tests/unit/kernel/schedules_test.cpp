@@ -100,3 +100,43 @@ TEST_F(kernel_schedules, search_pages_newest_first_with_partial_records) {
   ASSERT_EQ(page2.schedules.size(), 1u);
   EXPECT_EQ(page2.schedules[0].id, "a1");
 }
+
+// A burst of due schedules takes at most the background half of the AIO queue,
+// so requests that arrive while it fires still get AIO slots. (A batch at the
+// AIO queue's size used to fill it, and those requests got 503 50302.)
+TEST(kernel_schedule_burst, leaves_half_the_aio_queue_to_requests) {
+  resonate::kernel::system_config cfg;
+  cfg.aio_queue_size = 20;
+  cfg.settings.schedule_batch_size = 100;
+  kernel_harness h(cfg);
+  h.now = 1'000'000;
+  for (int i = 0; i < 30; ++i) {
+    q::create_schedule_request r;
+    r.id = "s" + std::to_string(i);
+    r.cron = "* * * * * *";
+    r.promise_id = "{{.id}}.{{.timestamp}}";
+    r.promise_timeout = 100'000;
+    ASSERT_EQ(h.call(std::move(r)).status, q::status::created);
+  }
+  h.now = 1'001'500;  // all 30 are due once
+  auto reads = h.sys.tick(h.now);  // the background jobs read (schedules among them)
+  for (auto& cqe : h.store.process(reads)) h.sys.complete(std::move(cqe));
+  auto firings = h.sys.tick(h.now);  // the firings go out; the store holds them
+  EXPECT_GT(firings.size(), 0u);
+  EXPECT_LE(firings.size(), 10u);
+  for (int i = 0; i < 10; ++i) h.submit(resonate::tests::create_req("r" + std::to_string(i), 9'000'000));
+  auto requests = h.sys.tick(h.now);
+  EXPECT_EQ(requests.size(), 10u) << "every request got an AIO slot";
+  for (auto& cqe : h.store.process(firings)) h.sys.complete(std::move(cqe));
+  for (auto& cqe : h.store.process(requests)) h.sys.complete(std::move(cqe));
+  h.run();
+  for (size_t i = 0; i < h.responses.size(); ++i) {
+    if (h.responses[i] && h.responses[i]->status == q::status::created) continue;
+    if (i < 30) continue;  // the schedule creates, checked above
+    ADD_FAILURE() << "request " << i << " status "
+                  << (h.responses[i] ? static_cast<int>(h.responses[i]->status) : -1);
+  }
+  size_t fired = 0;
+  for (const auto& [id, p] : h.store.promises) fired += p.tags.count("resonate:schedule");
+  EXPECT_EQ(fired, 30u) << "every schedule still fires, over several passes";
+}
