@@ -1484,6 +1484,17 @@ class push_receiver {
   std::vector<request> requests_;
 };
 
+/// The body template (wire_match) of the first invoke message of root promise `id`
+/// with a k_future timeout: spec 3.5.
+std::string invoke_message(const std::string& id) {
+  const std::string base = k_url, task = "__invoke:" + id;
+  return R"({"type":"invoke","task":{"id":")" + task + R"(","counter":1,"timeout":)" +
+         std::string(k_future) + R"(,"rootPromiseId":")" + id +
+         R"(","createdOn":{now}},"href":{"base":")" + base + R"(","claim":")" + base +
+         "/tasks/claim/" + task + R"(/1","complete":")" + base + "/tasks/complete/" + task +
+         R"(/1","heartbeat":")" + base + "/tasks/heartbeat/" + task + R"(/1"}})";
+}
+
 // HTTP push: POST of the same body to the URL, Content-Type application/json;
 // delivered means connected, so a 500 from the receiver still makes it ENQUEUED.
 TEST_P(TasksTest, HttpPushPostsTheMessage) {
@@ -1498,13 +1509,7 @@ TEST_P(TasksTest, HttpPushPostsTheMessage) {
   std::string lower;
   for (char ch : req.head) lower.push_back(static_cast<char>(std::tolower(ch)));
   EXPECT_NE(lower.find("\r\ncontent-type: application/json"), std::string::npos) << req.head;
-  const std::string base = k_url;
-  EXPECT_TRUE(matches(
-    req.body, R"({"type":"invoke","task":{"id":"__invoke:push-1","counter":1,"timeout":)" +
-                std::string(k_future) + R"(,"rootPromiseId":"push-1","createdOn":{now}},"href":{"base":")" +
-                base + R"(","claim":")" + base + R"(/tasks/claim/__invoke:push-1/1","complete":")" +
-                base + R"(/tasks/complete/__invoke:push-1/1","heartbeat":")" + base +
-                R"(/tasks/heartbeat/__invoke:push-1/1"}})"));
+  EXPECT_TRUE(matches(req.body, invoke_message("push-1")));
   EXPECT_TRUE(eventually([&] { return task_state("__invoke:push-1") == "2|1"; }))
     << task_state("__invoke:push-1");
 }
@@ -1533,13 +1538,7 @@ TEST_P(TasksTest, HttpsPushPostsTheMessageToATrustedReceiver) {
   auto req = rx.requests().front();
   EXPECT_EQ(req.head.rfind("POST /hook HTTP/1.1\r\n", 0), 0u) << req.head;
   EXPECT_NE(req.head.find("\r\nContent-Type: application/json"), std::string::npos) << req.head;
-  const std::string base = k_url;
-  EXPECT_TRUE(matches(
-    req.body, R"({"type":"invoke","task":{"id":"__invoke:tls-1","counter":1,"timeout":)" +
-                std::string(k_future) + R"(,"rootPromiseId":"tls-1","createdOn":{now}},"href":{"base":")" +
-                base + R"(","claim":")" + base + R"(/tasks/claim/__invoke:tls-1/1","complete":")" +
-                base + R"(/tasks/complete/__invoke:tls-1/1","heartbeat":")" + base +
-                R"(/tasks/heartbeat/__invoke:tls-1/1"}})"));
+  EXPECT_TRUE(matches(req.body, invoke_message("tls-1")));
   EXPECT_TRUE(eventually([&] { return task_state("__invoke:tls-1") == "2|1"; }))
     << task_state("__invoke:tls-1");
 
