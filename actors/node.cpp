@@ -140,6 +140,7 @@ sender::sender_options sender_options_of(const config::config& cfg, std::string 
   o.http.timeout_ms = cfg.push.timeout_ms;
   o.http.time_to_retry_ms = cfg.push.ttr_ms;
   o.http.time_to_claim_ms = cfg.push.ttc_ms;
+  o.http.ca_file = cfg.push.ca_file;
   return o;
 }
 

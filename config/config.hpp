@@ -90,7 +90,7 @@ struct poll_config {
   bool operator==(const poll_config&) const = default;
 };
 
-/// HTTP push delivery to `http://` receivers (REST v1 3.5).
+/// HTTP push delivery to `http://` and `https://` receivers (REST v1 3.5).
 struct push_config {
   bool enabled = true;
   int64_t size = 100;                   ///< deliveries queued behind the in-flight ones
@@ -99,6 +99,7 @@ struct push_config {
   int64_t conn_timeout_ms = 10000;      ///< TCP connect
   int64_t ttr_ms = 15000;
   int64_t ttc_ms = 60000;
+  std::string ca_file;                  ///< PEM CAs trusted for https besides the system store
 
   bool operator==(const push_config&) const = default;
 };

@@ -571,6 +571,10 @@ std::vector<descriptor> build_table() {
   t.push_back(duration_option("aio.plugins.http.config.timeToClaim", "aio-http-ttc",
                               "a task pushed over HTTP must be claimed within this (0 = no limit)",
                               0, 24 * k_hour, RESONATE_FIELD(push.ttc_ms)));
+  t.push_back(string_option("aio.plugins.http.config.caFile", "aio-http-ca-file",
+                            "PEM file of CA certificates trusted for https push besides the "
+                            "system store (empty: the system store only)",
+                            RESONATE_FIELD(push.ca_file)));
   t.push_back(map_option("aio.subsystems.sender.config.targetUrls", "aio-sender-targets",
                          "logical receiver names and their URLs, e.g. "
                          "default=poll://any@default (the built-in default)",

@@ -8,6 +8,7 @@ packages=(
   libcaf-dev libboost1.81-dev libboost-json1.81-dev libpqxx-dev libpq-dev libyaml-cpp-dev
   libsqlite3-dev libssl-dev libjwt-dev googletest libgtest-dev libgmock-dev libcli11-dev
   postgresql postgresql-contrib curl tzdata
+  openssl
 )
 # The end-to-end tests run a worker written in Node (built-ins only); any Node
 # will do, Debian's when the machine has none.

@@ -8,9 +8,11 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
@@ -28,6 +31,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <openssl/ssl.h>
 
 #include "api_gateway/base64.hpp"
 #include "queues/metrics.hpp"
@@ -757,17 +761,50 @@ struct push_job {
   std::function<void(bool, std::string)> done;
 };
 
+/// The client TLS context of one http_push: peer verification against the system
+/// store, plus `ca_file` when set. Built once; every https exchange shares it.
+std::unique_ptr<asio::ssl::context> client_tls_context(const std::string& ca_file) {
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  error_code ec;
+  // A machine without a CA store still verifies against `ca_file`, so this is not fatal.
+  ctx->set_default_verify_paths(ec);
+  if (!ca_file.empty()) {
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) {
+      throw std::runtime_error("aio.plugins.http.config.caFile: cannot load " + ca_file + ": " +
+                               ec.message());
+    }
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
-  impl(io_thread& io_, http_options o) : io(io_), opts(std::move(o)) {}
+  impl(io_thread& io_, http_options o)
+      : io(io_), opts(std::move(o)), tls(client_tls_context(opts.ca_file)) {}
 
+  using tls_stream = asio::ssl::stream<tcp::socket>;
+
+  /// One request. `stream` is a plain socket for http://, a TLS stream over one for
+  /// https://; everything after the handshake is the same code on either.
   struct exchange : std::enable_shared_from_this<exchange> {
-    exchange(asio::io_context& ctx, push_job j)
-        : job(std::move(j)), resolver(ctx), sock(ctx), timer(ctx) {}
+    exchange(asio::io_context& ctx, push_job j, asio::ssl::context* tls_ctx)
+        : job(std::move(j)), resolver(ctx), stream(std::in_place_type<tcp::socket>, ctx),
+          timer(ctx) {
+      if (tls_ctx) stream.emplace<tls_stream>(ctx, *tls_ctx);
+    }
+    tcp::socket::lowest_layer_type& socket() {
+      return std::visit([](auto& s) -> tcp::socket::lowest_layer_type& { return s.lowest_layer(); },
+                        stream);
+    }
     push_job job;
     tcp::resolver resolver;
-    tcp::socket sock;
+    std::variant<tcp::socket, tls_stream> stream;
     asio::steady_timer timer;
     http::request<http::string_body> req;
     http::response<http::string_body> res;
@@ -780,6 +817,7 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
 
   io_thread& io;
   http_options opts;
+  std::unique_ptr<asio::ssl::context> tls;
   mutable std::mutex mu;
   std::deque<push_job> queue;
   size_t running = 0;
@@ -811,12 +849,12 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
   }
 
   void begin(push_job job) {
-    auto x = std::make_shared<exchange>(ctx_of(io), std::move(job));
+    auto url = parse_http_url(job.url);
+    auto x = std::make_shared<exchange>(ctx_of(io), std::move(job),
+                                        url && url->https ? tls.get() : nullptr);
     std::erase_if(live, [](const auto& w) { return w.expired(); });
     live.push_back(x);
-    auto url = parse_http_url(x->job.url);
     if (!url) return finish(x, "invalid url " + x->job.url);
-    if (url->https) return finish(x, "https not supported");
 
     x->req.method(http::verb::post);
     x->req.target(url->target);
@@ -830,6 +868,11 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
     x->req.body() = std::move(x->job.body);
     x->req.prepare_payload();
 
+    if (auto* s = std::get_if<tls_stream>(&x->stream)) {
+      if (auto error = expect_peer(*s, url->host); !error.empty()) return finish(x, error);
+    }
+
+    // The connect timeout covers resolve, TCP connect and, for https, the handshake.
     x->timer.expires_after(milliseconds(opts.connect_timeout_ms));
     x->timer.async_wait([self = shared_from_this(), x](error_code ec) {
       if (ec || x->finished) return;
@@ -840,26 +883,52 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
       [self = shared_from_this(), x](error_code ec, const tcp::resolver::results_type& eps) {
         if (x->finished) return;
         if (ec) return self->finish(x, "resolve: " + ec.message());
-        asio::async_connect(x->sock, eps, [self, x](error_code ec2, const tcp::endpoint&) {
+        asio::async_connect(x->socket(), eps, [self, x](error_code ec2, const tcp::endpoint&) {
           if (x->finished) return;
           if (ec2) return self->finish(x, "connect: " + ec2.message());
-          self->on_connected(x);
+          auto* s = std::get_if<tls_stream>(&x->stream);
+          if (!s) return self->on_connected(x);
+          s->async_handshake(tls_stream::client, [self, x](error_code ec3) {
+            if (x->finished) return;
+            if (ec3) return self->finish(x, "tls handshake: " + ec3.message());
+            self->on_connected(x);
+          });
         });
       });
   }
 
+  /// Names the server for SNI and requires its certificate to match `host` (a DNS
+  /// name, or an IP address matched against the certificate's IP entries).
+  static std::string expect_peer(tls_stream& s, const std::string& host) {
+    error_code ec;
+    asio::ip::make_address(host, ec);
+    // SNI carries host names only (RFC 6066 3), never address literals.
+    if (ec && !SSL_set_tlsext_host_name(s.native_handle(), host.c_str())) {
+      return "tls: cannot set server name " + host;
+    }
+    s.set_verify_callback(asio::ssl::host_name_verification(host));
+    return {};
+  }
+
   void on_connected(const exchange_ptr& x) {
-    // Delivered as far as spec 3.5 is concerned; the exchange goes on in the background.
+    // Delivered as far as spec 3.5 is concerned (for https: once the handshake has
+    // verified the receiver); the exchange goes on in the background.
     report(x, true, {});
     auto spent = std::chrono::steady_clock::now() - x->started;
     x->timer.expires_after(milliseconds(opts.timeout_ms) - spent);
     x->timer.async_wait([self = shared_from_this(), x](error_code ec) {
       if (!ec && !x->finished) self->finish(x, "timeout");
     });
-    http::async_write(x->sock, x->req, [self = shared_from_this(), x](error_code ec, size_t) {
+    std::visit([&](auto& s) { exchange_on(s, x); }, x->stream);
+  }
+
+  /// Writes the request and reads (and ignores) the response on either stream.
+  template <class Stream>
+  void exchange_on(Stream& s, const exchange_ptr& x) {
+    http::async_write(s, x->req, [self = shared_from_this(), &s, x](error_code ec, size_t) {
       if (x->finished) return;
       if (ec) return self->finish(x, "write: " + ec.message());
-      http::async_read(x->sock, x->buf, x->res, [self, x](error_code, size_t) {
+      http::async_read(s, x->buf, x->res, [self, x](error_code, size_t) {
         if (!x->finished) self->finish(x, {});  // the response is ignored
       });
     });
@@ -871,8 +940,9 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
     error_code ignored;
     x->timer.cancel();
     x->resolver.cancel();
-    x->sock.shutdown(tcp::socket::shutdown_both, ignored);
-    x->sock.close(ignored);
+    // No TLS close_notify: the request says Connection: close and the response is ignored.
+    x->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    x->socket().close(ignored);
     report(x, false, std::move(error));
     std::optional<push_job> next;
     {

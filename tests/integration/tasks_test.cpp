@@ -37,6 +37,7 @@
 #include "tests/support/http_client.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/tls_receiver.hpp"
 #include "tests/support/wire_match.hpp"
 
 // The expected records below are designated initializers that name only the
@@ -1483,6 +1484,17 @@ class push_receiver {
   std::vector<request> requests_;
 };
 
+/// The body template (wire_match) of the first invoke message of root promise `id`
+/// with a k_future timeout: spec 3.5.
+std::string invoke_message(const std::string& id) {
+  const std::string base = k_url, task = "__invoke:" + id;
+  return R"({"type":"invoke","task":{"id":")" + task + R"(","counter":1,"timeout":)" +
+         std::string(k_future) + R"(,"rootPromiseId":")" + id +
+         R"(","createdOn":{now}},"href":{"base":")" + base + R"(","claim":")" + base +
+         "/tasks/claim/" + task + R"(/1","complete":")" + base + "/tasks/complete/" + task +
+         R"(/1","heartbeat":")" + base + "/tasks/heartbeat/" + task + R"(/1"}})";
+}
+
 // HTTP push: POST of the same body to the URL, Content-Type application/json;
 // delivered means connected, so a 500 from the receiver still makes it ENQUEUED.
 TEST_P(TasksTest, HttpPushPostsTheMessage) {
@@ -1497,15 +1509,58 @@ TEST_P(TasksTest, HttpPushPostsTheMessage) {
   std::string lower;
   for (char ch : req.head) lower.push_back(static_cast<char>(std::tolower(ch)));
   EXPECT_NE(lower.find("\r\ncontent-type: application/json"), std::string::npos) << req.head;
-  const std::string base = k_url;
-  EXPECT_TRUE(matches(
-    req.body, R"({"type":"invoke","task":{"id":"__invoke:push-1","counter":1,"timeout":)" +
-                std::string(k_future) + R"(,"rootPromiseId":"push-1","createdOn":{now}},"href":{"base":")" +
-                base + R"(","claim":")" + base + R"(/tasks/claim/__invoke:push-1/1","complete":")" +
-                base + R"(/tasks/complete/__invoke:push-1/1","heartbeat":")" + base +
-                R"(/tasks/heartbeat/__invoke:push-1/1"}})"));
+  EXPECT_TRUE(matches(req.body, invoke_message("push-1")));
   EXPECT_TRUE(eventually([&] { return task_state("__invoke:push-1") == "2|1"; }))
     << task_state("__invoke:push-1");
+}
+
+// HTTPS push: the receiver's self-signed certificate is trusted through
+// --aio-http-ca-file, and the invoke arrives over TLS as over plain HTTP. A
+// receiver whose certificate does not name the URL's host is never delivered to:
+// its task stays INIT (the failed handshake is a failed delivery, retried).
+TEST_P(TasksTest, HttpsPushPostsTheMessageToATrustedReceiver) {
+  temp_dir dir;
+  auto good = make_self_signed(dir.path(), "good", "localhost", "IP:127.0.0.1,DNS:localhost");
+  auto other = make_self_signed(dir.path(), "other", "elsewhere.test", "DNS:elsewhere.test");
+  // One CA file trusting both: only the host name check can refuse `other`.
+  const std::string ca = dir.path() + "/ca.pem";
+  ASSERT_EQ(std::system(("cat " + good.cert + " " + other.cert + " > " + ca).c_str()), 0);
+  auto args = delivery_args();
+  args.insert(args.end(), {"--aio-http-ca-file", ca});
+  start_server(args);
+  t0_ = now_ms() - 5000;
+  tls_receiver rx(good, 500);
+  tls_receiver wrong(other);
+
+  const std::string url = "https://127.0.0.1:" + std::to_string(rx.port()) + "/hook";
+  ASSERT_EQ(post("/promises", future_promise("tls-1", invoke_tag(url))).status, 201);
+  ASSERT_TRUE(eventually([&] { return !rx.requests().empty(); })) << "nothing was pushed";
+  auto req = rx.requests().front();
+  EXPECT_EQ(req.head.rfind("POST /hook HTTP/1.1\r\n", 0), 0u) << req.head;
+  EXPECT_NE(req.head.find("\r\nContent-Type: application/json"), std::string::npos) << req.head;
+  EXPECT_TRUE(matches(req.body, invoke_message("tls-1")));
+  EXPECT_TRUE(eventually([&] { return task_state("__invoke:tls-1") == "2|1"; }))
+    << task_state("__invoke:tls-1");
+
+  const std::string wrong_url = "https://127.0.0.1:" + std::to_string(wrong.port()) + "/hook";
+  ASSERT_EQ(post("/promises", future_promise("tls-2", invoke_tag(wrong_url))).status, 201);
+  // Retried every 500 ms (--aio-http-ttr): several refused handshakes, never a request.
+  EXPECT_TRUE(eventually([&] { return wrong.failed_handshakes() >= 2; }, 5s))
+    << wrong.failed_handshakes();
+  EXPECT_TRUE(wrong.requests().empty());
+  EXPECT_EQ(task_state("__invoke:tls-2"), "1|1");
+}
+
+// An unreadable --aio-http-ca-file stops the server at startup.
+TEST_P(TasksTest, HttpsPushMissingCaFileStopsTheServer) {
+  server_->stop();
+  server_process p([&] {
+    auto args = store_->server_args();
+    args.insert(args.end(), {"--aio-http-ca-file", "/nonexistent/resonate-ca.pem"});
+    return args;
+  }());
+  EXPECT_THROW(p.start(10s), std::runtime_error);
+  EXPECT_NE(p.log().find("/nonexistent/resonate-ca.pem"), std::string::npos) << p.log();
 }
 
 // ---- GET /poll/... on the API port: the socket is handed over to the poll server ----

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "aio_adapters/sender/net.hpp"
+#include "tests/support/tls_receiver.hpp"
 #include "tests/unit/aio_adapters/socket_util.hpp"
 
 namespace resonate::sender {
@@ -94,13 +95,136 @@ TEST(http_push, closed_port_fails_quickly) {
   EXPECT_LT(clock::now() - t0, milliseconds(1000));
 }
 
-TEST(http_push, https_and_bad_urls_fail) {
+TEST(http_push, bad_urls_fail) {
   push_fixture f;
-  auto s = f.send("https://127.0.0.1:1/").get();
-  EXPECT_FALSE(s.connected);
-  EXPECT_EQ(s.error, "https not supported");
   auto b = f.send("http://").get();
   EXPECT_FALSE(b.connected);
+  EXPECT_EQ(b.error, "invalid url http://");
+}
+
+// ---- https (spec 3.5 with TLS): delivered once the handshake verified the receiver ----
+
+/// Certificates made once for the https tests: `good` names 127.0.0.1 and
+/// localhost, `other` only a host name none of the tests uses.
+struct tls_certs {
+  test::temp_dir dir;
+  test::test_cert good = test::make_self_signed(dir.path(), "good", "localhost",
+                                                "IP:127.0.0.1,DNS:localhost");
+  test::test_cert other = test::make_self_signed(dir.path(), "other", "elsewhere.test",
+                                                 "DNS:elsewhere.test");
+  static tls_certs& get() {
+    static tls_certs certs;
+    return certs;
+  }
+};
+
+http_options trusting(const std::string& ca_file) {
+  http_options o;
+  o.ca_file = ca_file;
+  return o;
+}
+
+std::vector<test::tls_receiver::request> wait_requests(test::tls_receiver& rx, size_t n) {
+  auto deadline = clock::now() + milliseconds(3000);
+  while (rx.requests().size() < n && clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return rx.requests();
+}
+
+TEST(https_push, trusted_through_ca_file_posts_body_and_headers) {
+  auto& certs = tls_certs::get();
+  test::tls_receiver rx(certs.good, 500);
+  push_fixture f(trusting(certs.good.cert));
+  const auto port = std::to_string(rx.port());
+  auto got = f.send("https://127.0.0.1:" + port + "/hook?q=1",
+                    {{"traceparent", "00-1"}, {"X-Addr", "a"}}, R"({"type":"invoke"})");
+  ASSERT_EQ(got.wait_for(milliseconds(3000)), std::future_status::ready);
+  auto o = got.get();
+  EXPECT_TRUE(o.connected) << o.error;
+  auto reqs = wait_requests(rx, 1);
+  ASSERT_EQ(reqs.size(), 1u);
+  const auto& r = reqs[0];
+  EXPECT_EQ(r.head.rfind("POST /hook?q=1 HTTP/1.1\r\n", 0), 0u) << r.head;
+  EXPECT_NE(r.head.find("Host: 127.0.0.1:" + port + "\r\n"), std::string::npos) << r.head;
+  EXPECT_NE(r.head.find("traceparent: 00-1\r\n"), std::string::npos) << r.head;
+  EXPECT_NE(r.head.find("X-Addr: a\r\n"), std::string::npos) << r.head;
+  EXPECT_NE(r.head.find("Content-Type: application/json"), std::string::npos) << r.head;
+  EXPECT_EQ(r.body, R"({"type":"invoke"})");
+  EXPECT_EQ(r.server_name, "") << "no SNI for an IP address";
+
+  // By host name: verified against the DNS entry, and the name goes out as SNI.
+  auto named = f.send("https://localhost:" + port + "/n").get();
+  EXPECT_TRUE(named.connected) << named.error;
+  reqs = wait_requests(rx, 2);
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].server_name, "localhost");
+  EXPECT_EQ(reqs[1].head.rfind("POST /n HTTP/1.1\r\n", 0), 0u) << reqs[1].head;
+  EXPECT_EQ(rx.failed_handshakes(), 0);
+}
+
+TEST(https_push, untrusted_certificate_fails_and_sends_nothing) {
+  auto& certs = tls_certs::get();
+  test::tls_receiver rx(certs.good);
+  push_fixture f;  // the system store only: it does not know the self-signed cert
+  auto o = f.send("https://127.0.0.1:" + std::to_string(rx.port()) + "/").get();
+  EXPECT_FALSE(o.connected);
+  EXPECT_EQ(o.error.rfind("tls handshake: ", 0), 0u) << o.error;
+  EXPECT_NE(o.error.find("certificate verify failed"), std::string::npos) << o.error;
+  auto deadline = clock::now() + milliseconds(2000);
+  while (rx.failed_handshakes() == 0 && clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(rx.failed_handshakes(), 1);
+  EXPECT_TRUE(rx.requests().empty());
+}
+
+TEST(https_push, certificate_for_another_host_fails) {
+  auto& certs = tls_certs::get();
+  test::tls_receiver rx(certs.other);
+  push_fixture f(trusting(certs.other.cert));  // a trusted chain, the wrong name
+  for (const std::string host : {"127.0.0.1", "localhost"}) {
+    SCOPED_TRACE(host);
+    auto o = f.send("https://" + host + ":" + std::to_string(rx.port()) + "/").get();
+    EXPECT_FALSE(o.connected);
+    EXPECT_EQ(o.error.rfind("tls handshake: ", 0), 0u) << o.error;
+  }
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_TRUE(rx.requests().empty());
+}
+
+TEST(https_push, plain_http_receiver_fails_the_handshake) {
+  http_listener plain;  // answers the ClientHello with an HTTP error
+  push_fixture f;
+  auto o = f.send("https://127.0.0.1:" + std::to_string(plain.port()) + "/").get();
+  EXPECT_FALSE(o.connected);
+  EXPECT_EQ(o.error.rfind("tls handshake: ", 0), 0u) << o.error;
+}
+
+TEST(https_push, connect_timeout_covers_the_handshake) {
+  http_listener silent(true);  // accepts TCP, never answers the ClientHello
+  http_options o;
+  o.connect_timeout_ms = 200;
+  push_fixture f(o);
+  auto t0 = clock::now();
+  auto got = f.send("https://127.0.0.1:" + std::to_string(silent.port()) + "/");
+  ASSERT_EQ(got.wait_for(milliseconds(3000)), std::future_status::ready);
+  auto out = got.get();
+  EXPECT_FALSE(out.connected);
+  EXPECT_EQ(out.error, "connect timeout");
+  EXPECT_GE(clock::now() - t0, milliseconds(190));
+}
+
+TEST(https_push, unreadable_ca_file_is_refused_at_construction) {
+  io_thread io;
+  try {
+    http_push p(io, trusting("/nonexistent/ca.pem"));
+    FAIL() << "constructed";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("aio.plugins.http.config.caFile"), std::string::npos)
+      << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos) << e.what();
+  }
 }
 
 TEST(http_push, bounded_in_flight_and_queue) {

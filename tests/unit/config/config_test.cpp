@@ -721,5 +721,15 @@ aio: {subsystems: {router: {config: {sources: [{name: x, type: regex, data: {key
                        "expected name=tagkey"));
 }
 
+// https push trusts the system store only unless a CA file is named (spec 3.5, issue 5).
+TEST_F(config_test, http_push_ca_file) {
+  EXPECT_EQ(run({"serve"}).cfg.push.ca_file, "");
+  write_file("resonate.yaml", "aio:\n  plugins:\n    http:\n      config:\n        caFile: /y/ca.pem\n");
+  EXPECT_EQ(run({"serve"}).cfg.push.ca_file, "/y/ca.pem");
+  EXPECT_EQ(run({"serve", "--aio-http-ca-file", "/f/ca.pem"}).cfg.push.ca_file, "/f/ca.pem");
+  EXPECT_EQ(run({"serve"}, {{"RESONATE_AIO_HTTP_CA_FILE", "/e/ca.pem"}}).cfg.push.ca_file,
+            "/e/ca.pem");
+}
+
 }  // namespace
 }  // namespace resonate::config
