@@ -50,6 +50,7 @@ kernel_options kernel_options_of(const config::config& cfg) {
   k.system.submission_batch_size = static_cast<size_t>(cfg.system.submission_batch_size);
   k.system.completion_batch_size = static_cast<size_t>(cfg.system.completion_batch_size);
   k.system.signal_timeout_ms = cfg.system.signal_timeout_ms;
+  k.system.gauge_interval_ms = cfg.system.gauge_interval_ms;
   k.system.settings.promise_batch_size = cfg.system.promise_batch_size;
   k.system.settings.promise_max_iterations = cfg.system.promise_max_iterations;
   k.system.settings.task_batch_size = cfg.system.task_batch_size;

@@ -420,6 +420,10 @@ std::vector<descriptor> build_table() {
   t.push_back(duration_option("system.signalTimeout", "system-signal-timeout",
                               "idle tick period for background work", 1, k_hour,
                               RESONATE_FIELD(system.signal_timeout_ms)));
+  t.push_back(duration_option("system.gaugeInterval", "system-gauge-interval",
+                              "period of the tasks{state} and promises{state} gauges (a count "
+                              "by state on the store); 0 turns them off", 0, k_hour,
+                              RESONATE_FIELD(system.gauge_interval_ms)));
   t.push_back(string_option("schedules.timeZone", "schedule-time-zone",
                             "IANA time zone of cron expressions (e.g. UTC, Europe/Berlin); "
                             "empty means the server's local zone",

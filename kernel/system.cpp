@@ -13,6 +13,9 @@ system::system(system_config cfg, coroutines::table table)
   jobs_.push_back(background_job{"TimeoutTasks", &coroutines::timeout_tasks, 0});
   jobs_.push_back(background_job{"TimeoutLocks", &coroutines::timeout_locks, 0});
   jobs_.push_back(background_job{coroutines::schedule_promises_job, &coroutines::schedule_promises, 0});
+  if (cfg.gauge_interval_ms > 0)
+    jobs_.push_back(background_job{coroutines::gauge_states_job, &coroutines::gauge_states, 0,
+                                   false, cfg.gauge_interval_ms});
 }
 
 void system::submit(q::api_sqe sqe) {
@@ -79,7 +82,8 @@ size_t system::start_jobs(int64_t now) {
   for (auto& job : jobs_) {
     if (job.running) continue;  // a kick waits for the running instance to end
     bool was_kicked = kicked.erase(job.name) > 0;
-    if (!was_kicked && now - job.last < cfg_.signal_timeout_ms) continue;
+    const int64_t period = job.period_ms > 0 ? job.period_ms : cfg_.signal_timeout_ms;
+    if (!was_kicked && now - job.last < period) continue;
     job.last = now;
     job.running = true;
     ++started;

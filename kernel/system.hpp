@@ -25,6 +25,10 @@ struct system_config {
   size_t completion_batch_size = 1000;   ///< completions processed per tick
   int64_t signal_timeout_ms = 1000;      ///< period of background jobs
   coroutines::settings settings;
+  /// Period of GaugeStates (the tasks/promises by state gauges); 0: it does not
+  /// run. Off here, so kernel tests see no extra reads; the composition root
+  /// sets it from system.gaugeInterval (default 5 s).
+  int64_t gauge_interval_ms = 0;
 };
 
 /// A background job: a coroutine started every `period_ms`, never two at once.
@@ -33,6 +37,7 @@ struct background_job {
   root_task (*make)(context&, const coroutines::settings&);
   int64_t last = 0;
   bool running = false;  ///< an instance is in flight (jobs_ never reallocates)
+  int64_t period_ms = 0;  ///< 0: the system's signal_timeout_ms
 };
 
 class system {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -222,6 +223,16 @@ struct update_schedule_cmd {
   int64_t current_next_run_time = 0;
 };
 
+// -- store commands: gauges (metrics) -------------------------------------------------
+
+/// `SELECT state, COUNT(*) FROM tasks GROUP BY state`: the tasks{state} gauge.
+/// Result: state_counts_result.
+struct count_tasks_by_state_cmd {};
+
+/// `SELECT state, COUNT(*) FROM promises GROUP BY state`: the promises{state}
+/// gauge. Result: state_counts_result.
+struct count_promises_by_state_cmd {};
+
 using store_command =
   std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
                create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd,
@@ -229,7 +240,8 @@ using store_command =
                create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
                acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd,
                read_schedule_cmd, search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd,
-               read_due_schedules_cmd, update_schedule_cmd>;
+               read_due_schedules_cmd, update_schedule_cmd, count_tasks_by_state_cmd,
+               count_promises_by_state_cmd>;
 
 // -- store results ------------------------------------------------------------------
 
@@ -270,9 +282,16 @@ struct schedule_write_result {
   std::optional<schedule_record> row;
 };
 
+/// Rows per state, keyed by the state's database code (the enum's value);
+/// a state with no rows is absent.
+struct state_counts_result {
+  std::map<int64_t, int64_t> counts;
+};
+
 using store_result =
   std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
-               query_locks_result, query_schedules_result, schedule_write_result>;
+               query_locks_result, query_schedules_result, schedule_write_result,
+               state_counts_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).

@@ -35,6 +35,7 @@ struct settings {
 /// Names of the background jobs, as coroutines kick them (shared_state::kicked_jobs).
 inline constexpr const char* enqueue_tasks_job = "EnqueueTasks";
 inline constexpr const char* schedule_promises_job = "SchedulePromises";
+inline constexpr const char* gauge_states_job = "GaugeStates";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 
@@ -77,6 +78,9 @@ root_task timeout_locks(context& c, const settings& s);
 /// Fires every due schedule: creates its promise and advances it, in one
 /// transaction, back-filling missed runs (schedule_promises.cpp).
 root_task schedule_promises(context& c, const settings& s);
+/// Sets the gauges tasks{state} and promises{state} from the store's counts by
+/// state (gauge_states.cpp); on its own period (system_config::gauge_interval_ms).
+root_task gauge_states(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 

@@ -1748,6 +1748,70 @@ TEST_P(TasksTest, ShutdownClosesTheApiPortStreams) {
   EXPECT_TRUE(s->wait_ended(5s)) << "a handed-over stream outlived the server";
 }
 
+// The gauges tasks{state} and promises{state} (GaugeStates, every
+// --system-gauge-interval): one task in each of INIT, ENQUEUED and CLAIMED, two
+// COMPLETED, none TIMEDOUT; every state is on /metrics, the empty ones as 0,
+// within a few intervals of the last change.
+TEST_P(TasksTest, GaugesOfTasksAndPromisesByState) {
+  auto args = delivery_args();
+  args.insert(args.end(), {"--system-gauge-interval", "200ms"});
+  start_server(args);
+  auto s = connect("gg", "w");
+  ensure_registered(*s, "gg", "w");  // its probe: a RESOLVED promise, a COMPLETED task
+
+  const std::string nobody = invoke_tag("poll://any@gauge-nobody");  // no worker: stays INIT
+  for (const char* id : {"gauge-init", "gauge-claimed", "gauge-completed"})
+    ASSERT_EQ(post("/promises", future_promise(id, nobody)).status, 201) << id;
+  for (const char* id : {"gauge-claimed", "gauge-completed"}) {
+    auto r = post("/tasks/claim", R"({"id":"__invoke:)" + std::string(id) +
+                                    R"(","counter":1,"processId":"gw","ttl":60000})");
+    ASSERT_EQ(r.status, 201) << id << ": " << r.body;
+  }
+  auto r = post("/tasks/complete", R"({"id":"__invoke:gauge-completed","counter":1})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(post("/promises", future_promise("gauge-enqueued", invoke_tag("poll://uni@gg/w"))).status,
+            201);
+  ASSERT_TRUE(await(*s, "__invoke:gauge-enqueued"));
+  ASSERT_TRUE(eventually([&] { return task_state("__invoke:gauge-enqueued") == "2|1"; }))
+    << task_state("__invoke:gauge-enqueued");
+  ASSERT_EQ(post("/promises", future_promise("gauge-canceled")).status, 201);
+  ASSERT_EQ(client_->patch("/promises/gauge-canceled", R"({"state":"REJECTED_CANCELED"})").status,
+            201);
+  ASSERT_EQ(query("SELECT state, COUNT(*) FROM tasks GROUP BY state ORDER BY state"),
+            "1|1\n2|1\n4|1\n8|2");
+
+  const std::vector<std::string> want = {
+    R"(tasks{state="init"} 1)",          R"(tasks{state="enqueued"} 1)",
+    R"(tasks{state="claimed"} 1)",       R"(tasks{state="completed"} 2)",
+    R"(tasks{state="timedout"} 0)",      R"(promises{state="pending"} 4)",
+    R"(promises{state="resolved"} 1)",   R"(promises{state="rejected"} 0)",
+    R"(promises{state="rejected_canceled"} 1)", R"(promises{state="rejected_timedout"} 0)"};
+  http_client m("127.0.0.1", server_->metrics_port());
+  std::string text;
+  auto all_there = [&] {
+    text = m.get("/metrics").body;
+    for (const auto& line : want)
+      if (text.find("\n" + line + "\n") == std::string::npos) return false;
+    return true;
+  };
+  // 200 ms gauge period on a 100 ms tick: 2 s is many periods.
+  EXPECT_TRUE(eventually(all_there, 2s)) << text;
+  EXPECT_NE(text.find("# TYPE tasks gauge\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE promises gauge\n"), std::string::npos);
+
+  // The claimed task completes: claimed drops to 0 (still listed), completed is 3.
+  r = post("/tasks/complete", R"({"id":"__invoke:gauge-claimed","counter":1})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(eventually(
+    [&] {
+      text = m.get("/metrics").body;
+      return text.find("\ntasks{state=\"claimed\"} 0\n") != std::string::npos &&
+             text.find("\ntasks{state=\"completed\"} 3\n") != std::string::npos;
+    },
+    2s))
+    << text;
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, TasksTest,
                          ::testing::Values(store_kind::sqlite, store_kind::postgres),
                          [](const auto& info) { return to_string(info.param); });

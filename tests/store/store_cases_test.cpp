@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -1466,6 +1467,54 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   EXPECT_TRUE(read_task(s(), "t"));
   EXPECT_EQ(written(run_cmd(s(), complete_at("p", 5))).tasks_created, 1);
   EXPECT_EQ(read_task(s(), "t")->state, q::task_state::completed);
+}
+
+// -- counts by state (the tasks{state} and promises{state} gauges) ---------------------
+
+std::map<int64_t, int64_t> counts_of(const q::store_result& r) {
+  auto* c = std::get_if<q::state_counts_result>(&r);
+  EXPECT_NE(c, nullptr) << "expected a state_counts_result";
+  return c ? c->counts : std::map<int64_t, int64_t>{};
+}
+
+TEST_P(store_cases, counts_by_state_of_empty_tables_have_no_states) {
+  EXPECT_TRUE(counts_of(run_cmd(s(), q::count_tasks_by_state_cmd{})).empty());
+  EXPECT_TRUE(counts_of(run_cmd(s(), q::count_promises_by_state_cmd{})).empty());
+}
+
+TEST_P(store_cases, counts_by_state_count_every_row_under_its_state_code) {
+  using ts = q::task_state;
+  int n = 0;
+  for (auto [state, rows_in_state] : {std::pair{ts::init, 3}, {ts::enqueued, 1}, {ts::claimed, 2},
+                                      {ts::completed, 4}, {ts::timedout, 1}}) {
+    for (int i = 0; i < rows_in_state; ++i) {
+      auto id = "t" + std::to_string(n++);
+      ASSERT_EQ(rows(run_cmd(s(), create_task(task_row(id, "root-" + id, state)))), 1);
+    }
+  }
+  const std::map<int64_t, int64_t> want_tasks{{1, 3}, {2, 1}, {4, 2}, {8, 4}, {16, 1}};
+  EXPECT_EQ(counts_of(run_cmd(s(), q::count_tasks_by_state_cmd{})), want_tasks);
+
+  using ps = q::promise_state;
+  for (const char* id : {"pa", "pb", "pc", "pd", "pe", "pf"}) run_cmd(s(), create(id));
+  EXPECT_EQ(rows(run_cmd(s(), complete("pb", ps::resolved))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), complete("pc", ps::resolved))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), complete("pd", ps::rejected_canceled))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), complete("pe", ps::rejected_timedout))), 1);
+  const std::map<int64_t, int64_t> want_promises{{1, 2}, {2, 2}, {8, 1}, {16, 1}};
+  EXPECT_EQ(counts_of(run_cmd(s(), q::count_promises_by_state_cmd{})), want_promises);
+
+  // In one transaction the counts see the writes before them; a state that
+  // empties is absent.
+  auto c = run_one(s(), {q::update_task_cmd{"t3", std::nullopt, ts::completed, 1, 0, 0, 0, 9,
+                                            q::mask_of(ts::enqueued), 1},
+                         q::count_tasks_by_state_cmd{}, complete("pa", ps::rejected),
+                         q::count_promises_by_state_cmd{}});
+  ASSERT_EQ(c.results.size(), 4u);
+  EXPECT_EQ(rows(c.results[0]), 1);
+  EXPECT_EQ(counts_of(c.results[1]), (std::map<int64_t, int64_t>{{1, 3}, {4, 2}, {8, 5}, {16, 1}}));
+  EXPECT_EQ(counts_of(c.results[3]),
+            (std::map<int64_t, int64_t>{{1, 1}, {2, 2}, {4, 1}, {8, 1}, {16, 1}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, store_cases,

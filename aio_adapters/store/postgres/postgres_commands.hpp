@@ -28,6 +28,7 @@ std::span<const prepared_statement> task_statements();
 std::span<const prepared_statement> callback_statements();
 std::span<const prepared_statement> lock_statements();
 std::span<const prepared_statement> schedule_statements();
+std::span<const prepared_statement> count_statements();
 
 // -- promises (postgres_promises.cpp) -------------------------------------------------
 pg_call call_of(const q::read_promise_cmd& cmd);
@@ -94,5 +95,11 @@ q::store_result result_of(const q::create_schedule_cmd& cmd, const pg_result& r)
 q::store_result result_of(const q::delete_schedule_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_due_schedules_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::update_schedule_cmd& cmd, const pg_result& r);
+
+// -- counts by state, for the gauges (postgres_counts.cpp) ------------------------------
+pg_call call_of(const q::count_tasks_by_state_cmd& cmd);
+pg_call call_of(const q::count_promises_by_state_cmd& cmd);
+q::store_result result_of(const q::count_tasks_by_state_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::count_promises_by_state_cmd& cmd, const pg_result& r);
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

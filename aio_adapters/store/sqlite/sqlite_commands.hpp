@@ -62,4 +62,8 @@ q::store_result run(sqlite_connection& c, const q::delete_schedule_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::read_due_schedules_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::update_schedule_cmd& cmd);
 
+// -- counts by state, for the gauges (sqlite_counts.cpp) --------------------------------
+q::store_result run(sqlite_connection& c, const q::count_tasks_by_state_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::count_promises_by_state_cmd& cmd);
+
 }  // namespace resonate::aio_adapters::store::sqlite_dialect

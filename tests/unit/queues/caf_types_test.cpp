@@ -113,3 +113,22 @@ TEST(caf_types, task_messages_and_the_other_aio_kinds_roundtrip) {
   auto cr = roundtrip(claimed);
   EXPECT_EQ(std::get<q::claimed_task_response>(cr.payload).task.mesg, t.mesg);
 }
+
+TEST(caf_types, counts_by_state_roundtrip) {
+  q::aio_sqe sqe{7, q::store_transaction{std::nullopt, {q::count_tasks_by_state_cmd{},
+                                                        q::count_promises_by_state_cmd{}}}};
+  auto sb = roundtrip(std::vector<q::aio_sqe>{sqe});
+  ASSERT_EQ(sb.size(), 1u);
+  ASSERT_EQ(sb[0].tx().commands.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<q::count_tasks_by_state_cmd>(sb[0].tx().commands[0]));
+  EXPECT_TRUE(std::holds_alternative<q::count_promises_by_state_cmd>(sb[0].tx().commands[1]));
+
+  const std::map<int64_t, int64_t> counts{{1, 3}, {4, 1}, {16, 1234567890123}};
+  q::aio_cqe cqe{7, std::nullopt,
+                 q::store_completion{true, {q::state_counts_result{counts}, q::alter_result{2}}}};
+  auto cb = roundtrip(std::vector<q::aio_cqe>{cqe});
+  ASSERT_EQ(cb.size(), 1u);
+  ASSERT_EQ(cb[0].store().results.size(), 2u);
+  EXPECT_EQ(std::get<q::state_counts_result>(cb[0].store().results[0]).counts, counts);
+  EXPECT_EQ(std::get<q::alter_result>(cb[0].store().results[1]).rows_affected, 2);
+}
