@@ -225,12 +225,12 @@ struct update_schedule_cmd {
 
 // -- store commands: gauges (metrics) -------------------------------------------------
 
-/// `SELECT state, COUNT(*) FROM tasks GROUP BY state`: the tasks{state} gauge.
-/// Result: state_counts_result.
+/// The count of tasks in each live state (INIT, ENQUEUED, CLAIMED; the
+/// terminal ones are not counted): the tasks{state} gauge. Result: state_counts_result.
 struct count_tasks_by_state_cmd {};
 
-/// `SELECT state, COUNT(*) FROM promises GROUP BY state`: the promises{state}
-/// gauge. Result: state_counts_result.
+/// The count of PENDING promises (the terminal states are not counted): the
+/// promises{state} gauge. Result: state_counts_result.
 struct count_promises_by_state_cmd {};
 
 using store_command =

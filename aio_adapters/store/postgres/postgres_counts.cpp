@@ -1,5 +1,6 @@
 // The PostgreSQL store's counts by state, read by the kernel's GaugeStates job
-// for the tasks{state} and promises{state} gauges (see sqlite_counts.cpp).
+// for the tasks{state} and promises{state} gauges: the live states only, over
+// idx_tasks_state_expires_at and idx_promises_pending_timeout (see sqlite_counts.cpp).
 
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
 
@@ -8,8 +9,9 @@ namespace resonate::aio_adapters::store::postgres_dialect {
 namespace {
 
 const prepared_statement statements[] = {
-  {"count_tasks_by_state", "SELECT state, COUNT(*) FROM tasks GROUP BY state"},
-  {"count_promises_by_state", "SELECT state, COUNT(*) FROM promises GROUP BY state"},
+  {"count_tasks_by_state", "SELECT state, COUNT(*) FROM tasks WHERE state IN (1, 2, 4) GROUP BY state"},
+  {"count_promises_by_state",
+   "SELECT 1, COUNT(*) FROM promises WHERE state = 1 HAVING COUNT(*) > 0"},
 };
 
 q::store_result counts_by_state(const pg_result& r) {

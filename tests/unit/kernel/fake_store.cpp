@@ -313,11 +313,14 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         return q::alter_result{1};
       } else if constexpr (std::is_same_v<T, q::count_tasks_by_state_cmd>) {
         q::state_counts_result r;
-        for (auto& [_, t] : tasks) ++r.counts[static_cast<int64_t>(t.state)];
+        for (auto& [_, t] : tasks)
+          if (t.state != q::task_state::completed && t.state != q::task_state::timedout)
+            ++r.counts[static_cast<int64_t>(t.state)];
         return r;
       } else if constexpr (std::is_same_v<T, q::count_promises_by_state_cmd>) {
         q::state_counts_result r;
-        for (auto& [_, p] : promises) ++r.counts[static_cast<int64_t>(p.state)];
+        for (auto& [_, p] : promises)
+          if (p.state == q::promise_state::pending) ++r.counts[static_cast<int64_t>(p.state)];
         return r;
       } else {
         return q::alter_result{0};

@@ -31,10 +31,9 @@ int64_t gauge(const char* name, const char* state) {
 
 /// Sets every gauge of both families to -1, so a run that sets none shows.
 void poison() {
-  for (const char* s : {"init", "enqueued", "claimed", "completed", "timedout"})
+  for (const char* s : {"init", "enqueued", "claimed"})
     q::metrics::global().get_gauge("tasks", std::string("state=\"") + s + "\"").set(-1);
-  for (const char* s : {"pending", "resolved", "rejected", "rejected_canceled", "rejected_timedout"})
-    q::metrics::global().get_gauge("promises", std::string("state=\"") + s + "\"").set(-1);
+  q::metrics::global().get_gauge("promises", "state=\"pending\"").set(-1);
 }
 
 void put_task(kernel_harness& h, const std::string& id, q::task_state state) {
@@ -76,13 +75,14 @@ TEST(kernel_gauges, an_empty_store_sets_every_state_to_zero) {
   kernel_harness h{gauged()};
   poison();
   h.run();
-  for (const char* s : {"init", "enqueued", "claimed", "completed", "timedout"})
-    EXPECT_EQ(gauge("tasks", s), 0) << s;
-  for (const char* s : {"pending", "resolved", "rejected", "rejected_canceled", "rejected_timedout"})
-    EXPECT_EQ(gauge("promises", s), 0) << s;
+  for (const char* s : {"init", "enqueued", "claimed"}) EXPECT_EQ(gauge("tasks", s), 0) << s;
+  EXPECT_EQ(gauge("promises", "pending"), 0);
   const auto text = q::metrics::global().render();
   EXPECT_NE(text.find("# TYPE tasks gauge\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("\ntasks{state=\"timedout\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ntasks{state=\"claimed\"} 0\n"), std::string::npos) << text;
+  // The terminal states are not gauged (they only grow; tasks_total counts them).
+  EXPECT_EQ(text.find("tasks{state=\"completed\"}"), std::string::npos) << text;
+  EXPECT_EQ(text.find("promises{state=\"resolved\"}"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE promises gauge\n"), std::string::npos) << text;
 }
 
@@ -105,16 +105,10 @@ TEST(kernel_gauges, each_state_counts_its_rows_and_follows_the_store_every_inter
   EXPECT_EQ(gauge("tasks", "init"), 2);
   EXPECT_EQ(gauge("tasks", "enqueued"), 1);
   EXPECT_EQ(gauge("tasks", "claimed"), 3);
-  EXPECT_EQ(gauge("tasks", "completed"), 1);
-  EXPECT_EQ(gauge("tasks", "timedout"), 1);
   EXPECT_EQ(gauge("promises", "pending"), 2);
-  EXPECT_EQ(gauge("promises", "resolved"), 1);
-  EXPECT_EQ(gauge("promises", "rejected"), 0);
-  EXPECT_EQ(gauge("promises", "rejected_canceled"), 1);
-  EXPECT_EQ(gauge("promises", "rejected_timedout"), 0);
 
   // The claimed tasks complete: nothing changes before the interval has passed,
-  // then claimed drops to 0 (present, not left at 3) and completed rises.
+  // then claimed drops to 0 (present, not left at 3).
   for (const char* id : {"c1", "c2", "c3"}) h.store.tasks.at(id).state = q::task_state::completed;
   const int64_t t0 = h.now;
   h.now = t0 + k_interval - 1;
@@ -123,7 +117,6 @@ TEST(kernel_gauges, each_state_counts_its_rows_and_follows_the_store_every_inter
   h.now = t0 + k_interval;
   h.run();
   EXPECT_EQ(gauge("tasks", "claimed"), 0);
-  EXPECT_EQ(gauge("tasks", "completed"), 4);
   EXPECT_EQ(gauge("tasks", "init"), 2);
 }
 
@@ -153,10 +146,8 @@ TEST(kernel_gauges, a_failed_count_leaves_the_last_values) {
   h.now += k_interval;
   h.run();
   EXPECT_EQ(gauge("tasks", "claimed"), 1);
-  EXPECT_EQ(gauge("tasks", "completed"), 0);
   h.store.fail_before = 0;  // the next run counts again
   h.now += k_interval;
   h.run();
   EXPECT_EQ(gauge("tasks", "claimed"), 0);
-  EXPECT_EQ(gauge("tasks", "completed"), 1);
 }
