@@ -18,7 +18,8 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
-#include "api_gateway/http_server.hpp"
+#include "api_gateway/transport/http_server.hpp"
+#include "api_gateway/transport/metrics_listener.hpp"
 #include "queues/metrics.hpp"
 
 namespace resonate::api_gateway {

@@ -1,41 +1,28 @@
-// The only Beast/Asio translation unit of the gateway: listener, HTTP/1.1
-// sessions and the Prometheus listener. Everything about routes, bodies and
-// error shapes lives in Beast-free files (router.hpp); this file moves bytes.
+// An HTTP/1.1 connection of the API port: reads pipelined requests, routes them,
+// submits the typed ones through core::submit, writes the responses in request order
+// and hands `GET /poll/...` sockets over to the poll server. Everything about routes,
+// bodies and error shapes lives in Beast-free files (rest_v1/router.hpp); this file
+// moves bytes.
 
-#include "api_gateway/http_server.hpp"
+#include "api_gateway/transport/session.hpp"
 
-#include <atomic>
 #include <deque>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
-#include "api_gateway/errors.hpp"
-#include "api_gateway/http_util.hpp"
-#include "api_gateway/instrumentation.hpp"
-#include "api_gateway/router.hpp"
-#include "queues/metrics.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/rest_v1/router.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "api_gateway/transport/instrumentation.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::api_gateway::detail {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -46,57 +33,6 @@ constexpr size_t pipeline_limit = 8;
 /// How long a closing connection keeps draining what the client still sends,
 /// so that our last response is not destroyed by a TCP reset.
 constexpr std::chrono::milliseconds linger_timeout{1000};
-
-tcp::endpoint resolve_endpoint(net::io_context& ioc, const std::string& host, uint16_t port) {
-  if (host.empty()) return tcp::endpoint(net::ip::address_v6::any(), port);
-  boost::system::error_code ec;
-  auto addr = net::ip::make_address(host, ec);
-  if (!ec) return tcp::endpoint(addr, port);
-  tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty()) {
-    throw std::runtime_error("cannot resolve listen host '" + host + "': " + ec.message());
-  }
-  return *results.begin();
-}
-
-/// Opens, binds and listens; an empty host means all interfaces (dual-stack
-/// IPv6 when available, IPv4 otherwise).
-void open_acceptor(tcp::acceptor& acceptor, net::io_context& ioc, const std::string& host,
-                   uint16_t port) {
-  auto ep = resolve_endpoint(ioc, host, port);
-  boost::system::error_code ec;
-  acceptor.open(ep.protocol(), ec);
-  if (ec && host.empty()) {
-    ep = tcp::endpoint(net::ip::address_v4::any(), port);
-    ec.clear();
-    acceptor.open(ep.protocol(), ec);
-  }
-  if (ec) throw std::runtime_error("cannot open listener: " + ec.message());
-  if (ep.protocol() == tcp::v6()) acceptor.set_option(net::ip::v6_only(false), ec);
-  acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  acceptor.bind(ep, ec);
-  if (ec) {
-    throw std::runtime_error("cannot bind " + ep.address().to_string() + ":" +
-                             std::to_string(port) + ": " + ec.message());
-  }
-  acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen: " + ec.message());
-}
-
-http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  // A body-less answer (drop task) goes without Content-Type, as net/http sends it.
-  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-  if (r.version_header) res.set("Resonate-Version", resonate_version);
-  for (auto& [name, value] : r.headers) res.insert(name, value);
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive && !r.close);
-  res.prepare_payload();
-  // RFC 9110 15.3.5: a 204 has no Content-Length (net/http sends none).
-  if (res.result() == http::status::no_content) res.erase(http::field::content_length);
-  return res;
-}
 
 bool is_quiet_read_error(const boost::system::error_code& ec) {
   return ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -116,31 +52,21 @@ std::optional<std::string> poll_rest(const http_request& req) {
   return path->substr(5);
 }
 
-class session;
+}  // namespace
 
-/// State shared by the listener, the sessions and the reply callbacks. Reply
-/// callbacks hold it (through their session), so it outlives the http_server if
-/// the kernel answers late; `accepting_replies_` then keeps them from posting
-/// into an io_context whose threads are gone.
-struct core {
-  http_options opts;
-  submit_fn submit;
-  net::io_context ioc;
-  std::atomic<bool> stopping{false};
-  std::atomic<size_t> outstanding{0};  ///< responses owed to clients, all sessions
-
-  std::mutex mu;
-  bool accepting_replies = true;
-  std::unordered_map<session*, std::weak_ptr<session>> sessions;
-
-  core(http_options o, submit_fn s)
-    : opts(std::move(o)), submit(std::move(s)), ioc(std::max(1, opts.threads)) {}
-
-  size_t session_count() {
-    std::lock_guard guard{mu};
-    return sessions.size();
-  }
-};
+http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  // A body-less answer (drop task) goes without Content-Type, as net/http sends it.
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  if (r.version_header) res.set("Resonate-Version", resonate_version);
+  for (auto& [name, value] : r.headers) res.insert(name, value);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive && !r.close);
+  res.prepare_payload();
+  // RFC 9110 15.3.5: a 204 has no Content-Length (net/http sends none).
+  if (res.result() == http::status::no_content) res.erase(http::field::content_length);
+  return res;
+}
 
 using header_pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -484,233 +410,32 @@ private:
   char drain_buffer_[1024];
 };
 
-/// Writes a fixed response on a connection we refuse, then drops it.
-void refuse_connection(tcp::socket& socket) {
-  auto res = to_beast(too_many_connections(), 11, false);
-  beast::error_code ec;
-  http::write(socket, res, ec);
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  socket.close(ec);
+void start_session(std::shared_ptr<core> c, tcp::socket&& socket) {
+  std::make_shared<session>(std::move(c), std::move(socket))->start();
 }
-
-}  // namespace
-
-// -- http_server ------------------------------------------------------------------
-
-struct http_server::impl {
-  std::shared_ptr<core> c;
-  tcp::acceptor acceptor;
-  std::vector<std::thread> threads;
-  std::atomic<int> running_threads{0};
-  uint16_t bound_port = 0;
-  bool bound = false;
-  bool started = false;
-  bool stopped = false;
-
-  impl(http_options opts, submit_fn submit)
-    : c(std::make_shared<core>(std::move(opts), std::move(submit))),
-      acceptor(net::make_strand(c->ioc)) {}
-
-  void do_accept() {
-    acceptor.async_accept(net::make_strand(c->ioc), [this](beast::error_code ec,
-                                                           tcp::socket socket) {
-      if (ec) {
-        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        return do_accept();  // e.g. EMFILE: keep serving the connections we have
-      }
-      socket.set_option(tcp::no_delay(true), ec);
-      if (c->session_count() >= c->opts.max_connections) {
-        refuse_connection(socket);
-      } else {
-        std::make_shared<session>(c, std::move(socket))->start();
-      }
-      do_accept();
-    });
-  }
-};
-
-http_server::http_server(http_options opts, submit_fn submit)
-  : impl_(std::make_unique<impl>(std::move(opts), std::move(submit))) {}
-
-http_server::~http_server() {
-  if (impl_ && impl_->started && !impl_->stopped) stop(std::chrono::milliseconds(0));
-}
-
-void http_server::bind() {
-  auto& i = *impl_;
-  if (i.bound) return;
-  open_acceptor(i.acceptor, i.c->ioc, i.c->opts.host, i.c->opts.port);
-  i.bound_port = i.acceptor.local_endpoint().port();
-  i.bound = true;
-}
-
-void http_server::set_route_options(route_options routes) {
-  // Only before start(): the io threads read the options without a lock.
-  if (!impl_->started) impl_->c->opts.routes = std::move(routes);
-}
-
-void http_server::start() {
-  auto& i = *impl_;
-  bind();
-  i.started = true;
-  net::dispatch(i.acceptor.get_executor(), [&i] { i.do_accept(); });
-  int n = std::max(1, i.c->opts.threads);
-  i.running_threads = n;
-  for (int t = 0; t < n; ++t) {
-    i.threads.emplace_back([&i] {
-      i.c->ioc.run();
-      i.running_threads.fetch_sub(1);
-    });
-  }
-}
-
-uint16_t http_server::port() const { return impl_->bound_port; }
-
-void http_server::stop(std::chrono::milliseconds grace) {
-  auto& i = *impl_;
-  if (!i.started || i.stopped) return;
-  i.stopped = true;
-  auto& c = *i.c;
-  c.stopping = true;
-  net::post(i.acceptor.get_executor(), [&i] {
-    beast::error_code ec;
-    i.acceptor.close(ec);
-  });
-
-  auto for_each_session = [&](auto fn) {
-    std::vector<std::shared_ptr<session>> live;
-    {
-      std::lock_guard guard{c.mu};
-      for (auto& [ptr, weak] : c.sessions) {
-        if (auto s = weak.lock()) live.push_back(std::move(s));
-      }
-    }
-    for (auto& s : live) fn(*s);
-  };
-  for_each_session([](session& s) { s.close_if_idle(); });
-
-  // Let in-flight requests finish and their responses go out, up to `grace`.
-  auto deadline = clock_type::now() + grace;
-  while (c.outstanding.load() > 0 && clock_type::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  for_each_session([](session& s) { s.force_close(); });
-
-  // With every socket closed the io threads run out of work; the bound is a
-  // safety net against an operation that does not complete.
-  auto hard_deadline = clock_type::now() + std::chrono::seconds(2);
-  while (i.running_threads.load() > 0 && clock_type::now() < hard_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  {
-    std::lock_guard guard{c.mu};
-    c.accepting_replies = false;
-  }
-  c.ioc.stop();
-  for (auto& t : i.threads) t.join();
-  i.threads.clear();
-  // Handlers posted after the threads ran out of work: run them here so the
-  // sessions they hold are released now (their sockets are closed).
-  c.ioc.restart();
-  c.ioc.poll();
-}
-
-// -- metrics_server -----------------------------------------------------------------
 
 namespace {
 
-class metrics_session : public std::enable_shared_from_this<metrics_session> {
-public:
-  explicit metrics_session(tcp::socket&& socket) : stream_(std::move(socket)) {}
-
-  void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
-  }
-
-private:
-  void do_read() {
-    req_ = {};
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(stream_, buffer_, req_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) return close();
-    http_response r;
-    if (req_.method() == http::verb::get && req_.target() == "/metrics") {
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = queues::metrics::global().render();
-      r.version_header = false;
-    } else {
-      r = route_not_found();
+template <typename Fn>
+void for_each_session(core& c, Fn fn) {
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard guard{c.mu};
+    for (auto& [ptr, weak] : c.sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
     }
-    res_ = to_beast(std::move(r), req_.version(), req_.keep_alive());
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code wec, size_t) {
-      if (wec || !self->res_.keep_alive()) return self->close();
-      self->do_read();
-    });
   }
-
-  void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> req_;
-  http::response<http::string_body> res_;
-};
+  for (auto& s : live) fn(*s);
+}
 
 }  // namespace
 
-struct metrics_server::impl {
-  std::string host;
-  uint16_t requested_port;
-  net::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
-  std::thread thread;
-  uint16_t bound_port = 0;
-
-  impl(std::string h, uint16_t p) : host(std::move(h)), requested_port(p) {}
-
-  void do_accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
-      if (ec) {
-        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        return do_accept();
-      }
-      std::make_shared<metrics_session>(std::move(s))->start();
-      do_accept();
-    });
-  }
-};
-
-metrics_server::metrics_server(std::string host, uint16_t port)
-  : impl_(std::make_unique<impl>(std::move(host), port)) {}
-
-metrics_server::~metrics_server() { stop(); }
-
-void metrics_server::start() {
-  auto& i = *impl_;
-  open_acceptor(i.acceptor, i.ioc, i.host, i.requested_port);
-  i.bound_port = i.acceptor.local_endpoint().port();
-  i.do_accept();
-  i.thread = std::thread([&i] { i.ioc.run(); });
+void close_idle_sessions(core& c) {
+  for_each_session(c, [](session& s) { s.close_if_idle(); });
 }
 
-uint16_t metrics_server::port() const { return impl_->bound_port; }
-
-void metrics_server::stop() {
-  auto& i = *impl_;
-  if (!i.thread.joinable()) return;
-  // Scrapes are short; stopping the context drops any connection mid-scrape.
-  i.ioc.stop();
-  i.thread.join();
+void close_sessions(core& c) {
+  for_each_session(c, [](session& s) { s.force_close(); });
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::api_gateway::detail

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "api_gateway/router.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 #include "queues/api.hpp"
 
 namespace resonate::api_gateway {

@@ -1,4 +1,4 @@
-#include "api_gateway/instrumentation.hpp"
+#include "api_gateway/transport/instrumentation.hpp"
 
 #include <array>
 #include <atomic>

@@ -3,7 +3,8 @@
 // The HTTP front door: Boost.Beast HTTP/1.1 on its own io_context threads. It
 // parses and validates requests into typed queues::request values, submits them
 // through `submit`, and writes the response when the reply callback fires (from
-// any thread). Beast stays inside api_gateway/*.cpp; this header is plain C++.
+// any thread). Beast stays inside api_gateway/transport/*.cpp (listener.cpp,
+// session.cpp); this header is plain C++.
 
 #include <chrono>
 #include <cstdint>
@@ -12,9 +13,9 @@
 #include <string>
 
 #include "api_gateway/auth.hpp"
-#include "api_gateway/cors.hpp"
-#include "api_gateway/poll_handover.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/transport/cors.hpp"
+#include "api_gateway/transport/poll_handover.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 #include "queues/bus.hpp"
 
 namespace resonate::api_gateway {
@@ -56,20 +57,6 @@ public:
   /// Stops accepting, lets in-flight requests finish (up to `grace`), closes
   /// idle connections and joins the io threads.
   void stop(std::chrono::milliseconds grace);
-
-private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
-
-/// The Prometheus listener: `GET /metrics` renders queues::metrics::global().
-class metrics_server {
-public:
-  metrics_server(std::string host, uint16_t port);
-  ~metrics_server();
-  void start();
-  uint16_t port() const;
-  void stop();
 
 private:
   struct impl;
