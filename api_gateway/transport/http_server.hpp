@@ -14,8 +14,9 @@
 
 #include "api_gateway/auth.hpp"
 #include "api_gateway/transport/cors.hpp"
-#include "api_gateway/transport/poll_handover.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "api_gateway/transport/poll_handover.hpp"
+#include "api_gateway/transport/protocol.hpp"
 #include "queues/bus.hpp"
 
 namespace resonate::api_gateway {
@@ -27,8 +28,12 @@ struct http_options {
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
   int threads = 1;
-  route_options routes;  ///< system url (claim hrefs) and the GET-claim lease
+  /// The protocols served on this port, most specific first (protocol.hpp). Empty: REST
+  /// v1 alone, built at start() from `routes` and `access`.
+  protocol_list protocols;
+  route_options routes;  ///< REST v1: system url (claim hrefs) and the GET-claim lease
   /// Basic auth and JWT (auth.hpp), asked before anything is submitted; nullptr: open.
+  /// The `GET /poll/...` handover asks it too, whatever the protocols.
   std::shared_ptr<const access_control> access;
   cors_policy cors;  ///< default: off
   /// `GET /poll/*rest` (spec 3.4): after CORS, basic auth and JWT the socket goes here.

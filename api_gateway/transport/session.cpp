@@ -1,8 +1,8 @@
-// An HTTP/1.1 connection of the API port: reads pipelined requests, routes them,
-// submits the typed ones through core::submit, writes the responses in request order
-// and hands `GET /poll/...` sockets over to the poll server. Everything about routes,
-// bodies and error shapes lives in Beast-free files (rest_v1/router.hpp); this file
-// moves bytes.
+// An HTTP/1.1 connection of the API port: reads pipelined requests, hands each to the
+// first registered protocol that matches it (protocol.hpp), submits the typed ones
+// through core::submit, writes the responses in request order and hands
+// `GET /poll/...` sockets over to the poll server. Routes, bodies and error shapes are
+// the protocols' (Beast-free files); this file moves bytes.
 
 #include "api_gateway/transport/session.hpp"
 
@@ -17,7 +17,6 @@
 #include <boost/beast/core.hpp>
 
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/rest_v1/router.hpp"
 #include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/transport/instrumentation.hpp"
 
@@ -104,6 +103,15 @@ public:
 private:
   using work_guard = net::executor_work_guard<net::io_context::executor_type>;
 
+  /// The protocol whose series count a response, and its route there.
+  struct counted_as {
+    const protocol* proto = nullptr;
+    uint16_t route = route_unrouted;
+  };
+
+  /// What the transport answers itself counts in the last protocol's series.
+  counted_as unrouted() const { return {core_->protocols.back().get(), route_unrouted}; }
+
   /// One response owed to the client, in request order.
   struct slot {
     /// An owed response keeps the io threads running. While the kernel holds the request
@@ -116,7 +124,7 @@ private:
     unsigned version = 11;
     bool keep_alive = true;
     method_id method = method_id::other;
-    route_id route = route_id::not_found;
+    counted_as counted;
     clock_type::time_point start;
     header_pairs extra;  ///< CORS headers for whatever answers this request
   };
@@ -176,12 +184,12 @@ private:
     if (ec) {
       read_closed_ = true;
       if (ec == http::error::body_limit) {
-        queue_immediate(body_too_large(), 11, false, method_id::other, route_id::not_found);
+        queue_immediate(body_too_large(), 11, false, method_id::other, unrouted());
         return;
       }
       if (!is_quiet_read_error(ec) &&
           ec.category() == http::make_error_code(http::error::bad_target).category()) {
-        queue_immediate(malformed_request(), 11, false, method_id::other, route_id::not_found);
+        queue_immediate(malformed_request(), 11, false, method_id::other, unrouted());
         return;
       }
       if (slots_.empty()) close();
@@ -205,46 +213,46 @@ private:
       if (auto rest = poll_rest(req)) return handle_poll(msg, req, std::move(*rest));
     }
 
-    route_result routed = route_request(req, core_->opts.routes);
+    const protocol& proto = core_->protocol_for(req);
+    exchange routed = proto.route(req);
+    const counted_as counted{&proto, routed.route};
     const unsigned version = msg.version();
     const bool keep_alive = msg.keep_alive();
     const method_id method = method_of(req.method);
 
-    // CORS, then basic auth and JWT (cors.hpp, auth.hpp): a refusal never reaches the kernel.
+    // CORS, then the protocol's authorisation (basic auth and JWT for REST v1): a refusal
+    // never reaches the kernel.
     auto cors = core_->opts.cors.apply(req);
     if (cors.answer) {
       routed.request.reset();
       routed.response = std::move(*cors.answer);
-    } else if (core_->opts.access) {
-      auto* payload = routed.request ? &routed.request->payload : nullptr;
-      if (auto refused = core_->opts.access->check(req, routed.route, payload)) {
-        routed.request.reset();
-        routed.response = std::move(*refused);
-      }
+    } else if (auto refused = proto.authorize(req, routed)) {
+      routed.request.reset();
+      routed.response = std::move(*refused);
     }
     if (!routed.request) {
-      queue_immediate(std::move(routed.response), version, keep_alive, method, routed.route,
+      queue_immediate(std::move(routed.response), version, keep_alive, method, counted,
                       std::move(cors.headers));
       return;
     }
-    uint64_t seq =
-      push_slot(version, keep_alive, method, routed.route, start, std::move(cors.headers));
+    uint64_t seq = push_slot(version, keep_alive, method, counted, start, std::move(cors.headers));
     queues::kind kind = routed.request->get_kind();
     auto self = shared_from_this();
-    auto reply = [self, seq, kind, start](queues::response res) {
+    const protocol* encoder = &proto;  // lives in core_, which the session holds
+    auto reply = [self, seq, kind, start, encoder](queues::response res) {
       // Kernel thread: only hand the response over to the session's strand.
       std::lock_guard guard{self->core_->mu};
       if (!self->core_->accepting_replies) return;
       net::post(self->stream_.get_executor(),
-                [self, seq, kind, start, res = std::move(res)]() mutable {
-                  self->on_reply(seq, kind, start, std::move(res));
+                [self, seq, kind, start, encoder, res = std::move(res)]() mutable {
+                  self->on_reply(*encoder, seq, kind, start, std::move(res));
                 });
     };
     try {
       core_->submit(std::move(*routed.request), std::move(reply));
     } catch (const std::exception& e) {
       // A submit that throws must not take the io thread down; answer 503.
-      on_reply(seq, kind, start,
+      on_reply(proto, seq, kind, start,
                queues::response::failure(queues::status::api_submission_queue_full, e.what()));
     }
   }
@@ -259,7 +267,7 @@ private:
     if (!refused && core_->opts.access) refused = core_->opts.access->check_poll(req);
     if (refused) {
       queue_immediate(std::move(*refused), msg.version(), msg.keep_alive(), method,
-                      route_id::poll, std::move(cors.headers));
+                      {core_->protocols.back().get(), route_poll}, std::move(cors.headers));
       return;
     }
     poll_handover h;
@@ -271,7 +279,10 @@ private:
     h.headers = std::move(cors.headers);
     h.headers.emplace_back("Resonate-Version", resonate_version);  // an authorised response
     // Counted with the poll server's answer; a stream has no duration (spec 3.1).
-    h.answered = [method](unsigned status) { record_http(method, route_id::poll, status, 0); };
+    // The poll server may answer after this listener is gone: hold the protocol.
+    h.answered = [method, proto = core_->protocols.back()](unsigned status) {
+      proto->record_http(method, route_poll, status, 0);
+    };
     handover_ = std::move(h);
     read_closed_ = true;  // whatever follows on this connection is the poll server's
     hand_over();
@@ -297,15 +308,15 @@ private:
     core_->opts.poll(std::move(h));
   }
 
-  void on_reply(uint64_t seq, queues::kind kind, clock_type::time_point start,
-                queues::response&& res) {
+  void on_reply(const protocol& proto, uint64_t seq, queues::kind kind,
+                clock_type::time_point start, queues::response&& res) {
     double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     record_api(kind, res.status, seconds);
     if (seq < first_seq_) return;  // the connection was reset meanwhile
-    fill_slot(seq, encode_reply(kind, res, core_->opts.routes));
+    fill_slot(seq, proto.encode_reply(kind, res));
   }
 
-  uint64_t push_slot(unsigned version, bool keep_alive, method_id method, route_id route,
+  uint64_t push_slot(unsigned version, bool keep_alive, method_id method, counted_as counted,
                      clock_type::time_point start, header_pairs extra = {}) {
     slots_.emplace_back();
     auto& s = slots_.back();
@@ -313,7 +324,7 @@ private:
     s.version = version;
     s.keep_alive = keep_alive;
     s.method = method;
-    s.route = route;
+    s.counted = counted;
     s.start = start;
     s.work.emplace(core_->ioc.get_executor());
     core_->outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -321,8 +332,8 @@ private:
   }
 
   void queue_immediate(http_response&& r, unsigned version, bool keep_alive, method_id method,
-                       route_id route, header_pairs extra = {}) {
-    uint64_t seq = push_slot(version, keep_alive, method, route, clock_type::now(),
+                       counted_as counted, header_pairs extra = {}) {
+    uint64_t seq = push_slot(version, keep_alive, method, counted, clock_type::now(),
                              std::move(extra));
     fill_slot(seq, std::move(r));
   }
@@ -335,7 +346,7 @@ private:
     s.res = to_beast(std::move(r), s.version, keep_alive);
     s.ready = true;
     double seconds = std::chrono::duration<double>(clock_type::now() - s.start).count();
-    record_http(s.method, s.route, status, seconds);
+    s.counted.proto->record_http(s.method, s.counted.route, status, seconds);
     do_write();
   }
 

@@ -11,6 +11,7 @@
 
 #include "api_gateway/transport/beast_glue.hpp"
 #include "api_gateway/transport/http_server.hpp"
+#include "api_gateway/transport/protocol.hpp"
 
 namespace resonate::api_gateway::detail {
 
@@ -31,15 +32,25 @@ struct core {
   bool accepting_replies = true;
   std::unordered_map<session*, std::weak_ptr<session>> sessions;
 
+  /// Set once by start(), before any session: opts.protocols, or REST v1 alone.
+  protocol_list protocols;
+
   core(http_options o, submit_fn s)
     : opts(std::move(o)), submit(std::move(s)), ioc(std::max(1, opts.threads)) {}
+
+  /// The first protocol that serves `req`; the last one when none says so.
+  const protocol& protocol_for(const http_request& req) const {
+    for (const auto& p : protocols) {
+      if (p->matches(req)) return *p;
+    }
+    return *protocols.back();
+  }
 
   size_t session_count() {
     std::lock_guard guard{mu};
     return sessions.size();
   }
 };
-
 
 /// Serves an accepted connection until it closes.
 void start_session(std::shared_ptr<core> c, tcp::socket&& socket);
