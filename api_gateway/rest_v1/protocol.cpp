@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "api_gateway/rest_v1/request_metrics.hpp"
+
 namespace resonate::api_gateway {
 
 namespace {
