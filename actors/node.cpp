@@ -17,7 +17,8 @@
 #include "aio_adapters/router/router.hpp"
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
-#include "api_gateway/http_server.hpp"
+#include "api_gateway/transport/http_server.hpp"
+#include "api_gateway/transport/metrics_listener.hpp"
 #include "config/log.hpp"
 #include "queues/caf_types.hpp"
 

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "api_gateway/base64.hpp"
-#include "api_gateway/errors.hpp"
-#include "api_gateway/http_util.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/transport/http_util.hpp"
 
 namespace resonate::api_gateway {
 

@@ -23,8 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api_gateway/http_types.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/transport/http_types.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 #include "queues/api.hpp"
 
 namespace resonate::api_gateway {

@@ -1,6 +1,6 @@
 #include "aio_adapters/sender/message_body.hpp"
 
-#include "api_gateway/codec_promise.hpp"
+#include "api_gateway/rest_v1/codec_promise.hpp"
 #include "api_gateway/json_writer.hpp"
 
 namespace resonate::sender {

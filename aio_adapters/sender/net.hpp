@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "aio_adapters/sender/receiver.hpp"
-#include "api_gateway/poll_handover.hpp"
+#include "api_gateway/transport/poll_handover.hpp"
 
 namespace resonate::sender {
 
@@ -75,7 +75,7 @@ public:
   /// The bound port (after start()).
   uint16_t port() const;
 
-  /// Takes over a connection the API port accepted (api_gateway/poll_handover.hpp): same limits,
+  /// Takes over a connection the API port accepted (api_gateway/transport/poll_handover.hpp): same limits,
   /// keep-alives, disconnectAfter, eviction and addressing as the own listener. After
   /// stop() (or before start()) the socket is answered 503 and closed. Thread-safe.
   void adopt(api_gateway::poll_handover stream);

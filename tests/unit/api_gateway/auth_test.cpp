@@ -10,7 +10,7 @@
 
 #include "api_gateway/auth.hpp"
 #include "api_gateway/base64.hpp"
-#include "api_gateway/cors.hpp"
+#include "api_gateway/transport/cors.hpp"
 #include "tests/support/test_tokens.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 

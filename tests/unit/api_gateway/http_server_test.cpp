@@ -18,7 +18,9 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
-#include "api_gateway/http_server.hpp"
+#include "api_gateway/rest_v1/protocol.hpp"
+#include "api_gateway/transport/http_server.hpp"
+#include "api_gateway/transport/metrics_listener.hpp"
 #include "queues/metrics.hpp"
 
 namespace resonate::api_gateway {
@@ -525,6 +527,65 @@ TEST(MetricsServer, ServesPrometheusText) {
   auto nf = c.roundtrip(http::verb::get, "/other");
   EXPECT_EQ(nf.result_int(), 404u);
   metrics.stop();
+}
+
+/// A stand-in for a second protocol (the 2026-04-01 envelope is `POST /`): it serves only
+/// `POST /`, reads the body as a promise id and writes the kernel's answer its own way.
+class probe_protocol final : public protocol {
+public:
+  bool matches(const http_request& req) const override {
+    return req.method == "POST" && req.target == "/";
+  }
+  exchange route(const http_request& req) const override {
+    exchange out;
+    out.request = queues::request{"probe", queues::read_promise_request{std::string(req.body)}};
+    out.route = 7;
+    return out;
+  }
+  std::optional<http_response> authorize(const http_request&, const exchange&) const override {
+    return std::nullopt;
+  }
+  http_response encode_reply(queues::kind k, const queues::response& res) const override {
+    http_response out;
+    out.content_type = text_content_type;
+    out.body = std::string("probe:") + queues::kind_name(k) + ":" +
+               std::get<queues::promise_response>(res.payload).promise.id;
+    return out;
+  }
+  void record_http(method_id, uint16_t route, unsigned status, double) const override {
+    std::lock_guard g{mu};
+    counted.emplace_back(route, status);
+  }
+
+  mutable std::mutex mu;
+  mutable std::vector<std::pair<uint16_t, unsigned>> counted;
+};
+
+TEST(HttpServer, ASecondProtocolServesWhatItMatchesAndRestV1TheRest) {
+  fake_kernel kernel;
+  auto probe = std::make_shared<probe_protocol>();
+  auto opts = test_options();
+  opts.protocols = {probe, make_rest_v1_protocol(opts.routes, nullptr)};
+  http_server server(opts, kernel.submit());
+  server.start();
+  client c(server.port());
+
+  auto mine = c.roundtrip(http::verb::post, "/", "p1");
+  EXPECT_EQ(mine.result_int(), 200);
+  EXPECT_EQ(mine.body(), "probe:ReadPromise:p1");  // routed and encoded by the probe
+
+  auto rest = c.roundtrip(http::verb::get, "/promises/p2");
+  EXPECT_EQ(rest.result_int(), 200);
+  EXPECT_NE(rest.body().find("\"id\":\"p2\""), std::string::npos) << rest.body();
+
+  auto other = c.roundtrip(http::verb::post, "/nope");  // no match: REST v1's 404
+  EXPECT_EQ(other.result_int(), 404);
+  EXPECT_EQ(other.body(), "404 page not found");
+  EXPECT_EQ(kernel.submitted.load(), 2);
+
+  std::lock_guard g{probe->mu};
+  ASSERT_EQ(probe->counted.size(), 1u);  // only its own request, in its own series
+  EXPECT_EQ(probe->counted[0], std::make_pair(uint16_t{7}, 200u));
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "api_gateway/router.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
 namespace resonate::api_gateway {

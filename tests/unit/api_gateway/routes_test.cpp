@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "api_gateway/base64.hpp"
-#include "api_gateway/cursor.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/rest_v1/cursor.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
 namespace resonate::api_gateway {

@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "api_gateway/http_types.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/transport/http_types.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 
 namespace resonate::api_gateway::testing {
 

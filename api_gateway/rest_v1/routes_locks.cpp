@@ -2,10 +2,10 @@
 // validation with the reference server's rules and messages, and the reply
 // encoders.
 
-#include "api_gateway/codec_lock.hpp"
-#include "api_gateway/errors.hpp"
-#include "api_gateway/route_binding.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/rest_v1/codec_lock.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/rest_v1/route_binding.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 
 namespace resonate::api_gateway {
 

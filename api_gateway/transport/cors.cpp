@@ -1,4 +1,4 @@
-#include "api_gateway/cors.hpp"
+#include "api_gateway/transport/cors.hpp"
 
 #include <cctype>
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "api_gateway/http_types.hpp"
+#include "api_gateway/transport/http_types.hpp"
 
 namespace resonate::api_gateway {
 

@@ -1,4 +1,4 @@
-#include "api_gateway/codec_promise.hpp"
+#include "api_gateway/rest_v1/codec_promise.hpp"
 
 #include "api_gateway/base64.hpp"
 #include "api_gateway/json_writer.hpp"

@@ -3,7 +3,8 @@
 // The HTTP front door: Boost.Beast HTTP/1.1 on its own io_context threads. It
 // parses and validates requests into typed queues::request values, submits them
 // through `submit`, and writes the response when the reply callback fires (from
-// any thread). Beast stays inside api_gateway/*.cpp; this header is plain C++.
+// any thread). Beast stays inside api_gateway/transport/*.cpp (listener.cpp,
+// session.cpp); this header is plain C++.
 
 #include <chrono>
 #include <cstdint>
@@ -12,9 +13,10 @@
 #include <string>
 
 #include "api_gateway/auth.hpp"
-#include "api_gateway/cors.hpp"
-#include "api_gateway/poll_handover.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/transport/cors.hpp"
+#include "api_gateway/rest_v1/router.hpp"
+#include "api_gateway/transport/poll_handover.hpp"
+#include "api_gateway/transport/protocol.hpp"
 #include "queues/bus.hpp"
 
 namespace resonate::api_gateway {
@@ -26,8 +28,12 @@ struct http_options {
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
   int threads = 1;
-  route_options routes;  ///< system url (claim hrefs) and the GET-claim lease
+  /// The protocols served on this port, most specific first (protocol.hpp). Empty: REST
+  /// v1 alone, built at start() from `routes` and `access`.
+  protocol_list protocols;
+  route_options routes;  ///< REST v1: system url (claim hrefs) and the GET-claim lease
   /// Basic auth and JWT (auth.hpp), asked before anything is submitted; nullptr: open.
+  /// The `GET /poll/...` handover asks it too, whatever the protocols.
   std::shared_ptr<const access_control> access;
   cors_policy cors;  ///< default: off
   /// `GET /poll/*rest` (spec 3.4): after CORS, basic auth and JWT the socket goes here.
@@ -56,20 +62,6 @@ public:
   /// Stops accepting, lets in-flight requests finish (up to `grace`), closes
   /// idle connections and joins the io threads.
   void stop(std::chrono::milliseconds grace);
-
-private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
-
-/// The Prometheus listener: `GET /metrics` renders queues::metrics::global().
-class metrics_server {
-public:
-  metrics_server(std::string host, uint16_t port);
-  ~metrics_server();
-  void start();
-  uint16_t port() const;
-  void stop();
 
 private:
   struct impl;

@@ -1,41 +1,27 @@
-// The only Beast/Asio translation unit of the gateway: listener, HTTP/1.1
-// sessions and the Prometheus listener. Everything about routes, bodies and
-// error shapes lives in Beast-free files (router.hpp); this file moves bytes.
+// An HTTP/1.1 connection of the API port: reads pipelined requests, hands each to the
+// first registered protocol that matches it (protocol.hpp), submits the typed ones
+// through core::submit, writes the responses in request order and hands
+// `GET /poll/...` sockets over to the poll server. Routes, bodies and error shapes are
+// the protocols' (Beast-free files); this file moves bytes.
 
-#include "api_gateway/http_server.hpp"
+#include "api_gateway/transport/session.hpp"
 
-#include <atomic>
 #include <deque>
-#include <mutex>
 #include <optional>
-#include <stdexcept>
-#include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
-#include "api_gateway/errors.hpp"
-#include "api_gateway/http_util.hpp"
-#include "api_gateway/instrumentation.hpp"
-#include "api_gateway/router.hpp"
-#include "queues/metrics.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "api_gateway/transport/instrumentation.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::api_gateway::detail {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -46,57 +32,6 @@ constexpr size_t pipeline_limit = 8;
 /// How long a closing connection keeps draining what the client still sends,
 /// so that our last response is not destroyed by a TCP reset.
 constexpr std::chrono::milliseconds linger_timeout{1000};
-
-tcp::endpoint resolve_endpoint(net::io_context& ioc, const std::string& host, uint16_t port) {
-  if (host.empty()) return tcp::endpoint(net::ip::address_v6::any(), port);
-  boost::system::error_code ec;
-  auto addr = net::ip::make_address(host, ec);
-  if (!ec) return tcp::endpoint(addr, port);
-  tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty()) {
-    throw std::runtime_error("cannot resolve listen host '" + host + "': " + ec.message());
-  }
-  return *results.begin();
-}
-
-/// Opens, binds and listens; an empty host means all interfaces (dual-stack
-/// IPv6 when available, IPv4 otherwise).
-void open_acceptor(tcp::acceptor& acceptor, net::io_context& ioc, const std::string& host,
-                   uint16_t port) {
-  auto ep = resolve_endpoint(ioc, host, port);
-  boost::system::error_code ec;
-  acceptor.open(ep.protocol(), ec);
-  if (ec && host.empty()) {
-    ep = tcp::endpoint(net::ip::address_v4::any(), port);
-    ec.clear();
-    acceptor.open(ep.protocol(), ec);
-  }
-  if (ec) throw std::runtime_error("cannot open listener: " + ec.message());
-  if (ep.protocol() == tcp::v6()) acceptor.set_option(net::ip::v6_only(false), ec);
-  acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  acceptor.bind(ep, ec);
-  if (ec) {
-    throw std::runtime_error("cannot bind " + ep.address().to_string() + ":" +
-                             std::to_string(port) + ": " + ec.message());
-  }
-  acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen: " + ec.message());
-}
-
-http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  // A body-less answer (drop task) goes without Content-Type, as net/http sends it.
-  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-  if (r.version_header) res.set("Resonate-Version", resonate_version);
-  for (auto& [name, value] : r.headers) res.insert(name, value);
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive && !r.close);
-  res.prepare_payload();
-  // RFC 9110 15.3.5: a 204 has no Content-Length (net/http sends none).
-  if (res.result() == http::status::no_content) res.erase(http::field::content_length);
-  return res;
-}
 
 bool is_quiet_read_error(const boost::system::error_code& ec) {
   return ec == http::error::end_of_stream || ec == beast::error::timeout ||
@@ -116,31 +51,21 @@ std::optional<std::string> poll_rest(const http_request& req) {
   return path->substr(5);
 }
 
-class session;
+}  // namespace
 
-/// State shared by the listener, the sessions and the reply callbacks. Reply
-/// callbacks hold it (through their session), so it outlives the http_server if
-/// the kernel answers late; `accepting_replies_` then keeps them from posting
-/// into an io_context whose threads are gone.
-struct core {
-  http_options opts;
-  submit_fn submit;
-  net::io_context ioc;
-  std::atomic<bool> stopping{false};
-  std::atomic<size_t> outstanding{0};  ///< responses owed to clients, all sessions
-
-  std::mutex mu;
-  bool accepting_replies = true;
-  std::unordered_map<session*, std::weak_ptr<session>> sessions;
-
-  core(http_options o, submit_fn s)
-    : opts(std::move(o)), submit(std::move(s)), ioc(std::max(1, opts.threads)) {}
-
-  size_t session_count() {
-    std::lock_guard guard{mu};
-    return sessions.size();
-  }
-};
+http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  // A body-less answer (drop task) goes without Content-Type, as net/http sends it.
+  if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+  if (r.version_header) res.set("Resonate-Version", resonate_version);
+  for (auto& [name, value] : r.headers) res.insert(name, value);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive && !r.close);
+  res.prepare_payload();
+  // RFC 9110 15.3.5: a 204 has no Content-Length (net/http sends none).
+  if (res.result() == http::status::no_content) res.erase(http::field::content_length);
+  return res;
+}
 
 using header_pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -178,6 +103,15 @@ public:
 private:
   using work_guard = net::executor_work_guard<net::io_context::executor_type>;
 
+  /// The protocol whose series count a response, and its route there.
+  struct counted_as {
+    const protocol* proto = nullptr;
+    uint16_t route = route_unrouted;
+  };
+
+  /// What the transport answers itself counts in the last protocol's series.
+  counted_as unrouted() const { return {core_->protocols.back().get(), route_unrouted}; }
+
   /// One response owed to the client, in request order.
   struct slot {
     /// An owed response keeps the io threads running. While the kernel holds the request
@@ -190,7 +124,7 @@ private:
     unsigned version = 11;
     bool keep_alive = true;
     method_id method = method_id::other;
-    route_id route = route_id::not_found;
+    counted_as counted;
     clock_type::time_point start;
     header_pairs extra;  ///< CORS headers for whatever answers this request
   };
@@ -250,12 +184,12 @@ private:
     if (ec) {
       read_closed_ = true;
       if (ec == http::error::body_limit) {
-        queue_immediate(body_too_large(), 11, false, method_id::other, route_id::not_found);
+        queue_immediate(body_too_large(), 11, false, method_id::other, unrouted());
         return;
       }
       if (!is_quiet_read_error(ec) &&
           ec.category() == http::make_error_code(http::error::bad_target).category()) {
-        queue_immediate(malformed_request(), 11, false, method_id::other, route_id::not_found);
+        queue_immediate(malformed_request(), 11, false, method_id::other, unrouted());
         return;
       }
       if (slots_.empty()) close();
@@ -279,46 +213,46 @@ private:
       if (auto rest = poll_rest(req)) return handle_poll(msg, req, std::move(*rest));
     }
 
-    route_result routed = route_request(req, core_->opts.routes);
+    const protocol& proto = core_->protocol_for(req);
+    exchange routed = proto.route(req);
+    const counted_as counted{&proto, routed.route};
     const unsigned version = msg.version();
     const bool keep_alive = msg.keep_alive();
     const method_id method = method_of(req.method);
 
-    // CORS, then basic auth and JWT (cors.hpp, auth.hpp): a refusal never reaches the kernel.
+    // CORS, then the protocol's authorisation (basic auth and JWT for REST v1): a refusal
+    // never reaches the kernel.
     auto cors = core_->opts.cors.apply(req);
     if (cors.answer) {
       routed.request.reset();
       routed.response = std::move(*cors.answer);
-    } else if (core_->opts.access) {
-      auto* payload = routed.request ? &routed.request->payload : nullptr;
-      if (auto refused = core_->opts.access->check(req, routed.route, payload)) {
-        routed.request.reset();
-        routed.response = std::move(*refused);
-      }
+    } else if (auto refused = proto.authorize(req, routed)) {
+      routed.request.reset();
+      routed.response = std::move(*refused);
     }
     if (!routed.request) {
-      queue_immediate(std::move(routed.response), version, keep_alive, method, routed.route,
+      queue_immediate(std::move(routed.response), version, keep_alive, method, counted,
                       std::move(cors.headers));
       return;
     }
-    uint64_t seq =
-      push_slot(version, keep_alive, method, routed.route, start, std::move(cors.headers));
+    uint64_t seq = push_slot(version, keep_alive, method, counted, start, std::move(cors.headers));
     queues::kind kind = routed.request->get_kind();
     auto self = shared_from_this();
-    auto reply = [self, seq, kind, start](queues::response res) {
+    const protocol* encoder = &proto;  // lives in core_, which the session holds
+    auto reply = [self, seq, kind, start, encoder](queues::response res) {
       // Kernel thread: only hand the response over to the session's strand.
       std::lock_guard guard{self->core_->mu};
       if (!self->core_->accepting_replies) return;
       net::post(self->stream_.get_executor(),
-                [self, seq, kind, start, res = std::move(res)]() mutable {
-                  self->on_reply(seq, kind, start, std::move(res));
+                [self, seq, kind, start, encoder, res = std::move(res)]() mutable {
+                  self->on_reply(*encoder, seq, kind, start, std::move(res));
                 });
     };
     try {
       core_->submit(std::move(*routed.request), std::move(reply));
     } catch (const std::exception& e) {
       // A submit that throws must not take the io thread down; answer 503.
-      on_reply(seq, kind, start,
+      on_reply(proto, seq, kind, start,
                queues::response::failure(queues::status::api_submission_queue_full, e.what()));
     }
   }
@@ -333,7 +267,7 @@ private:
     if (!refused && core_->opts.access) refused = core_->opts.access->check_poll(req);
     if (refused) {
       queue_immediate(std::move(*refused), msg.version(), msg.keep_alive(), method,
-                      route_id::poll, std::move(cors.headers));
+                      {core_->protocols.back().get(), route_poll}, std::move(cors.headers));
       return;
     }
     poll_handover h;
@@ -345,7 +279,10 @@ private:
     h.headers = std::move(cors.headers);
     h.headers.emplace_back("Resonate-Version", resonate_version);  // an authorised response
     // Counted with the poll server's answer; a stream has no duration (spec 3.1).
-    h.answered = [method](unsigned status) { record_http(method, route_id::poll, status, 0); };
+    // The poll server may answer after this listener is gone: hold the protocol.
+    h.answered = [method, proto = core_->protocols.back()](unsigned status) {
+      proto->record_http(method, route_poll, status, 0);
+    };
     handover_ = std::move(h);
     read_closed_ = true;  // whatever follows on this connection is the poll server's
     hand_over();
@@ -371,15 +308,15 @@ private:
     core_->opts.poll(std::move(h));
   }
 
-  void on_reply(uint64_t seq, queues::kind kind, clock_type::time_point start,
-                queues::response&& res) {
+  void on_reply(const protocol& proto, uint64_t seq, queues::kind kind,
+                clock_type::time_point start, queues::response&& res) {
     double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     record_api(kind, res.status, seconds);
     if (seq < first_seq_) return;  // the connection was reset meanwhile
-    fill_slot(seq, encode_reply(kind, res, core_->opts.routes));
+    fill_slot(seq, proto.encode_reply(kind, res));
   }
 
-  uint64_t push_slot(unsigned version, bool keep_alive, method_id method, route_id route,
+  uint64_t push_slot(unsigned version, bool keep_alive, method_id method, counted_as counted,
                      clock_type::time_point start, header_pairs extra = {}) {
     slots_.emplace_back();
     auto& s = slots_.back();
@@ -387,7 +324,7 @@ private:
     s.version = version;
     s.keep_alive = keep_alive;
     s.method = method;
-    s.route = route;
+    s.counted = counted;
     s.start = start;
     s.work.emplace(core_->ioc.get_executor());
     core_->outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -395,8 +332,8 @@ private:
   }
 
   void queue_immediate(http_response&& r, unsigned version, bool keep_alive, method_id method,
-                       route_id route, header_pairs extra = {}) {
-    uint64_t seq = push_slot(version, keep_alive, method, route, clock_type::now(),
+                       counted_as counted, header_pairs extra = {}) {
+    uint64_t seq = push_slot(version, keep_alive, method, counted, clock_type::now(),
                              std::move(extra));
     fill_slot(seq, std::move(r));
   }
@@ -409,7 +346,7 @@ private:
     s.res = to_beast(std::move(r), s.version, keep_alive);
     s.ready = true;
     double seconds = std::chrono::duration<double>(clock_type::now() - s.start).count();
-    record_http(s.method, s.route, status, seconds);
+    s.counted.proto->record_http(s.method, s.counted.route, status, seconds);
     do_write();
   }
 
@@ -484,233 +421,32 @@ private:
   char drain_buffer_[1024];
 };
 
-/// Writes a fixed response on a connection we refuse, then drops it.
-void refuse_connection(tcp::socket& socket) {
-  auto res = to_beast(too_many_connections(), 11, false);
-  beast::error_code ec;
-  http::write(socket, res, ec);
-  socket.shutdown(tcp::socket::shutdown_send, ec);
-  socket.close(ec);
+void start_session(std::shared_ptr<core> c, tcp::socket&& socket) {
+  std::make_shared<session>(std::move(c), std::move(socket))->start();
 }
-
-}  // namespace
-
-// -- http_server ------------------------------------------------------------------
-
-struct http_server::impl {
-  std::shared_ptr<core> c;
-  tcp::acceptor acceptor;
-  std::vector<std::thread> threads;
-  std::atomic<int> running_threads{0};
-  uint16_t bound_port = 0;
-  bool bound = false;
-  bool started = false;
-  bool stopped = false;
-
-  impl(http_options opts, submit_fn submit)
-    : c(std::make_shared<core>(std::move(opts), std::move(submit))),
-      acceptor(net::make_strand(c->ioc)) {}
-
-  void do_accept() {
-    acceptor.async_accept(net::make_strand(c->ioc), [this](beast::error_code ec,
-                                                           tcp::socket socket) {
-      if (ec) {
-        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        return do_accept();  // e.g. EMFILE: keep serving the connections we have
-      }
-      socket.set_option(tcp::no_delay(true), ec);
-      if (c->session_count() >= c->opts.max_connections) {
-        refuse_connection(socket);
-      } else {
-        std::make_shared<session>(c, std::move(socket))->start();
-      }
-      do_accept();
-    });
-  }
-};
-
-http_server::http_server(http_options opts, submit_fn submit)
-  : impl_(std::make_unique<impl>(std::move(opts), std::move(submit))) {}
-
-http_server::~http_server() {
-  if (impl_ && impl_->started && !impl_->stopped) stop(std::chrono::milliseconds(0));
-}
-
-void http_server::bind() {
-  auto& i = *impl_;
-  if (i.bound) return;
-  open_acceptor(i.acceptor, i.c->ioc, i.c->opts.host, i.c->opts.port);
-  i.bound_port = i.acceptor.local_endpoint().port();
-  i.bound = true;
-}
-
-void http_server::set_route_options(route_options routes) {
-  // Only before start(): the io threads read the options without a lock.
-  if (!impl_->started) impl_->c->opts.routes = std::move(routes);
-}
-
-void http_server::start() {
-  auto& i = *impl_;
-  bind();
-  i.started = true;
-  net::dispatch(i.acceptor.get_executor(), [&i] { i.do_accept(); });
-  int n = std::max(1, i.c->opts.threads);
-  i.running_threads = n;
-  for (int t = 0; t < n; ++t) {
-    i.threads.emplace_back([&i] {
-      i.c->ioc.run();
-      i.running_threads.fetch_sub(1);
-    });
-  }
-}
-
-uint16_t http_server::port() const { return impl_->bound_port; }
-
-void http_server::stop(std::chrono::milliseconds grace) {
-  auto& i = *impl_;
-  if (!i.started || i.stopped) return;
-  i.stopped = true;
-  auto& c = *i.c;
-  c.stopping = true;
-  net::post(i.acceptor.get_executor(), [&i] {
-    beast::error_code ec;
-    i.acceptor.close(ec);
-  });
-
-  auto for_each_session = [&](auto fn) {
-    std::vector<std::shared_ptr<session>> live;
-    {
-      std::lock_guard guard{c.mu};
-      for (auto& [ptr, weak] : c.sessions) {
-        if (auto s = weak.lock()) live.push_back(std::move(s));
-      }
-    }
-    for (auto& s : live) fn(*s);
-  };
-  for_each_session([](session& s) { s.close_if_idle(); });
-
-  // Let in-flight requests finish and their responses go out, up to `grace`.
-  auto deadline = clock_type::now() + grace;
-  while (c.outstanding.load() > 0 && clock_type::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  for_each_session([](session& s) { s.force_close(); });
-
-  // With every socket closed the io threads run out of work; the bound is a
-  // safety net against an operation that does not complete.
-  auto hard_deadline = clock_type::now() + std::chrono::seconds(2);
-  while (i.running_threads.load() > 0 && clock_type::now() < hard_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  {
-    std::lock_guard guard{c.mu};
-    c.accepting_replies = false;
-  }
-  c.ioc.stop();
-  for (auto& t : i.threads) t.join();
-  i.threads.clear();
-  // Handlers posted after the threads ran out of work: run them here so the
-  // sessions they hold are released now (their sockets are closed).
-  c.ioc.restart();
-  c.ioc.poll();
-}
-
-// -- metrics_server -----------------------------------------------------------------
 
 namespace {
 
-class metrics_session : public std::enable_shared_from_this<metrics_session> {
-public:
-  explicit metrics_session(tcp::socket&& socket) : stream_(std::move(socket)) {}
-
-  void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
-  }
-
-private:
-  void do_read() {
-    req_ = {};
-    stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(stream_, buffer_, req_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
-  }
-
-  void on_read(beast::error_code ec) {
-    if (ec) return close();
-    http_response r;
-    if (req_.method() == http::verb::get && req_.target() == "/metrics") {
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = queues::metrics::global().render();
-      r.version_header = false;
-    } else {
-      r = route_not_found();
+template <typename Fn>
+void for_each_session(core& c, Fn fn) {
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard guard{c.mu};
+    for (auto& [ptr, weak] : c.sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
     }
-    res_ = to_beast(std::move(r), req_.version(), req_.keep_alive());
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code wec, size_t) {
-      if (wec || !self->res_.keep_alive()) return self->close();
-      self->do_read();
-    });
   }
-
-  void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> req_;
-  http::response<http::string_body> res_;
-};
+  for (auto& s : live) fn(*s);
+}
 
 }  // namespace
 
-struct metrics_server::impl {
-  std::string host;
-  uint16_t requested_port;
-  net::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
-  std::thread thread;
-  uint16_t bound_port = 0;
-
-  impl(std::string h, uint16_t p) : host(std::move(h)), requested_port(p) {}
-
-  void do_accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
-      if (ec) {
-        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-        return do_accept();
-      }
-      std::make_shared<metrics_session>(std::move(s))->start();
-      do_accept();
-    });
-  }
-};
-
-metrics_server::metrics_server(std::string host, uint16_t port)
-  : impl_(std::make_unique<impl>(std::move(host), port)) {}
-
-metrics_server::~metrics_server() { stop(); }
-
-void metrics_server::start() {
-  auto& i = *impl_;
-  open_acceptor(i.acceptor, i.ioc, i.host, i.requested_port);
-  i.bound_port = i.acceptor.local_endpoint().port();
-  i.do_accept();
-  i.thread = std::thread([&i] { i.ioc.run(); });
+void close_idle_sessions(core& c) {
+  for_each_session(c, [](session& s) { s.close_if_idle(); });
 }
 
-uint16_t metrics_server::port() const { return impl_->bound_port; }
-
-void metrics_server::stop() {
-  auto& i = *impl_;
-  if (!i.thread.joinable()) return;
-  // Scrapes are short; stopping the context drops any connection mid-scrape.
-  i.ioc.stop();
-  i.thread.join();
+void close_sessions(core& c) {
+  for_each_session(c, [](session& s) { s.force_close(); });
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::api_gateway::detail

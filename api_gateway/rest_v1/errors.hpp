@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api_gateway/http_types.hpp"
+#include "api_gateway/transport/http_types.hpp"
 #include "queues/status.hpp"
 
 namespace resonate::api_gateway {

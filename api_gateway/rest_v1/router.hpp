@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "api_gateway/http_types.hpp"
+#include "api_gateway/transport/http_types.hpp"
 #include "queues/api.hpp"
 
 namespace resonate::api_gateway {
@@ -44,7 +44,7 @@ enum class route_id : uint8_t {
   create_schedule,   ///< POST /schedules
   read_schedule,     ///< GET /schedules/*id
   delete_schedule,   ///< DELETE /schedules/*id
-  poll,             ///< GET /poll/*rest: handed over to the poll server (http_server.cpp)
+  poll,             ///< GET /poll/*rest: handed over to the poll server (transport/session.cpp)
   not_found,
 };
 inline constexpr size_t route_count = static_cast<size_t>(route_id::not_found) + 1;

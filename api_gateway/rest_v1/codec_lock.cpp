@@ -1,4 +1,4 @@
-#include "api_gateway/codec_lock.hpp"
+#include "api_gateway/rest_v1/codec_lock.hpp"
 
 #include "api_gateway/json_writer.hpp"
 

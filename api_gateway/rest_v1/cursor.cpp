@@ -1,4 +1,4 @@
-#include "api_gateway/cursor.hpp"
+#include "api_gateway/rest_v1/cursor.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -8,8 +8,8 @@
 #include <boost/json/value.hpp>
 
 #include "api_gateway/base64.hpp"
-#include "api_gateway/http_util.hpp"
-#include "api_gateway/json_reader.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "api_gateway/rest_v1/json_reader.hpp"
 #include "api_gateway/json_writer.hpp"
 
 namespace resonate::api_gateway {

@@ -1,10 +1,10 @@
-#include "api_gateway/route_binding.hpp"
+#include "api_gateway/rest_v1/route_binding.hpp"
 
 #include <type_traits>
 
-#include "api_gateway/errors.hpp"
-#include "api_gateway/http_util.hpp"
-#include "api_gateway/json_reader.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "api_gateway/rest_v1/json_reader.hpp"
 
 namespace resonate::api_gateway {
 

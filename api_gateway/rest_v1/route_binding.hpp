@@ -17,7 +17,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "api_gateway/http_types.hpp"
+#include "api_gateway/transport/http_types.hpp"
 #include "queues/api.hpp"
 
 namespace resonate::api_gateway {

@@ -1,6 +1,6 @@
-#include "api_gateway/codec_schedule.hpp"
+#include "api_gateway/rest_v1/codec_schedule.hpp"
 
-#include "api_gateway/codec_promise.hpp"
+#include "api_gateway/rest_v1/codec_promise.hpp"
 #include "api_gateway/json_writer.hpp"
 
 namespace resonate::api_gateway {

@@ -5,13 +5,13 @@
 
 #include <boost/json/value.hpp>
 
-#include "api_gateway/codec_schedule.hpp"
-#include "api_gateway/cursor.hpp"
-#include "api_gateway/errors.hpp"
-#include "api_gateway/http_util.hpp"
-#include "api_gateway/json_reader.hpp"
-#include "api_gateway/route_binding.hpp"
-#include "api_gateway/router.hpp"
+#include "api_gateway/rest_v1/codec_schedule.hpp"
+#include "api_gateway/rest_v1/cursor.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "api_gateway/rest_v1/json_reader.hpp"
+#include "api_gateway/rest_v1/route_binding.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 
 namespace resonate::api_gateway {
 

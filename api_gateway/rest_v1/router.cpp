@@ -1,9 +1,9 @@
-#include "api_gateway/router.hpp"
+#include "api_gateway/rest_v1/router.hpp"
 
 #include <array>
 
-#include "api_gateway/errors.hpp"
-#include "api_gateway/http_util.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
+#include "api_gateway/transport/http_util.hpp"
 
 namespace resonate::api_gateway {
 
@@ -298,7 +298,7 @@ constexpr bool every_route_has_one_row() {
   std::array<int, route_count> rows{};
   for (const auto& r : routes) ++rows[static_cast<size_t>(r.id)];
   for (size_t i = 0; i + 1 < route_count; ++i) {
-    if (i == static_cast<size_t>(route_id::poll)) continue;  // served by http_server.cpp
+    if (i == static_cast<size_t>(route_id::poll)) continue;  // served by transport/session.cpp
     if (rows[i] != 1) return false;
   }
   return rows[static_cast<size_t>(route_id::not_found)] == 0 &&
@@ -376,7 +376,7 @@ queues::request make_request(const http_request& req, queues::request_payload pa
 }  // namespace
 
 std::string_view route_path(route_id r) {
-  // Not in the table: http_server.cpp answers it, and only when the poll plugin is on.
+  // Not in the table: transport/session.cpp answers it, and only when the poll plugin is on.
   if (r == route_id::poll) return "/poll/*rest";
   return paths[static_cast<size_t>(r)];
 }

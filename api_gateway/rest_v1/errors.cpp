@@ -1,4 +1,4 @@
-#include "api_gateway/errors.hpp"
+#include "api_gateway/rest_v1/errors.hpp"
 
 #include "api_gateway/json_writer.hpp"
 

@@ -1,4 +1,4 @@
-#include "api_gateway/json_reader.hpp"
+#include "api_gateway/rest_v1/json_reader.hpp"
 
 #include <charconv>
 #include <limits>
@@ -7,7 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include "api_gateway/base64.hpp"
-#include "api_gateway/http_util.hpp"
+#include "api_gateway/transport/http_util.hpp"
 
 namespace resonate::api_gateway {
 

@@ -1,10 +1,10 @@
-#include "api_gateway/http_util.hpp"
+#include "api_gateway/transport/http_util.hpp"
 
 #include <charconv>
 #include <limits>
 #include <random>
 
-#include "api_gateway/http_types.hpp"
+#include "api_gateway/transport/http_types.hpp"
 
 namespace resonate::api_gateway {
 
