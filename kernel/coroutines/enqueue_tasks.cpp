@@ -2,9 +2,15 @@
 // root, none while the root has an ENQUEUED or CLAIMED task) are timed out,
 // completed (their root settled, unless they notify), or sent; the outcome of
 // every send is written in one transaction, each update guarded by the task's
-// INIT state and counter. Up to task_max_iterations batches per run. A root
-// that another coroutine holds, or released while this pass's rows were in
-// use, is left to the next pass (shared_state::roots_held).
+// INIT state and counter. Up to task_max_iterations batches per run: another
+// batch when this one was full, or when it finished a root's task without
+// making the root busy (a notify, which goes INIT -> COMPLETED, or a task
+// timed out or completed here), since the scan gives one task per root and
+// that root's next one is eligible at once. A root that another coroutine
+// holds, or released while this pass's rows were in use, is left to the next
+// pass (shared_state::roots_held).
+#include <algorithm>
+
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/domain/task.hpp"
 
@@ -80,10 +86,15 @@ root_task enqueue_tasks(context& c, const settings& s) {
     }
     // Roots released while the root reads were out: their rows may be stale too.
     std::erase_if(to_send, [&](const auto& entry) { return watch.skip(entry.first.root_promise_id); });
+    // A root's task finished without making the root busy: its next may go now.
+    bool freed_a_root =
+      !settle.commands.empty() || std::any_of(to_send.begin(), to_send.end(), [](const auto& e) {
+        return e.first.mesg.type == q::message_type::notify;
+      });
     auto sending = deliver_tasks(c, std::move(to_send));
     auto failure = co_await std::move(sending);
     if (failure) co_return std::move(*failure);
-    if (!full) break;
+    if (!full && !freed_a_root) break;
   }
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }

@@ -412,3 +412,25 @@ TEST(task_domain, delay_tag_parses_or_is_zero) {
   EXPECT_EQ(delay_of({{"resonate:delay", "12x"}}), 0);
   EXPECT_EQ(delay_of({}), 0);
 }
+
+// Notify tasks never become active, so a root's second notification need not
+// wait for another pass: one pass of EnqueueTasks sends every notification of
+// a settled promise. (It sent one per root per pass, so N subscribers on one
+// promise took N signal periods, one second each by default.)
+TEST_F(kernel_tasks, every_notification_of_a_promise_goes_out_in_one_pass) {
+  ASSERT_EQ(h.call(create_req("p", later())).status, q::status::created);
+  for (const char* sub : {"s1", "s2", "s3"}) {
+    q::create_callback_request r;
+    r.id = q::notify_callback_id("p", sub);
+    r.promise_id = "p";
+    r.root_promise_id = "p";
+    r.recv = "\"poll://any@g\"";
+    r.mesg = q::message{q::message_type::notify, {}, "p", "p"};
+    r.timeout = later();
+    ASSERT_EQ(h.call(r).status, q::status::created) << sub;
+  }
+  ASSERT_EQ(h.call(complete_req("p", S::resolved)).status, q::status::created);
+  h.run();  // no time passes: the kicked pass alone
+  for (const char* sub : {"s1", "s2", "s3"})
+    EXPECT_EQ(task(q::notify_callback_id("p", sub)).state, T::completed) << sub;
+}
