@@ -32,6 +32,18 @@ inline const char* program = "bench";
   std::exit(1);
 }
 
+/// Walks argv as `--name value` pairs, handing each to `take(name, value)`,
+/// which returns false for a name it does not know (then: die).
+template <class Take>
+void parse_options(int argc, char** argv, Take take) {
+  for (int i = 1; i < argc; ++i) {
+    std::string name = argv[i];
+    if (i + 1 >= argc) die("missing value for " + name);
+    std::string value = argv[++i];
+    if (!take(name, value)) die("unknown option " + name);
+  }
+}
+
 /// A TCP connection with Nagle off, or -1 if the connect failed.
 inline int connect_to(const std::string& host, int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -206,22 +206,18 @@ int run(const options& o) {
 int main(int argc, char** argv) {
   bench::program = "resonate_schedule_bench";
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + a);
-      return argv[++i];
-    };
-    if (a == "--host") o.host = next();
-    else if (a == "--port") o.api_port = std::stoi(next());
-    else if (a == "--metrics-port") o.metrics_port = std::stoi(next());
-    else if (a == "--schedules") o.schedules = std::stoi(next());
-    else if (a == "--creators") o.creators = std::stoi(next());
-    else if (a == "--probes") o.probes = std::stoi(next());
-    else if (a == "--lead") o.lead_s = std::stod(next());
-    else if (a == "--deadline") o.deadline_s = std::stod(next());
-    else if (a == "--run-id") o.run_id = next();
-    else die("unknown option " + a);
-  }
+  bench::parse_options(argc, argv, [&](const std::string& a, const std::string& v) {
+    if (a == "--host") o.host = v;
+    else if (a == "--port") o.api_port = std::stoi(v);
+    else if (a == "--metrics-port") o.metrics_port = std::stoi(v);
+    else if (a == "--schedules") o.schedules = std::stoi(v);
+    else if (a == "--creators") o.creators = std::stoi(v);
+    else if (a == "--probes") o.probes = std::stoi(v);
+    else if (a == "--lead") o.lead_s = std::stod(v);
+    else if (a == "--deadline") o.deadline_s = std::stod(v);
+    else if (a == "--run-id") o.run_id = v;
+    else return false;
+    return true;
+  });
   return run(o);
 }

@@ -219,22 +219,18 @@ int run_idle(const options& o) {
 int main(int argc, char** argv) {
   bench::program = "resonate_task_bench";
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) die("missing value for " + a);
-      return argv[++i];
-    };
-    if (a == "--host") o.host = next();
-    else if (a == "--port") o.api_port = std::stoi(next());
-    else if (a == "--poll-port") o.poll_port = std::stoi(next());
-    else if (a == "--workers") o.workers = std::stoi(next());
-    else if (a == "--duration") o.duration_s = std::stod(next());
-    else if (a == "--warmup") o.warmup_s = std::stod(next());
-    else if (a == "--idle") o.idle = std::stoi(next());
-    else if (a == "--hold") o.hold_s = std::stod(next());
-    else if (a == "--run-id") o.run_id = next();
-    else die("unknown option " + a);
-  }
+  bench::parse_options(argc, argv, [&](const std::string& a, const std::string& v) {
+    if (a == "--host") o.host = v;
+    else if (a == "--port") o.api_port = std::stoi(v);
+    else if (a == "--poll-port") o.poll_port = std::stoi(v);
+    else if (a == "--workers") o.workers = std::stoi(v);
+    else if (a == "--duration") o.duration_s = std::stod(v);
+    else if (a == "--warmup") o.warmup_s = std::stod(v);
+    else if (a == "--idle") o.idle = std::stoi(v);
+    else if (a == "--hold") o.hold_s = std::stod(v);
+    else if (a == "--run-id") o.run_id = v;
+    else return false;
+    return true;
+  });
   return o.idle > 0 ? run_idle(o) : run_roundtrips(o);
 }

@@ -34,6 +34,7 @@
 #include <openssl/ssl.h>
 
 #include "api_gateway/base64.hpp"
+#include "api_gateway/transport/http_util.hpp"
 #include "queues/metrics.hpp"
 
 namespace resonate::sender {
@@ -104,40 +105,9 @@ namespace {
 
 asio::io_context& ctx_of(io_thread& io) { return io.get().ctx; }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+// URL decoding and header-name comparison are the gateway's (Go URL.Path rules).
+using api_gateway::decode_path;
+using api_gateway::iequals;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -367,7 +337,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     }
 
     target = target.substr(0, target.find('?'));
-    serve(c, method, authorization, percent_decode(target), origin, {});
+    serve(c, method, authorization, decode_path(target), origin, {});
   }
 
   /// The checks of a parsed request head, in the reference's order (auth, method,

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "api_gateway/transport/http_util.hpp"
+
 namespace resonate::sender {
 
 namespace json = boost::json;
@@ -69,29 +71,8 @@ resolution physical(std::string_view type, const json::value& data) {
   return fail("unknown plugin " + std::string(type));
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
+// Ids in poll:// URLs are percent-decoded as a URL path (Go URL.Path: `+` stays `+`).
+using api_gateway::decode_path;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -131,14 +112,14 @@ resolution resolve_url(const std::string& url) {
   std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
   poll_address a;
   if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    auto cast = percent_decode(authority.substr(0, at));
+    auto cast = decode_path(authority.substr(0, at));
     auto c = cast ? parse_cast(*cast) : std::nullopt;
     if (!c) return unknown();
     a.cast = *c;
     authority = authority.substr(at + 1);
   }
   a.group = std::string(authority);
-  auto id = percent_decode(path);
+  auto id = decode_path(path);
   if (!id) return unknown();
   if (!id->empty() && id->front() == '/') id->erase(0, 1);
   if (!id->empty()) a.id = std::move(*id);
