@@ -79,10 +79,12 @@ std::optional<http_response> parse_claim_task(const http_request& req,
   return std::nullopt;
 }
 
-std::optional<http_response> parse_complete_task(const http_request& req,
-                                                 queues::complete_task_request& out) {
+/// Complete and drop take the same body, `{id, counter}`, under their own Go type names.
+template <class Request>
+std::optional<http_response> parse_id_counter(const http_request& req, const char* go_type,
+                                              const char* type, Request& out) {
   task_body b;
-  if (auto err = read_flat_body(req, "http.completeTaskBody", "completeTaskBody",
+  if (auto err = read_flat_body(req, go_type, type,
                                 {{"id", &b.id}, {"counter", &b.counter, "int"}})) {
     return err;
   }
@@ -94,19 +96,14 @@ std::optional<http_response> parse_complete_task(const http_request& req,
   return std::nullopt;
 }
 
+std::optional<http_response> parse_complete_task(const http_request& req,
+                                                 queues::complete_task_request& out) {
+  return parse_id_counter(req, "http.completeTaskBody", "completeTaskBody", out);
+}
+
 std::optional<http_response> parse_drop_task(const http_request& req,
                                              queues::drop_task_request& out) {
-  task_body b;
-  if (auto err = read_flat_body(req, "http.dropTaskBody", "dropTaskBody",
-                                {{"id", &b.id}, {"counter", &b.counter, "int"}})) {
-    return err;
-  }
-  std::vector<std::string> failures;
-  check_id_counter(b, failures);
-  if (!failures.empty()) return validation_error(failures);
-  out.id = std::move(b.id);
-  out.counter = b.counter;
-  return std::nullopt;
+  return parse_id_counter(req, "http.dropTaskBody", "dropTaskBody", out);
 }
 
 std::optional<http_response> parse_heartbeat_tasks(const http_request& req,
