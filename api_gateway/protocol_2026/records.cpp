@@ -1,0 +1,110 @@
+#include "api_gateway/protocol_2026/records.hpp"
+
+#include "api_gateway/base64.hpp"
+#include "api_gateway/json_writer.hpp"
+
+namespace resonate::api_gateway::protocol_2026 {
+
+namespace q = resonate::queues;
+namespace json = boost::json;
+
+namespace {
+
+void append_value(std::string& out, const q::value& v) {
+  out += '{';
+  bool first = true;
+  if (!v.headers.empty()) {
+    out += "\"headers\":";
+    json_append_string_map(out, v.headers);
+    first = false;
+  }
+  if (!v.data.empty()) {
+    if (!first) out += ',';
+    out += "\"data\":";
+    json_append_string(out, base64_encode(v.data));
+  }
+  out += '}';
+}
+
+/// A string->string map from a JSON object; nullopt when any value is not a string.
+std::optional<std::map<std::string, std::string>> string_map(const json::value& v) {
+  if (!v.is_object()) return std::nullopt;
+  std::map<std::string, std::string> out;
+  for (const auto& [k, x] : v.as_object()) {
+    if (!x.is_string()) return std::nullopt;
+    out.emplace(std::string(k), std::string(x.as_string()));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view promise_state_name(q::promise_state s) {
+  switch (s) {
+    case q::promise_state::pending: return "pending";
+    case q::promise_state::resolved: return "resolved";
+    case q::promise_state::rejected: return "rejected";
+    case q::promise_state::rejected_canceled: return "rejected_canceled";
+    case q::promise_state::rejected_timedout: return "rejected_timedout";
+  }
+  return "pending";
+}
+
+std::optional<q::promise_state> settle_state(std::string_view name) {
+  if (name == "resolved") return q::promise_state::resolved;
+  if (name == "rejected") return q::promise_state::rejected;
+  if (name == "rejected_canceled") return q::promise_state::rejected_canceled;
+  return std::nullopt;
+}
+
+void append_promise(std::string& out, const q::promise_record& p) {
+  out += "{\"id\":";
+  json_append_string(out, p.id);
+  out += ",\"state\":";
+  json_append_string(out, promise_state_name(p.state));
+  out += ",\"param\":";
+  append_value(out, p.param);
+  out += ",\"value\":";
+  append_value(out, p.val);
+  out += ",\"tags\":";
+  json_append_string_map(out, p.tags);
+  out += ",\"timeoutAt\":";
+  json_append_int(out, p.timeout);
+  out += ",\"createdAt\":";
+  json_append_int(out, p.created_on.value_or(0));
+  if (p.state != q::promise_state::pending) {
+    out += ",\"settledAt\":";
+    json_append_int(out, p.completed_on.value_or(p.timeout));
+  }
+  out += '}';
+}
+
+std::optional<q::value> value_from_json(const json::value* v) {
+  q::value out;
+  if (v == nullptr) return out;
+  if (!v->is_object()) return std::nullopt;
+  const auto& o = v->as_object();
+  if (const auto* h = o.if_contains("headers")) {
+    auto headers = string_map(*h);
+    if (!headers) return std::nullopt;
+    out.headers = std::move(*headers);
+  }
+  if (const auto* d = o.if_contains("data")) {
+    if (!d->is_string()) return std::nullopt;
+    std::string_view text = d->as_string();
+    size_t bad = 0;
+    auto decoded = base64_decode(text, bad);
+    // Canonical base64 only: a text that decodes but would not encode back
+    // the same (line breaks) is kept as it is.
+    if (decoded && base64_encode(*decoded) == text) out.data = std::move(*decoded);
+    else out.data = std::string(text);
+  }
+  return out;
+}
+
+std::optional<q::tag_map> tags_from_json(const json::value* v) {
+  if (v == nullptr) return q::tag_map{};
+  return string_map(*v);
+}
+
+}  // namespace resonate::api_gateway::protocol_2026

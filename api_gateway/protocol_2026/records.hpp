@@ -1,0 +1,42 @@
+#pragma once
+
+// The records of protocol 2026-04-01 (spec 1.4) over the one store both
+// protocols share. The SDK 0.11.5 type-checks every record, so the shapes are
+// strict: `param` and `value` always objects whose `headers` (an object) and
+// `data` (a string) are omitted rather than null; `settledAt` omitted while
+// pending; states spelled in lower case.
+//
+// Value data is stored as bytes, as REST v1 stores it: a 2026 `data` string
+// that is canonical standard base64 (what the SDK always sends) is stored
+// decoded, so REST v1 reads the same base64 text; any other string is stored
+// as its own bytes and comes back base64-encoded (a known difference from a
+// server that keeps the string opaque). Empty headers and empty data are not
+// told apart from absent ones.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "queues/records.hpp"
+
+namespace resonate::api_gateway::protocol_2026 {
+
+/// "pending", "resolved", "rejected", "rejected_canceled", "rejected_timedout".
+std::string_view promise_state_name(queues::promise_state s);
+
+/// The state a client may settle to (spec 1.7: never rejected_timedout), by name.
+std::optional<queues::promise_state> settle_state(std::string_view name);
+
+/// Appends a PromiseRecord: {id, state, param, value, tags, timeoutAt, createdAt, settledAt?}.
+void append_promise(std::string& out, const queues::promise_record& p);
+
+/// A Value from JSON (`{headers?: {string: string}, data?: string}`); nullopt
+/// when it is not of that shape. An absent value (`nullptr` here) is empty.
+std::optional<queues::value> value_from_json(const boost::json::value* v);
+
+/// Tags from JSON (an object of strings); nullopt when not of that shape.
+std::optional<queues::tag_map> tags_from_json(const boost::json::value* v);
+
+}  // namespace resonate::api_gateway::protocol_2026

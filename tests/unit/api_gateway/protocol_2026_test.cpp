@@ -1,0 +1,162 @@
+// Protocol 2026-04-01: the request envelope's checks and the answers they give
+// (spec 1.2, 1.3, 1.7 "all"), the response envelope, and the PromiseRecord
+// shape the SDK 0.11.5 type guard demands (1.4).
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "api_gateway/protocol_2026/envelope.hpp"
+#include "api_gateway/protocol_2026/records.hpp"
+
+namespace p26 = resonate::api_gateway::protocol_2026;
+namespace q = resonate::queues;
+namespace json = boost::json;
+
+namespace {
+
+p26::envelope_error refused(std::string_view body) {
+  auto r = p26::parse_envelope(body);
+  EXPECT_TRUE(std::holds_alternative<p26::envelope_error>(r)) << body;
+  if (auto* e = std::get_if<p26::envelope_error>(&r)) return *e;
+  return {};
+}
+
+const char* good = R"({"kind":"promise.get","head":{"corrId":"c1","version":"2026-04-01"},"data":{"id":"p"}})";
+
+}  // namespace
+
+TEST(protocol_2026_envelope, a_good_envelope_parses_with_its_head_and_data) {
+  auto r = p26::parse_envelope(good);
+  ASSERT_TRUE(std::holds_alternative<p26::envelope>(r));
+  auto& e = std::get<p26::envelope>(r);
+  EXPECT_EQ(e.kind, "promise.get");
+  EXPECT_EQ(e.corr_id, "c1");
+  EXPECT_EQ(e.data.at("id").as_string(), "p");
+  EXPECT_EQ(e.head.at("version").as_string(), "2026-04-01");
+}
+
+TEST(protocol_2026_envelope, unreadable_bodies_echo_unknown_and_0) {
+  for (const char* body : {"", "{", "[]", "\"x\"", "{\"kind\":", "null"}) {
+    auto e = refused(body);
+    EXPECT_EQ(e.status, 400u) << body;
+    EXPECT_EQ(e.kind, "unknown") << body;
+    EXPECT_EQ(e.corr_id, "0") << body;
+    EXPECT_FALSE(e.message.empty()) << body;
+  }
+}
+
+TEST(protocol_2026_envelope, what_can_be_read_is_echoed_on_a_refusal) {
+  auto e = refused(R"({"kind":"promise.get","head":{"corrId":"c9","version":"2025-01-01"},"data":{}})");
+  EXPECT_EQ(e.kind, "promise.get");
+  EXPECT_EQ(e.corr_id, "c9");
+  EXPECT_EQ(e.message,
+            "Unsupported protocol version '2025-01-01', supported versions: [\"2026-04-01\"]");
+}
+
+TEST(protocol_2026_envelope, each_check_in_the_reference_order) {
+  EXPECT_EQ(refused(R"({"kind":"","head":{"corrId":"c","version":"2026-04-01"},"data":{}})").message,
+            "Invalid request: 'kind' must be a non-empty string");
+  EXPECT_EQ(refused(R"({"kind":5,"head":{"corrId":"c","version":"2026-04-01"},"data":{}})").kind,
+            "unknown");
+  EXPECT_EQ(refused(R"({"kind":"promise.get","data":{}})").message,
+            "Invalid 'head' field — must be an object");
+  EXPECT_EQ(refused(R"({"kind":"promise.get","head":{"version":"2026-04-01"},"data":{}})").message,
+            "Invalid 'head.corrId' field — must be a string");
+  // data is checked before the version, the version before the kind's name.
+  EXPECT_EQ(refused(R"({"kind":"nope","head":{"corrId":"c","version":"x"},"data":[]})").message,
+            "Invalid 'data' field — must be an object");
+  EXPECT_EQ(refused(R"({"kind":"nope","head":{"corrId":"c"},"data":{}})").message,
+            "Unsupported protocol version '', supported versions: [\"2026-04-01\"]");
+  EXPECT_EQ(refused(R"({"kind":"nope","head":{"corrId":"c","version":"2026-04-01"},"data":{}})")
+              .message,
+            "Unknown operation: nope");
+}
+
+TEST(protocol_2026_envelope, every_kind_of_the_spec_is_known_and_nothing_else) {
+  for (const char* k :
+       {"promise.get", "promise.create", "promise.settle", "promise.register_callback",
+        "promise.register_listener", "promise.search", "task.get", "task.create", "task.acquire",
+        "task.release", "task.fulfill", "task.suspend", "task.fence", "task.heartbeat",
+        "task.halt", "task.continue", "task.search", "schedule.get", "schedule.create",
+        "schedule.delete", "schedule.search", "debug.start", "debug.stop", "debug.reset",
+        "debug.tick", "debug.snap"})
+    EXPECT_TRUE(p26::known_kind(k)) << k;
+  for (const char* k : {"", "promise", "promise.", "Promise.get", "task.claim", "debug.state"})
+    EXPECT_FALSE(p26::known_kind(k)) << k;
+}
+
+TEST(protocol_2026_envelope, responses_carry_kind_corr_id_status_and_version) {
+  auto ok = json::parse(p26::encode_response("promise.get", "c1", 200, R"({"promise":{}})"));
+  EXPECT_EQ(ok.at("kind").as_string(), "promise.get");
+  EXPECT_EQ(ok.at("head").at("corrId").as_string(), "c1");
+  EXPECT_EQ(ok.at("head").at("status").as_int64(), 200);
+  EXPECT_EQ(ok.at("head").at("version").as_string(), "2026-04-01");
+  EXPECT_TRUE(ok.at("data").is_object());
+  // An error's data is the message as a plain string.
+  auto err = json::parse(p26::encode_error("promise.get", "c1", 404, "Promise not found"));
+  EXPECT_EQ(err.at("head").at("status").as_int64(), 404);
+  EXPECT_EQ(err.at("data").as_string(), "Promise not found");
+}
+
+TEST(protocol_2026_records, a_pending_promise_has_no_settled_at_and_empty_values) {
+  q::promise_record p;
+  p.id = "wf";
+  p.timeout = 5000;
+  p.created_on = 1000;
+  p.tags = {{"resonate:scope", "global"}};
+  std::string out;
+  p26::append_promise(out, p);
+  EXPECT_EQ(out,
+            R"({"id":"wf","state":"pending","param":{},"value":{},)"
+            R"("tags":{"resonate:scope":"global"},"timeoutAt":5000,"createdAt":1000})");
+}
+
+TEST(protocol_2026_records, a_settled_promise_has_settled_at_and_its_value) {
+  q::promise_record p;
+  p.id = "wf";
+  p.state = q::promise_state::rejected_timedout;
+  p.timeout = 5000;
+  p.created_on = 1000;
+  p.completed_on = 5000;
+  p.param.headers = {{"h", "v"}};
+  p.param.data = "\"x\"";
+  std::string out;
+  p26::append_promise(out, p);
+  auto j = json::parse(out);
+  EXPECT_EQ(j.at("state").as_string(), "rejected_timedout");
+  EXPECT_EQ(j.at("settledAt").as_int64(), 5000);
+  EXPECT_EQ(j.at("param").at("headers").at("h").as_string(), "v");
+  EXPECT_EQ(j.at("param").at("data").as_string(), "Ingi");  // base64 of "x" in quotes
+  EXPECT_EQ(j.at("value").as_object().size(), 0u);
+}
+
+TEST(protocol_2026_records, state_names_and_the_states_a_client_may_settle_to) {
+  EXPECT_EQ(p26::promise_state_name(q::promise_state::rejected_canceled), "rejected_canceled");
+  EXPECT_EQ(p26::settle_state("resolved"), q::promise_state::resolved);
+  EXPECT_EQ(p26::settle_state("rejected_canceled"), q::promise_state::rejected_canceled);
+  EXPECT_FALSE(p26::settle_state("rejected_timedout"));  // only the server times out
+  EXPECT_FALSE(p26::settle_state("RESOLVED"));
+  EXPECT_FALSE(p26::settle_state("pending"));
+}
+
+TEST(protocol_2026_records, values_decode_canonical_base64_and_keep_any_other_text) {
+  auto v = json::parse(R"({"headers":{"a":"b"},"data":"eyJ4IjoxfQ=="})");
+  auto got = p26::value_from_json(&v);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->data, "{\"x\":1}");
+  EXPECT_EQ(got->headers.at("a"), "b");
+  auto odd = json::parse(R"({"data":"not base64!"})");
+  EXPECT_EQ(p26::value_from_json(&odd)->data, "not base64!");
+  auto empty = json::parse(R"({"headers":{},"data":""})");
+  EXPECT_EQ(p26::value_from_json(&empty)->data, "");
+  EXPECT_TRUE(p26::value_from_json(nullptr));  // absent: an empty value
+  for (const char* bad : {R"([])", R"({"data":5})", R"({"data":null})", R"({"headers":[]})",
+                          R"({"headers":{"a":1}})"}) {
+    auto b = json::parse(bad);
+    EXPECT_FALSE(p26::value_from_json(&b)) << bad;
+  }
+  auto tags = json::parse(R"({"resonate:target":"poll://any@default"})");
+  EXPECT_EQ(p26::tags_from_json(&tags)->at("resonate:target"), "poll://any@default");
+  auto bad_tags = json::parse(R"({"n":1})");
+  EXPECT_FALSE(p26::tags_from_json(&bad_tags));  // tag values are strings (spec 1.5)
+}
