@@ -51,6 +51,10 @@ pg_call call_of(const q::read_expired_tasks_cmd& cmd);
 pg_call call_of(const q::create_task_cmd& cmd);
 pg_call call_of(const q::update_task_cmd& cmd);
 pg_call call_of(const q::heartbeat_tasks_cmd& cmd);
+/// The 13 parameters of a task row, in the column order of `INSERT INTO tasks (id,
+/// process_id, state, root_promise_id, recv, mesg, timeout, counter, attempt, ttl,
+/// expires_at, created_on, completed_on)`: the task create and the create with a task.
+void add_task_row_params(pg_params& p, const q::task_record& t);
 q::store_result result_of(const q::read_task_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_enqueueable_tasks_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_expired_tasks_cmd& cmd, const pg_result& r);

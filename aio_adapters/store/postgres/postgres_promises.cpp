@@ -174,22 +174,7 @@ pg_call call_of(const q::create_promise_cmd& cmd) {
   auto c = prepared(cmd.task ? "promise_create_task" : "promise_create");
   add_promise_params(c.params, cmd);
   c.params.add(cmd.read_back);
-  if (cmd.task) {
-    const auto& t = cmd.task->task;
-    c.params.add(t.id)
-      .add(t.process_id)
-      .add(static_cast<int64_t>(t.state))
-      .add(t.root_promise_id)
-      .add_bytes(t.recv)
-      .add_bytes(encode_message(t.mesg))
-      .add(t.timeout)
-      .add(t.counter)
-      .add(t.attempt)
-      .add(t.ttl)
-      .add(t.expires_at)
-      .add(t.created_on)
-      .add(t.completed_on);
-  }
+  if (cmd.task) add_task_row_params(c.params, cmd.task->task);
   return c;
 }
 

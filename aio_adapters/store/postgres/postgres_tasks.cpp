@@ -85,10 +85,8 @@ pg_call call_of(const q::read_expired_tasks_cmd& cmd) {
   return c;
 }
 
-pg_call call_of(const q::create_task_cmd& cmd) {
-  const auto& t = cmd.task;
-  auto c = prepared("task_create");
-  c.params.add(t.id)
+void add_task_row_params(pg_params& p, const q::task_record& t) {
+  p.add(t.id)
     .add(t.process_id)
     .add(static_cast<int64_t>(t.state))
     .add(t.root_promise_id)
@@ -101,6 +99,11 @@ pg_call call_of(const q::create_task_cmd& cmd) {
     .add(t.expires_at)
     .add(t.created_on)
     .add(t.completed_on);
+}
+
+pg_call call_of(const q::create_task_cmd& cmd) {
+  auto c = prepared("task_create");
+  add_task_row_params(c.params, cmd.task);
   return c;
 }
 
