@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "aio_adapters/router/router.hpp"
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
+#include "api_gateway/json_writer.hpp"
 #include "api_gateway/transport/http_server.hpp"
 #include "api_gateway/transport/metrics_listener.hpp"
 #include "config/log.hpp"
@@ -81,28 +83,25 @@ std::string system_url(const config::config& cfg, const std::string& host, uint1
   return "http://" + h + ":" + std::to_string(port);
 }
 
-// A configured target `name=URL` as the sender's {name, type, data}.
-std::string json_quote(const std::string& v) {
-  std::string out = "\"";
-  for (char ch : v) {
-    if (ch == '"' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
-  }
-  return out + "\"";
+/// A sender target whose data is a flat JSON object of strings.
+sender::target target_of(const std::string& name, std::string type,
+                         const std::map<std::string, std::string>& data) {
+  std::string json;
+  api_gateway::json_append_string_map(json, data);
+  return sender::target{name, std::move(type), std::move(json)};
 }
 
+// A configured target `name=URL` as the sender's {name, type, data}.
 sender::target target_from_url(const std::string& name, const std::string& url) {
   auto r = sender::resolve_url(url);
   if (!r.addr) throw std::runtime_error("aio-sender-targets: " + name + ": " + r.error);
-  auto quote = json_quote;
   if (auto* poll = std::get_if<sender::poll_address>(&*r.addr)) {
-    std::string data = "{\"cast\":" + quote(poll->cast == sender::cast_kind::uni ? "uni" : "any") +
-                       ",\"group\":" + quote(poll->group);
-    if (poll->id) data += ",\"id\":" + quote(*poll->id);
-    return sender::target{name, "poll", data + "}"};
+    std::map<std::string, std::string> data{
+      {"cast", poll->cast == sender::cast_kind::uni ? "uni" : "any"}, {"group", poll->group}};
+    if (poll->id) data.emplace("id", *poll->id);
+    return target_of(name, "poll", data);
   }
-  auto& http = std::get<sender::http_address>(*r.addr);
-  return sender::target{name, "http", "{\"url\":" + quote(http.url) + "}"};
+  return target_of(name, "http", {{"url", std::get<sender::http_address>(*r.addr).url}});
 }
 
 router::router_options router_options_of(const config::config& cfg) {
@@ -115,11 +114,7 @@ sender::sender_options sender_options_of(const config::config& cfg, std::string 
   sender::sender_options o;
   o.system_url = std::move(url);
   // The YAML-shaped targets first: the lookup takes the first target of a name.
-  for (const auto& t : cfg.sender.target_objects) {
-    std::string data;
-    for (const auto& [k, v] : t.data) data += (data.empty() ? "{" : ",") + json_quote(k) + ":" + json_quote(v);
-    o.targets.push_back(sender::target{t.name, t.type, data.empty() ? "{}" : data + "}"});
-  }
+  for (const auto& t : cfg.sender.target_objects) o.targets.push_back(target_of(t.name, t.type, t.data));
   for (const auto& [name, target_url] : cfg.sender.targets)
     o.targets.push_back(target_from_url(name, target_url));
   o.queue_size = static_cast<size_t>(cfg.aio_size);

@@ -764,9 +764,11 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
   /// https://; everything after the handshake is the same code on either.
   struct exchange : std::enable_shared_from_this<exchange> {
     exchange(asio::io_context& ctx, push_job j, asio::ssl::context* tls_ctx)
-        : job(std::move(j)), resolver(ctx), stream(std::in_place_type<tcp::socket>, ctx),
-          timer(ctx) {
-      if (tls_ctx) stream.emplace<tls_stream>(ctx, *tls_ctx);
+        : job(std::move(j)), resolver(ctx), stream(make_stream(ctx, tls_ctx)), timer(ctx) {}
+    static std::variant<tcp::socket, tls_stream> make_stream(asio::io_context& ctx,
+                                                             asio::ssl::context* tls_ctx) {
+      if (tls_ctx) return std::variant<tcp::socket, tls_stream>(std::in_place_type<tls_stream>, ctx, *tls_ctx);
+      return std::variant<tcp::socket, tls_stream>(std::in_place_type<tcp::socket>, ctx);
     }
     tcp::socket::lowest_layer_type& socket() {
       return std::visit([](auto& s) -> tcp::socket::lowest_layer_type& { return s.lowest_layer(); },
