@@ -223,6 +223,48 @@ struct update_schedule_cmd {
   int64_t current_next_run_time = 0;
 };
 
+// -- store commands: protocol 2026-04-01 ----------------------------------------------
+
+/// One whole operation of protocol 2026-04-01 (spec 1.9: promise.*, task.*,
+/// schedule.*, debug.reset/tick/snap), run by its state machine (kernel/v2026/)
+/// inside the store transaction: every such operation reads, decides and writes
+/// several rows (materialise timeouts, fencing, the settlement chain of spec 2.6),
+/// and must see one consistent state while it does. `data_json` is the request's
+/// `data` object, already checked by the gateway; `now` is the operation's time
+/// (the kernel's clock, or `resonate:debug_time` in debug mode). The internal
+/// kind `tick` is one pass of the background loops at `now` (spec 4.2).
+/// Result: v2026_result.
+struct v2026_cmd {
+  std::string kind;
+  std::string data_json;
+  int64_t now = 0;
+};
+
+/// A message waiting in the outbox (spec 2.7, 3.3), keyed as the outbox keys
+/// it: an execute by task id (`version` >= 0), an unblock by (promise id,
+/// address) (`version` = -1). `body` is the JSON the receiver gets.
+struct outbox_message {
+  std::string id;
+  int64_t version = -1;
+  std::string address;
+  std::string body;
+};
+
+/// Up to `limit` executes and `limit` unblocks of the outbox, oldest first,
+/// with their bodies (`server_url` goes in execute's head). Nothing is deleted:
+/// the drain acknowledges what it handed on (ack_outbox_cmd), so a crash in
+/// between loses no message. Result: outbox_result.
+struct take_outbox_cmd {
+  int64_t limit = 100;
+  std::string server_url;
+};
+
+/// Deletes the given outbox rows; an execute only while its row still has
+/// that version (a newer one queued meanwhile stays). Result: alter_result.
+struct ack_outbox_cmd {
+  std::vector<outbox_message> messages;
+};
+
 // -- store commands: gauges (metrics) -------------------------------------------------
 
 /// The count of tasks in each live state (INIT, ENQUEUED, CLAIMED; the
@@ -241,7 +283,14 @@ using store_command =
                acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd,
                read_schedule_cmd, search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd,
                read_due_schedules_cmd, update_schedule_cmd, count_tasks_by_state_cmd,
-               count_promises_by_state_cmd>;
+               count_promises_by_state_cmd, v2026_cmd, take_outbox_cmd, ack_outbox_cmd>;
+
+/// Commands whose statements depend on the answers of earlier ones inside the
+/// command (the 2026 state machine): a pipelining session runs them with a
+/// round trip per statement, after everything sent before them came back.
+inline bool is_interactive(const store_command& c) {
+  return std::holds_alternative<v2026_cmd>(c);
+}
 
 // -- store results ------------------------------------------------------------------
 
@@ -288,10 +337,24 @@ struct state_counts_result {
   std::map<int64_t, int64_t> counts;
 };
 
+/// v2026_cmd: the operation's status (spec 1.3) and its `data` as JSON text
+/// (an object, an array for debug.tick; on an error the message as a JSON
+/// string). `outbox` says that messages may have been queued, so the drain
+/// should run now rather than at its next period.
+struct v2026_result {
+  uint16_t status = 200;
+  std::string data_json;
+  bool outbox = false;
+};
+
+struct outbox_result {
+  std::vector<outbox_message> messages;
+};
+
 using store_result =
   std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
                query_locks_result, query_schedules_result, schedule_write_result,
-               state_counts_result>;
+               state_counts_result, v2026_result, outbox_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).
@@ -325,6 +388,9 @@ struct send_submission {
   task_record task;  ///< as the receiver sees it (state ENQUEUED)
   /// notify: the promise the message is about (the body); invoke/resume: the root.
   std::optional<promise_record> promise;
+  /// Protocol 2026-04-01: a message with its own address URL (`poll://...`,
+  /// `http(s)://...`) and body, sent as it is; `task` and `promise` are unused.
+  std::optional<outbox_message> raw;
 };
 
 /// What the receiver's plugin said: delivered (queued to an SSE connection, or

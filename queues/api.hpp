@@ -159,6 +159,18 @@ struct delete_schedule_request {
   std::string id;
 };
 
+// -- protocol 2026-04-01 ------------------------------------------------------------
+
+/// One `POST /` envelope (spec 1.2), checked by the gateway. `kind` and
+/// `corr_id` come back in the response for the envelope; `debug_time` is
+/// `head["resonate:debug_time"]` when the server runs with debug on.
+struct v2026_request {
+  std::string kind;
+  std::string corr_id;
+  std::string data_json;
+  std::optional<int64_t> debug_time;
+};
+
 // -- the operations ---------------------------------------------------------------
 
 /// Every kernel request kind, once: X(kind, payload type, metrics name). This one list
@@ -187,7 +199,8 @@ struct delete_schedule_request {
   X(create_schedule, create_schedule_request, "CreateSchedule")            \
   X(read_schedule, read_schedule_request, "ReadSchedule")                  \
   X(search_schedules, search_schedules_request, "SearchSchedules")         \
-  X(delete_schedule, delete_schedule_request, "DeleteSchedule")
+  X(delete_schedule, delete_schedule_request, "DeleteSchedule")            \
+  X(v2026, v2026_request, "Protocol2026")
 
 namespace detail {
 /// std::variant<Ts...> of a list written with a comma before every element.
@@ -297,10 +310,19 @@ struct search_schedules_response {
   std::optional<search_schedules_request> next;
 };
 
+/// The answer to a v2026_request: its kind and corrId for the envelope, the
+/// status (spec 1.3; the HTTP status too) and `data` as JSON text.
+struct v2026_response {
+  std::string kind;
+  std::string corr_id;
+  uint16_t status = 200;
+  std::string data_json;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
-               lock_response, schedule_response, search_schedules_response>;
+               lock_response, schedule_response, search_schedules_response, v2026_response>;
 
 struct response {
   queues::status status = status::ok;
