@@ -19,6 +19,7 @@
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
 #include "api_gateway/json_writer.hpp"
+#include "api_gateway/protocol_2026/protocol.hpp"
 #include "api_gateway/transport/http_server.hpp"
 #include "api_gateway/transport/metrics_listener.hpp"
 #include "config/log.hpp"
@@ -210,6 +211,8 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   http_opts.threads = static_cast<int>(cfg.http.threads);
   http_opts.routes.task_frequency_ms = cfg.http.task_frequency_ms;
   http_opts.cors = api_gateway::cors_policy(cfg.http.cors_allow_origins);
+  // `POST /` is protocol 2026-04-01; everything else REST v1 (after it).
+  http_opts.protocols = {api_gateway::make_protocol_2026({cfg.debug})};
   try {
     http_opts.access = access_control_of(cfg);
   } catch (const std::exception& e) {
@@ -250,6 +253,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   std::vector<caf::actor> store_actors;
   for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
   auto opts = kernel_options_of(cfg);
+  opts.system.settings.server_url = url;
   auto routing = std::make_shared<router::router>(router_options_of(cfg));
   // The kernel asks the router only for promises with a tag some source reads.
   opts.system.settings.router_tag_keys.clear();

@@ -151,6 +151,8 @@ struct config {
   sqlite_config sqlite;
   postgres_config postgres;
   std::string metrics_addr = ":9090";  ///< "" disables the metrics listener
+  /// Protocol 2026-04-01 debug mode (debug.*, resonate:debug_time); off in production.
+  bool debug = false;
   std::string log_level = "info";      ///< debug, info, warn, error, off
   /// `schedules.timeZone`: the IANA zone cron expressions are evaluated in;
   /// "" = the server's local zone (TZ, else /etc/localtime), as the reference.

@@ -596,6 +596,11 @@ std::vector<descriptor> build_table() {
       [](const router_config::tag_source& s) { return s.name + "=" + s.key; },
       source_from_map));
   // --- process -------------------------------------------------------------------------
+  t.push_back(bool_option(
+      "debug", "debug",
+      "protocol 2026-04-01 debug mode: debug.* operations and head[\"resonate:debug_time\"] "
+      "(tests only)",
+      [](config& c, bool v) { c.debug = v; }, [](const config& c) { return c.debug; }));
   t.push_back(string_option("metricsAddr", "metrics-addr",
                             "Prometheus /metrics listen address host:port; empty disables it",
                             RESONATE_FIELD(metrics_addr), check_optional_addr));

@@ -50,6 +50,9 @@ struct shared_state {
   /// Names of background jobs asked to run as soon as possible (e.g. new tasks
   /// became enqueueable), instead of at their next period.
   std::unordered_set<std::string> kicked_jobs;
+  /// debug.start (protocol 2026-04-01): no background job starts until
+  /// debug.stop, so that time moves only by debug.tick.
+  bool background_paused = false;
 
   /// Holds `root` if no one does; false if it is held already.
   bool hold_root(const std::string& root) { return roots_held.insert(root).second; }

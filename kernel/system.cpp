@@ -13,6 +13,9 @@ system::system(system_config cfg, coroutines::table table)
   jobs_.push_back(background_job{"TimeoutTasks", &coroutines::timeout_tasks, 0});
   jobs_.push_back(background_job{"TimeoutLocks", &coroutines::timeout_locks, 0});
   jobs_.push_back(background_job{coroutines::schedule_promises_job, &coroutines::schedule_promises, 0});
+  jobs_.push_back(background_job{coroutines::outbox_2026_job, &coroutines::drain_outbox_2026, 0,
+                                 false, cfg.outbox_interval_ms});
+  jobs_.push_back(background_job{"Tick2026", &coroutines::tick_2026, 0});
   if (cfg.gauge_interval_ms > 0)
     jobs_.push_back(background_job{coroutines::gauge_states_job, &coroutines::gauge_states, 0,
                                    false, cfg.gauge_interval_ms});
@@ -76,7 +79,7 @@ std::vector<q::aio_sqe> system::tick(int64_t now) {
 }
 
 size_t system::start_jobs(int64_t now) {
-  if (shutting_down_) return 0;
+  if (shutting_down_ || scheduler_.shared().background_paused) return 0;
   auto& kicked = scheduler_.shared().kicked_jobs;
   size_t started = 0;
   for (auto& job : jobs_) {
@@ -114,7 +117,8 @@ bool system::has_work() const {
   if (!requests_.empty() || !completions_.empty() || scheduler_.runnable_size() > 0) return true;
   // A kicked job whose previous instance has finished can start now.
   for (const auto& job : jobs_)
-    if (!job.running && scheduler_.shared().kicked_jobs.count(job.name)) return !shutting_down_;
+    if (!job.running && scheduler_.shared().kicked_jobs.count(job.name))
+      return !shutting_down_ && !scheduler_.shared().background_paused;
   return false;
 }
 

@@ -29,6 +29,9 @@ struct system_config {
   /// run. Off here, so kernel tests see no extra reads; the composition root
   /// sets it from system.gaugeInterval (default 5 s).
   int64_t gauge_interval_ms = 0;
+  /// Period of the protocol-2026 outbox drain (spec 4.2: messages.poll_interval);
+  /// a write that queues messages kicks it at once.
+  int64_t outbox_interval_ms = 100;
 };
 
 /// A background job: a coroutine started every `period_ms`, never two at once.

@@ -286,10 +286,12 @@ using store_command =
                count_promises_by_state_cmd, v2026_cmd, take_outbox_cmd, ack_outbox_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
-/// command (the 2026 state machine): a pipelining session runs them with a
-/// round trip per statement, after everything sent before them came back.
+/// command (the 2026 state machine and its outbox): a pipelining session runs
+/// them with a round trip per statement, after everything sent before them
+/// came back.
 inline bool is_interactive(const store_command& c) {
-  return std::holds_alternative<v2026_cmd>(c);
+  return std::holds_alternative<v2026_cmd>(c) || std::holds_alternative<take_outbox_cmd>(c) ||
+         std::holds_alternative<ack_outbox_cmd>(c);
 }
 
 // -- store results ------------------------------------------------------------------

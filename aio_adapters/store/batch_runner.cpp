@@ -62,6 +62,12 @@ attempt_outcome attempt_pipelined(store_session& s, const q::aio_batch& batch,
       }
       done.results.reserve(tx.commands.size());
       for (const auto& cmd : tx.commands) {
+        if (q::is_interactive(cmd)) {
+          // Its statements wait on each other: everything sent before it first.
+          collect();
+          done.results.push_back(s.run(cmd));
+          continue;
+        }
         s.send(cmd);
         in_flight.emplace_back(i, &cmd);
         if (in_flight.size() >= max_in_flight) collect();

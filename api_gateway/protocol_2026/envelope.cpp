@@ -40,6 +40,15 @@ bool known_kind(std::string_view kind) {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
+int kind_index(std::string_view kind) {
+  auto it = std::find(kinds.begin(), kinds.end(), kind);
+  return it == kinds.end() ? -1 : static_cast<int>(it - kinds.begin());
+}
+
+std::string_view kind_at(int index) {
+  return index >= 0 && index < static_cast<int>(kinds.size()) ? kinds[index] : "unknown";
+}
+
 std::variant<envelope, envelope_error> parse_envelope(std::string_view body) {
   envelope_error err{"unknown", "0", 400, {}};
   boost::system::error_code ec;

@@ -41,6 +41,11 @@ struct envelope_error {
 /// Whether `kind` is one of the kinds of spec 1.9 (promise.*, task.*, schedule.*, debug.*).
 bool known_kind(std::string_view kind);
 
+/// The position of a known kind in spec 1.9's list (-1 for an unknown one), and
+/// back ("unknown" out of range): a compact label for metrics.
+int kind_index(std::string_view kind);
+std::string_view kind_at(int index);
+
 /// Parses and checks a request body (spec 1.2): a JSON object; `kind` a
 /// non-empty, known string; `head` an object with string `corrId` and
 /// `version` equal to 2026-04-01; `data` an object.

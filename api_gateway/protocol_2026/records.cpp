@@ -8,8 +8,6 @@ namespace resonate::api_gateway::protocol_2026 {
 namespace q = resonate::queues;
 namespace json = boost::json;
 
-namespace {
-
 void append_value(std::string& out, const q::value& v) {
   out += '{';
   bool first = true;
@@ -25,6 +23,8 @@ void append_value(std::string& out, const q::value& v) {
   }
   out += '}';
 }
+
+namespace {
 
 /// A string->string map from a JSON object; nullopt when any value is not a string.
 std::optional<std::map<std::string, std::string>> string_map(const json::value& v) {

@@ -29,6 +29,9 @@ std::string_view promise_state_name(queues::promise_state s);
 /// The state a client may settle to (spec 1.7: never rejected_timedout), by name.
 std::optional<queues::promise_state> settle_state(std::string_view name);
 
+/// Appends a Value: {headers?, data?} (data base64-encoded).
+void append_value(std::string& out, const queues::value& v);
+
 /// Appends a PromiseRecord: {id, state, param, value, tags, timeoutAt, createdAt, settledAt?}.
 void append_promise(std::string& out, const queues::promise_record& p);
 

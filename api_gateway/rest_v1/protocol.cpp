@@ -26,7 +26,7 @@ public:
   exchange route(const http_request& req) const override {
     route_result routed = route_request(req, routes_);
     return {std::move(routed.request), std::move(routed.response),
-            static_cast<uint16_t>(routed.route)};
+            static_cast<uint16_t>(routed.route), {}};
   }
 
   std::optional<http_response> authorize(const http_request& req,
@@ -36,7 +36,8 @@ public:
     return access_->check(req, static_cast<route_id>(routed.route), payload);
   }
 
-  http_response encode_reply(queues::kind k, const queues::response& res) const override {
+  http_response encode_reply(queues::kind k, const queues::response& res,
+                             const std::string&) const override {
     return api_gateway::encode_reply(k, res, routes_);
   }
 

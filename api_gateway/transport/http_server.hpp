@@ -28,8 +28,9 @@ struct http_options {
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
   int threads = 1;
-  /// The protocols served on this port, most specific first (protocol.hpp). Empty: REST
-  /// v1 alone, built at start() from `routes` and `access`.
+  /// The protocols served on this port before REST v1, most specific first
+  /// (protocol.hpp); REST v1, built at start() from `routes` and `access`, always
+  /// comes last and answers what none of these matches.
   protocol_list protocols;
   route_options routes;  ///< REST v1: system url (claim hrefs) and the GET-claim lease
   /// Basic auth and JWT (auth.hpp), asked before anything is submitted; nullptr: open.

@@ -135,10 +135,8 @@ void http_server::start() {
   i.started = true;
   // Before any session exists: the io threads read the list without a lock.
   i.c->protocols = i.c->opts.protocols;
-  if (i.c->protocols.empty()) {
-    // Nothing registered: REST v1 alone, with the route options set until now.
-    i.c->protocols.push_back(make_rest_v1_protocol(i.c->opts.routes, i.c->opts.access));
-  }
+  // REST v1 last, with the route options set until now: the catch-all.
+  i.c->protocols.push_back(make_rest_v1_protocol(i.c->opts.routes, i.c->opts.access));
   net::dispatch(i.acceptor.get_executor(), [&i] { i.do_accept(); });
   int n = std::max(1, i.c->opts.threads);
   i.running_threads = n;

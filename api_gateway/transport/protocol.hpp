@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "api_gateway/transport/http_types.hpp"
@@ -29,6 +30,9 @@ struct exchange {
   /// The protocol's own name for the route (REST v1: its route_id), handed back to
   /// authorize() and record_http(); the transport does not read it.
   uint16_t route = 0;
+  /// What the protocol needs again to write the answer (2026-04-01: the
+  /// envelope's kind and corrId), handed back to encode_reply() as it is.
+  std::string context;
 };
 
 /// exchange::route values the transport uses for what it answers itself: before any
@@ -52,8 +56,10 @@ public:
   virtual std::optional<http_response> authorize(const http_request& req,
                                                  const exchange& routed) const = 0;
 
-  /// The kernel's response to a request of kind `k`, as this protocol writes it.
-  virtual http_response encode_reply(queues::kind k, const queues::response& res) const = 0;
+  /// The kernel's response to a request of kind `k`, as this protocol writes it;
+  /// `context` is the exchange's.
+  virtual http_response encode_reply(queues::kind k, const queues::response& res,
+                                     const std::string& context) const = 0;
 
   /// Counts an answered request in the protocol's HTTP series: `route` is the exchange's,
   /// or route_unrouted / route_poll for what the transport answered itself.

@@ -239,13 +239,15 @@ private:
     queues::kind kind = routed.request->get_kind();
     auto self = shared_from_this();
     const protocol* encoder = &proto;  // lives in core_, which the session holds
-    auto reply = [self, seq, kind, start, encoder](queues::response res) {
+    auto reply = [self, seq, kind, start, encoder,
+                  context = routed.context](queues::response res) mutable {
       // Kernel thread: only hand the response over to the session's strand.
       std::lock_guard guard{self->core_->mu};
       if (!self->core_->accepting_replies) return;
       net::post(self->stream_.get_executor(),
-                [self, seq, kind, start, encoder, res = std::move(res)]() mutable {
-                  self->on_reply(*encoder, seq, kind, start, std::move(res));
+                [self, seq, kind, start, encoder, context = std::move(context),
+                 res = std::move(res)]() mutable {
+                  self->on_reply(*encoder, seq, kind, start, std::move(res), context);
                 });
     };
     try {
@@ -253,7 +255,8 @@ private:
     } catch (const std::exception& e) {
       // A submit that throws must not take the io thread down; answer 503.
       on_reply(proto, seq, kind, start,
-               queues::response::failure(queues::status::api_submission_queue_full, e.what()));
+               queues::response::failure(queues::status::api_submission_queue_full, e.what()),
+               routed.context);
     }
   }
 
@@ -309,11 +312,11 @@ private:
   }
 
   void on_reply(const protocol& proto, uint64_t seq, queues::kind kind,
-                clock_type::time_point start, queues::response&& res) {
+                clock_type::time_point start, queues::response&& res, const std::string& context) {
     double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     record_api(kind, res.status, seconds);
     if (seq < first_seq_) return;  // the connection was reset meanwhile
-    fill_slot(seq, proto.encode_reply(kind, res));
+    fill_slot(seq, proto.encode_reply(kind, res, context));
   }
 
   uint64_t push_slot(unsigned version, bool keep_alive, method_id method, counted_as counted,

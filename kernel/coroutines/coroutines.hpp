@@ -30,12 +30,17 @@ struct settings {
   /// Tag keys the router reads (its sources): a promise with none of them is
   /// not routed, which saves the router round trip on most creates.
   std::vector<std::string> router_tag_keys{"resonate:invoke"};
+  /// The server's base URL, in the head of protocol-2026 execute messages.
+  std::string server_url = "http://localhost:8001";
+  /// Messages taken from the protocol-2026 outbox per drain pass.
+  int64_t outbox_batch_size = 100;
 };
 
 /// Names of the background jobs, as coroutines kick them (shared_state::kicked_jobs).
 inline constexpr const char* enqueue_tasks_job = "EnqueueTasks";
 inline constexpr const char* schedule_promises_job = "SchedulePromises";
 inline constexpr const char* gauge_states_job = "GaugeStates";
+inline constexpr const char* outbox_2026_job = "Outbox2026";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 
@@ -64,6 +69,8 @@ root_task create_schedule(context& c, queues::request r, const settings& s);
 root_task read_schedule(context& c, queues::request r, const settings& s);
 root_task search_schedules(context& c, queues::request r, const settings& s);
 root_task delete_schedule(context& c, queues::request r, const settings& s);
+/// One `POST /` envelope of protocol 2026-04-01 (v2026.cpp).
+root_task v2026(context& c, queues::request r, const settings& s);
 
 // -- background coroutines ---------------------------------------------------------
 /// Times out every pending promise whose timeout has passed, in batches.
@@ -81,6 +88,12 @@ root_task schedule_promises(context& c, const settings& s);
 /// Sets the gauges tasks{state} and promises{state} from the store's counts by
 /// state (gauge_states.cpp); on its own period (system_config::gauge_interval_ms).
 root_task gauge_states(context& c, const settings& s);
+/// Hands the protocol-2026 outbox to the sender after commit, then deletes
+/// what it handed on (v2026_background.cpp).
+root_task drain_outbox_2026(context& c, const settings& s);
+/// One pass of the protocol-2026 background loops: promise timeouts, task
+/// retries and lease expiries (schedules fire through schedule_promises).
+root_task tick_2026(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 

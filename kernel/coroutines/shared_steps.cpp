@@ -105,7 +105,7 @@ task<std::optional<q::response>> deliver_tasks(
     if (!hold.held()) continue;  // another task of this root is being handed out right now
     auto shown = t;
     shown.state = q::task_state::enqueued;
-    auto io = c.send(q::send_submission{std::move(shown), std::move(promise)});
+    auto io = c.send(q::send_submission{std::move(shown), std::move(promise), std::nullopt});
     sends.push_back(in_send{std::move(t), std::move(hold), io});
   }
   if (sends.empty()) co_return std::nullopt;

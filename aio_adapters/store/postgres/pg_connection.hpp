@@ -36,6 +36,7 @@ public:
   explicit pg_result(PGresult* r) : r_(r, &PQclear) {}
 
   int rows() const { return r_ ? PQntuples(r_.get()) : 0; }
+  int columns() const { return r_ ? PQnfields(r_.get()) : 0; }
   bool empty() const { return rows() == 0; }
   int64_t affected_rows() const;
   bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }

@@ -1,6 +1,7 @@
 #include "aio_adapters/store/postgres/postgres_store.hpp"
 
 #include <exception>
+#include <type_traits>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "aio_adapters/store/migrations/migrations.hpp"
 #include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
+#include "aio_adapters/store/protocol_2026.hpp"
 
 namespace resonate::aio_adapters::store {
 
@@ -20,6 +22,11 @@ namespace {
 constexpr int64_t migration_lock_key = 0x7265736f6e617465;  // "resonate"
 
 void ignore_notice(void*, const char*) {}
+
+template <class T>
+constexpr bool is_protocol_2026_t = std::is_same_v<T, q::v2026_cmd> ||
+                                    std::is_same_v<T, q::take_outbox_cmd> ||
+                                    std::is_same_v<T, q::ack_outbox_cmd>;
 
 }  // namespace
 
@@ -149,7 +156,41 @@ struct postgres_store::impl final : store_session {
     return receive_fence();
   }
 
+  /// The open transaction as the 2026 state machine sees it: each statement is
+  /// one round trip (its answer decides the next).
+  struct database final : kernel::v2026::database {
+    impl& s;
+    explicit database(impl& session) : s(session) {}
+
+    std::vector<kernel::v2026::sql_row> query(
+      std::string_view sql, const std::vector<kernel::v2026::sql_param>& params) override {
+      pg_call call{"", std::string(sql), {}};
+      for (const auto& p : params) {
+        if (const auto* i = std::get_if<int64_t>(&p)) call.params.add(*i);
+        else if (const auto* t = std::get_if<std::string>(&p)) call.params.add(*t);
+        else call.params.add(std::optional<std::string>{});
+      }
+      auto r = s.guarded([&] {
+        s.conn->send(call);
+        return s.conn->receive();
+      });
+      std::vector<kernel::v2026::sql_row> rows(r.rows());
+      int cols = r.columns();
+      for (int i = 0; i < r.rows(); ++i) {
+        rows[i].cols.reserve(cols);
+        for (int c = 0; c < cols; ++c) rows[i].cols.push_back(r.optional_text(i, c));
+      }
+      return rows;
+    }
+
+    q::store_result run(const q::store_command& cmd) override { return s.run(cmd); }
+  };
+
   q::store_result run(const q::store_command& cmd) override {
+    if (q::is_interactive(cmd)) {
+      database db(*this);
+      return run_protocol_2026(db, cmd);
+    }
     send(cmd);
     return receive(cmd);
   }
@@ -163,8 +204,15 @@ struct postgres_store::impl final : store_session {
   }
 
   void send(const q::store_command& cmd) override {
+    if (q::is_interactive(cmd)) throw std::logic_error("an interactive command is run, not sent");
     guarded([&] {
-      std::visit([&](const auto& c) { conn->send(postgres_dialect::call_of(c)); }, cmd);
+      std::visit(
+        [&](const auto& c) {
+          if constexpr (!is_protocol_2026_t<std::decay_t<decltype(c)>>) {
+            conn->send(postgres_dialect::call_of(c));
+          }
+        },
+        cmd);
     });
   }
 
@@ -175,7 +223,15 @@ struct postgres_store::impl final : store_session {
   q::store_result receive(const q::store_command& cmd) override {
     return guarded([&] {
       auto r = conn->receive();
-      return std::visit([&](const auto& c) { return postgres_dialect::result_of(c, r); }, cmd);
+      return std::visit(
+        [&](const auto& c) -> q::store_result {
+          if constexpr (is_protocol_2026_t<std::decay_t<decltype(c)>>) {
+            throw std::logic_error("an interactive command is run, not received");
+          } else {
+            return postgres_dialect::result_of(c, r);
+          }
+        },
+        cmd);
     });
   }
 };

@@ -51,6 +51,7 @@ public:
   /// Steps to completion; for statements that return no rows.
   void run();
 
+  int column_count() const { return sqlite3_column_count(stmt_); }
   bool is_null(int col) const;
   int64_t column_int(int col) const;
   std::optional<int64_t> column_optional_int(int col) const;

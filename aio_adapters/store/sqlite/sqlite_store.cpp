@@ -1,9 +1,12 @@
 #include "aio_adapters/store/sqlite/sqlite_store.hpp"
 
 #include <exception>
+#include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "aio_adapters/store/migrations/migrations.hpp"
+#include "aio_adapters/store/protocol_2026.hpp"
 #include "aio_adapters/store/sqlite/sqlite_commands.hpp"
 
 namespace resonate::aio_adapters::store {
@@ -91,8 +94,57 @@ bool sqlite_store::fence_holds(const q::fence& f) {
   return sqlite_dialect::fence_holds(conn_, f);
 }
 
+namespace {
+
+/// The open transaction as the 2026 state machine sees it.
+class sqlite_database final : public kernel::v2026::database {
+public:
+  sqlite_database(sqlite_connection& conn, store_session& session) : conn_(conn), session_(session) {}
+
+  std::vector<kernel::v2026::sql_row> query(std::string_view sql,
+                                           const std::vector<kernel::v2026::sql_param>& params) override {
+    auto st = conn_.prepare(sqlite_placeholders(sql));
+    for (const auto& p : params) {
+      if (const auto* i = std::get_if<int64_t>(&p)) st.bind_int(*i);
+      else if (const auto* t = std::get_if<std::string>(&p)) st.bind_text(*t);
+      else st.bind_null();
+    }
+    std::vector<kernel::v2026::sql_row> rows;
+    while (st.step()) {
+      kernel::v2026::sql_row r;
+      int n = st.column_count();
+      r.cols.reserve(n);
+      for (int i = 0; i < n; ++i) r.cols.push_back(st.column_optional_text(i));
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  }
+
+  q::store_result run(const q::store_command& cmd) override { return session_.run(cmd); }
+
+private:
+  sqlite_connection& conn_;
+  store_session& session_;
+};
+
+}  // namespace
+
 q::store_result sqlite_store::run(const q::store_command& cmd) {
-  return std::visit([this](const auto& c) { return sqlite_dialect::run(conn_, c); }, cmd);
+  if (q::is_interactive(cmd)) {
+    sqlite_database db(conn_, *this);
+    return run_protocol_2026(db, cmd);
+  }
+  return std::visit(
+    [this](const auto& c) -> q::store_result {
+      using T = std::decay_t<decltype(c)>;
+      if constexpr (std::is_same_v<T, q::v2026_cmd> || std::is_same_v<T, q::take_outbox_cmd> ||
+                    std::is_same_v<T, q::ack_outbox_cmd>) {
+        throw std::logic_error("unreachable");
+      } else {
+        return sqlite_dialect::run(conn_, c);
+      }
+    },
+    cmd);
 }
 
 bool sqlite_store::in_transaction() const { return conn_.in_transaction(); }

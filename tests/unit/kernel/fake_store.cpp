@@ -322,6 +322,11 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         for (auto& [_, p] : promises)
           if (p.state == q::promise_state::pending) ++r.counts[static_cast<int64_t>(p.state)];
         return r;
+      } else if constexpr (std::is_same_v<T, q::v2026_cmd>) {
+        // Protocol 2026 runs in the real stores only (tests/store, tests/integration).
+        return q::v2026_result{501, "\"not in the fake store\"", false};
+      } else if constexpr (std::is_same_v<T, q::take_outbox_cmd>) {
+        return q::outbox_result{};
       } else {
         return q::alter_result{0};
       }

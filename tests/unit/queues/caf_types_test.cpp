@@ -96,7 +96,7 @@ TEST(caf_types, task_messages_and_the_other_aio_kinds_roundtrip) {
   t.state = q::task_state::claimed;
   t.process_id = "w";
   t.mesg = q::message{q::message_type::resume, {{"traceparent", "x"}}, "r", "c"};
-  q::aio_sqe send{7, q::send_submission{t, sample_promise()}};
+  q::aio_sqe send{7, q::send_submission{t, sample_promise(), std::nullopt}};
   q::aio_sqe route{8, q::route_submission{"p", {{"resonate:invoke", "default"}}}};
   auto back = roundtrip(std::vector<q::aio_sqe>{send, route});
   ASSERT_EQ(back.size(), 2u);

@@ -1,0 +1,140 @@
+#include "api_gateway/protocol_2026/protocol.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "api_gateway/protocol_2026/envelope.hpp"
+#include "api_gateway/protocol_2026/validate.hpp"
+#include "queues/metrics.hpp"
+
+namespace resonate::api_gateway {
+
+namespace p26 = protocol_2026;
+namespace json = boost::json;
+
+namespace {
+
+// The SDK rejects a 404 that is not JSON as a "legacy server" (spec 7.4):
+// every answer is application/json.
+http_response envelope_response(unsigned status, std::string body) {
+  http_response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  r.version_header = false;
+  return r;
+}
+
+/// The context handed to encode_reply: kind and corrId, newline-separated
+/// (a kind has no newline; the corrId is the rest).
+std::string context_of(const std::string& kind, const std::string& corr_id) {
+  return kind + '\n' + corr_id;
+}
+
+std::pair<std::string, std::string> split_context(const std::string& context) {
+  auto nl = context.find('\n');
+  if (nl == std::string::npos) return {"unknown", "0"};
+  return {context.substr(0, nl), context.substr(nl + 1)};
+}
+
+std::optional<int64_t> debug_time(const json::object& head) {
+  const auto* t = head.if_contains("resonate:debug_time");
+  if (!t) return std::nullopt;
+  if (t->is_int64()) return t->as_int64();
+  if (t->is_uint64()) return static_cast<int64_t>(t->as_uint64());
+  if (t->is_double()) return static_cast<int64_t>(t->as_double());
+  return std::nullopt;
+}
+
+class protocol_2026_impl final : public protocol {
+public:
+  explicit protocol_2026_impl(protocol_2026_options o) : opts_(o) {
+    queues::metrics::global().set_help("protocol_2026_requests_total", "counter",
+                                       "Protocol 2026-04-01 envelopes answered, by kind and status");
+  }
+
+  bool matches(const http_request& req) const override {
+    if (req.method != "POST") return false;
+    auto path = req.target.substr(0, req.target.find('?'));
+    return path == "/";
+  }
+
+  exchange route(const http_request& req) const override {
+    exchange ex;
+    ex.route = route_unparsed;
+    auto parsed = p26::parse_envelope(req.body);
+    if (auto* err = std::get_if<p26::envelope_error>(&parsed)) {
+      ex.route = static_cast<uint16_t>(p26::kind_index(err->kind) + 1);
+      ex.response = envelope_response(err->status, p26::encode_error(*err));
+      return ex;
+    }
+    auto& env = std::get<p26::envelope>(parsed);
+    ex.route = static_cast<uint16_t>(p26::kind_index(env.kind) + 1);
+    if (env.kind.rfind("debug.", 0) == 0 && !opts_.debug) {
+      ex.response = envelope_response(
+        403, p26::encode_error(env.kind, env.corr_id, 403, "Debug operations are disabled"));
+      return ex;
+    }
+    if (auto bad = p26::validate(env)) {
+      ex.response = envelope_response(400, p26::encode_error(env.kind, env.corr_id, 400, *bad));
+      return ex;
+    }
+    queues::v2026_request r;
+    r.kind = env.kind;
+    r.corr_id = env.corr_id;
+    r.data_json = json::serialize(env.data);
+    if (opts_.debug) {
+      r.debug_time = debug_time(env.head);
+      if (env.kind == "debug.tick") {
+        // The tick's time is its data's; a debug_time beside it must agree (spec 1.7).
+        const auto& t = env.data.at("time");
+        int64_t time = t.is_int64() ? t.as_int64() : static_cast<int64_t>(t.as_uint64());
+        if (r.debug_time && *r.debug_time != time) {
+          ex.response = envelope_response(
+            400, p26::encode_error(env.kind, env.corr_id, 400,
+                                   "resonate:debug_time must equal data.time"));
+          return ex;
+        }
+        r.debug_time = time;
+      }
+    }
+    ex.context = context_of(r.kind, r.corr_id);
+    ex.request = queues::request{r.corr_id, std::move(r)};
+    return ex;
+  }
+
+  std::optional<http_response> authorize(const http_request&, const exchange&) const override {
+    return std::nullopt;
+  }
+
+  http_response encode_reply(queues::kind, const queues::response& res,
+                             const std::string& context) const override {
+    if (const auto* r = std::get_if<queues::v2026_response>(&res.payload)) {
+      return envelope_response(r->status, p26::encode_response(r->kind, r->corr_id, r->status,
+                                                               r->data_json));
+    }
+    // The kernel refused the request before running it (overloaded, shutting
+    // down): a 500 the SDK retries.
+    auto [kind, corr] = split_context(context);
+    std::string message = "Internal error: " + (res.error.empty() ? std::string("unavailable") : res.error);
+    return envelope_response(500, p26::encode_error(kind, corr, 500, message));
+  }
+
+  void record_http(method_id, uint16_t route, unsigned status, double) const override {
+    std::string labels = "kind=\"";
+    labels += p26::kind_at(static_cast<int>(route) - 1);
+    labels += "\",status=\"" + std::to_string(status) + "\"";
+    queues::metrics::global().get_counter("protocol_2026_requests_total", labels).inc();
+  }
+
+private:
+  static constexpr uint16_t route_unparsed = 0;
+  protocol_2026_options opts_;
+};
+
+}  // namespace
+
+std::shared_ptr<const protocol> make_protocol_2026(protocol_2026_options options) {
+  return std::make_shared<protocol_2026_impl>(options);
+}
+
+}  // namespace resonate::api_gateway

@@ -1,0 +1,20 @@
+#pragma once
+
+// The per-kind checks of protocol 2026-04-01 (spec 1.7) on an envelope that
+// parse_envelope accepted, before anything touches the store. Only rules the
+// SDK 0.11.5 never breaks are enforced: a 400 is invisible to it (it looks
+// like a timeout, spec 1.3), so a rule it could trip would hang a workflow.
+// In particular the id lineage rules of the reference (spec 2.9, 7.1) are not
+// checked, and a heartbeat may mix origins.
+
+#include <optional>
+#include <string>
+
+#include "api_gateway/protocol_2026/envelope.hpp"
+
+namespace resonate::api_gateway::protocol_2026 {
+
+/// nullopt when the envelope's data is acceptable, else the 400's message.
+std::optional<std::string> validate(const envelope& e);
+
+}  // namespace resonate::api_gateway::protocol_2026

@@ -1,0 +1,32 @@
+#pragma once
+
+// The state machine of protocol 2026-04-01 (spec protocol-2026-04-01.md 2, 4.2).
+// It runs inside the store transaction of its operation (the store session
+// calls it for a v2026_cmd), because every operation reads, decides and writes
+// several rows that must be one consistent step: materialise timeouts on the
+// ids it names (2.1), check the fence (2.4), write, and let the settlement
+// chain (2.6) follow. The chain and the task of a targeted promise are
+// triggers on `promises` (migration 004), so they run for REST v1 writes too.
+// Semantics follow the SDK 0.11.5's own in-process server where the spec says
+// the SDK wins; the differences are listed in docs/protocol-2026.md.
+
+#include "kernel/v2026/database.hpp"
+#include "queues/aio.hpp"
+
+namespace resonate::kernel::v2026 {
+
+/// The retry period of a pending task (spec 2.5, tasks.retry_timeout); the
+/// triggers of migration 004 use the same 30 s.
+inline constexpr int64_t retry_timeout_ms = 30000;
+
+/// Runs one operation; never throws for a request (a missing object is a 404,
+/// and so on), only for store failures.
+queues::v2026_result apply(database& db, const queues::v2026_cmd& cmd);
+
+/// The outbox's oldest messages with their bodies (see take_outbox_cmd).
+queues::outbox_result take_outbox(database& db, const queues::take_outbox_cmd& cmd);
+
+/// Deletes acknowledged outbox rows (see ack_outbox_cmd); the number deleted.
+int64_t ack_outbox(database& db, const queues::ack_outbox_cmd& cmd);
+
+}  // namespace resonate::kernel::v2026

@@ -1,0 +1,53 @@
+#pragma once
+
+// One function per operation kind of protocol 2026-04-01 (spec 1.9), grouped
+// by object in promises.cpp, tasks.cpp, schedules.cpp and debug.cpp; the
+// kind -> function table is in engine.cpp. Internal to kernel/v2026/.
+
+#include <optional>
+
+#include <boost/json/object.hpp>
+
+#include "kernel/v2026/engine.hpp"
+#include "kernel/v2026/state.hpp"
+
+namespace resonate::kernel::v2026 {
+
+using op_fn = queues::v2026_result (*)(op&, const boost::json::object& data);
+
+queues::v2026_result promise_get(op& o, const boost::json::object& data);
+queues::v2026_result promise_create(op& o, const boost::json::object& data);
+queues::v2026_result promise_settle(op& o, const boost::json::object& data);
+queues::v2026_result promise_register_callback(op& o, const boost::json::object& data);
+queues::v2026_result promise_register_listener(op& o, const boost::json::object& data);
+
+queues::v2026_result task_get(op& o, const boost::json::object& data);
+queues::v2026_result task_create(op& o, const boost::json::object& data);
+queues::v2026_result task_acquire(op& o, const boost::json::object& data);
+queues::v2026_result task_release(op& o, const boost::json::object& data);
+queues::v2026_result task_fulfill(op& o, const boost::json::object& data);
+queues::v2026_result task_suspend(op& o, const boost::json::object& data);
+queues::v2026_result task_fence(op& o, const boost::json::object& data);
+queues::v2026_result task_heartbeat(op& o, const boost::json::object& data);
+queues::v2026_result task_halt(op& o, const boost::json::object& data);
+queues::v2026_result task_continue(op& o, const boost::json::object& data);
+
+queues::v2026_result schedule_get(op& o, const boost::json::object& data);
+queues::v2026_result schedule_create(op& o, const boost::json::object& data);
+queues::v2026_result schedule_delete(op& o, const boost::json::object& data);
+
+queues::v2026_result debug_reset(op& o, const boost::json::object& data);
+queues::v2026_result debug_snap(op& o, const boost::json::object& data);
+/// One pass of the background loops at `o.now` (spec 4.2): promise timeouts,
+/// task retries, lease expiries; with `"schedules": true` also due schedules
+/// (debug.tick; a running server fires them from the REST v1 schedule job).
+queues::v2026_result tick(op& o, const boost::json::object& data);
+
+// -- shared by the fence and the stand-alone kinds ---------------------------------
+
+/// promise.create's insert of a new id (timed out already, or pending).
+queues::promise_record create_promise(op& o, const boost::json::object& data);
+/// promise.settle of an id; nullopt when there is no such promise.
+std::optional<queues::promise_record> settle_promise(op& o, const boost::json::object& data);
+
+}  // namespace resonate::kernel::v2026

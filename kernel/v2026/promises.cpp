@@ -1,0 +1,107 @@
+// promise.* of protocol 2026-04-01 (spec 1.9, 2.2): get, create, settle,
+// register_callback, register_listener. Create and settle are idempotent: an
+// existing id, or a settled promise, answers 200 with what is stored.
+#include "api_gateway/protocol_2026/records.hpp"
+#include "kernel/v2026/ops.hpp"
+
+namespace resonate::kernel::v2026 {
+
+namespace q = resonate::queues;
+namespace json = boost::json;
+
+namespace {
+
+/// The promise.* kinds the LocalNetwork of 0.11.5 lets a listener wait on.
+bool external(const q::promise_record& p) {
+  auto tag = [&](const char* k) -> const std::string* {
+    auto it = p.tags.find(k);
+    return it == p.tags.end() ? nullptr : &it->second;
+  };
+  const auto* scope = tag("resonate:scope");
+  const auto* ext = tag("resonate:external");
+  const auto* timer = tag("resonate:timer");
+  return (scope && *scope == "global") || (ext && *ext == "true") || tag("resonate:target") ||
+         (timer && *timer == "true");
+}
+
+}  // namespace
+
+q::v2026_result promise_get(op& o, const json::object& data) {
+  auto p = o.materialise(string_field(data, "id"));
+  if (!p) return failure(404, "Promise not found");
+  return answer(200, promise_data(*p));
+}
+
+q::promise_record create_promise(op& o, const json::object& data) {
+  auto id = string_field(data, "id");
+  auto timeout_at = int_field(data, "timeoutAt");
+  auto tags = tags_field(data, "tags");
+  if (o.now < timeout_at) {
+    return o.create(id, value_field(data, "param"), timeout_at, std::move(tags), o.now);
+  }
+  // Created already timed out (spec 2.2): settled at its deadline, created
+  // then too; a targeted one's task ends fulfilled and sends nothing.
+  q::promise_record probe;
+  probe.tags = tags;
+  auto state = q::timed_out_state(probe);
+  o.create(id, value_field(data, "param"), timeout_at, std::move(tags), timeout_at);
+  auto settled = o.settle(id, state, q::value{}, timeout_at);
+  o.remove_execute(id);
+  return settled;
+}
+
+q::v2026_result promise_create(op& o, const json::object& data) {
+  if (auto existing = o.materialise(string_field(data, "id"))) {
+    return answer(200, promise_data(*existing));
+  }
+  return answer(200, promise_data(create_promise(o, data)));
+}
+
+std::optional<q::promise_record> settle_promise(op& o, const json::object& data) {
+  auto id = string_field(data, "id");
+  auto p = o.materialise(id);
+  if (!p) return std::nullopt;
+  if (p->state != q::promise_state::pending) return p;
+  auto state = api_gateway::protocol_2026::settle_state(string_field(data, "state"));
+  return o.settle(id, state.value_or(q::promise_state::resolved), value_field(data, "value"),
+                  o.now);
+}
+
+q::v2026_result promise_settle(op& o, const json::object& data) {
+  auto p = settle_promise(o, data);
+  if (!p) return failure(404, "Promise not found");
+  return answer(200, promise_data(*p));
+}
+
+q::v2026_result promise_register_callback(op& o, const json::object& data) {
+  auto awaited_id = string_field(data, "awaited");
+  auto awaiter_id = string_field(data, "awaiter");
+  auto awaited = o.materialise(awaited_id);
+  auto awaiter = o.materialise(awaiter_id);
+  if (!awaited) return failure(404, "Awaited promise not found");
+  if (!awaiter) return failure(422, "Awaiter promise not found");
+  if (!awaiter->tags.count("resonate:target")) {
+    return failure(422, "Awaiter promise has no resonate:target tag");
+  }
+  // Written only while both are pending; an awaited already settled is only
+  // reported (the SDK reaches this through task.suspend, which answers 300).
+  if (awaited->state == q::promise_state::pending && awaiter->state == q::promise_state::pending) {
+    o.db.query("INSERT INTO callbacks26 (awaited, awaiter) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               {awaited_id, awaiter_id});
+  }
+  return answer(200, promise_data(*awaited));
+}
+
+q::v2026_result promise_register_listener(op& o, const json::object& data) {
+  auto p = o.materialise(string_field(data, "awaited"));
+  if (!p) return failure(404, "Awaited promise not found");
+  if (!external(*p)) return failure(422, "Awaited promise is not awaitable");
+  if (p->state == q::promise_state::pending) {
+    o.db.query(
+      "INSERT INTO listeners26 (promise_id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+      {p->id, string_field(data, "address")});
+  }
+  return answer(200, promise_data(*p));
+}
+
+}  // namespace resonate::kernel::v2026

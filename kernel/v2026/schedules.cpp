@@ -1,0 +1,108 @@
+// schedule.* of protocol 2026-04-01 (spec 1.9, 2.10) over the schedules table
+// REST v1 shares: a running server fires them with REST v1's SchedulePromises
+// (rendered id, timeout = run time + promiseTimeout, the promise tags plus
+// resonate:schedule), and the trigger of migration 004 gives the promise its
+// task because its tags carry a resonate:target. Cron is evaluated in UTC.
+#include "api_gateway/json_writer.hpp"
+#include "api_gateway/protocol_2026/records.hpp"
+#include "kernel/domain/cron.hpp"
+#include "kernel/domain/schedule.hpp"
+#include "kernel/v2026/ops.hpp"
+
+namespace resonate::kernel::v2026 {
+
+namespace q = resonate::queues;
+namespace json = boost::json;
+using api_gateway::json_append_int;
+using api_gateway::json_append_string;
+
+namespace {
+
+std::string schedule_data(const q::schedule_record& s) {
+  std::string out = "{\"schedule\":{\"id\":";
+  json_append_string(out, s.id);
+  out += ",\"cron\":";
+  json_append_string(out, s.cron);
+  out += ",\"promiseId\":";
+  json_append_string(out, s.promise_id);
+  out += ",\"promiseTimeout\":";
+  json_append_int(out, s.promise_timeout);
+  out += ",\"promiseParam\":";
+  api_gateway::protocol_2026::append_value(out, s.promise_param);
+  out += ",\"promiseTags\":";
+  api_gateway::json_append_string_map(out, s.promise_tags);
+  out += ",\"createdAt\":";
+  json_append_int(out, s.created_on);
+  out += ",\"nextRunAt\":";
+  json_append_int(out, s.next_run_time);
+  if (s.last_run_time) {
+    out += ",\"lastRunAt\":";
+    json_append_int(out, *s.last_run_time);
+  }
+  out += "}}";
+  return out;
+}
+
+std::optional<q::schedule_record> read_schedule(op& o, const std::string& id) {
+  auto r = o.db.run(q::read_schedule_cmd{id});
+  auto& rows = std::get<q::query_schedules_result>(r).records;
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+}  // namespace
+
+q::v2026_result schedule_get(op& o, const json::object& data) {
+  auto s = read_schedule(o, string_field(data, "id"));
+  if (!s) return failure(404, "Schedule not found");
+  return answer(200, schedule_data(*s));
+}
+
+q::v2026_result schedule_create(op& o, const json::object& data) {
+  auto id = string_field(data, "id");
+  if (auto existing = read_schedule(o, id)) return answer(200, schedule_data(*existing));
+  auto cron = string_field(data, "cron");
+  auto parsed = domain::cron_schedule::parse(cron, domain::time_zone::utc());
+  if (!parsed) return failure(400, "Invalid cron expression");
+  q::schedule_record s;
+  s.id = id;
+  s.cron = cron;
+  s.promise_id = string_field(data, "promiseId");
+  s.promise_timeout = int_field(data, "promiseTimeout");
+  s.promise_param = value_field(data, "promiseParam");
+  s.promise_tags = tags_field(data, "promiseTags");
+  s.next_run_time = domain::next_run_time(*parsed, o.now);
+  s.created_on = o.now;
+  auto r = o.db.run(q::create_schedule_cmd{s});
+  auto& w = std::get<q::schedule_write_result>(r);
+  return answer(200, schedule_data(w.row ? *w.row : s));
+}
+
+q::v2026_result schedule_delete(op& o, const json::object& data) {
+  auto r = o.db.run(q::delete_schedule_cmd{string_field(data, "id")});
+  if (std::get<q::alter_result>(r).rows_affected == 0) return failure(404, "Schedule not found");
+  return answer(200, "{}");
+}
+
+/// Fires every schedule due at `o.now` once per due run time (debug.tick).
+void fire_due_schedules(op& o) {
+  auto r = o.db.run(q::read_due_schedules_cmd{o.now, 1000});
+  for (auto& s : std::get<q::query_schedules_result>(r).records) {
+    auto parsed = domain::cron_schedule::parse(s.cron, domain::time_zone::utc());
+    while (parsed && s.next_run_time <= o.now) {
+      auto fired_at = s.next_run_time;
+      auto pid = domain::render_promise_id(s.promise_id, s.id, fired_at);
+      auto tags = s.promise_tags;
+      tags["resonate:schedule"] = s.id;
+      if (!o.read_promise(pid)) {
+        auto timeout = fired_at + s.promise_timeout;
+        if (o.now < timeout) o.create(pid, s.promise_param, timeout, std::move(tags), o.now);
+      }
+      auto next = domain::next_run_time(*parsed, fired_at);
+      o.db.run(q::update_schedule_cmd{s.id, next, fired_at});
+      s.next_run_time = next;
+    }
+  }
+}
+
+}  // namespace resonate::kernel::v2026

@@ -1,0 +1,105 @@
+#pragma once
+
+// The pieces every operation of the 2026 state machine shares: reading and
+// writing a task row, promises through the store's own commands (so REST v1's
+// completion chain and the triggers of migration 004 run as for any write),
+// materialising a timeout on access (spec 2.1), preload (2.8), and the JSON of
+// records and answers. Internal to kernel/v2026/.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "kernel/v2026/database.hpp"
+#include "queues/aio.hpp"
+#include "queues/records.hpp"
+
+namespace resonate::kernel::v2026 {
+
+/// Task states as stored in tasks26.state.
+enum class task_state : int { pending = 0, acquired = 1, suspended = 2, halted = 3, fulfilled = 4 };
+std::string_view task_state_name(task_state s);
+
+/// Task timer kinds (tasks26.timer_type; debug.snap's taskTimeouts type).
+inline constexpr int64_t timer_retry = 0;
+inline constexpr int64_t timer_lease = 1;
+
+struct task_row {
+  std::string id;
+  task_state state = task_state::pending;
+  int64_t version = 0;
+  std::string address;
+  std::optional<std::string> pid;
+  std::optional<int64_t> ttl;
+  int64_t resumes = 0;
+  std::optional<int64_t> timer_type;
+  std::optional<int64_t> timer_at;
+
+  /// Not holding a lease: no pid, ttl.
+  void drop_lease() {
+    pid.reset();
+    ttl.reset();
+  }
+  void set_timer(int64_t type, int64_t at) {
+    timer_type = type;
+    timer_at = at;
+  }
+  void clear_timer() {
+    timer_type.reset();
+    timer_at.reset();
+  }
+};
+
+/// An operation in progress: its store, its time, and whether it queued messages.
+struct op {
+  database& db;
+  int64_t now = 0;
+  bool outbox = false;
+
+  std::optional<queues::promise_record> read_promise(const std::string& id);
+  /// The promise as it logically is now: a pending promise past its timeout is
+  /// settled first (resolved for a resonate:timer, else rejected_timedout;
+  /// settledAt = timeoutAt), with the settlement chain.
+  std::optional<queues::promise_record> materialise(const std::string& id);
+  /// Takes `id` out of pending (REST v1's completion command: its chain, and the
+  /// triggers'); the row after the write.
+  queues::promise_record settle(const std::string& id, queues::promise_state state,
+                                queues::value val, int64_t settled_at);
+  /// Inserts a promise unless the id exists; the row as it is after the statement.
+  queues::promise_record create(const std::string& id, queues::value param, int64_t timeout_at,
+                                queues::tag_map tags, int64_t created_at);
+
+  std::optional<task_row> read_task(const std::string& id);
+  void write_task(const task_row& t);
+  /// Queues execute(version) for the task (replacing an older queued one).
+  void enqueue_execute(const std::string& id, int64_t version, const std::string& address);
+  void remove_execute(const std::string& id);
+  /// Every promise on the branch of `p` but `p` itself, ordered by id (spec 2.8).
+  std::vector<queues::promise_record> preload(const queues::promise_record& p);
+};
+
+// -- JSON ---------------------------------------------------------------------------
+
+void append_task(std::string& out, const task_row& t);
+void append_promises(std::string& out, const std::vector<queues::promise_record>& ps);
+/// `{"promise":P}`
+std::string promise_data(const queues::promise_record& p);
+
+queues::v2026_result answer(uint16_t status, std::string data_json);
+/// An error: `data` is the message as a JSON string.
+queues::v2026_result failure(uint16_t status, std::string_view message);
+
+// -- request fields (the gateway checked their presence and types) ---------------------
+
+const boost::json::object& object_field(const boost::json::object& o, std::string_view key);
+std::string string_field(const boost::json::object& o, std::string_view key);
+/// Integers, and doubles floored (spec 7.14); absent or another type: `fallback`.
+int64_t int_field(const boost::json::object& o, std::string_view key, int64_t fallback = 0);
+queues::value value_field(const boost::json::object& o, std::string_view key);
+queues::tag_map tags_field(const boost::json::object& o, std::string_view key);
+
+}  // namespace resonate::kernel::v2026
