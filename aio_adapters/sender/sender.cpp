@@ -97,6 +97,7 @@ void sender::send(queues::send_submission submission, done_fn done) {
 }
 
 void sender::process(const queues::send_submission& submission, done_fn& done) {
+  if (submission.raw) return process_raw(*submission.raw, done);
   auto res = resolver_.resolve(submission.task.recv);
   if (!res.addr) return fail(done, std::move(res.error));
 
@@ -124,6 +125,32 @@ void sender::process(const queues::send_submission& submission, done_fn& done) {
   const auto& o = http_->options();
   bool queued = http_->push(
     http.url, std::move(headers), std::move(*body),
+    [this, shared, ttr = o.time_to_retry_ms, ttc = o.time_to_claim_ms](bool ok, std::string) {
+      (ok ? http_sent_ : http_failed_).inc();
+      (*shared)(queues::send_completion{ok, ttr, ttc, {}});
+    });
+  if (!queued) fail(*shared, "http plugin queue full");
+}
+
+// Protocol 2026-04-01 (spec 2.7, 3.1, 3.4): the address is a URL and the body
+// is final; the plugins treat it as they treat a task message.
+void sender::process_raw(const queues::outbox_message& m, done_fn& done) {
+  auto res = resolve_url(m.address);
+  if (!res.addr) return fail(done, std::move(res.error));
+  if (const auto* poll = std::get_if<poll_address>(&*res.addr)) {
+    if (!poll_) return fail(done, "unknown plugin poll");
+    bool ok = poll_->deliver(poll->cast, poll->group, poll->id, m.body);
+    (ok ? poll_sent_ : poll_failed_).inc();
+    const auto& o = poll_->options();
+    done(queues::send_completion{ok, o.time_to_retry_ms, o.time_to_claim_ms, {}});
+    return;
+  }
+  const auto& http = std::get<http_address>(*res.addr);
+  if (!http_) return fail(done, "unknown plugin http");
+  auto shared = std::make_shared<done_fn>(std::move(done));
+  const auto& o = http_->options();
+  bool queued = http_->push(
+    http.url, {}, m.body,
     [this, shared, ttr = o.time_to_retry_ms, ttc = o.time_to_claim_ms](bool ok, std::string) {
       (ok ? http_sent_ : http_failed_).inc();
       (*shared)(queues::send_completion{ok, ttr, ttc, {}});

@@ -70,6 +70,7 @@ public:
 
 private:
   void process(const queues::send_submission& submission, done_fn& done);
+  void process_raw(const queues::outbox_message& message, done_fn& done);
   void fail(done_fn& done, std::string error);
 
   sender_options options_;

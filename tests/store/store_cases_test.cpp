@@ -1445,6 +1445,15 @@ TEST_P(store_cases, a_submission_of_another_kind_is_answered_with_an_error) {
 
 TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
+  // Undo 004 (protocol 2026-04-01): its triggers, functions and tables.
+  h_->exec_sql(h_->kind() == backend::postgres
+                 ? "DROP TRIGGER promises26_created ON promises;"
+                   " DROP TRIGGER promises26_settled ON promises;"
+                   " DROP FUNCTION promises26_created(); DROP FUNCTION promises26_settled()"
+                 : "DROP TRIGGER promises26_created; DROP TRIGGER promises26_settled");
+  h_->exec_sql("DROP TABLE tasks26; DROP TABLE callbacks26; DROP TABLE listeners26;"
+               " DROP TABLE promise_timeouts26; DROP TABLE outbox_execute26;"
+               " DROP TABLE outbox_unblock26; DROP TABLE branches26; DROP TABLE clock26");
   // Take the database back to schema version 1 (the indexes of 001 only).
   h_->exec_sql("DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
                " DROP INDEX idx_tasks_state_expires_at; DROP INDEX idx_tasks_active_by_root;"
@@ -1467,6 +1476,10 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   EXPECT_TRUE(read_task(s(), "t"));
   EXPECT_EQ(written(run_cmd(s(), complete_at("p", 5))).tasks_created, 1);
   EXPECT_EQ(read_task(s(), "t")->state, q::task_state::completed);
+  // The core's promise is readable through protocol 2026-04-01 after 004.
+  auto got = std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{"promise.get", R"({"id":"p"})", 9}));
+  EXPECT_EQ(got.status, 200);
+  EXPECT_NE(got.data_json.find(R"("state":"resolved")"), std::string::npos) << got.data_json;
 }
 
 // -- counts by state (the tasks{state} and promises{state} gauges) ---------------------
