@@ -54,14 +54,19 @@ struct promise_record {
   friend bool operator==(const promise_record&, const promise_record&) = default;
 };
 
-/// The reserved tag that makes a timeout resolve instead of reject.
+/// The reserved tags that make a timeout resolve instead of reject: REST v1's
+/// (2.2), and protocol 2026-04-01's sleep timers (its 1.5). One store serves
+/// both, so whichever loop times a promise out gives it the same state.
 inline constexpr const char* timeout_tag = "resonate:timeout";
+inline constexpr const char* timer_tag = "resonate:timer";
 
-/// The state a pending promise takes when its timeout passes (REST v1 2.2).
+/// The state a pending promise takes when its timeout passes.
 inline promise_state timed_out_state(const promise_record& p) {
-  auto it = p.tags.find(timeout_tag);
-  return it != p.tags.end() && it->second == "true" ? promise_state::resolved
-                                                    : promise_state::rejected_timedout;
+  for (const char* tag : {timeout_tag, timer_tag}) {
+    auto it = p.tags.find(tag);
+    if (it != p.tags.end() && it->second == "true") return promise_state::resolved;
+  }
+  return promise_state::rejected_timedout;
 }
 
 // -- callbacks, tasks and the messages they carry (REST v1 2.3-2.5, 2.8) ---------
