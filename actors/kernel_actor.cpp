@@ -1,6 +1,8 @@
 #include "actors/kernel_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include "queues/metrics.hpp"
 
@@ -45,6 +47,19 @@ void schedule_tick(kernel_self self) {
 
 void step(kernel_self self);
 
+// Make sure a timer message comes by the system's next wake (a job's period
+// ending, or the time a job asked for, e.g. a sleep's deadline), and at the
+// latest one signal period from now. Earlier timers already in the mailbox
+// stay; one that finds nothing due just steps once more.
+void arm_timer(kernel_self self, int64_t now) {
+  auto& st = self->state;
+  const int64_t at = std::min(st.sys->next_wake(), now + st.timer_ms);
+  if (at >= st.timer_at) return;
+  st.timer_at = at;
+  self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(0, at - now)),
+                     q::timer_atom_v);
+}
+
 // Hand queued submissions to every idle store actor, one transaction per batch.
 void dispatch(kernel_self self) {
   auto& st = self->state;
@@ -83,11 +98,13 @@ void dispatch(kernel_self self) {
 
 void step(kernel_self self) {
   auto& st = self->state;
-  auto out = st.sys->tick(wall_ms());
+  const int64_t now = wall_ms();
+  auto out = st.sys->tick(now);
   metrics().ticks.inc();
   st.aio->dispatch(std::move(out));
   dispatch(self);
   if (st.sys->has_work()) schedule_tick(self);
+  if (!st.stopped) arm_timer(self, now);
 
   auto& km = metrics();
   km.queued.set(static_cast<int64_t>(st.sys->queued_requests()));
@@ -141,7 +158,7 @@ caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<ca
       });
     });
   }
-  self->delayed_send(self, std::chrono::milliseconds(st.timer_ms), q::timer_atom_v);
+  arm_timer(self, wall_ms());
   return {
     [self](q::api_sqe& sqe) {
       self->state.sys->submit(std::move(sqe));
@@ -157,10 +174,10 @@ caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<ca
       step(self);
     },
     [self](q::timer_atom) {
-      // The periodic tick runs background jobs when no request is around.
+      // The timer runs background jobs when no request is around; step()
+      // arms the next one.
+      if (wall_ms() >= self->state.timer_at) self->state.timer_at = INT64_MAX;
       step(self);
-      if (self->state.stopped) return;
-      self->delayed_send(self, std::chrono::milliseconds(self->state.timer_ms), q::timer_atom_v);
     },
     [self](q::drain_atom) -> caf::result<bool> {
       auto rp = self->make_response_promise();

@@ -45,7 +45,8 @@ struct kernel_state {
   std::deque<queues::aio_sqe> pending;  // yielded, waiting for an idle store actor
   size_t batch_size = 1000;
   int64_t sending = 0;  // sender submissions awaiting their callback
-  int64_t timer_ms = 1000;
+  int64_t timer_ms = 1000;   // longest gap between timer messages
+  int64_t timer_at = INT64_MAX;  // when the earliest timer message we armed comes
   bool tick_scheduled = false;
   bool stopped = false;
   std::vector<caf::response_promise> drain_waiters;

@@ -50,6 +50,13 @@ struct shared_state {
   /// Names of background jobs asked to run as soon as possible (e.g. new tasks
   /// became enqueueable), instead of at their next period.
   std::unordered_set<std::string> kicked_jobs;
+  /// Background jobs asked to run at a time before their next period (the
+  /// protocol 2026 tick at the earliest timer it knows of): name -> time.
+  std::unordered_map<std::string, int64_t> jobs_due;
+  void run_job_at(const std::string& name, int64_t at) {
+    auto [it, fresh] = jobs_due.emplace(name, at);
+    if (!fresh && at < it->second) it->second = at;
+  }
   /// debug.start (protocol 2026-04-01): no background job starts until
   /// debug.stop, so that time moves only by debug.tick.
   bool background_paused = false;

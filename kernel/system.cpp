@@ -1,5 +1,8 @@
 #include "kernel/system.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace resonate::kernel {
 
 namespace q = resonate::queues;
@@ -15,7 +18,7 @@ system::system(system_config cfg, coroutines::table table)
   jobs_.push_back(background_job{coroutines::schedule_promises_job, &coroutines::schedule_promises, 0});
   jobs_.push_back(background_job{coroutines::outbox_2026_job, &coroutines::drain_outbox_2026, 0,
                                  false, cfg.outbox_interval_ms});
-  jobs_.push_back(background_job{"Tick2026", &coroutines::tick_2026, 0});
+  jobs_.push_back(background_job{coroutines::tick_2026_job, &coroutines::tick_2026, 0});
   if (cfg.gauge_interval_ms > 0)
     jobs_.push_back(background_job{coroutines::gauge_states_job, &coroutines::gauge_states, 0,
                                    false, cfg.gauge_interval_ms});
@@ -85,8 +88,11 @@ size_t system::start_jobs(int64_t now) {
   for (auto& job : jobs_) {
     if (job.running) continue;  // a kick waits for the running instance to end
     bool was_kicked = kicked.erase(job.name) > 0;
+    auto due = scheduler_.shared().jobs_due.find(job.name);
+    bool was_due = due != scheduler_.shared().jobs_due.end() && due->second <= now;
     const int64_t period = job.period_ms > 0 ? job.period_ms : cfg_.signal_timeout_ms;
-    if (!was_kicked && now - job.last < period) continue;
+    if (!was_kicked && !was_due && now - job.last < period) continue;
+    if (due != scheduler_.shared().jobs_due.end()) scheduler_.shared().jobs_due.erase(due);
     job.last = now;
     job.running = true;
     ++started;
@@ -97,6 +103,20 @@ size_t system::start_jobs(int64_t now) {
       [&job](q::response) { job.running = false; }, /*counted=*/false);
   }
   return started;
+}
+
+int64_t system::next_wake() const {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  if (shutting_down_ || scheduler_.shared().background_paused) return next;
+  for (const auto& job : jobs_) {
+    if (job.running) continue;  // its end comes as a completion, which steps
+    const int64_t period = job.period_ms > 0 ? job.period_ms : cfg_.signal_timeout_ms;
+    next = std::min(next, job.last + period);
+    if (auto due = scheduler_.shared().jobs_due.find(job.name);
+        due != scheduler_.shared().jobs_due.end())
+      next = std::min(next, due->second);
+  }
+  return next;
 }
 
 void system::shutdown() {

@@ -66,6 +66,10 @@ public:
 
   /// True when a tick now would make progress (queued work or runnable coroutines).
   bool has_work() const;
+  /// The earliest time (same clock as tick's `now`) at which a background job
+  /// would start: a period ending or a job's requested time (jobs_due);
+  /// INT64_MAX while paused or shutting down. The driver ticks then.
+  int64_t next_wake() const;
 
   size_t queued_requests() const { return requests_.size(); }
   size_t queued_completions() const { return completions_.size(); }
@@ -74,7 +78,8 @@ public:
 
 private:
   void admit(queues::api_sqe sqe);
-  /// Starts every job that is due (its period passed, or kicked) and not running.
+  /// Starts every job that is due (its period passed, kicked, or its requested
+  /// time came) and not running.
   size_t start_jobs(int64_t now);
 
   system_config cfg_;

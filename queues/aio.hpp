@@ -347,6 +347,10 @@ struct v2026_result {
   uint16_t status = 200;
   std::string data_json;
   bool outbox = false;
+  /// The earliest timer (promise timeout, task lease or retry) the operation
+  /// armed, or for the internal tick the earliest one left: the tick job wakes
+  /// then rather than at its next period, so a 200 ms ctx.sleep takes 200 ms.
+  std::optional<int64_t> wake_at;
 };
 
 struct outbox_result {

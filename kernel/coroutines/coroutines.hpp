@@ -41,6 +41,7 @@ inline constexpr const char* enqueue_tasks_job = "EnqueueTasks";
 inline constexpr const char* schedule_promises_job = "SchedulePromises";
 inline constexpr const char* gauge_states_job = "GaugeStates";
 inline constexpr const char* outbox_2026_job = "Outbox2026";
+inline constexpr const char* tick_2026_job = "Tick2026";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 

@@ -44,6 +44,7 @@ root_task v2026(context& c, q::request r, const settings&) {
   }
   auto& result = std::get<q::v2026_result>(done.store().results.at(0));
   if (result.outbox) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (result.wake_at && !req.debug_time) c.shared().run_job_at(tick_2026_job, *result.wake_at);
   co_return envelope(req, result.status, std::move(result.data_json));
 }
 

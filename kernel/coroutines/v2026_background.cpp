@@ -5,8 +5,9 @@
 //    the sender, then delete what was handed on. A crash in between sends a
 //    message twice rather than never; the SDK drops a stale execute (acquire
 //    409) and ignores a second unblock.
-//  - Tick2026: every signal period, the promise timeouts, task retries and
-//    lease expiries due now.
+//  - Tick2026: every signal period, and at the earliest timer an operation
+//    armed or the last pass left (jobs_due): the promise timeouts, task
+//    retries and lease expiries due now.
 #include "kernel/coroutines/coroutines.hpp"
 
 namespace resonate::kernel::coroutines {
@@ -44,9 +45,10 @@ root_task tick_2026(context& c, const settings&) {
   auto io = c.store(q::store_transaction{std::nullopt, {q::v2026_cmd{"tick", "{}", c.now()}}});
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(*failure);
-  if (std::get<q::v2026_result>(done.store().results.at(0)).outbox) {
-    c.shared().kicked_jobs.insert(outbox_2026_job);
-  }
+  const auto& result = std::get<q::v2026_result>(done.store().results.at(0));
+  if (result.outbox) c.shared().kicked_jobs.insert(outbox_2026_job);
+  // Next pass at the earliest timer left, if that comes before the period ends.
+  if (result.wake_at) c.shared().run_job_at(tick_2026_job, *result.wake_at);
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }
 

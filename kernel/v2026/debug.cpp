@@ -143,6 +143,13 @@ q::v2026_result tick(op& o, const json::object& data) {
   if (const auto* s = data.if_contains("schedules"); s && s->is_bool() && s->as_bool()) {
     fire_due_schedules(o);
   }
+  // The running server's tick sleeps until the earliest timer left.
+  for (const char* sql : {"SELECT min(timeout) FROM promise_timeouts26",
+                          "SELECT min(timer_at) FROM tasks26"}) {
+    for (const auto& r : o.db.query(sql, {})) {
+      if (!r.is_null(0)) o.arm(r.int64(0));
+    }
+  }
   return answer(200, "[]");
 }
 

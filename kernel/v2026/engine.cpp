@@ -71,6 +71,7 @@ q::v2026_result apply(database& db, const q::v2026_cmd& cmd) {
   op o{db, cmd.now};
   auto result = fn(o, data);
   result.outbox = o.outbox;
+  if (o.wake_at != std::numeric_limits<int64_t>::max()) result.wake_at = o.wake_at;
   return result;
 }
 

@@ -99,6 +99,7 @@ q::promise_record op::create(const std::string& id, q::value param, int64_t time
   auto& w = std::get<q::promise_write_result>(r);
   if (!w.row) throw std::runtime_error("promise " + id + " not readable after create");
   outbox = true;  // a targeted promise queues its first execute
+  if (created_at < timeout_at) arm(timeout_at);  // may be armed (triggers decide)
   return std::move(*w.row);
 }
 
@@ -122,6 +123,7 @@ std::optional<task_row> op::read_task(const std::string& id) {
 }
 
 void op::write_task(const task_row& t) {
+  if (t.timer_at) arm(*t.timer_at);
   db.query(
     "UPDATE tasks26 SET state = $2, version = $3, pid = $4, ttl = $5, resumes = $6, "
     "timer_type = $7, timer_at = $8 WHERE id = $1",
@@ -195,13 +197,13 @@ std::string promise_data(const q::promise_record& p) {
 }
 
 q::v2026_result answer(uint16_t status, std::string data_json) {
-  return q::v2026_result{status, std::move(data_json), false};
+  return q::v2026_result{status, std::move(data_json), false, std::nullopt};
 }
 
 q::v2026_result failure(uint16_t status, std::string_view message) {
   std::string text;
   json_append_string(text, message);
-  return q::v2026_result{status, std::move(text), false};
+  return q::v2026_result{status, std::move(text), false, std::nullopt};
 }
 
 // -- request fields -------------------------------------------------------------------

@@ -7,6 +7,8 @@
 // records and answers. Internal to kernel/v2026/.
 
 #include <cstdint>
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +61,9 @@ struct op {
   database& db;
   int64_t now = 0;
   bool outbox = false;
+  /// The earliest timer this operation armed (INT64_MAX: none); see v2026_result.
+  int64_t wake_at = std::numeric_limits<int64_t>::max();
+  void arm(int64_t at) { wake_at = std::min(wake_at, at); }
 
   std::optional<queues::promise_record> read_promise(const std::string& id);
   /// The promise as it logically is now: a pending promise past its timeout is

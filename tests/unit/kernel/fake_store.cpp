@@ -323,8 +323,13 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           if (p.state == q::promise_state::pending) ++r.counts[static_cast<int64_t>(p.state)];
         return r;
       } else if constexpr (std::is_same_v<T, q::v2026_cmd>) {
-        // Protocol 2026 runs in the real stores only (tests/store, tests/integration).
-        return q::v2026_result{501, "\"not in the fake store\"", false};
+        // Protocol 2026 runs in the real stores only (tests/store, tests/sdk,
+        // tests/diff); here only the background tick, for its timing.
+        if (c.kind == "tick") {
+          v2026_ticks.push_back(c.now);
+          return q::v2026_result{200, "[]", false, v2026_wake_at};
+        }
+        return q::v2026_result{501, "\"not in the fake store\"", false, std::nullopt};
       } else if constexpr (std::is_same_v<T, q::take_outbox_cmd>) {
         return q::outbox_result{};
       } else {

@@ -23,6 +23,10 @@ public:
   std::map<std::string, queues::lock_record> locks;  ///< by resource id
   std::map<std::string, queues::schedule_record> schedules;
   int64_t schedule_sort_id = 0;  ///< the last sort_id a schedule insert took
+  /// Protocol 2026's background tick ("tick" v2026_cmd): how often it ran, at
+  /// what times, and the wake_at its answer carries.
+  std::vector<int64_t> v2026_ticks;
+  std::optional<int64_t> v2026_wake_at;
 
   /// Inserts a task row directly (tests that need a claimed task for a fence).
   queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);
