@@ -46,6 +46,8 @@ queues::v2026_result tick(op& o, const boost::json::object& data);
 // -- shared by the fence and the stand-alone kinds ---------------------------------
 
 /// promise.create's insert of a new id (timed out already, or pending).
+queues::promise_record create_promise(op& o, const std::string& id, queues::value param,
+                                      int64_t timeout_at, queues::tag_map tags);
 queues::promise_record create_promise(op& o, const boost::json::object& data);
 /// promise.settle of an id; nullopt when there is no such promise.
 std::optional<queues::promise_record> settle_promise(op& o, const boost::json::object& data);

@@ -32,22 +32,23 @@ q::v2026_result promise_get(op& o, const json::object& data) {
   return answer(200, promise_data(*p));
 }
 
-q::promise_record create_promise(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  auto timeout_at = int_field(data, "timeoutAt");
-  auto tags = tags_field(data, "tags");
-  if (o.now < timeout_at) {
-    return o.create(id, value_field(data, "param"), timeout_at, std::move(tags), o.now);
-  }
+q::promise_record create_promise(op& o, const std::string& id, q::value param, int64_t timeout_at,
+                                 q::tag_map tags) {
+  if (o.now < timeout_at) return o.create(id, std::move(param), timeout_at, std::move(tags), o.now);
   // Created already timed out (spec 2.2): settled at its deadline, created
   // then too; a targeted one's task ends fulfilled and sends nothing.
   q::promise_record probe;
   probe.tags = tags;
   auto state = q::timed_out_state(probe);
-  o.create(id, value_field(data, "param"), timeout_at, std::move(tags), timeout_at);
+  o.create(id, std::move(param), timeout_at, std::move(tags), timeout_at);
   auto settled = o.settle(id, state, q::value{}, timeout_at);
   o.remove_execute(id);
   return settled;
+}
+
+q::promise_record create_promise(op& o, const json::object& data) {
+  return create_promise(o, string_field(data, "id"), value_field(data, "param"),
+                        int_field(data, "timeoutAt"), tags_field(data, "tags"));
 }
 
 q::v2026_result promise_create(op& o, const json::object& data) {

@@ -84,24 +84,23 @@ q::v2026_result schedule_delete(op& o, const json::object& data) {
   return answer(200, "{}");
 }
 
-/// Fires every schedule due at `o.now` once per due run time (debug.tick).
+/// Fires each schedule due at `o.now` once, for its earliest due run time
+/// (debug.tick). One occurrence per schedule per tick, as Rust and the SDK's
+/// server do, so missed runs catch up over the following ticks; a run whose
+/// promise would be past its timeout already is created timed out.
 void fire_due_schedules(op& o) {
   auto r = o.db.run(q::read_due_schedules_cmd{o.now, 1000});
   for (auto& s : std::get<q::query_schedules_result>(r).records) {
     auto parsed = domain::cron_schedule::parse(s.cron, domain::time_zone::utc());
-    while (parsed && s.next_run_time <= o.now) {
-      auto fired_at = s.next_run_time;
-      auto pid = domain::render_promise_id(s.promise_id, s.id, fired_at);
-      auto tags = s.promise_tags;
-      tags["resonate:schedule"] = s.id;
-      if (!o.read_promise(pid)) {
-        auto timeout = fired_at + s.promise_timeout;
-        if (o.now < timeout) o.create(pid, s.promise_param, timeout, std::move(tags), o.now);
-      }
-      auto next = domain::next_run_time(*parsed, fired_at);
-      o.db.run(q::update_schedule_cmd{s.id, next, fired_at});
-      s.next_run_time = next;
+    if (!parsed || s.next_run_time > o.now) continue;
+    auto fired_at = s.next_run_time;
+    auto pid = domain::render_promise_id(s.promise_id, s.id, fired_at);
+    auto tags = s.promise_tags;
+    tags["resonate:schedule"] = s.id;
+    if (!o.read_promise(pid)) {
+      create_promise(o, pid, s.promise_param, fired_at + s.promise_timeout, std::move(tags));
     }
+    o.db.run(q::update_schedule_cmd{s.id, domain::next_run_time(*parsed, fired_at), fired_at});
   }
 }
 
