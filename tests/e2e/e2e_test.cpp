@@ -17,7 +17,7 @@
 #include <optional>
 #include <thread>
 
-#include "tests/e2e/child_process.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"

@@ -2,6 +2,7 @@
 // worker registers, the client factory, and the result/timeout conventions
 // (one JSON line on stdout; exit 0 on success, 1 with a message on failure).
 import "./polyfill.mjs";
+import fs from "node:fs";
 import { Resonate } from "@resonatehq/sdk";
 
 export const URL_ = process.env.RESONATE_URL;
@@ -58,7 +59,30 @@ function* approval(ctx, announceId) {
   const answer = yield* p;
   return { promise: p.id, answer };
 }
-export const FUNCS = { countdown, echo, orchestrate, leaf, fanout, crashy, tick, approval };
+// Server restart: step 1 writes RESONATE_MARKER (the harness SIGKILLs the
+// server when it appears and starts it again on the same store), then the
+// workflow sleeps through the outage and finishes on the restarted server.
+function* survive(ctx, sleepMs) {
+  const a = yield* ctx.run(() => {
+    if (process.env.RESONATE_MARKER) fs.writeFileSync(process.env.RESONATE_MARKER, String(process.pid));
+    return "before";
+  });
+  yield* ctx.sleep(sleepMs);
+  const b = yield* ctx.run(() => "after");
+  return [a, b];
+}
+// REST v1 interop: the promise `restId` was created over REST v1; this
+// workflow announces that it runs, then awaits that promise by id (ctx.rpc with
+// an explicit id is promise.create on an existing id, i.e. the stored promise).
+function* awaitRest(ctx, restId, announceId) {
+  yield* ctx.run(async (c) => {
+    try { await c.getDependency("resonate").promises.create(announceId, Date.now() + 600000); }
+    catch (e) { /* already exists on replay */ }
+  });
+  const v = yield* ctx.rpc("echo", "unused", ctx.options({ id: restId }));
+  return { value: v };
+}
+export const FUNCS = { countdown, echo, orchestrate, leaf, fanout, crashy, tick, approval, survive, awaitRest };
 
 export function client(group, extra = {}) {
   if (!URL_) fail("RESONATE_URL is not set");

@@ -30,6 +30,8 @@ const plans = {
   crash: [[group, { RESONATE_CRASH: "1" }]],
   schedule: [[group]],
   hitl: [[group]],
+  restart: [[group]],
+  rest: [[group]],
 };
 if (!plans[scenario]) { console.error(`usage: run.mjs [--oracle] {${Object.keys(plans).join("|")}} [NAME]`); process.exit(2); }
 
@@ -61,7 +63,8 @@ if (oracle) {
 if (!(env.RESONATE_URL ?? process.env.RESONATE_URL)) { console.error("RESONATE_URL is not set (or pass --oracle)"); process.exit(2); }
 const countReq = () => (serverLog && fs.existsSync(serverLog) ? fs.readFileSync(serverLog, "utf8").split("\n").filter((l) => l.startsWith(">> ")).length : undefined);
 
-const ttlEnv = scenario === "crash" ? { RESONATE_TTL_MS: process.env.RESONATE_TTL_MS ?? "3000" } : {};
+// crash and restart recover through a lapsed lease: a short ttl keeps them quick.
+const ttlEnv = ["crash", "restart"].includes(scenario) ? { RESONATE_TTL_MS: process.env.RESONATE_TTL_MS ?? "3000" } : {};
 const t0 = Date.now();
 const req0 = countReq();
 const workers = plans[scenario].map(([g, e = {}]) => start("worker.mjs", [g], { ...env, ...ttlEnv, ...e }));

@@ -69,6 +69,33 @@ const scenarios = {
     if (v.answer !== "approved" || v.promise !== pid) fail(`approval returned ${JSON.stringify(v)}`);
     return { value: v };
   },
+  // (e) the harness SIGKILLs the server while the workflow sleeps and restarts
+  // it on the same store; the workflow must finish on the restarted server.
+  async restart() {
+    if (!process.env.RESONATE_MARKER) fail("restart needs RESONATE_MARKER and a harness that restarts the server (tests/sdk/sdk_test.cpp)");
+    const v = await r.rpc(id(), "survive", Number(process.env.RESTART_SLEEP_MS ?? 2000), r.options({ target: group }));
+    if (!eq(v, ["before", "after"])) fail(`survive returned ${JSON.stringify(v)}`);
+    return { value: v };
+  },
+  // (h) a promise created over REST v1 is awaited by a workflow and completed
+  // over REST v1; the workflow's own promise then reads as RESOLVED over REST v1.
+  async rest() {
+    const restId = id("rest"), ann = id("announce");
+    const rest = (method, p, body) => fetch(`${process.env.RESONATE_URL}${p}`, {
+      method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+    const c = await rest("POST", "/promises", { id: restId, timeout: Date.now() + T, param: { headers: {}, data: "" } });
+    if (c.status !== 201) fail(`REST v1 create: ${c.status} ${await c.text()}`);
+    const h = await r.beginRpc(id(), "awaitRest", restId, ann, r.options({ target: group }));
+    await waitPromise(ann, () => true);
+    await sleep(300); // let the workflow reach its await and suspend
+    const done = await rest("PATCH", `/promises/${encodeURIComponent(restId)}`, { state: "RESOLVED", value: { headers: {}, data: enc("from-rest") } });
+    if (done.status !== 201) fail(`REST v1 complete: ${done.status} ${await done.text()}`);
+    const v = await h.result();
+    if (v.value !== "from-rest") fail(`awaitRest returned ${JSON.stringify(v)}`);
+    const root = await (await rest("GET", `/promises/${encodeURIComponent(id())}`)).json();
+    if (root.state !== "RESOLVED") fail(`root over REST v1: ${JSON.stringify(root)}`);
+    return { value: v, root: root.state };
+  },
 };
 
 const run = scenarios[scenario];

@@ -1,0 +1,164 @@
+// End to end with the real @resonatehq/sdk 0.11.5 from npm (tests/sdk): every
+// scenario of run.mjs against a real `resonate serve`, on SQLite and on a
+// scratch PostgreSQL database. The test owns the server: it counts the
+// protocol 2026-04-01 requests a scenario sent (from /metrics) and, for
+// `restart`, SIGKILLs the server mid-workflow and starts it again on the same
+// store and port.
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/child_process.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/scratch_store.hpp"
+#include "tests/support/server_process.hpp"
+
+namespace resonate::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct scenario_case {
+  store_kind store;
+  std::string scenario;
+};
+
+void PrintTo(const scenario_case& c, std::ostream* os) {
+  *os << to_string(c.store) << " " << c.scenario;
+}
+
+std::string case_name(const ::testing::TestParamInfo<scenario_case>& info) {
+  return to_string(info.param.store) + "_" + info.param.scenario;
+}
+
+/// A port nobody listens on now: the server must keep one port across a
+/// restart, because the SDK clients hold its URL.
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free port");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+/// Sum of every `protocol_2026_requests_total` series on the metrics port.
+int64_t protocol_2026_requests(uint16_t metrics_port) {
+  http_client metrics("127.0.0.1", metrics_port);
+  auto r = metrics.get("/metrics");
+  std::istringstream lines(r.body);
+  int64_t total = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("protocol_2026_requests_total", 0) != 0) continue;
+    total += static_cast<int64_t>(std::stod(line.substr(line.rfind(' ') + 1)));
+  }
+  return total;
+}
+
+class SdkTest : public ::testing::TestWithParam<scenario_case> {
+ protected:
+  void SetUp() override {
+    if (GetParam().store == store_kind::postgres && !test_pg_conninfo())
+      GTEST_SKIP() << "RESONATE_TEST_PG is not set";
+    if (!fs::exists(fs::path(SDK_DIR) / "node_modules/@resonatehq/sdk"))
+      GTEST_SKIP() << "the SDK is not installed: npm ci --prefix tests/sdk (scripts/setup.sh does)";
+    store_ = std::make_unique<scratch_store>(GetParam().store);
+    port_ = free_port();
+    auto args = store_->server_args();
+    args.insert(args.end(), {"--api-http-addr", "127.0.0.1:" + std::to_string(port_),
+                             "--log-level", "info"});
+    server_ = std::make_unique<server_process>(args);
+    server_->start();
+  }
+
+  void TearDown() override {
+    if (runner_ && HasFailure()) {
+      std::cerr << "--- run.mjs stdout ---\n";
+      for (const auto& l : runner_->lines()) std::cerr << l << "\n";
+      std::cerr << "--- run.mjs stderr ---\n" << runner_->stderr_text() << "\n";
+    }
+    runner_.reset();
+    if (server_ && server_->running()) server_->stop();
+    if (HasFailure() && server_) std::cerr << "--- server log ---\n" << server_->log_tail(8000) << "\n";
+  }
+
+  std::unique_ptr<scratch_store> store_;
+  std::unique_ptr<server_process> server_;
+  std::unique_ptr<child_process> runner_;
+  uint16_t port_ = 0;
+};
+
+TEST_P(SdkTest, Scenario) {
+  const auto& scenario = GetParam().scenario;
+  const auto marker = fs::temp_directory_path() /
+                      ("resonate-sdk-" + std::to_string(::getpid()) + "-" + scenario + ".marker");
+  fs::remove(marker);
+  const int64_t requests_before = protocol_2026_requests(server_->metrics_port());
+  const auto t0 = std::chrono::steady_clock::now();
+  runner_ = std::make_unique<child_process>(std::vector<std::string>{
+    "/usr/bin/env", "RESONATE_URL=http://127.0.0.1:" + std::to_string(port_),
+    "RESONATE_MARKER=" + marker.string(), NODE_EXECUTABLE, std::string(SDK_DIR) + "/run.mjs",
+    scenario, to_string(GetParam().store) + std::to_string(::getpid())});
+
+  int64_t requests_lost = 0;  // counted by the killed server, gone with it
+  if (scenario == "restart") {
+    // SIGKILL as soon as step 1 has run: the workflow is then between steps
+    // (suspending on, or asleep in, its ctx.sleep).
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!fs::exists(marker) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(fs::exists(marker)) << "step 1 never ran";
+    requests_lost = protocol_2026_requests(server_->metrics_port()) - requests_before;
+    server_->kill9();
+    server_->start();
+  }
+
+  auto line = runner_->read_line(120s);
+  fs::remove(marker);
+  ASSERT_TRUE(line) << "run.mjs printed nothing";
+  const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - t0)
+                         .count();
+  boost::json::value result;
+  ASSERT_NO_THROW(result = boost::json::parse(*line)) << *line;
+  ASSERT_TRUE(result.is_object()) << *line;
+  EXPECT_EQ(result.as_object().if_contains("ok") ? result.at("ok") : boost::json::value(false),
+            boost::json::value(true))
+    << *line;
+  const int64_t requests = protocol_2026_requests(server_->metrics_port()) -
+                           (scenario == "restart" ? 0 : requests_before) + requests_lost;
+  // The figures the closing notes and tests/sdk/README.md quote.
+  std::cout << "sdk scenario=" << scenario << " store=" << to_string(GetParam().store)
+            << " wall_ms=" << wall_ms << " requests=" << requests << "\n";
+}
+
+std::vector<scenario_case> all_cases() {
+  std::vector<scenario_case> cases;
+  for (auto store : {store_kind::sqlite, store_kind::postgres})
+    for (const char* s : {"countdown", "rpc", "fanout", "crash", "restart", "schedule", "hitl", "rest"})
+      cases.push_back({store, s});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sdk, SdkTest, ::testing::ValuesIn(all_cases()), case_name);
+
+}  // namespace
+}  // namespace resonate::test
