@@ -212,13 +212,14 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   http_opts.routes.task_frequency_ms = cfg.http.task_frequency_ms;
   http_opts.cors = api_gateway::cors_policy(cfg.http.cors_allow_origins);
   // `POST /` is protocol 2026-04-01; everything else REST v1 (after it).
-  http_opts.protocols = {api_gateway::make_protocol_2026({cfg.debug})};
   try {
     http_opts.access = access_control_of(cfg);
   } catch (const std::exception& e) {
     log::error("cannot enable authentication", {{"error", e.what()}});
     return 1;
   }
+  // Its JWT check (head.auth) uses the same public key as REST v1's.
+  http_opts.protocols = {api_gateway::make_protocol_2026({cfg.debug, http_opts.access})};
   // `GET /poll/*rest` on this port (spec 3.4): the socket goes to the sender's poll
   // server, which exists only when the poll plugin is enabled. Set below, before the
   // io threads start.

@@ -402,6 +402,15 @@ std::optional<token_claims> access_control::authenticate(const http_request& req
   return claims;
 }
 
+std::optional<token_claims> access_control::verify_token(std::string_view token,
+                                                         std::string& error) const {
+  if (!jwt_) {
+    error = "no public key configured";
+    return std::nullopt;
+  }
+  return jwt_->verify(token, now_ms_(), error);
+}
+
 std::optional<http_response> access_control::check(const http_request& req, route_id route,
                                                    const queues::request_payload* payload) const {
   if (open_route(route)) return std::nullopt;

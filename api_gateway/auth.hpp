@@ -119,6 +119,13 @@ public:
   /// admin role): a missing or null prefix is 403 (40300).
   std::optional<http_response> check_poll(const http_request& req) const;
 
+  /// Whether bearer tokens are checked (a public key is configured).
+  bool jwt_enabled() const { return jwt_ != nullptr; }
+  /// The claims of `token` (no "Bearer " prefix), checked as every REST v1 token
+  /// is; nullopt and `error` set when it fails or JWT is off. For protocol
+  /// 2026-04-01, whose token travels in the envelope's head.auth.
+  std::optional<token_claims> verify_token(std::string_view token, std::string& error) const;
+
 private:
   access_control() = default;
   std::optional<http_response> check_basic(const http_request& req) const;

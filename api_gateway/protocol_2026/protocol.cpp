@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "api_gateway/protocol_2026/authorize.hpp"
 #include "api_gateway/protocol_2026/envelope.hpp"
 #include "api_gateway/protocol_2026/validate.hpp"
 #include "queues/metrics.hpp"
@@ -47,7 +48,7 @@ std::optional<int64_t> debug_time(const json::object& head) {
 
 class protocol_2026_impl final : public protocol {
 public:
-  explicit protocol_2026_impl(protocol_2026_options o) : opts_(o) {
+  explicit protocol_2026_impl(protocol_2026_options o) : opts_(std::move(o)) {
     queues::metrics::global().set_help("protocol_2026_requests_total", "counter",
                                        "Protocol 2026-04-01 envelopes answered, by kind and status");
   }
@@ -69,6 +70,12 @@ public:
     }
     auto& env = std::get<p26::envelope>(parsed);
     ex.route = static_cast<uint16_t>(p26::kind_index(env.kind) + 1);
+    if (auto refused = p26::authorize(opts_.access.get(), env)) {
+      ex.response = envelope_response(
+        refused->status,
+        p26::encode_error(env.kind, env.corr_id, refused->status, refused->message));
+      return ex;
+    }
     if (env.kind.rfind("debug.", 0) == 0 && !opts_.debug) {
       ex.response = envelope_response(
         403, p26::encode_error(env.kind, env.corr_id, 403, "Debug operations are disabled"));
@@ -134,7 +141,7 @@ private:
 }  // namespace
 
 std::shared_ptr<const protocol> make_protocol_2026(protocol_2026_options options) {
-  return std::make_shared<protocol_2026_impl>(options);
+  return std::make_shared<protocol_2026_impl>(std::move(options));
 }
 
 }  // namespace resonate::api_gateway

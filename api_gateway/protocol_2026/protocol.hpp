@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "api_gateway/auth.hpp"
 #include "api_gateway/transport/protocol.hpp"
 
 namespace resonate::api_gateway {
@@ -16,6 +17,8 @@ struct protocol_2026_options {
   /// `debug.*` kinds and `head["resonate:debug_time"]` are honoured only in
   /// debug mode (`--debug`, `resonate dev`); otherwise debug.* answers 403.
   bool debug = false;
+  /// JWT in head.auth (spec 1.8) when it has a public key; nullptr: no auth.
+  std::shared_ptr<const access_control> access;
 };
 
 std::shared_ptr<const protocol> make_protocol_2026(protocol_2026_options options);

@@ -10,6 +10,7 @@
 
 #include "api_gateway/auth.hpp"
 #include "api_gateway/base64.hpp"
+#include "api_gateway/protocol_2026/authorize.hpp"
 #include "api_gateway/transport/cors.hpp"
 #include "tests/support/test_tokens.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
@@ -623,6 +624,85 @@ TEST(cors, any_origin) {
                           {"Access-Control-Allow-Headers",
                            "Origin,Content-Length,Content-Type,Idempotency-Key,Strict"},
                           {"Access-Control-Allow-Origin", "*"}}));
+}
+
+// -- protocol 2026-04-01: the token in head.auth (spec 1.8) -------------------------
+
+/// The refusal of `kind` with `data` under `token` ("" = no head.auth): 0 when it passes.
+unsigned refusal_2026(const access_control* g, const std::string& token, std::string kind,
+                      std::string data) {
+  std::string body = R"({"kind":")" + kind + R"(","head":{"corrId":"c","version":"2026-04-01")" +
+                     (token.empty() ? "" : R"(,"auth":")" + token + "\"") + R"(},"data":)" + data +
+                     "}";
+  auto parsed = protocol_2026::parse_envelope(body);
+  auto* env = std::get_if<protocol_2026::envelope>(&parsed);
+  EXPECT_NE(env, nullptr) << body;
+  if (!env) return 999;
+  auto r = protocol_2026::authorize(g, *env);
+  if (!r) return 0;
+  EXPECT_EQ(r->message, r->status == 401 ? "Unauthorized" : "Forbidden");
+  return r->status;
+}
+
+TEST(protocol_2026_auth, off_without_a_key_and_401_without_a_good_token) {
+  auto basic_only = gate({{"alice", "pw"}}, false);
+  EXPECT_EQ(refusal_2026(nullptr, "", "promise.get", R"({"id":"x"})"), 0u);
+  EXPECT_EQ(refusal_2026(basic_only.get(), "", "promise.get", R"({"id":"x"})"), 0u);
+
+  auto g = gate({}, true);
+  const std::string expired = token(R"({"exp":)" + std::to_string(now_s - 10) + R"(,"prefix":""})");
+  const std::string other = sign_token(claims_with(R"("prefix":"")"), JWT_ALG_RS256,
+                                       other_keys().private_pem);
+  for (const auto& bad : {std::string(), expired, other, std::string("not-a-jwt")}) {
+    EXPECT_EQ(refusal_2026(g.get(), bad, "promise.get", R"({"id":"x"})"), 401u) << bad;
+  }
+  // head.auth must be a string.
+  auto parsed = protocol_2026::parse_envelope(
+    R"({"kind":"promise.get","head":{"corrId":"c","version":"2026-04-01","auth":7},"data":{"id":"x"}})");
+  ASSERT_TRUE(std::holds_alternative<protocol_2026::envelope>(parsed));
+  auto r = protocol_2026::authorize(g.get(), std::get<protocol_2026::envelope>(parsed));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401u);
+}
+
+TEST(protocol_2026_auth, prefix_claims_cover_each_kinds_resource_ids) {
+  auto g = gate({}, true);
+  const std::string a = token(claims_with(R"("role":"user","prefix":"a-")"));
+  const std::string admin = token(claims_with(R"("role":"ADMIN")"));
+  const std::string all = token(claims_with(R"("prefix":"")"));
+  const std::string none = token(claims_with(R"("role":"user")"));
+  struct row {
+    std::string kind, inside, outside;  // data whose resource id is a-..., and b-...
+  };
+  auto action = [](std::string id) {
+    return R"({"pid":"w","ttl":1,"action":{"kind":"promise.create","head":{},"data":{"id":")" +
+           id + R"(","timeoutAt":1}}})";
+  };
+  const std::vector<row> rows = {
+    {"promise.get", R"({"id":"a-1"})", R"({"id":"b-1"})"},
+    {"promise.settle", R"({"id":"a-1","state":"resolved"})", R"({"id":"b-1","state":"resolved"})"},
+    {"task.acquire", R"({"id":"a-1","version":0,"pid":"w","ttl":1})", R"({"id":"b-1","version":0,"pid":"w","ttl":1})"},
+    {"promise.register_callback", R"({"awaited":"a-1","awaiter":"b-2"})", R"({"awaited":"b-1","awaiter":"a-2"})"},
+    {"promise.register_listener", R"({"awaited":"a-1","address":"poll://any@g"})", R"({"awaited":"b-1","address":"poll://any@g"})"},
+    {"schedule.create", R"({"id":"b-s","promiseId":"a-{{.timestamp}}"})", R"({"id":"a-s","promiseId":"b-{{.timestamp}}"})"},
+    {"schedule.delete", R"({"id":"a-s"})", R"({"id":"b-s"})"},
+    {"task.create", action("a-1"), action("b-1")},
+    {"task.heartbeat", R"({"pid":"w","tasks":[{"id":"a-1","version":1},{"id":"a-2","version":1}]})",
+     R"({"pid":"w","tasks":[{"id":"a-1","version":1},{"id":"b-2","version":1}]})"},
+  };
+  for (const auto& r : rows) {
+    EXPECT_EQ(refusal_2026(g.get(), a, r.kind, r.inside), 0u) << r.kind;
+    EXPECT_EQ(refusal_2026(g.get(), a, r.kind, r.outside), 403u) << r.kind;
+    EXPECT_EQ(refusal_2026(g.get(), admin, r.kind, r.outside), 0u) << r.kind;
+    EXPECT_EQ(refusal_2026(g.get(), all, r.kind, r.outside), 0u) << r.kind;
+    EXPECT_EQ(refusal_2026(g.get(), none, r.kind, r.inside), 403u) << r.kind;
+  }
+  // Searches and debug kinds name no id: only for tokens that may touch everything.
+  for (std::string kind : {"promise.search", "task.search", "debug.snap"}) {
+    EXPECT_EQ(refusal_2026(g.get(), a, kind, "{}"), 403u) << kind;
+    EXPECT_EQ(refusal_2026(g.get(), all, kind, "{}"), 0u) << kind;
+    EXPECT_EQ(refusal_2026(g.get(), admin, kind, "{}"), 0u) << kind;
+  }
 }
 
 }  // namespace
