@@ -54,6 +54,7 @@ class session {
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
   bool json_output() const { return g_.output == "json"; }
+  const std::string& token() const { return g_.token; }
 
   /// Sends one request; returns the reply of a 2xx, or nullopt after printing the
   /// server's error. Throws unreachable / usage_error.
@@ -733,6 +734,7 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
 void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
   struct args {
     std::string id, func, json_args, timeout = "1h", target = "poll://any@default", delay;
+    std::string protocol = "v1";
     std::vector<std::string> args;
     int64_t version = 1;
   };
@@ -750,6 +752,12 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
   c->add_option("--target", a->target, "receiver of the invocation (resonate:invoke tag)")
       ->capture_default_str();
   c->add_option("--delay", a->delay, "do not start before now + delay, a Go duration");
+  c->add_option("--protocol", a->protocol,
+                "v1: a REST v1 promise with a resonate:invoke tag (REST-era SDKs); 2026: "
+                "promise.create of protocol 2026-04-01 with a resonate:target tag, which "
+                "@resonatehq/sdk 0.11.5 workers run")
+      ->check(CLI::IsMember({"v1", "2026"}))
+      ->capture_default_str();
   c->callback([&action, a] {
     action = [a](session& s) {
       json::array fargs;
@@ -768,6 +776,36 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
       const json::object param{{"func", a->func}, {"args", fargs}, {"version", a->version}};
       const int64_t now = now_ms();
       const int64_t delay = a->delay.empty() ? 0 : duration_ms(a->delay, "--delay");
+      if (a->protocol == "2026") {
+        // What resonate.rpc of the SDK 0.11.5 sends for a root (spec 1.5, 2.9):
+        // a global promise targeted at the workers, its own origin and branch.
+        json::object tags{{"resonate:scope", "global"}, {"resonate:target", a->target},
+                          {"resonate:origin", a->id}, {"resonate:branch", a->id},
+                          {"resonate:parent", a->id}};
+        if (!a->delay.empty()) tags["resonate:delay"] = std::to_string(now + delay);
+        const std::string data = json::serialize(param);
+        json::object head{{"corrId", "cli-" + std::to_string(now)}, {"version", "2026-04-01"}};
+        if (!s.token().empty()) head["auth"] = s.token();
+        json::object envelope{
+          {"kind", "promise.create"},
+          {"head", head},
+          {"data",
+           {{"id", a->id},
+            {"timeoutAt", now + delay + duration_ms(a->timeout, "--timeout")},
+            {"param", {{"headers", json::object{}}, {"data", api_gateway::base64_encode(data)}}},
+            {"tags", tags}}}};
+        return s.run("POST", "/", json::serialize(envelope), {},
+                     [&](const http_reply&, const json::value& v) {
+                       std::string state;
+                       if (const auto* d = as_object(v).if_contains("data")) {
+                         if (const auto* p = as_object(*d).if_contains("promise")) {
+                           state = field(*p, "state");
+                         }
+                       }
+                       s.out() << "Invoked " << a->func << " as promise: " << a->id << " ("
+                               << state << ")\n";
+                     });
+      }
       json::object tags{{"resonate:invoke", a->target}};
       if (!a->delay.empty()) tags["resonate:delay"] = std::to_string(now + delay);
       const std::string data = json::serialize(param);

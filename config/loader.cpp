@@ -414,6 +414,7 @@ config default_config(const std::string& command) {
   config cfg;
   if (command == "dev") {
     cfg.sqlite.path = ":memory:";
+    cfg.debug = true;  // protocol 2026's debug.* kinds, as the reference's dev server
     cfg.postgres.query = {{"sslmode", "disable"}};
   }
   return cfg;

@@ -334,6 +334,28 @@ TEST_F(CliTest, InvokeAndTasks) {
             std::vector<std::string>{"2"});
 }
 
+TEST_F(CliTest, InvokeOverProtocol2026MakesATaskForTodaysSdk) {
+  auto out = ok_table({"invoke", "inv26", "--func", "add", "--arg", "1", "--protocol", "2026",
+                       "--target", "poll://any@workers", "-t", "1h"});
+  EXPECT_NE(out.find("Invoked add as promise: inv26 (pending)"), std::string::npos) << out;
+  // The same promise over REST v1: the SDK's root tags, the same param encoding.
+  auto p = get_promise("inv26");
+  EXPECT_EQ(str(p, {"tags", "resonate:target"}), "poll://any@workers");
+  EXPECT_EQ(str(p, {"tags", "resonate:scope"}), "global");
+  EXPECT_EQ(str(p, {"tags", "resonate:origin"}), "inv26");
+  EXPECT_EQ(str(p, {"param", "data"}), "eyJmdW5jIjoiYWRkIiwiYXJncyI6WzFdLCJ2ZXJzaW9uIjoxfQ==")
+      << "base64 of {\"func\":\"add\",\"args\":[1],\"version\":1}";
+  // A pending protocol 2026 task at version 0, with its execute queued.
+  EXPECT_EQ(store_->query("SELECT state, version, address FROM tasks26 WHERE id = 'inv26'"),
+            std::vector<std::string>{"0|0|poll://any@workers"});
+  // Idempotent: the stored promise comes back; -o json prints the envelope.
+  auto again = ok_json({"invoke", "inv26", "--func", "other", "--protocol", "2026"});
+  EXPECT_EQ(str(again, {"head", "status"}), "200");
+  EXPECT_EQ(str(again, {"data", "promise", "tags", "resonate:target"}), "poll://any@workers");
+  auto bad = cli({"invoke", "inv27", "--func", "f", "--protocol", "2027"});
+  EXPECT_EQ(bad.code, 2) << describe({}, bad);
+}
+
 TEST_F(CliTest, TreeOverThreeLevels) {
   // root -> a (local) -> a.1 ; root -> b (global, its own root) -> b.1
   ok_json({"promises", "create", "tr", "-t", "1h"});

@@ -138,6 +138,9 @@ TEST_F(config_test, dev_defaults_and_dev_file) {
   write_file("resonate.yaml", "logLevel: error\n");
   auto cl = run({"dev"});
   EXPECT_EQ(cl.cfg.sqlite.path, ":memory:");
+  EXPECT_TRUE(cl.cfg.debug) << "dev serves debug.* (protocol 2026-04-01)";
+  EXPECT_FALSE(run({"serve"}).cfg.debug);
+  EXPECT_FALSE(run({"dev", "--debug=false"}).cfg.debug);
   EXPECT_EQ(cl.cfg.postgres.query, (std::map<std::string, std::string>{{"sslmode", "disable"}}));
   EXPECT_EQ(cl.cfg.log_level, "info") << "dev must not read resonate.yaml";
   EXPECT_EQ(cl.cfg, default_config("dev"));
