@@ -27,6 +27,11 @@ bool number_at_least(const json::value* v, double min) {
   return v->as_double() >= min;
 }
 
+const json::object* object_at(const json::object& o, std::string_view key) {
+  const auto* v = at(o, key);
+  return v && v->is_object() ? &v->as_object() : nullptr;
+}
+
 bool non_empty_string(const json::value* v) { return v && v->is_string() && !v->as_string().empty(); }
 
 std::string_view string_or_empty(const json::value* v) {
@@ -37,6 +42,31 @@ check required_string(const json::object& o, std::string_view key, const char* m
   if (!non_empty_string(at(o, key))) return std::string(message);
   return std::nullopt;
 }
+
+}  // namespace
+
+bool valid_address(std::string_view a) {
+  if (a.starts_with("poll://")) {
+    a.remove_prefix(7);
+    if (!a.starts_with("uni@") && !a.starts_with("any@")) return false;
+    a.remove_prefix(4);
+    const auto slash = a.find('/');
+    const auto group = a.substr(0, slash);
+    if (group.empty() || group.find_first_of(" \t?#@") != std::string_view::npos) return false;
+    if (slash == std::string_view::npos) return true;
+    const auto id = a.substr(slash + 1);
+    return id.find_first_of(" \t?#/") == std::string_view::npos;
+  }
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (a.starts_with(scheme)) {
+      auto rest = a.substr(scheme.size());
+      return !rest.empty() && rest.front() != '/' && rest.find(' ') == std::string_view::npos;
+    }
+  }
+  return false;
+}
+
+namespace {
 
 check promise_create_data(const json::object& d) {
   const auto* id = at(d, "id");
@@ -49,6 +79,10 @@ check promise_create_data(const json::object& d) {
   if (at(d, "tags") && !tags_from_json(at(d, "tags"))) {
     return "Invalid 'tags' — must be an object of strings";
   }
+  if (const auto* tags = object_at(d, "tags")) {
+    const auto* target = at(*tags, "resonate:target");
+    if (target && !valid_address(string_or_empty(target))) return "Invalid resonate:target address";
+  }
   return std::nullopt;
 }
 
@@ -59,11 +93,6 @@ check promise_settle_data(const json::object& d) {
   }
   if (at(d, "value") && !value_from_json(at(d, "value"))) return "Invalid 'value' — must be a value";
   return std::nullopt;
-}
-
-const json::object* object_at(const json::object& o, std::string_view key) {
-  const auto* v = at(o, key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
 }
 
 check version_at(const json::object& d) {
@@ -97,7 +126,8 @@ std::optional<std::string> validate(const envelope& e) {
   }
   if (k == "promise.register_listener") {
     if (auto x = required_string(d, "awaited", "Awaited ID is required")) return x;
-    return required_string(d, "address", "Invalid listener address");
+    if (!valid_address(string_or_empty(at(d, "address")))) return "Invalid listener address";
+    return std::nullopt;
   }
   if (k == "task.create") {
     if (auto x = required_string(d, "pid", "Process ID is required")) return x;

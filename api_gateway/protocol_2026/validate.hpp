@@ -8,6 +8,7 @@
 // checked, and a heartbeat may mix origins.
 
 #include <optional>
+#include <string_view>
 #include <string>
 
 #include "api_gateway/protocol_2026/envelope.hpp"
@@ -16,5 +17,10 @@ namespace resonate::api_gateway::protocol_2026 {
 
 /// nullopt when the envelope's data is acceptable, else the 400's message.
 std::optional<std::string> validate(const envelope& e);
+
+/// An address this server can deliver to (spec 1.6, Rust's URL rule):
+/// `poll://uni@G[/id]`, `poll://any@G[/id]` with a non-empty group, or an
+/// `http(s)://` URL with a host. Checked on resonate:target and listener addresses.
+bool valid_address(std::string_view address);
 
 }  // namespace resonate::api_gateway::protocol_2026

@@ -35,6 +35,7 @@
 #include <thread>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/raw_conn.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/tls_receiver.hpp"
@@ -1582,46 +1583,6 @@ TEST_P(TasksTest, HttpsPushMissingCaFileStopsTheServer) {
 }
 
 // ---- GET /poll/... on the API port: the socket is handed over to the poll server ----
-
-/// A raw TCP client: sends bytes as given and reads what comes (or does not read).
-class raw_conn {
- public:
-  explicit raw_conn(uint16_t port, int rcvbuf = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      throw std::runtime_error("raw_conn: connect failed");
-  }
-  ~raw_conn() { ::close(fd_); }
-  void send(std::string_view bytes) {
-    ASSERT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
-  }
-  /// Reads until `needle` has been seen after `from` (or the timeout, or EOF).
-  bool read_until(std::string_view needle, size_t from = 0, std::chrono::milliseconds t = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + t;
-    while (text.find(needle, from) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char buf[4096];
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return false;
-      text.append(buf, static_cast<size_t>(n));
-    }
-    return true;
-  }
-  std::string text;
-
- private:
-  int fd_ = -1;
-};
 
 // A message created through POST /promises reaches a stream opened on :8001; the
 // streams of both ports are one table: eviction of the same (group, id) crosses

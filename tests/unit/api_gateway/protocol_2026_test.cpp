@@ -7,6 +7,7 @@
 
 #include "api_gateway/protocol_2026/envelope.hpp"
 #include "api_gateway/protocol_2026/records.hpp"
+#include "api_gateway/protocol_2026/validate.hpp"
 
 namespace p26 = resonate::api_gateway::protocol_2026;
 namespace q = resonate::queues;
@@ -159,4 +160,27 @@ TEST(protocol_2026_records, values_decode_canonical_base64_and_keep_any_other_te
   EXPECT_EQ(p26::tags_from_json(&tags)->at("resonate:target"), "poll://any@default");
   auto bad_tags = json::parse(R"({"n":1})");
   EXPECT_FALSE(p26::tags_from_json(&bad_tags));  // tag values are strings (spec 1.5)
+}
+
+TEST(protocol_2026_validate, addresses_the_sdk_builds_pass_and_others_are_400) {
+  for (const char* ok : {"poll://uni@default/abc123", "poll://any@default/abc123", "poll://any@workers",
+                         "poll://uni@g", "http://worker:9999/recv", "https://example.com"}) {
+    EXPECT_TRUE(p26::valid_address(ok)) << ok;
+  }
+  for (const char* bad : {"", "poll://", "poll://any@", "poll://all@g", "poll://g", "poll://any@g/a/b",
+                          "poll://any@my group", "ftp://x", "http://", "local://uni@g/p", "workers"}) {
+    EXPECT_FALSE(p26::valid_address(bad)) << bad;
+  }
+  auto check = [](const char* body) {
+    auto r = p26::parse_envelope(body);
+    EXPECT_TRUE(std::holds_alternative<p26::envelope>(r)) << body;
+    return std::holds_alternative<p26::envelope>(r) ? p26::validate(std::get<p26::envelope>(r))
+                                                    : std::optional<std::string>("unparsed");
+  };
+  EXPECT_EQ(check(R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":"p","timeoutAt":1,"tags":{"resonate:target":"nowhere"}}})"),
+            "Invalid resonate:target address");
+  EXPECT_EQ(check(R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":"p","timeoutAt":1,"tags":{"resonate:target":"poll://any@g"}}})"),
+            std::nullopt);
+  EXPECT_EQ(check(R"({"kind":"promise.register_listener","head":{"corrId":"c","version":"2026-04-01"},"data":{"awaited":"p","address":"poll://g"}})"),
+            "Invalid listener address");
 }

@@ -1,0 +1,229 @@
+// Protocol 2026-04-01 (`POST /`) against a real `resonate serve` process, over
+// sockets, on every store: bad envelopes get the spec's errors and change
+// nothing (1.2, 1.3, 1.7), debug.* is gated (1.9), a promise is one record for
+// both protocols (one store), and a reader that never reads its SSE stream
+// does not hold up the kernel or the other streams.
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/raw_conn.hpp"
+#include "tests/support/scratch_store.hpp"
+#include "tests/support/server_process.hpp"
+
+namespace resonate::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr int64_t k_future = 32503680000000;  // year 3000
+
+std::string envelope(std::string_view kind, std::string_view data, std::string_view corr = "c1",
+                     std::string_view extra_head = "") {
+  return R"({"kind":")" + std::string(kind) + R"(","head":{"corrId":")" + std::string(corr) +
+         R"(","version":"2026-04-01")" + std::string(extra_head) + R"(},"data":)" +
+         std::string(data) + "}";
+}
+
+class Protocol2026Test : public ::testing::TestWithParam<store_kind> {
+ protected:
+  void start(std::vector<std::string> extra) {
+    if (GetParam() == store_kind::postgres && !test_pg_conninfo())
+      GTEST_SKIP() << "RESONATE_TEST_PG is not set";
+    store_ = std::make_unique<scratch_store>(GetParam());
+    auto args = store_->server_args();
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<server_process>(args);
+    server_->start();
+    client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
+  }
+  void TearDown() override {
+    client_.reset();
+    if (server_ && server_->running()) server_->stop();
+    if (HasFailure() && server_) std::cerr << server_->log_tail() << "\n";
+  }
+
+  /// POST / and the parsed answer; checks that head.status is the HTTP status.
+  json::object call(const std::string& body, int want_status) {
+    auto r = client_->post("/", body, {{"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, want_status) << body << "\n" << r.body;
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json") << r.body;
+    boost::system::error_code ec;
+    auto v = json::parse(r.body, ec);
+    if (ec || !v.is_object()) {
+      ADD_FAILURE() << "not a JSON object: " << r.body;
+      return {};
+    }
+    auto& o = v.as_object();
+    EXPECT_EQ(o.at("head").at("status").to_number<int>(), r.status) << r.body;
+    EXPECT_EQ(o.at("head").at("version"), "2026-04-01") << r.body;
+    return o;
+  }
+
+  std::unique_ptr<scratch_store> store_;
+  std::unique_ptr<server_process> server_;
+  std::unique_ptr<http_client> client_;
+};
+
+TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
+  start({"--debug", "--api-http-body-limit", "65536"});
+  struct bad {
+    std::string body;
+    int status;
+    std::string kind, corr;  // echoed as far as the body could be read
+  };
+  const std::string create = R"({"id":"p1","timeoutAt":)" + std::to_string(k_future) + "}";
+  const std::vector<bad> cases = {
+    {"not json", 400, "unknown", "0"},
+    {"[1,2]", 400, "unknown", "0"},
+    {R"({"kind":"promise.create","head":{"corrId":"c9","version":"2026-04-01"},"data":)", 400,
+     "unknown", "0"},
+    {envelope("promise.explode", create, "c2"), 400, "promise.explode", "c2"},
+    {envelope("", create, "c3"), 400, "", "c3"},
+    {R"({"kind":"promise.create","head":{"corrId":"c4","version":"2025-01-01"},"data":)" + create +
+       "}",
+     400, "promise.create", "c4"},
+    {R"({"kind":"promise.create","head":{"corrId":"c5"},"data":)" + create + "}", 400,
+     "promise.create", "c5"},
+    {R"({"kind":"promise.create","head":{"corrId":"c6","version":"2026-04-01"},"data":[]})", 400,
+     "promise.create", "c6"},
+    {envelope("promise.create", R"({"timeoutAt":1})", "c7"), 400, "promise.create", "c7"},
+    {envelope("promise.create", R"({"id":"p1","timeoutAt":"soon"})", "c8"), 400,
+     "promise.create", "c8"},
+    {envelope("promise.create", R"({"id":"p1","timeoutAt":1,"tags":{"a":1}})", "c10"), 400,
+     "promise.create", "c10"},
+    {envelope("promise.settle", R"({"id":"p1","state":"rejected_timedout"})", "c11"), 400,
+     "promise.settle", "c11"},
+    {envelope("task.acquire", R"({"id":"p1","version":"1","pid":"w","ttl":1})", "c12"), 400,
+     "task.acquire", "c12"},
+    {envelope("promise.register_callback", R"({"awaited":"p1","awaiter":"p1"})", "c13"), 400,
+     "promise.register_callback", "c13"},
+    {envelope("promise.register_listener", R"({"awaited":"p1","address":"ftp://x"})", "c14"), 400,
+     "promise.register_listener", "c14"},
+    {envelope("task.create",
+              R"({"pid":"w","ttl":1,"action":{"kind":"promise.create","head":{},"data":)" + create +
+                "}}",
+              "c15"),
+     400, "task.create", "c15"},  // the action has no resonate:target tag
+  };
+  for (const auto& c : cases) {
+    auto o = call(c.body, c.status);
+    EXPECT_EQ(o["kind"], json::value(c.kind)) << c.body;
+    EXPECT_EQ(o["head"].at("corrId"), json::value(c.corr)) << c.body;
+    EXPECT_TRUE(o["data"].is_string()) << "an error's data is its message: " << json::serialize(o);
+  }
+  // Over the body limit: 413, and nothing is read.
+  const std::string big(70000, 'x');
+  auto r = client_->post(
+    "/",
+    envelope("promise.create", R"({"id":"big","timeoutAt":1,"param":{"data":")" + big + R"("}})"),
+    {{"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
+
+  // Nothing changed: no promise, no task (debug.snap sees every table).
+  client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
+  auto snap = call(envelope("debug.snap", "{}"), 200);
+  EXPECT_EQ(snap["data"].at("promises"), json::array{}) << json::serialize(snap);
+  EXPECT_EQ(snap["data"].at("tasks"), json::array{}) << json::serialize(snap);
+  EXPECT_EQ(store_->query("SELECT count(*) FROM promises"), std::vector<std::string>{"0"});
+
+  // And a good envelope still works on the same server.
+  auto ok = call(envelope("promise.create", create, "c99"), 200);
+  EXPECT_EQ(ok["head"].at("corrId"), "c99");
+  EXPECT_EQ(ok["data"].at("promise").at("state"), "pending");
+}
+
+TEST_P(Protocol2026Test, DebugKindsAre403AndDebugTimeIgnoredWithoutDebug) {
+  start({});
+  for (const char* kind : {"debug.start", "debug.reset", "debug.snap", "debug.tick"}) {
+    auto o = call(envelope(kind, R"({"time":1})"), 403);
+    EXPECT_EQ(o["data"], "Debug operations are disabled") << kind;
+  }
+  // resonate:debug_time is a test clock: without --debug the server's own time counts.
+  auto o = call(envelope("promise.create",
+                         R"({"id":"t1","timeoutAt":)" + std::to_string(k_future) + "}", "c1",
+                         R"(,"resonate:debug_time":5)"),
+                200);
+  EXPECT_GT(o["data"].at("promise").at("createdAt").to_number<int64_t>(), 1'700'000'000'000);
+}
+
+TEST_P(Protocol2026Test, OnePromiseForBothProtocols) {
+  start({});
+  // Created over 2026, completed over REST v1, read back over 2026.
+  call(envelope("promise.create", R"({"id":"both","timeoutAt":)" + std::to_string(k_future) +
+                                    R"(,"param":{"headers":{"h":"1"},"data":"aGk="}})"),
+       200);
+  auto rest = client_->get("/promises/both");
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  auto p = json::parse(rest.body).as_object();
+  EXPECT_EQ(p.at("state"), "PENDING");
+  EXPECT_EQ(p.at("param").at("data"), "aGk=");
+  auto done = client_->patch(
+    "/promises/both", R"({"state":"REJECTED_CANCELED","value":{"headers":{},"data":"Ynll"}})");
+  ASSERT_EQ(done.status, 201) << done.body;
+  auto o = call(envelope("promise.get", R"({"id":"both"})"), 200);
+  const auto& q = o["data"].at("promise");
+  EXPECT_EQ(q.at("state"), "rejected_canceled");
+  EXPECT_EQ(q.at("value").at("data"), "Ynll");
+  EXPECT_TRUE(q.as_object().contains("settledAt"));
+}
+
+// A reader that never reads its SSE stream: the API keeps answering at once and
+// another stream still gets its execute; only the stalled stream loses messages.
+TEST_P(Protocol2026Test, StalledSseReaderBlocksNeitherTheKernelNorOtherStreams) {
+  start({"--aio-poll-buffer-size", "2"});
+  raw_conn slow(server_->port(), 2048);
+  slow.send("GET /poll/gs/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(slow.read_until("text/event-stream")) << slow.text;
+  raw_conn healthy(server_->port());
+  healthy.send("GET /poll/gs/ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(healthy.read_until("text/event-stream")) << healthy.text;
+
+  // An execute carries the task id and version only: long ids make messages
+  // long enough that a few hundred fill the stalled socket's buffers.
+  const std::string pad(16000, 'a');
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 300; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto o = call(envelope("promise.create",
+                           R"({"id":"slow-)" + std::to_string(i) + "-" + pad + R"(","timeoutAt":)" +
+                             std::to_string(k_future) +
+                             R"(,"tags":{"resonate:target":"poll://uni@gs/slow"}})"),
+                  200);
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
+    if (HasFailure()) return;
+  }
+  EXPECT_LT(slowest, 2s) << "a request waited on the stalled stream";
+  // The stream did stall: the hub refused messages for it (a full buffer).
+  auto failed_polls = [&] {
+    http_client metrics("127.0.0.1", server_->metrics_port());
+    auto body = metrics.get("/metrics").body;
+    const std::string series = R"(messages_total{type="poll",outcome="failed"} )";
+    auto at = body.find(series);
+    return at == std::string::npos ? 0.0 : std::stod(body.substr(at + series.size()));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (failed_polls() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_GT(failed_polls(), 0) << "the reader never stalled: the test proves nothing";
+  call(envelope("promise.create", R"({"id":"fine","timeoutAt":)" + std::to_string(k_future) +
+                                    R"(,"tags":{"resonate:target":"poll://uni@gs/ok"}})"),
+       200);
+  EXPECT_TRUE(healthy.read_until(R"("id":"fine")", 0, 10s)) << healthy.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, Protocol2026Test,
+                         ::testing::Values(store_kind::sqlite, store_kind::postgres),
+                         [](const auto& info) { return to_string(info.param); });
+
+}  // namespace
+}  // namespace resonate::test
