@@ -119,6 +119,12 @@ public:
   /// admin role): a missing or null prefix is 403 (40300).
   std::optional<http_response> check_poll(const http_request& req) const;
 
+  /// Basic auth alone (nullopt when it passes or is off): for protocol
+  /// 2026-04-01's `POST /`, whose JWT travels in the envelope instead.
+  std::optional<http_response> check_basic_only(const http_request& req) const {
+    return check_basic(req);
+  }
+
   /// Whether bearer tokens are checked (a public key is configured).
   bool jwt_enabled() const { return jwt_ != nullptr; }
   /// The claims of `token` (no "Bearer " prefix), checked as every REST v1 token

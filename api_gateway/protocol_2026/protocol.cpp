@@ -109,8 +109,11 @@ public:
     return ex;
   }
 
-  std::optional<http_response> authorize(const http_request&, const exchange&) const override {
-    return std::nullopt;
+  // Basic auth of the API port covers `POST /` too; the JWT (head.auth) was
+  // checked in route(), where the envelope is parsed.
+  std::optional<http_response> authorize(const http_request& req, const exchange&) const override {
+    if (!opts_.access) return std::nullopt;
+    return opts_.access->check_basic_only(req);
   }
 
   http_response encode_reply(queues::kind, const queues::response& res,

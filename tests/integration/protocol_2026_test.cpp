@@ -9,6 +9,8 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "tests/support/raw_conn.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/test_tokens.hpp"
 
 namespace resonate::test {
 namespace {
@@ -175,6 +178,45 @@ TEST_P(Protocol2026Test, OnePromiseForBothProtocols) {
   EXPECT_EQ(q.at("state"), "rejected_canceled");
   EXPECT_EQ(q.at("value").at("data"), "Ynll");
   EXPECT_TRUE(q.as_object().contains("settledAt"));
+}
+
+// Auth on the wire (spec 1.8): the JWT in head.auth against the server's public
+// key, with the prefix claim; basic auth of the API port covers POST / too.
+TEST_P(Protocol2026Test, JwtInTheHeadAndBasicAuthOnTheWire) {
+  const auto keys = make_rsa_key_pair();
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("resonate-p26-auth-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "public.pem") << keys.public_pem;
+  start({"--api-auth-public-key", (dir / "public.pem").string()});
+  const auto exp = std::to_string(std::time(nullptr) + 600);
+  const auto token = sign_token(R"({"exp":)" + exp + R"(,"prefix":"a-"})", JWT_ALG_RS256,
+                                keys.private_pem);
+  const std::string create_a = R"({"id":"a-1","timeoutAt":)" + std::to_string(k_future) + "}";
+  const std::string create_b = R"({"id":"b-1","timeoutAt":)" + std::to_string(k_future) + "}";
+  EXPECT_EQ(call(envelope("promise.create", create_a), 401)["data"], "Unauthorized");
+  EXPECT_EQ(call(envelope("promise.create", create_a, "c1", R"(,"auth":"nope")"), 401)["data"],
+            "Unauthorized");
+  EXPECT_EQ(call(envelope("promise.create", create_b, "c1", R"(,"auth":")" + token + "\""), 403)["data"],
+            "Forbidden");
+  auto ok = call(envelope("promise.create", create_a, "c1", R"(,"auth":")" + token + "\""), 200);
+  EXPECT_EQ(ok["data"].at("promise").at("id"), "a-1");
+  EXPECT_EQ(store_->query("SELECT id FROM promises"), std::vector<std::string>{"a-1"});
+  std::filesystem::remove_all(dir);
+
+  // Basic auth on the API port: POST / without it is the port's 401.
+  server_->stop();
+  auto args = store_->server_args();
+  args.insert(args.end(), {"--api-http-auth", "u=p"});
+  server_ = std::make_unique<server_process>(args);
+  server_->start();
+  client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
+  auto refused = client_->post("/", envelope("promise.get", R"({"id":"a-1"})"));
+  EXPECT_EQ(refused.status, 401) << refused.body;
+  EXPECT_EQ(refused.header("WWW-Authenticate").value_or(""), R"(Basic realm="Authorization Required")");
+  auto admitted = client_->post("/", envelope("promise.get", R"({"id":"a-1"})"),
+                                {{"Authorization", "Basic dTpw"}});
+  EXPECT_EQ(admitted.status, 200) << admitted.body;
 }
 
 // A reader that never reads its SSE stream: the API keeps answering at once and
