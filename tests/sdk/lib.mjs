@@ -82,7 +82,17 @@ function* awaitRest(ctx, restId, announceId) {
   const v = yield* ctx.rpc("echo", "unused", ctx.options({ id: restId }));
   return { value: v };
 }
-export const FUNCS = { countdown, echo, orchestrate, leaf, fanout, crashy, tick, approval, survive, awaitRest };
+// Heartbeats: one step runs longer than the task's ttl (RESONATE_TTL_MS), so
+// the lease holds only if the SDK's heartbeats (every ttl/2) are honoured;
+// each start of the step appends a line to RESONATE_MARKER.
+function* longStep(ctx, ms) {
+  return yield* ctx.run(async (_c, d) => {
+    if (process.env.RESONATE_MARKER) fs.appendFileSync(process.env.RESONATE_MARKER, `${process.pid}\n`);
+    await sleep(d);
+    return `slept ${d}`;
+  }, ms);
+}
+export const FUNCS = { longStep, countdown, echo, orchestrate, leaf, fanout, crashy, tick, approval, survive, awaitRest };
 
 export function client(group, extra = {}) {
   if (!URL_) fail("RESONATE_URL is not set");

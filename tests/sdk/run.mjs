@@ -31,6 +31,7 @@ const plans = {
   schedule: [[group]],
   hitl: [[group]],
   restart: [[group]],
+  heartbeat: [[group]],
   rest: [[group]],
 };
 if (!plans[scenario]) { console.error(`usage: run.mjs [--oracle] {${Object.keys(plans).join("|")}} [NAME]`); process.exit(2); }
@@ -64,7 +65,8 @@ if (!(env.RESONATE_URL ?? process.env.RESONATE_URL)) { console.error("RESONATE_U
 const countReq = () => (serverLog && fs.existsSync(serverLog) ? fs.readFileSync(serverLog, "utf8").split("\n").filter((l) => l.startsWith(">> ")).length : undefined);
 
 // crash and restart recover through a lapsed lease: a short ttl keeps them quick.
-const ttlEnv = ["crash", "restart"].includes(scenario) ? { RESONATE_TTL_MS: process.env.RESONATE_TTL_MS ?? "3000" } : {};
+const ttlEnv = ["crash", "restart"].includes(scenario) ? { RESONATE_TTL_MS: process.env.RESONATE_TTL_MS ?? "3000" }
+  : scenario === "heartbeat" ? { RESONATE_TTL_MS: process.env.RESONATE_TTL_MS ?? "1500" } : {};
 const t0 = Date.now();
 const req0 = countReq();
 const workers = plans[scenario].map(([g, e = {}]) => start("worker.mjs", [g], { ...env, ...ttlEnv, ...e }));

@@ -1,5 +1,6 @@
 // The driver: `RESONATE_URL=... node scenario.mjs SCENARIO NAME [GROUP]`.
 // NAME makes promise ids unique per run; GROUP is the worker group (default "workers").
+import fs from "node:fs";
 import { client, ok, fail, deadline, sleep, dec, enc } from "./lib.mjs";
 const [scenario, name = `s${Date.now()}`, group = "workers"] = process.argv.slice(2);
 const T = Number(process.env.SCENARIO_TIMEOUT_MS ?? 60000);
@@ -76,6 +77,16 @@ const scenarios = {
     const v = await r.rpc(id(), "survive", Number(process.env.RESTART_SLEEP_MS ?? 2000), r.options({ target: group }));
     if (!eq(v, ["before", "after"])) fail(`survive returned ${JSON.stringify(v)}`);
     return { value: v };
+  },
+  // Heartbeats keep a lease: a 4 s step under a 1.5 s ttl runs exactly once.
+  async heartbeat() {
+    const marker = process.env.RESONATE_MARKER;
+    if (!marker) fail("heartbeat needs RESONATE_MARKER");
+    const v = await r.rpc(id(), "longStep", 4000, r.options({ target: group }));
+    if (v !== "slept 4000") fail(`longStep returned ${JSON.stringify(v)}`);
+    const starts = fs.readFileSync(marker, "utf8").trim().split("\n").length;
+    if (starts !== 1) fail(`the step started ${starts} times: the lease lapsed despite heartbeats`);
+    return { value: v, starts };
   },
   // (h) a promise created over REST v1 is awaited by a workflow and completed
   // over REST v1; the workflow's own promise then reads as RESOLVED over REST v1.

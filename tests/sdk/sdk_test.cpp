@@ -153,7 +153,8 @@ TEST_P(SdkTest, Scenario) {
 std::vector<scenario_case> all_cases() {
   std::vector<scenario_case> cases;
   for (auto store : {store_kind::sqlite, store_kind::postgres})
-    for (const char* s : {"countdown", "rpc", "fanout", "crash", "restart", "schedule", "hitl", "rest"})
+    for (const char* s : {"countdown", "rpc", "fanout", "crash", "restart", "schedule", "hitl", "rest",
+                          "heartbeat"})
       cases.push_back({store, s});
   return cases;
 }
