@@ -37,6 +37,7 @@ pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 pg_db=resonate_bench
 
 log() { echo "run.sh: $*" >&2; }
+. "$here/pg_lib.sh"
 die() { log "$*"; exit 1; }
 
 for b in "$server_bin" "$load_bin" "$storage_bin" "$task_bin" "$sched_bin"; do
@@ -333,18 +334,10 @@ fi
 
 pg_ok=0
 if [ -z "${BENCH_NO_PG:-}" ] && [ -n "$pg_conninfo" ]; then
-  pg_host=127.0.0.1 pg_port=5432 pg_user=postgres
-  for kv in $pg_conninfo; do
-    case "$kv" in
-      host=*) pg_host=${kv#*=} ;;
-      port=*) pg_port=${kv#*=} ;;
-      user=*) pg_user=${kv#*=} ;;
-    esac
-  done
-  psql_() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" "$@"; }
+  pg_parse_conninfo "$pg_conninfo"
   # A database of our own, so neither the server's migrations nor the pgbench
   # table touch the test database; recreated for every run.
-  if psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" -c "CREATE DATABASE $pg_db" >/dev/null; then
+  if pg_recreate_db "$pg_db"; then
     pg_ok=1
   else
     log "PostgreSQL at $pg_conninfo not usable; skipping it"
@@ -366,7 +359,7 @@ if [ "$pg_ok" = 1 ]; then
   fi
   echo
   echo "== $sched_n schedules due in the same second (PostgreSQL)"
-  psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" -c "CREATE DATABASE $pg_db" >/dev/null
+  pg_recreate_db "$pg_db"
   schedules pg_sched "${pg_args[@]}"
   echo
   echo "== resonate on PostgreSQL (durability power: synchronous_commit=on)"
@@ -394,7 +387,7 @@ SQL
     R["pgbench.$sc.tps"]=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench-$sc.out" | head -1 | awk '{printf "%.0f", $1}')
     [ -n "${R[pgbench.$sc.tps]}" ] || { log "pgbench ($sc) failed:"; tail -5 "$work/pgbench-$sc.out" >&2; }
   done
-  psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1
+  pg_drop_db "$pg_db"
 
   if [ -n "${BENCH_PG_STOP:-}" ] && [ "${pg_was_running:-1}" = 0 ]; then
     "$root/scripts/pg.sh" stop

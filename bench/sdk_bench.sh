@@ -29,6 +29,7 @@ pg_db=resonate_sdk_bench
 sdk_dir="$root/tests/sdk/node_modules/@resonatehq/sdk"
 
 log() { echo "sdk_bench.sh: $*" >&2; }
+. "$here/pg_lib.sh"
 [ -x "$server_bin" ] || { log "$server_bin not built"; exit 1; }
 [ -d "$sdk_dir" ] || { log "the SDK is not installed: npm ci --prefix tests/sdk"; exit 1; }
 load=$(cut -d' ' -f1 /proc/loadavg)
@@ -88,16 +89,8 @@ if [ -z "${BENCH_NO_PG:-}" ] && [ -z "$pg_conninfo" ] && exports=$("$root/script
   pg_conninfo=${RESONATE_TEST_PG:-}
 fi
 if [ -z "${BENCH_NO_PG:-}" ] && [ -n "$pg_conninfo" ]; then
-  pg_host=127.0.0.1 pg_port=5432 pg_user=postgres
-  for kv in $pg_conninfo; do
-    case "$kv" in
-      host=*) pg_host=${kv#*=} ;;
-      port=*) pg_port=${kv#*=} ;;
-      user=*) pg_user=${kv#*=} ;;
-    esac
-  done
-  psql_() { "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_host" -p "$pg_port" -U "$pg_user" "$@"; }
-  if psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" -c "CREATE DATABASE $pg_db" >/dev/null; then
+  pg_parse_conninfo "$pg_conninfo"
+  if pg_recreate_db "$pg_db"; then
     echo "== resonate on PostgreSQL ($pg_host:$pg_port/$pg_db)"
     if start_resonate pg --aio-store-postgres-enable --aio-store-postgres-host "$pg_host" \
         --aio-store-postgres-port "$pg_port" --aio-store-postgres-username "$pg_user" \
@@ -105,7 +98,7 @@ if [ -z "${BENCH_NO_PG:-}" ] && [ -n "$pg_conninfo" ]; then
       measure postgres "$port"
       stop_server
     fi
-    psql_ -d postgres -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1
+    pg_drop_db "$pg_db"
   fi
 fi
 

@@ -774,26 +774,31 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
         }
       }
       const json::object param{{"func", a->func}, {"args", fargs}, {"version", a->version}};
+      const std::string data = json::serialize(param);
       const int64_t now = now_ms();
       const int64_t delay = a->delay.empty() ? 0 : duration_ms(a->delay, "--delay");
-      if (a->protocol == "2026") {
-        // What resonate.rpc of the SDK 0.11.5 sends for a root (spec 1.5, 2.9):
-        // a global promise targeted at the workers, its own origin and branch.
-        json::object tags{{"resonate:scope", "global"}, {"resonate:target", a->target},
-                          {"resonate:origin", a->id}, {"resonate:branch", a->id},
-                          {"resonate:parent", a->id}};
-        if (!a->delay.empty()) tags["resonate:delay"] = std::to_string(now + delay);
-        const std::string data = json::serialize(param);
+      const int64_t timeout_at = now + delay + duration_ms(a->timeout, "--timeout");
+      const bool v2026 = a->protocol == "2026";
+      // REST v1: the receiver in resonate:invoke. 2026: what resonate.rpc of the
+      // SDK 0.11.5 sends for a root (spec 1.5, 2.9): a global promise targeted
+      // at the workers, its own origin, branch and parent.
+      json::object tags = v2026 ? json::object{{"resonate:scope", "global"},
+                                               {"resonate:target", a->target},
+                                               {"resonate:origin", a->id},
+                                               {"resonate:branch", a->id},
+                                               {"resonate:parent", a->id}}
+                                : json::object{{"resonate:invoke", a->target}};
+      if (!a->delay.empty()) tags["resonate:delay"] = std::to_string(now + delay);
+      if (v2026) {
         json::object head{{"corrId", "cli-" + std::to_string(now)}, {"version", "2026-04-01"}};
         if (!s.token().empty()) head["auth"] = s.token();
-        json::object envelope{
-          {"kind", "promise.create"},
-          {"head", head},
-          {"data",
-           {{"id", a->id},
-            {"timeoutAt", now + delay + duration_ms(a->timeout, "--timeout")},
-            {"param", {{"headers", json::object{}}, {"data", api_gateway::base64_encode(data)}}},
-            {"tags", tags}}}};
+        const json::object envelope{{"kind", "promise.create"},
+                                    {"head", head},
+                                    {"data",
+                                     {{"id", a->id},
+                                      {"timeoutAt", timeout_at},
+                                      {"param", make_value({}, &data, "")},
+                                      {"tags", tags}}}};
         return s.run("POST", "/", json::serialize(envelope), {},
                      [&](const http_reply&, const json::value& v) {
                        std::string state;
@@ -806,13 +811,10 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
                                << state << ")\n";
                      });
       }
-      json::object tags{{"resonate:invoke", a->target}};
-      if (!a->delay.empty()) tags["resonate:delay"] = std::to_string(now + delay);
-      const std::string data = json::serialize(param);
-      json::object body{{"id", a->id},
-                        {"timeout", now + delay + duration_ms(a->timeout, "--timeout")},
-                        {"param", make_value({}, &data, "")},
-                        {"tags", tags}};
+      const json::object body{{"id", a->id},
+                              {"timeout", timeout_at},
+                              {"param", make_value({}, &data, "")},
+                              {"tags", tags}};
       return s.run("POST", "/promises", json::serialize(body), write_headers(nullptr, true),
                    [&](const http_reply& r, const json::value&) {
                      s.out() << "Invoked " << a->func << " as promise: " << a->id

@@ -26,6 +26,7 @@
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/pg_scratch.hpp"
+#include "tests/support/raw_conn.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -450,16 +451,7 @@ TEST_F(CliTest, ErrorsHaveTheirExitCodes) {
 }
 
 TEST(CliUnreachable, ServerDownExitsThreeNamingTheUrl) {
-  // A port that was just free: nothing listens there.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-  ::close(fd);
+  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port());
   for (const auto& args :
        std::vector<std::vector<std::string>>{{"promises", "get", "x", "-S", url},
                                              {"tree", "x", "--server", url},

@@ -247,11 +247,7 @@ TEST_P(Protocol2026Test, StalledSseReaderBlocksNeitherTheKernelNorOtherStreams) 
   EXPECT_LT(slowest, 2s) << "a request waited on the stalled stream";
   // The stream did stall: the hub refused messages for it (a full buffer).
   auto failed_polls = [&] {
-    http_client metrics("127.0.0.1", server_->metrics_port());
-    auto body = metrics.get("/metrics").body;
-    const std::string series = R"(messages_total{type="poll",outcome="failed"} )";
-    auto at = body.find(series);
-    return at == std::string::npos ? 0.0 : std::stod(body.substr(at + series.size()));
+    return server_->metric_sum(R"(messages_total{type="poll",outcome="failed"})");
   };
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (failed_polls() == 0 && std::chrono::steady_clock::now() < deadline)

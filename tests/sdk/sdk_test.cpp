@@ -6,8 +6,6 @@
 // store and port.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -16,11 +14,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "tests/support/child_process.hpp"
-#include "tests/support/http_client.hpp"
+#include "tests/support/raw_conn.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -29,6 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+/// What a scenario sent: the protocol 2026 envelopes the server answered.
+constexpr const char* k_requests = "protocol_2026_requests_total";
 
 struct scenario_case {
   store_kind store;
@@ -43,36 +43,6 @@ std::string case_name(const ::testing::TestParamInfo<scenario_case>& info) {
   return to_string(info.param.store) + "_" + info.param.scenario;
 }
 
-/// A port nobody listens on now: the server must keep one port across a
-/// restart, because the SDK clients hold its URL.
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("no free port");
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-/// Sum of every `protocol_2026_requests_total` series on the metrics port.
-int64_t protocol_2026_requests(uint16_t metrics_port) {
-  http_client metrics("127.0.0.1", metrics_port);
-  auto r = metrics.get("/metrics");
-  std::istringstream lines(r.body);
-  int64_t total = 0;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("protocol_2026_requests_total", 0) != 0) continue;
-    total += static_cast<int64_t>(std::stod(line.substr(line.rfind(' ') + 1)));
-  }
-  return total;
-}
-
 class SdkTest : public ::testing::TestWithParam<scenario_case> {
  protected:
   void SetUp() override {
@@ -81,7 +51,8 @@ class SdkTest : public ::testing::TestWithParam<scenario_case> {
     if (!fs::exists(fs::path(SDK_DIR) / "node_modules/@resonatehq/sdk"))
       GTEST_SKIP() << "the SDK is not installed: npm ci --prefix tests/sdk (scripts/setup.sh does)";
     store_ = std::make_unique<scratch_store>(GetParam().store);
-    port_ = free_port();
+    // One port across a restart: the SDK clients hold the server's URL.
+    port_ = closed_port();
     auto args = store_->server_args();
     args.insert(args.end(), {"--api-http-addr", "127.0.0.1:" + std::to_string(port_),
                              "--log-level", "info"});
@@ -111,14 +82,14 @@ TEST_P(SdkTest, Scenario) {
   const auto marker = fs::temp_directory_path() /
                       ("resonate-sdk-" + std::to_string(::getpid()) + "-" + scenario + ".marker");
   fs::remove(marker);
-  const int64_t requests_before = protocol_2026_requests(server_->metrics_port());
+  const double requests_before = server_->metric_sum(k_requests);
   const auto t0 = std::chrono::steady_clock::now();
   runner_ = std::make_unique<child_process>(std::vector<std::string>{
     "/usr/bin/env", "RESONATE_URL=http://127.0.0.1:" + std::to_string(port_),
     "RESONATE_MARKER=" + marker.string(), NODE_EXECUTABLE, std::string(SDK_DIR) + "/run.mjs",
     scenario, to_string(GetParam().store) + std::to_string(::getpid())});
 
-  int64_t requests_lost = 0;  // counted by the killed server, gone with it
+  double requests_lost = 0;  // counted by the killed server, gone with it
   if (scenario == "restart") {
     // SIGKILL as soon as step 1 has run: the workflow is then between steps
     // (suspending on, or asleep in, its ctx.sleep).
@@ -126,7 +97,7 @@ TEST_P(SdkTest, Scenario) {
     while (!fs::exists(marker) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(5ms);
     ASSERT_TRUE(fs::exists(marker)) << "step 1 never ran";
-    requests_lost = protocol_2026_requests(server_->metrics_port()) - requests_before;
+    requests_lost = server_->metric_sum(k_requests) - requests_before;
     server_->kill9();
     server_->start();
   }
@@ -143,8 +114,8 @@ TEST_P(SdkTest, Scenario) {
   EXPECT_EQ(result.as_object().if_contains("ok") ? result.at("ok") : boost::json::value(false),
             boost::json::value(true))
     << *line;
-  const int64_t requests = protocol_2026_requests(server_->metrics_port()) -
-                           (scenario == "restart" ? 0 : requests_before) + requests_lost;
+  const double requests = server_->metric_sum(k_requests) -
+                          (scenario == "restart" ? 0 : requests_before) + requests_lost;
   // The figures the closing notes and tests/sdk/README.md quote.
   std::cout << "sdk scenario=" << scenario << " store=" << to_string(GetParam().store)
             << " wall_ms=" << wall_ms << " requests=" << requests << "\n";

@@ -1,7 +1,7 @@
 #pragma once
-// A bare TCP connection to the server for the tests that need bytes on the
-// wire: pipelined requests, and readers that never read (a small SO_RCVBUF
-// makes the server's writes block soon).
+// Bare TCP for the tests: a connection to the server for bytes on the wire
+// (pipelined requests, readers that never read: a small SO_RCVBUF makes the
+// server's writes block soon), and a port nothing listens on.
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,6 +16,23 @@
 #include <string_view>
 
 namespace resonate::test {
+
+/// A port nothing listens on now (bound to 127.0.0.1, then closed): for a
+/// server that must keep its port across a restart, or a URL that must fail.
+inline uint16_t closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("closed_port: no port to bind");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
 
 /// A raw TCP client: sends bytes as given and reads what comes (or does not read).
 class raw_conn {

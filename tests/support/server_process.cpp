@@ -1,5 +1,7 @@
 #include "tests/support/server_process.hpp"
 
+#include "tests/support/http_client.hpp"
+
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -217,6 +219,17 @@ std::string server_process::log_tail(size_t max_bytes) const {
   std::string all = log();
   if (all.size() <= max_bytes) return all;
   return "..." + all.substr(all.size() - max_bytes);
+}
+
+double server_process::metric_sum(std::string_view series) const {
+  http_client metrics("127.0.0.1", metrics_port_);
+  std::istringstream lines(metrics.get("/metrics").body);
+  double total = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series, 0) != 0) continue;
+    total += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return total;
 }
 
 }  // namespace resonate::test

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace resonate::test {
@@ -48,6 +49,11 @@ class server_process {
   uint16_t poll_port() const { return poll_port_; }
   /// The arguments after `serve`, defaults included.
   const std::vector<std::string>& args() const { return args_; }
+
+  /// The sum of the values of every series on /metrics whose line starts with
+  /// `series` (a name, or a name with its first labels: `m{type="poll"`);
+  /// 0 when none. Counters restart with the process.
+  double metric_sum(std::string_view series) const;
 
   /// Everything the process(es) wrote to stderr/stdout so far, all starts.
   std::string log() const;

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/raw_conn.hpp"
+
 namespace resonate::sender::testing {
 
 using clock = std::chrono::steady_clock;
@@ -248,16 +250,6 @@ private:
 };
 
 /// A port nothing listens on (bound, then closed).
-inline uint16_t closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using resonate::test::closed_port;
 
 }  // namespace resonate::sender::testing
