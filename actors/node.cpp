@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -60,6 +61,7 @@ kernel_options kernel_options_of(const config::config& cfg) {
   k.system.settings.task_batch_size = cfg.system.task_batch_size;
   k.system.settings.task_max_iterations = cfg.system.task_max_iterations;
   k.system.settings.schedule_batch_size = cfg.system.schedule_batch_size;
+  k.system.settings.task_resend_ms = cfg.system.task_resend_ms;
   if (cfg.schedule_time_zone.empty()) {
     k.system.settings.schedule_zone = kernel::domain::time_zone::local();
   } else if (auto zone = kernel::domain::time_zone::load(cfg.schedule_time_zone)) {
@@ -169,6 +171,39 @@ std::shared_ptr<const api_gateway::access_control> access_control_of(const confi
   return gate;
 }
 
+/// Tells the kernel of every SSE stream that connects (stream_connected_request).
+/// The poll server listens before the kernel is spawned: streams that connect
+/// in between (workers reconnecting to a restarted server) are told once it is.
+class stream_announcer {
+public:
+  void connected(const std::string& group, const std::string& id) {
+    std::lock_guard lock(mu_);
+    if (!kernel_) {
+      if (early_.size() < max_early) early_.push_back(q::stream_connected_request{group, id});
+      return;
+    }
+    announce(q::stream_connected_request{group, id});
+  }
+
+  void ready(caf::actor kernel) {
+    std::lock_guard lock(mu_);
+    kernel_ = std::move(kernel);
+    for (auto& s : early_) announce(std::move(s));
+    early_.clear();
+  }
+
+private:
+  static constexpr size_t max_early = 10000;
+
+  void announce(q::stream_connected_request s) {
+    caf::anon_send(kernel_, q::api_sqe{q::request{"", std::move(s)}, [](q::response) {}});
+  }
+
+  std::mutex mu_;
+  caf::actor kernel_;
+  std::vector<q::stream_connected_request> early_;
+};
+
 // CAF 0.17 can hang in ~actor_system when detached actors are involved (#1196,
 // shared/notes/stack.md 1.4). Everything durable is in the store by now, so a
 // stuck teardown is cut short.
@@ -235,6 +270,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
                                   caf::anon_send(*kernel_ref,
                                                  q::api_sqe{std::move(req), std::move(reply)});
                                 }};
+  auto announce = std::make_shared<stream_announcer>();
   std::shared_ptr<sender::sender> messages;
   std::string url;
   try {
@@ -243,7 +279,13 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     auto routes = http_opts.routes;
     routes.system_url = url;
     http.set_route_options(std::move(routes));
-    messages = std::make_shared<sender::sender>(sender_options_of(cfg, url));
+    auto sending = sender_options_of(cfg, url);
+    // A stream that connects tells the kernel, whose outbox drain then sends
+    // what was parked for it (kernel/coroutines/stream_connected.cpp).
+    sending.poll.on_connect = [announce](const std::string& group, const std::string& id) {
+      announce->connected(group, id);
+    };
+    messages = std::make_shared<sender::sender>(std::move(sending));
     if (auto err = messages->start(); !err.empty()) throw std::runtime_error(err);
     *messages_ref = messages;
   } catch (const std::exception& e) {
@@ -266,6 +308,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   };
   auto kernel = sys.spawn<caf::detached>(kernel_actor, std::move(opts), store_actors);
   *kernel_ref = kernel;
+  announce->ready(kernel);
 
   std::unique_ptr<api_gateway::metrics_server> metrics;
   try {

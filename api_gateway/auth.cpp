@@ -67,6 +67,8 @@ access_key access_key_of(const queues::request_payload& payload) {
         return {rule::always, {}};
       } else if constexpr (std::is_same_v<T, queues::v2026_request>) {
         return {rule::always, {}};  // never routed by REST v1: protocol_2026 has its own gate
+      } else if constexpr (std::is_same_v<T, queues::stream_connected_request>) {
+        return {rule::always, {}};  // internal: the poll server submits it, no route makes it
       } else {
         // Spec 8: schedules are keyed by id (create: by the promiseId template), locks by
         // resourceId; heartbeats, echo and noop are always allowed.

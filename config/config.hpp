@@ -47,6 +47,7 @@ struct system_config {
   int64_t task_max_iterations = 1000;
   int64_t signal_timeout_ms = 1000;      ///< idle tick period for background work
   int64_t gauge_interval_ms = 5000;      ///< period of the tasks/promises by state gauges; 0 off
+  int64_t task_resend_ms = 1000;        ///< REST v1: resend an unclaimed task message after; 0 off
 
   bool operator==(const system_config&) const = default;
 };

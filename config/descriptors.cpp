@@ -424,6 +424,11 @@ std::vector<descriptor> build_table() {
                               "period of the tasks{state} and promises{state} gauges (a count "
                               "by state on the store); 0 turns them off", 0, k_hour,
                               RESONATE_FIELD(system.gauge_interval_ms)));
+  t.push_back(duration_option("system.taskResendAfter", "system-task-resend-after",
+                              "REST v1: a task message not claimed after this long is sent "
+                              "again (same counter), then after twice as long, until claimed or "
+                              "its claim deadline; 0 turns it off", 0, k_hour,
+                              RESONATE_FIELD(system.task_resend_ms)));
   t.push_back(string_option("schedules.timeZone", "schedule-time-zone",
                             "IANA time zone of cron expressions (e.g. UTC, Europe/Berlin); "
                             "empty means the server's local zone",

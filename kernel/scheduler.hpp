@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,30 @@ struct shared_state {
   /// debug.start (protocol 2026-04-01): no background job starts until
   /// debug.stop, so that time moves only by debug.tick.
   bool background_paused = false;
+  /// SSE streams that connected since the protocol-2026 outbox drain last
+  /// started: its next pass sends the messages parked for them. While one is
+  /// here, a drain in flight parks nothing (the stream may be the one its
+  /// send just missed).
+  std::vector<queues::stream_address> streams_connected;
+  /// When the drain last dropped parked messages past their age limit (it
+  /// does so at most once a second, not on every pass).
+  int64_t outbox_pruned_at = 0;
+
+  /// A REST v1 invoke or resume message that went out and whose task may still
+  /// be ENQUEUED with that counter: ResendTasks sends it again at `due` unless
+  /// it was claimed. A client that dropped the message (the REST-era
+  /// TypeScript SDK ignores messages for a root it is still finishing) gets
+  /// it again long before the claim deadline. Memory only: after a restart
+  /// the claim deadline is the backstop.
+  struct unclaimed_send {
+    std::string task_id;
+    int64_t counter = 0;
+    int64_t delay = 0;  ///< the wait before this resend; the next one waits twice as long
+  };
+  std::multimap<int64_t, unclaimed_send> unclaimed_sends;
+  /// Bound of unclaimed_sends: beyond it, messages are not watched (the claim
+  /// deadline still holds).
+  static constexpr size_t max_unclaimed_sends = 100000;
 
   /// Holds `root` if no one does; false if it is held already.
   bool hold_root(const std::string& root) { return roots_held.insert(root).second; }

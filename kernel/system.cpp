@@ -19,6 +19,7 @@ system::system(system_config cfg, coroutines::table table)
   jobs_.push_back(background_job{coroutines::outbox_2026_job, &coroutines::drain_outbox_2026, 0,
                                  false, cfg.outbox_interval_ms});
   jobs_.push_back(background_job{coroutines::tick_2026_job, &coroutines::tick_2026, 0});
+  jobs_.push_back(background_job{coroutines::resend_tasks_job, &coroutines::resend_tasks, 0});
   if (cfg.gauge_interval_ms > 0)
     jobs_.push_back(background_job{coroutines::gauge_states_job, &coroutines::gauge_states, 0,
                                    false, cfg.gauge_interval_ms});

@@ -250,19 +250,38 @@ struct outbox_message {
   std::string body;
 };
 
+/// An SSE stream that connected (`GET /poll/{group}/{id}`): the parked
+/// messages it can take are `poll://uni@group/id`, `poll://any@group/...` and
+/// `poll://any@group`.
+struct stream_address {
+  std::string group;
+  std::string id;
+};
+
 /// Up to `limit` executes and `limit` unblocks of the outbox, oldest first,
 /// with their bodies (`server_url` goes in execute's head). Nothing is deleted:
 /// the drain acknowledges what it handed on (ack_outbox_cmd), so a crash in
-/// between loses no message. Result: outbox_result.
+/// between loses no message. Before taking, the parked messages that one of
+/// `connected` can take go back to the outbox, and parked messages older than
+/// `parked_before` are dropped (their task's retry timer is the backstop).
+/// Result: outbox_result.
 struct take_outbox_cmd {
   int64_t limit = 100;
   std::string server_url;
+  std::vector<stream_address> connected;
+  int64_t parked_before = 0;
 };
 
 /// Deletes the given outbox rows; an execute only while its row still has
-/// that version (a newer one queued meanwhile stays). Result: alter_result.
+/// that version (a newer one queued meanwhile stays). `parked` are messages
+/// for a `poll://` address with no stream connected: they leave the outbox
+/// for the parked table (stamped `now`) until such a stream connects, at most
+/// `max_parked` of them (the oldest go first). Result: alter_result.
 struct ack_outbox_cmd {
   std::vector<outbox_message> messages;
+  std::vector<outbox_message> parked;
+  int64_t now = 0;
+  int64_t max_parked = 10000;
 };
 
 // -- store commands: gauges (metrics) -------------------------------------------------

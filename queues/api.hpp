@@ -171,6 +171,14 @@ struct v2026_request {
   std::optional<int64_t> debug_time;
 };
 
+/// An SSE stream of `group` with `id` connected to this node's poll server.
+/// Internal (the sender's poll server submits it, no client does): protocol
+/// 2026-04-01 messages parked for want of such a stream go out now.
+struct stream_connected_request {
+  std::string group;
+  std::string id;
+};
+
 // -- the operations ---------------------------------------------------------------
 
 /// Every kernel request kind, once: X(kind, payload type, metrics name). This one list
@@ -200,7 +208,8 @@ struct v2026_request {
   X(read_schedule, read_schedule_request, "ReadSchedule")                  \
   X(search_schedules, search_schedules_request, "SearchSchedules")         \
   X(delete_schedule, delete_schedule_request, "DeleteSchedule")            \
-  X(v2026, v2026_request, "Protocol2026")
+  X(v2026, v2026_request, "Protocol2026")                                \
+  X(stream_connected, stream_connected_request, "StreamConnected")
 
 namespace detail {
 /// std::variant<Ts...> of a list written with a comma before every element.

@@ -440,6 +440,9 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     write(c, std::move(out));
     watch_peer(c);
     arm_keepalive(c);
+    // After the head: a message this announcement brings out is framed
+    // behind it.
+    if (opts.on_connect) opts.on_connect(c->group, c->id);
     if (opts.disconnect_after_ms > 0) {
       c->disconnect_timer.expires_after(milliseconds(opts.disconnect_after_ms));
       c->disconnect_timer.async_wait([self = shared_from_this(), c](error_code ec) {

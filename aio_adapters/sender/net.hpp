@@ -59,6 +59,10 @@ struct poll_options {
   std::map<std::string, std::string> auth;
   int64_t time_to_retry_ms = 15000;     ///< reported in send completions
   int64_t time_to_claim_ms = 60000;
+  /// Called (on the io thread, after the response head is queued) for every
+  /// stream that connects, with its group and id: messages that waited for
+  /// such a stream can go now. Unset: nobody is told.
+  std::function<void(const std::string& group, const std::string& id)> on_connect;
 };
 
 /// The SSE poll server on its own listener: `GET /{group}/{id...}` streams

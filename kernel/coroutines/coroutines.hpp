@@ -34,6 +34,16 @@ struct settings {
   std::string server_url = "http://localhost:8001";
   /// Messages taken from the protocol-2026 outbox per drain pass.
   int64_t outbox_batch_size = 100;
+  /// A protocol-2026 message for a `poll://` address with no stream connected
+  /// waits in the outbox's parked table for such a stream, this long at most
+  /// and this many at most (the oldest go first); the task's retry timer
+  /// stays the backstop.
+  int64_t outbox_park_max_age_ms = 10 * 60 * 1000;
+  int64_t outbox_park_max_count = 10000;
+  /// REST v1: an invoke or resume message not claimed after this long is sent
+  /// again with the same counter, then after twice as long, and so on, until
+  /// claimed or past its claim deadline (shared_state::unclaimed_sends); 0: off.
+  int64_t task_resend_ms = 1000;
 };
 
 /// Names of the background jobs, as coroutines kick them (shared_state::kicked_jobs).
@@ -42,6 +52,7 @@ inline constexpr const char* schedule_promises_job = "SchedulePromises";
 inline constexpr const char* gauge_states_job = "GaugeStates";
 inline constexpr const char* outbox_2026_job = "Outbox2026";
 inline constexpr const char* tick_2026_job = "Tick2026";
+inline constexpr const char* resend_tasks_job = "ResendTasks";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 
@@ -72,6 +83,8 @@ root_task search_schedules(context& c, queues::request r, const settings& s);
 root_task delete_schedule(context& c, queues::request r, const settings& s);
 /// One `POST /` envelope of protocol 2026-04-01 (v2026.cpp).
 root_task v2026(context& c, queues::request r, const settings& s);
+/// A poll stream connected: the drain sends what was parked for it (stream_connected.cpp).
+root_task stream_connected(context& c, queues::request r, const settings& s);
 
 // -- background coroutines ---------------------------------------------------------
 /// Times out every pending promise whose timeout has passed, in batches.
@@ -95,6 +108,9 @@ root_task drain_outbox_2026(context& c, const settings& s);
 /// One pass of the protocol-2026 background loops: promise timeouts, task
 /// retries and lease expiries (schedules fire through schedule_promises).
 root_task tick_2026(context& c, const settings& s);
+/// Sends again the REST v1 messages still unclaimed at their resend time
+/// (shared_state::unclaimed_sends; resend_tasks.cpp).
+root_task resend_tasks(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 
@@ -125,14 +141,16 @@ task<std::optional<std::string>> route_promise(context& c, const std::string& id
 /// promise) at once, then writes each task's outcome in one transaction, guarded
 /// by its INIT state and counter. A task whose root another coroutine holds
 /// (shared_state::roots_held) is skipped; it stays INIT for EnqueueTasks.
+/// An invoke or resume that went out is watched for a resend (settings::task_resend_ms).
 task<std::optional<queues::response>> deliver_tasks(
   context& c, std::vector<std::pair<queues::task_record, std::optional<queues::promise_record>>>
-                tasks);
+                tasks, const settings& s);
 
 /// Spawns a coroutine that delivers one new task at once (the invoke task of a
 /// promise this request created), so its message leaves one tick after commit.
 /// `hold` (on the task's root) keeps other tasks of the root back until then.
-void deliver_soon(context& c, queues::task_record t, queues::promise_record root, root_hold hold);
+void deliver_soon(context& c, queues::task_record t, queues::promise_record root, root_hold hold,
+                  const settings& s);
 
 /// Outcome of a lazy timeout: the timed-out record, "someone else changed the
 /// promise first, start over", or a failure response.

@@ -75,7 +75,7 @@ task<create_outcome> create_routed(context& c, const q::create_promise_request& 
     // The hold passes to the sending coroutine.
     if (task && hold.held() && !made->root_busy && task->expires_at <= c.now() &&
         c.now() < task->timeout)
-      deliver_soon(c, std::move(*task), made->promise, std::move(hold));
+      deliver_soon(c, std::move(*task), made->promise, std::move(hold), s);
   }
   co_return outcome;
 }

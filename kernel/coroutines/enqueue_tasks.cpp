@@ -91,7 +91,7 @@ root_task enqueue_tasks(context& c, const settings& s) {
       !settle.commands.empty() || std::any_of(to_send.begin(), to_send.end(), [](const auto& e) {
         return e.first.mesg.type == q::message_type::notify;
       });
-    auto sending = deliver_tasks(c, std::move(to_send));
+    auto sending = deliver_tasks(c, std::move(to_send), s);
     auto failure = co_await std::move(sending);
     if (failure) co_return std::move(*failure);
     if (!full && !freed_a_root) break;

@@ -91,8 +91,19 @@ task<std::optional<std::string>> route_promise(context& c, const std::string& id
   co_return std::move(routed.recv);
 }
 
+void watch_unclaimed(context& c, const q::task_record& t, const settings& s) {
+  if (s.task_resend_ms <= 0 || t.mesg.type == q::message_type::notify) return;
+  auto& watched = c.shared().unclaimed_sends;
+  if (watched.size() >= shared_state::max_unclaimed_sends) return;
+  const int64_t due = domain::clamp_add(c.now(), s.task_resend_ms);
+  if (t.expires_at != 0 && due >= t.expires_at) return;  // the claim deadline comes first
+  watched.emplace(due, shared_state::unclaimed_send{t.id, t.counter, s.task_resend_ms});
+  c.shared().run_job_at(resend_tasks_job, due);
+}
+
 task<std::optional<q::response>> deliver_tasks(
-  context& c, std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> tasks) {
+  context& c, std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> tasks,
+  const settings& s) {
   struct in_send {
     q::task_record task;
     root_hold hold;
@@ -112,13 +123,15 @@ task<std::optional<q::response>> deliver_tasks(
 
   q::store_transaction tx;
   int64_t sent = 0, failed = 0;
-  for (auto& s : sends) {
-    auto done = co_await s.io;
+  std::vector<q::task_record> enqueued;
+  for (auto& one : sends) {
+    auto done = co_await one.io;
     q::send_completion outcome;
     if (!done.error) outcome = std::get<q::send_completion>(std::move(done.completion));
     else outcome.time_to_retry = 15000;  // the sender itself failed: retry as on a bad recv
     (outcome.success ? sent : failed) += 1;
-    tx.commands.emplace_back(domain::after_send_update(s.task, outcome, c.now()));
+    tx.commands.emplace_back(domain::after_send_update(one.task, outcome, c.now()));
+    if (outcome.success) enqueued.push_back(one.task);
   }
   auto io = c.store(std::move(tx));
   auto done = co_await io;
@@ -126,16 +139,18 @@ task<std::optional<q::response>> deliver_tasks(
   count_tasks("enqueued", sent);
   count_tasks("send_failed", failed);
   if (auto failure = store_failure(done)) co_return std::move(failure);
+  for (const auto& t : enqueued) watch_unclaimed(c, t, s);
   co_return std::nullopt;
 }
 
 namespace {
 
-root_task deliver_one(context& c, q::task_record t, q::promise_record root, root_hold hold) {
+root_task deliver_one(context& c, q::task_record t, q::promise_record root, root_hold hold,
+                      const settings& s) {
   std::vector<std::pair<q::task_record, std::optional<q::promise_record>>> one;
   one.emplace_back(std::move(t), std::move(root));
   hold.release();  // deliver_tasks takes it again in this same step: no one can in between
-  auto step = deliver_tasks(c, std::move(one));
+  auto step = deliver_tasks(c, std::move(one), s);
   auto failure = co_await std::move(step);
   // A failure leaves the task INIT in the store: EnqueueTasks sends it later.
   if (failure) co_return std::move(*failure);
@@ -144,11 +159,13 @@ root_task deliver_one(context& c, q::task_record t, q::promise_record root, root
 
 }  // namespace
 
-void deliver_soon(context& c, q::task_record t, q::promise_record root, root_hold hold) {
+void deliver_soon(context& c, q::task_record t, q::promise_record root, root_hold hold,
+                  const settings& s) {
   auto shared_hold = std::make_shared<root_hold>(std::move(hold));
-  c.spawn("DeliverTask", [t = std::move(t), root = std::move(root),
-                          shared_hold](context& child) mutable {
-    return deliver_one(child, std::move(t), std::move(root), std::move(*shared_hold));
+  // `s` is the system's own settings, which outlive every coroutine.
+  c.spawn("DeliverTask", [t = std::move(t), root = std::move(root), shared_hold,
+                          &s](context& child) mutable {
+    return deliver_one(child, std::move(t), std::move(root), std::move(*shared_hold), s);
   });
 }
 

@@ -30,7 +30,8 @@ std::vector<task_row> all_tasks(op& o) {
 q::v2026_result debug_reset(op& o, const json::object&) {
   for (const char* table :
        {"promises", "callbacks", "tasks", "schedules", "locks", "tasks26", "callbacks26",
-        "listeners26", "promise_timeouts26", "outbox_execute26", "outbox_unblock26", "branches26"}) {
+        "listeners26", "promise_timeouts26", "outbox_execute26", "outbox_unblock26",
+        "outbox_parked26", "branches26"}) {
     o.db.query(std::string("DELETE FROM ") + table, {});
   }
   return answer(200, "{}");
@@ -102,7 +103,7 @@ q::v2026_result debug_snap(op& o, const json::object&) {
   out += "],\"messages\":[";
   // The outbox as it stands (undelivered); bodies as debug.snap shows them,
   // with an empty head.
-  auto queued = take_outbox(o.db, q::take_outbox_cmd{1000000, {}});
+  auto queued = take_outbox(o.db, q::take_outbox_cmd{1000000, {}, {}, 0});
   for (size_t i = 0; i < queued.messages.size(); ++i) {
     if (i) out += ',';
     out += "{\"address\":";

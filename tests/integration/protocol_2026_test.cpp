@@ -39,9 +39,12 @@ std::string envelope(std::string_view kind, std::string_view data, std::string_v
 
 class Protocol2026Test : public ::testing::TestWithParam<store_kind> {
  protected:
-  void start(std::vector<std::string> extra) {
+  // The skip is decided here: a GTEST_SKIP inside start() would only leave start().
+  void SetUp() override {
     if (GetParam() == store_kind::postgres && !test_pg_conninfo())
       GTEST_SKIP() << "RESONATE_TEST_PG is not set";
+  }
+  void start(std::vector<std::string> extra) {
     store_ = std::make_unique<scratch_store>(GetParam());
     auto args = store_->server_args();
     args.insert(args.end(), extra.begin(), extra.end());
@@ -257,6 +260,66 @@ TEST_P(Protocol2026Test, StalledSseReaderBlocksNeitherTheKernelNorOtherStreams) 
                                     R"(,"tags":{"resonate:target":"poll://uni@gs/ok"}})"),
        200);
   EXPECT_TRUE(healthy.read_until(R"("id":"fine")", 0, 10s)) << healthy.text;
+}
+
+// A message for a `poll://` address with no stream waits for one (parked in
+// the outbox) and leaves as soon as a stream that can take it connects:
+// `any@G` for any stream of G, `uni@G/P` only for P. Before, it was dropped
+// and the worker got its execute only with the task's 30 s retry timer.
+TEST_P(Protocol2026Test, LateWorkerGetsItsMessagesWhenItConnects) {
+  start({});
+  const std::string later = std::to_string(k_future);
+  call(envelope("promise.create", R"({"id":"late-any","timeoutAt":)" + later +
+                                    R"(,"tags":{"resonate:target":"poll://any@late"}})"),
+       200);
+  call(envelope("promise.create", R"({"id":"late-uni","timeoutAt":)" + later +
+                                    R"(,"tags":{"resonate:target":"poll://uni@late/w2"}})"),
+       200);
+  call(envelope("promise.create", R"({"id":"awaited","timeoutAt":)" + later +
+                                    R"(,"tags":{"resonate:scope":"global"}})"),
+       200);
+  call(envelope("promise.register_listener",
+                R"({"awaited":"awaited","address":"poll://uni@late/w3"})"),
+       200);
+  call(envelope("promise.settle", R"({"id":"awaited","state":"resolved"})"), 200);
+  std::this_thread::sleep_for(500ms);
+
+  raw_conn w1(server_->port());
+  w1.send("GET /poll/late/w1 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto connected = std::chrono::steady_clock::now();
+  ASSERT_TRUE(w1.read_until(R"("task":{"id":"late-any","version":0})", 0, 1s)) << w1.text;
+  EXPECT_LT(std::chrono::steady_clock::now() - connected, 1s);
+  // Not w1's: the unicast execute and the listener's unblock wait for their own streams.
+  EXPECT_FALSE(w1.read_until(R"("late-uni")", 0, 300ms)) << w1.text;
+  EXPECT_EQ(w1.text.find(R"("id":"awaited")"), std::string::npos) << w1.text;
+
+  raw_conn w2(server_->port());
+  w2.send("GET /poll/late/w2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(w2.read_until(R"("task":{"id":"late-uni","version":0})", 0, 1s)) << w2.text;
+  raw_conn w3(server_->port());
+  w3.send("GET /poll/late/w3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(w3.read_until(R"("kind":"unblock")", 0, 1s)) << w3.text;
+  EXPECT_NE(w3.text.find(R"("id":"awaited")"), std::string::npos) << w3.text;
+}
+
+// A worker acquires a task and dies (no stream is left); its lease lapses and
+// the task's execute waits for a stream of the group. A new worker that
+// connects after that gets it at once, not at the next 30 s retry.
+TEST_P(Protocol2026Test, KilledWorkersTaskGoesToTheNextWorkerThatConnects) {
+  start({});
+  call(envelope("promise.create", R"({"id":"crash-1","timeoutAt":)" + std::to_string(k_future) +
+                                    R"(,"tags":{"resonate:target":"poll://any@kg/dead"}})"),
+       200);
+  call(envelope("task.acquire", R"({"id":"crash-1","version":0,"pid":"dead","ttl":1500})"), 200);
+  const auto acquired = std::chrono::steady_clock::now();
+  std::this_thread::sleep_until(acquired + 2000ms);  // the lease lapsed at 1.5 s
+
+  raw_conn next(server_->port());
+  next.send("GET /poll/kg/next HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(next.read_until(R"("task":{"id":"crash-1","version":1})", 0, 1s)) << next.text;
+  // The stale execute of version 0 (parked before the acquire) is not sent.
+  EXPECT_EQ(next.text.find(R"("version":0)"), std::string::npos) << next.text;
+  call(envelope("task.acquire", R"({"id":"crash-1","version":1,"pid":"next","ttl":60000})"), 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Protocol2026Test,

@@ -1246,6 +1246,50 @@ TEST_P(TasksTest, InvokeAndResumeOverSseOneActiveTaskPerRoot) {
   EXPECT_EQ(task_state(resume_id), "8|1");
 }
 
+// The REST-era TypeScript SDK ignores messages for a root it is still
+// finishing, and a root's resume leaves a few milliseconds after the worker's
+// own complete of that root. A worker that drops every message in the 200 ms
+// after its complete still gets the resume, with the same counter, within 5 s
+// (before: only at the claim deadline, a minute later); once claimed, it is
+// not sent again.
+TEST_P(TasksTest, ResumeDroppedRightAfterTheRootsCompleteIsSentAgain) {
+  start_server(delivery_args());
+  t0_ = now_ms() - 5000;
+  auto s = connect("gd", "w");
+  ensure_registered(*s, "gd", "w");
+  const std::string recv = "poll://uni@gd/w";
+  ASSERT_EQ(post("/promises", future_promise("drop-1", invoke_tag(recv))).status, 201);
+  ASSERT_TRUE(await(*s, "__invoke:drop-1"));
+  auto r = post("/tasks/claim", R"({"id":"__invoke:drop-1","counter":1,"processId":"w","ttl":60000})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(post("/promises", future_promise("drop-1.child")).status, 201);
+  r = post("/promises/callback/drop-1.child",
+           R"({"rootPromiseId":"drop-1","recv":")" + recv + R"(","timeout":)" + k_future + "}");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(client_->patch("/promises/drop-1.child", R"({"state":"RESOLVED"})").status, 201);
+
+  r = post("/tasks/complete", R"({"id":"__invoke:drop-1","counter":1})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto completed_at = std::chrono::steady_clock::now();
+  const std::string resume_id = "__resume:drop-1:drop-1.child";
+  // The worker is still finishing the root: whatever arrives now is dropped.
+  std::vector<std::string> dropped;
+  while (std::chrono::steady_clock::now() - completed_at < 200ms) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      200ms - (std::chrono::steady_clock::now() - completed_at));
+    if (auto data = s->next(left)) dropped.push_back(*data);
+  }
+  ASSERT_EQ(dropped.size(), 1u) << "the resume did not leave right after the complete";
+  EXPECT_NE(dropped.front().find(resume_id), std::string::npos) << dropped.front();
+
+  auto resume = await(*s, resume_id, 4800ms);
+  ASSERT_TRUE(resume) << "the dropped resume was not sent again within 5 s";
+  EXPECT_EQ(resume->at("task").at("counter").as_int64(), 1);
+  r = post("/tasks/claim", R"({"id":")" + resume_id + R"(","counter":1,"processId":"w","ttl":60000})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_FALSE(await(*s, resume_id, 2500ms)) << "a claimed task's message was sent again";
+}
+
 // Notify: one send, then COMPLETED without completedOn (spec 2.5, 11.20).
 TEST_P(TasksTest, NotifyIsSentOnceOverSse) {
   start_server(delivery_args());

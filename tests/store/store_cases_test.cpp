@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -1453,7 +1454,8 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
                  : "DROP TRIGGER promises26_created; DROP TRIGGER promises26_settled");
   h_->exec_sql("DROP TABLE tasks26; DROP TABLE callbacks26; DROP TABLE listeners26;"
                " DROP TABLE promise_timeouts26; DROP TABLE outbox_execute26;"
-               " DROP TABLE outbox_unblock26; DROP TABLE branches26; DROP TABLE clock26");
+               " DROP TABLE outbox_unblock26; DROP TABLE branches26; DROP TABLE clock26;"
+               " DROP TABLE outbox_parked26");  // and 005
   // Take the database back to schema version 1 (the indexes of 001 only).
   h_->exec_sql("DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
                " DROP INDEX idx_tasks_state_expires_at; DROP INDEX idx_tasks_active_by_root;"
@@ -1480,6 +1482,83 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   auto got = std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{"promise.get", R"({"id":"p"})", 9}));
   EXPECT_EQ(got.status, 200);
   EXPECT_NE(got.data_json.find(R"("state":"resolved")"), std::string::npos) << got.data_json;
+}
+
+// -- the protocol 2026-04-01 outbox: messages parked for a stream ------------------------
+
+namespace {
+
+std::vector<q::outbox_message> take(store& s, std::vector<q::stream_address> connected = {},
+                                    int64_t parked_before = 0) {
+  return std::get<q::outbox_result>(
+           run_cmd(s, q::take_outbox_cmd{100, "", std::move(connected), parked_before}))
+    .messages;
+}
+
+void park(store& s, std::vector<q::outbox_message> messages, int64_t now, int64_t max = 100) {
+  run_cmd(s, q::ack_outbox_cmd{{}, std::move(messages), now, max});
+}
+
+std::string targeted_create(const std::string& id, const std::string& target) {
+  return R"({"id":")" + id + R"(","timeoutAt":32503680000000,"tags":{"resonate:target":")" +
+         target + R"("}})";
+}
+
+}  // namespace
+
+TEST_P(store_cases, a_parked_message_goes_back_to_the_outbox_when_a_stream_that_can_take_it_connects) {
+  for (auto [id, target] : {std::pair{"a", "poll://any@g/w1"}, {"b", "poll://uni@g/w2"},
+                            {"c", "poll://any@g"}, {"d", "poll://any@gg"}}) {
+    auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create(id, target), 10});
+    ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+  }
+  auto all = take(s());
+  ASSERT_EQ(all.size(), 4u);
+  park(s(), all, 20);
+  EXPECT_EQ(count("outbox_execute26", "1 = 1"), 0);
+  EXPECT_EQ(count("outbox_parked26", "1 = 1"), 4);
+  EXPECT_TRUE(take(s()).empty()) << "a parked message is out of the drain's way";
+  EXPECT_TRUE(take(s(), {{"other", "w2"}, {"g0", "w2"}}).empty());
+
+  // w3 of g takes every anycast of g, not g's unicast to w2 nor gg's anycast.
+  auto got = take(s(), {{"g", "w3"}});
+  std::set<std::string> ids;
+  for (const auto& m : got) ids.insert(m.id);
+  EXPECT_EQ(ids, (std::set<std::string>{"a", "c"}));
+  got = take(s(), {{"g", "w2"}, {"gg", "x"}});
+  ids.clear();
+  for (const auto& m : got) ids.insert(m.id);
+  EXPECT_EQ(ids, (std::set<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(count("outbox_parked26", "1 = 1"), 0);
+}
+
+TEST_P(store_cases, a_parked_execute_whose_task_moved_on_is_not_sent) {
+  auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create("p", "poll://any@g"), 10});
+  ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+  park(s(), take(s()), 20);
+  r = run_cmd(s(), q::v2026_cmd{"task.acquire", R"({"id":"p","version":0,"pid":"w","ttl":60000})", 30});
+  ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+  EXPECT_TRUE(take(s(), {{"g", "w"}}).empty());
+  EXPECT_EQ(count("outbox_parked26", "1 = 1"), 0);
+}
+
+TEST_P(store_cases, parked_messages_are_bounded_in_age_and_count) {
+  for (auto id : {"a", "b", "c"}) {
+    auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create(id, "poll://any@g"), 10});
+    ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+  }
+  auto all = take(s());
+  ASSERT_EQ(all.size(), 3u);
+  park(s(), {all[0]}, 100);
+  park(s(), {all[1]}, 200);
+  park(s(), {all[2]}, 300, 2);  // at most 2: the oldest (a) goes
+  EXPECT_EQ(count("outbox_parked26", "1 = 1"), 2);
+  EXPECT_EQ(count("outbox_parked26", "id = 'a'"), 0);
+  // Parked again, b keeps its first time; older than 250 goes.
+  park(s(), {all[1]}, 400);
+  EXPECT_TRUE(take(s(), {}, 250).empty());
+  EXPECT_EQ(count("outbox_parked26", "1 = 1"), 1);
+  EXPECT_EQ(count("outbox_parked26", "id = 'c'"), 1);
 }
 
 // -- counts by state (the tasks{state} and promises{state} gauges) ---------------------

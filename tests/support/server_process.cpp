@@ -20,7 +20,12 @@ extern char** environ;
 
 namespace resonate::test {
 
-std::string resonate_binary() { return RESONATE_BINARY; }
+// RESONATE_TEST_BINARY runs the same tests against another build, e.g. the
+// last release's, to see a new test fail before its fix.
+std::string resonate_binary() {
+  const char* other = std::getenv("RESONATE_TEST_BINARY");
+  return other && *other ? other : RESONATE_BINARY;
+}
 
 namespace {
 

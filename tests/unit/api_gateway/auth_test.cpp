@@ -93,6 +93,7 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::delete_schedule_request{"s/del"}, rule::id, "s/del"},
     // Protocol 2026-04-01 is never routed by REST v1; its own gate checks head.auth.
     {q::v2026_request{.kind = "promise.get"}, rule::always, ""},
+    {q::stream_connected_request{"g", "p"}, rule::always, ""},
   };
   ASSERT_EQ(rows.size(), q::kind_count) << "a row per request kind";
   for (const auto& r : rows) {

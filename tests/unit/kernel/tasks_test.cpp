@@ -67,8 +67,64 @@ TEST_F(kernel_tasks, a_routed_create_inserts_the_invoke_task_and_sends_it_at_onc
   ASSERT_EQ(h.store.sent.size(), 1u);
   EXPECT_EQ(h.store.sent[0].task.id, "__invoke:p");
   EXPECT_EQ(h.store.sent[0].task.state, T::enqueued);
-  // The background pass that follows does not send it again.
+  // The background pass that follows does not send it again (once claimed,
+  // no resend either: see the resend tests below).
+  ASSERT_EQ(claim("__invoke:p", 1).status, q::status::created);
   advance(2000);
+  EXPECT_EQ(h.store.sent.size(), 1u);
+}
+
+// A message nobody claims is sent again, with the same counter, after 1 s,
+// then 2 s, 4 s, ... until claimed or its claim deadline (60 s here); the task
+// stays ENQUEUED with its deadline throughout.
+TEST_F(kernel_tasks, an_unclaimed_message_is_sent_again_with_the_same_counter_until_claimed) {
+  ASSERT_EQ(h.call(invoked("p")).status, q::status::created);
+  const int64_t deadline = task("__invoke:p").expires_at;
+  ASSERT_EQ(h.store.sent.size(), 1u);
+  advance(999);
+  EXPECT_EQ(h.store.sent.size(), 1u) << "resent before its time";
+  advance(1);
+  ASSERT_EQ(h.store.sent.size(), 2u);
+  EXPECT_EQ(h.store.sent[1].task.id, "__invoke:p");
+  EXPECT_EQ(h.store.sent[1].task.counter, 1);
+  ASSERT_TRUE(h.store.sent[1].promise);
+  EXPECT_EQ(h.store.sent[1].promise->id, "p");
+  EXPECT_EQ(task("__invoke:p").state, T::enqueued);
+  EXPECT_EQ(task("__invoke:p").expires_at, deadline);
+  advance(1999);
+  EXPECT_EQ(h.store.sent.size(), 2u) << "the second wait is twice the first";
+  advance(1);
+  EXPECT_EQ(h.store.sent.size(), 3u);
+  ASSERT_EQ(claim("__invoke:p", 1).status, q::status::created);
+  advance(10'000);
+  EXPECT_EQ(h.store.sent.size(), 3u) << "a claimed task's message was sent again";
+}
+
+TEST_F(kernel_tasks, resends_stop_before_the_claim_deadline_and_never_follow_a_new_counter) {
+  ASSERT_EQ(h.call(invoked("p")).status, q::status::created);
+  // 1 + 2 + 4 + 8 + 16 s of waits fit before the 60 s deadline; 32 more do not.
+  for (int i = 0; i < 59; ++i) advance(1000);
+  EXPECT_EQ(h.store.sent.size(), 6u);
+  for (const auto& m : h.store.sent) EXPECT_EQ(m.task.counter, 1);
+  // Past the deadline the task goes back to INIT with counter 2 and is sent
+  // as usual; only that message is watched from then on.
+  advance(1000);
+  ASSERT_EQ(h.store.sent.size(), 7u);
+  EXPECT_EQ(h.store.sent.back().task.counter, 2);
+  advance(1000);
+  ASSERT_EQ(h.store.sent.size(), 8u);
+  EXPECT_EQ(h.store.sent.back().task.counter, 2);
+}
+
+TEST(kernel_tasks_resend, off_when_the_interval_is_zero) {
+  resonate::kernel::system_config cfg;
+  cfg.settings.task_resend_ms = 0;
+  kernel_harness h(cfg);
+  auto r = create_req("p", h.now + 60'000);
+  r.tags["resonate:invoke"] = "poll://any@g";
+  ASSERT_EQ(h.call(r).status, q::status::created);
+  h.now += 30'000;
+  h.run();
   EXPECT_EQ(h.store.sent.size(), 1u);
 }
 
