@@ -1,13 +1,19 @@
 // The subcommands of the operator CLI, declared with CLI11 (only this TU sees it).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "api_gateway/base64.hpp"
+#include "api_gateway/protocol_2026/envelope.hpp"
+#include "api_gateway/transport/http_types.hpp"
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
 #include "cli/migrate.hpp"
@@ -898,23 +904,90 @@ void add_migrate(CLI::App& app, std::function<int(session&)>& action) {
   }
 }
 
+// Every command of the binary, in the order `resonate help` lists them. `client`
+// ones run in run(); the others belong to the server's config::load().
+struct command_entry {
+  const char* name;
+  const char* help;
+  bool client;
+};
+constexpr command_entry k_commands[] = {
+    {"serve", "start the Resonate server", false},
+    {"dev", "start the Resonate server with development defaults (in-memory SQLite)", false},
+    {"invoke", "invoke a function: create a promise a worker runs (protocol 2026-04-01)", true},
+    {"tree", "print the promise tree under a promise (both SDK lineages)", true},
+    {"promises", "get|search|create|resolve|reject|cancel|callback|subscribe promises", true},
+    {"schedules", "get|search|create|delete schedules", true},
+    {"tasks", "claim|complete|drop|heartbeat tasks (REST v1)", true},
+    {"migrate", "status|dry-run|up: schema migrations of the local store", true},
+    {"config-example", "print a resonate.yaml with every key, its default and its help", false},
+    {"help", "print this help; `resonate help <command>` prints a command's", false},
+    {"version", "print the version (also --version)", false},
+};
+
+constexpr const char* k_client_flags =
+    "\nClient commands take -S/--server (default http://localhost:8001), -T/--token,\n"
+    "-U/--username, -P/--password and -o json|table; see `resonate <command> --help`.\n";
+
+std::string top_level_help() { return config::help_text("", commands_help() + k_client_flags); }
+
 }  // namespace
 
 bool is_client_command(const std::string& c) {
-  static const std::set<std::string> names{"promises", "promise", "schedules", "schedule", "tasks",
-                                           "task",     "tree",    "invoke",    "migrate"};
-  return names.count(c) > 0;
+  if (c == "promise" || c == "schedule" || c == "task") return true;  // CLI11 aliases
+  return std::any_of(std::begin(k_commands), std::end(k_commands),
+                     [&](const command_entry& e) { return e.client && c == e.name; });
 }
 
 std::string commands_help() {
-  return "  promises  get|search|create|resolve|reject|cancel|callback|subscribe promises\n"
-         "  schedules get|search|create|delete schedules\n"
-         "  tasks     claim|complete|drop|heartbeat tasks\n"
-         "  tree      print the promise tree under a root promise\n"
-         "  invoke    invoke a function through a promise with a resonate:invoke tag\n"
-         "  migrate   status|dry-run|up: schema migrations of the local store\n"
-         "Client commands take -S/--server (default http://localhost:8001), -T/--token,\n"
-         "-U/--username, -P/--password and -o json|table; see `resonate <command> --help`.\n";
+  std::string out;
+  for (const auto& e : k_commands) {
+    std::string name = e.name;
+    name.resize(std::max<size_t>(name.size() + 2, 16), ' ');
+    out += "  " + name + e.help + "\n";
+  }
+  return out;
+}
+
+std::string version_text() {
+  return "resonate version " + std::string(api_gateway::resonate_version) + " (protocol " +
+         std::string(api_gateway::protocol_2026::version) + ")\n";
+}
+
+std::optional<int> run_top_level(std::vector<std::string>& args, std::ostream& out,
+                                 std::ostream& err) {
+  // A newcomer who typed no command or a wrong one sees them all.
+  auto refuse = [&](const std::string& why) {
+    err << "resonate: " << why << "\n\nCommands:\n"
+        << commands_help() << "\nRun `resonate --help` for every option.\n";
+    return std::optional<int>(exit_usage);
+  };
+  if (args.empty()) return refuse("missing command");
+  const std::string first = args[0];
+  if (is_client_command(first)) return run(args, out, err);
+  if (first == "version" || first == "--version") {
+    out << version_text();
+    return exit_ok;
+  }
+  if (first == "-h" || first == "--help") {
+    out << top_level_help();
+    return exit_ok;
+  }
+  if (first == "help") {
+    if (args.size() < 2 || args[1] == "help" || args[1] == "version") {
+      out << top_level_help();
+      return exit_ok;
+    }
+    args = {args[1], "--help"};
+    return run_top_level(args, out, err);
+  }
+  if (first.empty() || first[0] == '-') return std::nullopt;  // flags: config::load() judges
+  const bool server = std::any_of(std::begin(k_commands), std::end(k_commands),
+                                  [&](const command_entry& e) { return first == e.name; });
+  if (server) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto& e : k_commands) names.emplace_back(e.name);
+  return refuse("unknown command \"" + first + "\"" + config::suggestion(first, names));
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

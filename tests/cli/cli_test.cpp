@@ -380,6 +380,66 @@ TEST_F(CliTest, ErrorsHaveTheirExitCodes) {
   EXPECT_NE(help.out.find("Exit codes"), std::string::npos) << help.out;
 }
 
+// ---- the top level: help, version, unknown commands -------------------------------------
+
+const std::vector<std::string> k_every_command{"serve",          "dev",       "invoke", "tree",
+                                               "promises",       "schedules", "tasks",  "migrate",
+                                               "config-example", "help",      "version"};
+
+void expect_every_command(const std::string& text, const std::string& what) {
+  for (const auto& c : k_every_command) {
+    EXPECT_NE(text.find("\n  " + c + " "), std::string::npos) << what << " lacks " << c << ":\n"
+                                                              << text;
+  }
+}
+
+TEST(CliTopLevel, HelpListsEveryCommand) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"help"}, {"-h"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << describe(args, r);
+    expect_every_command(r.out, describe(args, r));
+    EXPECT_NE(r.out.find("--aio-store-sqlite-path"), std::string::npos);  // serve's flags too
+  }
+  // `help <command>` is `<command> --help`, for the client and the server commands.
+  auto promises = run_cli({"help", "promises"});
+  EXPECT_EQ(promises.code, 0) << describe({}, promises);
+  EXPECT_NE(promises.out.find("subscribe"), std::string::npos) << promises.out;
+  auto serve = run_cli({"help", "serve"});
+  EXPECT_EQ(serve.code, 0) << describe({}, serve);
+  EXPECT_NE(serve.out.find("Usage: resonate serve"), std::string::npos) << serve.out;
+  auto none = run_cli({});
+  EXPECT_EQ(none.code, 2);
+  expect_every_command(none.err, "no command");
+}
+
+TEST(CliTopLevel, VersionIsTheServersVersion) {
+  // The one version string: what the server sends as Resonate-Version.
+  scratch_store store(store_kind::sqlite);
+  server_process server(store.server_args());
+  server.start();
+  http_client c("127.0.0.1", server.port());
+  const std::string version = c.get("/promises/none").header("Resonate-Version").value_or("?");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"version"}, {"--version"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << describe(args, r);
+    EXPECT_EQ(r.out, "resonate version " + version + " (protocol 2026-04-01)\n")
+        << describe(args, r);
+  }
+}
+
+TEST(CliTopLevel, UnknownCommandListsEveryCommand) {
+  auto r = run_cli({"frobnicate"});
+  EXPECT_EQ(r.code, 2) << describe({}, r);
+  EXPECT_NE(r.err.find("unknown command \"frobnicate\""), std::string::npos) << r.err;
+  expect_every_command(r.err, "unknown command");
+  auto typo = run_cli({"promsies", "get", "x"});
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.err.find("did you mean promises?"), std::string::npos) << typo.err;
+  auto help_unknown = run_cli({"help", "frobnicate"});
+  EXPECT_EQ(help_unknown.code, 2);
+  EXPECT_NE(help_unknown.err.find("unknown command"), std::string::npos) << help_unknown.err;
+}
+
 TEST(CliUnreachable, ServerDownExitsThreeNamingTheUrl) {
   const std::string url = "http://127.0.0.1:" + std::to_string(closed_port());
   for (const auto& args :
