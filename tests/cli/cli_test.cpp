@@ -221,16 +221,20 @@ TEST_F(CliTest, CallbacksAndSubscriptions) {
 }
 
 TEST_F(CliTest, InvokeAndTasks) {
+  // REST v1 stays one flag away for the REST-era SDKs.
   auto inv = ok_json({"invoke", "inv-1", "--func", "add", "--arg", "1", "--arg", "two", "--arg",
-                      R"({"k":[3]})", "--target", "poll://any@nobody"});
+                      R"({"k":[3]})", "--target", "poll://any@nobody", "--protocol", "v1"});
   EXPECT_EQ(str(inv, {"tags", "resonate:invoke"}), "poll://any@nobody");
+  EXPECT_EQ(str(inv, {"tags", "resonate:target"}), "<missing resonate:target>");
+  EXPECT_TRUE(store_->query("SELECT id FROM tasks26 WHERE id = 'inv-1'").empty());
   // The param is {"func","args","version"} as JSON, base64-encoded.
   auto p = get_promise("inv-1");
   const std::string data = str(p, {"param", "data"});
   EXPECT_EQ(data, "eyJmdW5jIjoiYWRkIiwiYXJncyI6WzEsInR3byIseyJrIjpbM119XSwidmVyc2lvbiI6MX0=")
       << "base64 of {\"func\":\"add\",\"args\":[1,\"two\",{\"k\":[3]}],\"version\":1}";
-  auto delayed = ok_json({"invoke", "inv-2", "--func", "f", "--json-args", "[1,2]", "--version",
-                          "3", "--delay", "10m", "-t", "1h", "--target", "poll://any@nobody"});
+  auto delayed =
+      ok_json({"invoke", "inv-2", "--func", "f", "--json-args", "[1,2]", "--version", "3",
+               "--delay", "10m", "-t", "1h", "--target", "poll://any@nobody", "--protocol", "v1"});
   const int64_t delay = std::stoll(str(delayed, {"tags", "resonate:delay"}));
   EXPECT_NEAR(static_cast<double>(delay), static_cast<double>(now_ms() + 600000), 60000.0);
   EXPECT_EQ(delayed.at("timeout").as_int64(), delay + 3600000);
@@ -285,6 +289,112 @@ TEST_F(CliTest, InvokeOverProtocol2026MakesATaskForTodaysSdk) {
   EXPECT_EQ(str(again, {"data", "promise", "tags", "resonate:target"}), "poll://any@workers");
   auto bad = cli({"invoke", "inv27", "--func", "f", "--protocol", "2027"});
   EXPECT_EQ(bad.code, 2) << describe({}, bad);
+}
+
+// The README of @resonatehq/sdk 0.11.5 runs `resonate invoke countdown.1 --func
+// countdown --arg 5 --arg 60` against a worker made with `new Resonate({url})`:
+// with no flags that must be protocol 2026-04-01 aimed at the SDK's default group.
+TEST_F(CliTest, InvokeDefaultsToProtocol2026AndTheSdkDefaultGroup) {
+  auto out =
+      ok_table({"invoke", "countdown.1", "--func", "countdown", "--arg", "5", "--arg", "60"});
+  EXPECT_NE(out.find("Invoked countdown as promise: countdown.1 (pending)"), std::string::npos)
+      << out;
+  auto p = get_promise("countdown.1");
+  EXPECT_EQ(str(p, {"tags", "resonate:target"}), "poll://any@default");
+  EXPECT_EQ(str(p, {"tags", "resonate:origin"}), "countdown.1");
+  EXPECT_EQ(str(p, {"tags", "resonate:invoke"}), "<missing resonate:invoke>");
+  EXPECT_EQ(str(p, {"param", "data"}),
+            "eyJmdW5jIjoiY291bnRkb3duIiwiYXJncyI6WzUsNjBdLCJ2ZXJzaW9uIjoxfQ==")
+      << "base64 of {\"func\":\"countdown\",\"args\":[5,60],\"version\":1}";
+  EXPECT_EQ(store_->query("SELECT state, version, address FROM tasks26 WHERE id = 'countdown.1'"),
+            std::vector<std::string>{"0|0|poll://any@default"});
+  auto help = cli({"invoke", "--help"});
+  EXPECT_NE(help.out.find("=2026"), std::string::npos) << help.out;  // the default shown
+}
+
+// A workflow as @resonatehq/sdk 0.11.5 writes it (spec protocol-2026-04-01 2.9):
+// no resonate:root; every descendant carries the origin, a sleep is a timer, a
+// detached child hangs off the origin whichever context spawned it.
+TEST_F(CliTest, TreeFollowsTheProtocol2026Lineage) {
+  http_client c("127.0.0.1", server_->port());
+  const int64_t timeout_at = now_ms() + 3600000;
+  auto create = [&](const std::string& id, json::object tags, const std::string& param_data) {
+    tags["resonate:origin"] = "tw";
+    const json::object envelope{{"kind", "promise.create"},
+                                {"head", {{"corrId", "c-" + id}, {"version", "2026-04-01"}}},
+                                {"data",
+                                 {{"id", id},
+                                  {"timeoutAt", timeout_at},
+                                  {"param", {{"headers", json::object{}}, {"data", param_data}}},
+                                  {"tags", tags}}}};
+    auto r = c.post("/", json::serialize(envelope), {{"Content-Type", "application/json"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(str(json::parse(r.body), {"head", "status"}), "200") << r.body;
+  };
+  const std::string nobody = "poll://any@tree-nobody";
+  // base64 of {"func":"wf"|"child"|"bg","args":[],"version":1}
+  const std::string wf = "eyJmdW5jIjoid2YiLCJhcmdzIjpbXSwidmVyc2lvbiI6MX0=";
+  const std::string child = "eyJmdW5jIjoiY2hpbGQiLCJhcmdzIjpbXSwidmVyc2lvbiI6MX0=";
+  const std::string bg = "eyJmdW5jIjoiYmciLCJhcmdzIjpbXSwidmVyc2lvbiI6MX0=";
+  create("tw",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:branch", "tw"},
+          {"resonate:parent", "tw"}},
+         wf);
+  create("tw:0",
+         {{"resonate:scope", "local"}, {"resonate:branch", "tw"}, {"resonate:parent", "tw"}}, "");
+  create("tw:1",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:timer", "true"},
+          {"resonate:branch", "tw:1"},
+          {"resonate:parent", "tw"}},
+         "IiI=");
+  create("tw:2",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:branch", "tw:2"},
+          {"resonate:parent", "tw"}},
+         child);
+  create("tw:2.0",
+         {{"resonate:scope", "local"}, {"resonate:branch", "tw:2"}, {"resonate:parent", "tw:2"}},
+         "");
+  create("tw:3",
+         {{"resonate:scope", "global"}, {"resonate:branch", "tw:3"}, {"resonate:parent", "tw"}},
+         "");
+  // Spawned by tw:2, yet its parent is the origin.
+  create("tw:d000000000abcdef",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:branch", "tw:d000000000abcdef"},
+          {"resonate:parent", "tw"}},
+         bg);
+  ok_json({"promises", "resolve", "tw:0"});
+  // Not in the tree: another lineage.
+  ok_json({"promises", "create", "tx:0", "-t", "1h", "--tag", "resonate:origin=tx", "--tag",
+           "resonate:parent=tx"});
+
+  const std::string pending = " \xF0\x9F\x9F\xA1 PENDING";
+  const std::string tee = "\xE2\x94\x9C\xE2\x94\x80\xE2\x94\x80 ";
+  const std::string ell = "\xE2\x94\x94\xE2\x94\x80\xE2\x94\x80 ";
+  const std::string bar = "\xE2\x94\x82   ";
+  const std::string expected = "tw" + pending + " (rpc wf)\n" +                  //
+                               tee + "tw:0 \xF0\x9F\x9F\xA2 RESOLVED (run)\n" +  //
+                               tee + "tw:1" + pending + " (sleep)\n" +           //
+                               tee + "tw:2" + pending + " (rpc child)\n" +       //
+                               bar + ell + "tw:2.0" + pending + " (run)\n" +     //
+                               tee + "tw:3" + pending + " (promise)\n" +         //
+                               ell + "tw:d000000000abcdef" + pending + " (detached bg)\n";
+  EXPECT_EQ(ok_table({"tree", "tw"}), expected);
+
+  auto tree = ok_json({"tree", "tw"});
+  const auto& kids = tree.at("children").as_array();
+  ASSERT_EQ(kids.size(), 5u) << tree;
+  EXPECT_EQ(str(kids[2].at("children").as_array().at(0), {"id"}), "tw:2.0");
+  // Any node of the lineage: its subtree.
+  EXPECT_EQ(ok_table({"tree", "tw:2"}),
+            "tw:2" + pending + " (rpc child)\n" + ell + "tw:2.0" + pending + " (run)\n");
 }
 
 TEST_F(CliTest, TreeOverThreeLevels) {
