@@ -1,13 +1,19 @@
 // The subcommands of the operator CLI, declared with CLI11 (only this TU sees it).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "api_gateway/base64.hpp"
+#include "api_gateway/protocol_2026/envelope.hpp"
+#include "api_gateway/transport/http_types.hpp"
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
 #include "cli/migrate.hpp"
@@ -647,7 +653,33 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
 
 // ---- tree -------------------------------------------------------------------------------
 
-// Builds the tree under `root_id` from `resonate:parent` tags, children ordered by createdOn.
+// "a:9" before "a:10": ids compared with their digit runs as numbers, so that
+// SDK children created in the same millisecond keep their sequence order.
+bool natural_less(const std::string& x, const std::string& y) {
+  size_t i = 0, j = 0;
+  while (i < x.size() && j < y.size()) {
+    if (std::isdigit(static_cast<unsigned char>(x[i])) &&
+        std::isdigit(static_cast<unsigned char>(y[j]))) {
+      size_t ei = i, ej = j;
+      while (ei < x.size() && std::isdigit(static_cast<unsigned char>(x[ei]))) ++ei;
+      while (ej < y.size() && std::isdigit(static_cast<unsigned char>(y[ej]))) ++ej;
+      const std::string_view a = std::string_view(x).substr(i, ei - i);
+      const std::string_view b = std::string_view(y).substr(j, ej - j);
+      if (a.size() != b.size()) return a.size() < b.size();
+      if (a != b) return a < b;
+      i = ei;
+      j = ej;
+    } else {
+      if (x[i] != y[j]) return x[i] < y[j];
+      ++i;
+      ++j;
+    }
+  }
+  return x.size() - i < y.size() - j;
+}
+
+// Builds the tree under `id` from the `resonate:parent` edges, children ordered by
+// createdOn (then by id, naturally).
 tree_node build_tree(const std::string& id, const std::map<std::string, json::object>& by_id,
                      const std::map<std::string, std::vector<std::string>>& children,
                      std::set<std::string>& seen) {
@@ -662,8 +694,10 @@ tree_node build_tree(const std::string& id, const std::map<std::string, json::ob
     const auto* v = by_id.at(k).if_contains("createdOn");
     return v && v->is_number() ? v->to_number<int64_t>() : 0;
   };
-  std::stable_sort(kids.begin(), kids.end(),
-                   [&](const auto& x, const auto& y) { return created(x) < created(y); });
+  std::sort(kids.begin(), kids.end(), [&](const auto& x, const auto& y) {
+    const int64_t cx = created(x), cy = created(y);
+    return cx != cy ? cx < cy : natural_less(x, y);
+  });
   for (const auto& k : kids) {
     if (!seen.count(k)) n.children.push_back(build_tree(k, by_id, children, seen));
   }
@@ -673,24 +707,42 @@ tree_node build_tree(const std::string& id, const std::map<std::string, json::ob
 void add_tree(CLI::App& app, std::function<int(session&)>& action) {
   auto id = std::make_shared<std::string>();
   auto* c = app.add_subcommand(
-      "tree", "Print the promise tree under a root, from the resonate:root / resonate:parent tags");
-  c->add_option("id", *id, "root promise id")->required();
+      "tree",
+      "Print the promise tree under a promise: the resonate:origin lineage of protocol "
+      "2026-04-01 (@resonatehq/sdk 0.11.5) and the resonate:root lineage of REST-era SDKs, "
+      "both joined by resonate:parent");
+  c->add_option("id", *id, "promise id (usually a root)")->required();
   c->callback([&action, id] {
     action = [id](session& s) {
-      struct search {
-        std::string root, cursor;
-      };
-      std::deque<search> todo{{*id, ""}};
-      std::set<std::string> roots_searched{*id};
+      auto root = s.call("GET", promise_path(*id));
+      if (!root) return int(exit_failed);
       std::map<std::string, json::object> by_id;
+      by_id.emplace(*id, as_object(s.parse_body(*root)));
+      // Which searches to run: `tag=value` pages of /promises?id=*.
+      struct search {
+        std::string tag, value, cursor;
+      };
+      std::deque<search> todo;
+      std::set<std::string> searched;
+      auto enqueue = [&](const std::string& tag, const std::string& value) {
+        if (!value.empty() && searched.insert(tag + "=" + value).second) {
+          todo.push_back({tag, value, ""});
+        }
+      };
+      // REST era: the SDK tags every descendant with the id of its root.
+      enqueue("resonate:root", *id);
+      // Protocol 2026-04-01: every descendant carries its lineage's origin (the
+      // root id), detached children and timers included; `id` may be any node of it.
+      const json::value* root_tags = by_id.at(*id).if_contains("tags");
+      enqueue("resonate:origin", root_tags ? field(*root_tags, "resonate:origin") : "");
       std::map<std::string, std::vector<std::string>> children;
       while (!todo.empty()) {
         const search q = todo.front();
         todo.pop_front();
         const std::string target =
-            q.cursor.empty()
-                ? "/promises?id=*&limit=100&tags%5Bresonate%3Aroot%5D=" + percent_encode(q.root)
-                : "/promises?cursor=" + percent_encode(q.cursor);
+            q.cursor.empty() ? "/promises?id=*&limit=100&tags%5B" + percent_encode(q.tag) +
+                                   "%5D=" + percent_encode(q.value)
+                             : "/promises?cursor=" + percent_encode(q.cursor);
         auto r = s.call("GET", target);
         if (!r) return int(exit_failed);
         const json::value body = s.parse_body(*r);
@@ -702,27 +754,21 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
           const auto* tags = p.if_contains("tags");
           const std::string parent = tags ? field(*tags, "resonate:parent") : "";
           if (!parent.empty() && parent != pid) children[parent].push_back(pid);
-          // A global child is the root of its own subtree: search under it too.
+          // A REST-era global child is the root of its own subtree: search under it too.
           if (tags && field(*tags, "resonate:scope") == "global" &&
-              roots_searched.insert(pid).second) {
-            todo.push_back({pid, ""});
+              field(*tags, "resonate:origin").empty()) {
+            enqueue("resonate:root", pid);
           }
         }
         const std::string cursor = field(body, "cursor");
-        if (!cursor.empty() && cursor != "null") todo.push_back({q.root, cursor});
-      }
-      if (!by_id.count(*id)) {
-        // The root itself may carry no resonate:root tag.
-        auto r = s.call("GET", promise_path(*id));
-        if (!r) return int(exit_failed);
-        by_id.emplace(*id, as_object(s.parse_body(*r)));
+        if (!cursor.empty() && cursor != "null") todo.push_back({q.tag, q.value, cursor});
       }
       std::set<std::string> seen;
-      const tree_node root = build_tree(*id, by_id, children, seen);
+      const tree_node tree = build_tree(*id, by_id, children, seen);
       if (s.json_output()) {
-        s.out() << json::serialize(tree_json(root)) << "\n";
+        s.out() << json::serialize(tree_json(tree)) << "\n";
       } else {
-        print_tree(root, s.out());
+        print_tree(tree, s.out());
       }
       return int(exit_ok);
     };
@@ -733,8 +779,11 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
 
 void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
   struct args {
+    // The target the workers of `new Resonate({url})` poll: the SDK's default
+    // group is "default", and a worker of group G listens on poll://any@G.
     std::string id, func, json_args, timeout = "1h", target = "poll://any@default", delay;
-    std::string protocol = "v1";
+    // As the current Resonate CLI: today's SDK (0.11.5) runs only protocol 2026-04-01.
+    std::string protocol = "2026";
     std::vector<std::string> args;
     int64_t version = 1;
   };
@@ -749,13 +798,15 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
   c->add_option("--version", a->version, "function version")->capture_default_str();
   c->add_option("-t,--timeout", a->timeout, "timeout from now (after the delay), a Go duration")
       ->capture_default_str();
-  c->add_option("--target", a->target, "receiver of the invocation (resonate:invoke tag)")
+  c->add_option("--target", a->target,
+                "who runs it: resonate:target (2026), resonate:invoke (v1); the default reaches "
+                "the workers of new Resonate({url}) (group \"default\")")
       ->capture_default_str();
   c->add_option("--delay", a->delay, "do not start before now + delay, a Go duration");
   c->add_option("--protocol", a->protocol,
-                "v1: a REST v1 promise with a resonate:invoke tag (REST-era SDKs); 2026: "
-                "promise.create of protocol 2026-04-01 with a resonate:target tag, which "
-                "@resonatehq/sdk 0.11.5 workers run")
+                "2026: promise.create of protocol 2026-04-01 with a resonate:target tag, which "
+                "@resonatehq/sdk 0.11.5 workers run; v1: a REST v1 promise with a "
+                "resonate:invoke tag (REST-era SDKs)")
       ->check(CLI::IsMember({"v1", "2026"}))
       ->capture_default_str();
   c->callback([&action, a] {
@@ -790,7 +841,8 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
                                 : json::object{{"resonate:invoke", a->target}};
       if (!a->delay.empty()) tags["resonate:delay"] = std::to_string(now + delay);
       if (v2026) {
-        json::object head{{"corrId", "cli-" + std::to_string(now)}, {"version", "2026-04-01"}};
+        json::object head{{"corrId", "cli-" + std::to_string(now)},
+                          {"version", api_gateway::protocol_2026::version}};
         if (!s.token().empty()) head["auth"] = s.token();
         const json::object envelope{{"kind", "promise.create"},
                                     {"head", head},
@@ -898,29 +950,98 @@ void add_migrate(CLI::App& app, std::function<int(session&)>& action) {
   }
 }
 
+// Every command of the binary, in the order `resonate help` lists them. `client`
+// ones run in run(); the others belong to the server's config::load().
+struct command_entry {
+  const char* name;
+  const char* help;
+  bool client;
+};
+constexpr command_entry k_commands[] = {
+    {"serve", "start the Resonate server", false},
+    {"dev", "start the Resonate server with development defaults (in-memory SQLite)", false},
+    {"invoke", "invoke a function: create a promise a worker runs (protocol 2026-04-01)", true},
+    {"tree", "print the promise tree under a promise (both SDK lineages)", true},
+    {"promises", "get|search|create|resolve|reject|cancel|callback|subscribe promises", true},
+    {"schedules", "get|search|create|delete schedules", true},
+    {"tasks", "claim|complete|drop|heartbeat tasks (REST v1)", true},
+    {"migrate", "status|dry-run|up: schema migrations of the local store", true},
+    {"config-example", "print a resonate.yaml with every key, its default and its help", false},
+    {"help", "print this help; `resonate help <command>` prints a command's", false},
+    {"version", "print the version (also --version)", false},
+};
+
+constexpr const char* k_client_flags =
+    "\nClient commands take -S/--server (default http://localhost:8001), -T/--token,\n"
+    "-U/--username, -P/--password and -o json|table; see `resonate <command> --help`.\n";
+
+std::string top_level_help() { return config::help_text("", commands_help() + k_client_flags); }
+
 }  // namespace
 
 bool is_client_command(const std::string& c) {
-  static const std::set<std::string> names{"promises", "promise", "schedules", "schedule", "tasks",
-                                           "task",     "tree",    "invoke",    "migrate"};
-  return names.count(c) > 0;
+  if (c == "promise" || c == "schedule" || c == "task") return true;  // CLI11 aliases
+  return std::any_of(std::begin(k_commands), std::end(k_commands),
+                     [&](const command_entry& e) { return e.client && c == e.name; });
 }
 
 std::string commands_help() {
-  return "  promises  get|search|create|resolve|reject|cancel|callback|subscribe promises\n"
-         "  schedules get|search|create|delete schedules\n"
-         "  tasks     claim|complete|drop|heartbeat tasks\n"
-         "  tree      print the promise tree under a root promise\n"
-         "  invoke    invoke a function through a promise with a resonate:invoke tag\n"
-         "  migrate   status|dry-run|up: schema migrations of the local store\n"
-         "Client commands take -S/--server (default http://localhost:8001), -T/--token,\n"
-         "-U/--username, -P/--password and -o json|table; see `resonate <command> --help`.\n";
+  std::string out;
+  for (const auto& e : k_commands) {
+    std::string name = e.name;
+    name.resize(std::max<size_t>(name.size() + 2, 16), ' ');
+    out += "  " + name + e.help + "\n";
+  }
+  return out;
+}
+
+std::string version_text() {
+  return "resonate version " + std::string(api_gateway::resonate_version) + " (protocol " +
+         std::string(api_gateway::protocol_2026::version) + ")\n";
+}
+
+std::optional<int> run_top_level(std::vector<std::string>& args, std::ostream& out,
+                                 std::ostream& err) {
+  // A newcomer who typed no command or a wrong one sees them all.
+  auto refuse = [&](const std::string& why) {
+    err << "resonate: " << why << "\n\nCommands:\n"
+        << commands_help() << "\nRun `resonate --help` for every option.\n";
+    return std::optional<int>(exit_usage);
+  };
+  if (args.empty()) return refuse("missing command");
+  const std::string first = args[0];
+  if (is_client_command(first)) return run(args, out, err);
+  if (first == "version" || first == "--version") {
+    out << version_text();
+    return exit_ok;
+  }
+  if (first == "-h" || first == "--help") {
+    out << top_level_help();
+    return exit_ok;
+  }
+  if (first == "help") {
+    if (args.size() < 2 || args[1] == "help" || args[1] == "version") {
+      out << top_level_help();
+      return exit_ok;
+    }
+    args = {args[1], "--help"};
+    return run_top_level(args, out, err);
+  }
+  if (first.empty() || first[0] == '-') return std::nullopt;  // flags: config::load() judges
+  const bool server = std::any_of(std::begin(k_commands), std::end(k_commands),
+                                  [&](const command_entry& e) { return first == e.name; });
+  if (server) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto& e : k_commands) names.emplace_back(e.name);
+  return refuse("unknown command \"" + first + "\"" + config::suggestion(first, names));
 }
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   globals g;
-  CLI::App app{"Resonate operator CLI: talks to a Resonate server over HTTP (REST v1).",
-               "resonate"};
+  CLI::App app{
+      "Resonate operator CLI: talks to a Resonate server over HTTP (REST v1; invoke "
+      "speaks protocol 2026-04-01).",
+      "resonate"};
   app.fallthrough();  // the global flags below work after the subcommand too
   app.require_subcommand(1);
   app.footer(std::string(k_globals) + k_exit_codes);

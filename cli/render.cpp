@@ -44,7 +44,8 @@ std::string state_mark(const std::string& state) {
   return "";
 }
 
-// "(rpc f)", "(run f)" or "(sleep)" from the SDK tags and the invoke param.
+// "(rpc f)", "(run f)", "(sleep)", "(detached f)" or "(promise)" from the SDK tags
+// and the invoke param.
 std::string tree_details(const json::object& p) {
   std::string func;
   if (const auto* param = object_at(p, "param")) {
@@ -54,7 +55,9 @@ std::string tree_details(const json::object& p) {
         boost::system::error_code ec;
         auto parsed = json::parse(*raw, ec);
         if (!ec && parsed.is_object()) {
-          if (const auto* f = parsed.as_object().if_contains("func"); f && f->is_string()) {
+          // 0.11.5 names a ctx.run of an anonymous function "": no name then.
+          if (const auto* f = parsed.as_object().if_contains("func");
+              f && f->is_string() && !f->as_string().empty()) {
             func = " " + std::string(f->as_string());
           }
         }
@@ -63,7 +66,20 @@ std::string tree_details(const json::object& p) {
   }
   const json::object* tags = object_at(p, "tags");
   auto tag = [&](const char* k) { return tags ? text_of(*tags, k) : std::string(); };
-  if (!tag("resonate:timeout").empty()) return "(sleep)";
+  // REST-era SDKs marked a sleep with resonate:timeout, 0.11.5 with resonate:timer.
+  if (!tag("resonate:timeout").empty() || tag("resonate:timer") == "true") return "(sleep)";
+  const std::string origin = tag("resonate:origin");
+  const std::string id = text_of(p, "id");
+  // 0.11.5 hangs a detached child off its origin as `origin:d<hash>` (its parent
+  // is the origin too), whichever context spawned it.
+  if (!origin.empty() && id.rfind(origin + ":d", 0) == 0 && tag("resonate:parent") == origin) {
+    return "(detached" + func + ")";
+  }
+  // ctx.promise(): a global promise nobody runs, settled from outside.
+  if (!origin.empty() && tag("resonate:scope") == "global" && func.empty() &&
+      tag("resonate:target").empty()) {
+    return "(promise)";
+  }
   if (tag("resonate:scope") == "global") return "(rpc" + func + ")";
   if (tag("resonate:scope") == "local") return "(run" + func + ")";
   return func.empty() ? "" : "(" + func.substr(1) + ")";

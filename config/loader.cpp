@@ -40,7 +40,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// " (did you mean X?)" when one candidate is close enough to be a plausible typo.
+}  // namespace
+
 std::string suggestion(const std::string& wrong, const std::vector<std::string>& candidates) {
   const std::string w = to_lower(wrong);
   std::string best;
@@ -54,6 +55,8 @@ std::string suggestion(const std::string& wrong, const std::vector<std::string>&
   }
   return best.empty() ? "" : " (did you mean " + best + "?)";
 }
+
+namespace {
 
 bool is_command(const std::string& c) { return c == "serve" || c == "dev"; }
 
@@ -432,7 +435,8 @@ command_line load(const std::vector<std::string>& args,
   out.command = parsed.command;
   out.help = parsed.help;
   if (!out.command.empty() && !is_command(out.command)) {
-    throw config_error("unknown command \"" + out.command + "\": expected serve or dev");
+    throw config_error("unknown command \"" + out.command +
+                       "\": expected serve or dev (`resonate help` lists every command)");
   }
   out.cfg = default_config(out.command);
   // --help must work even when the config file or environment is broken.
@@ -474,7 +478,7 @@ std::vector<std::pair<std::string, std::string>> process_environment() {
   return out;
 }
 
-std::string help_text(const std::string& command) {
+std::string help_text(const std::string& command, const std::string& commands) {
   const bool dev = command == "dev";
   const std::string cmd = dev ? "dev" : "serve";
   const config defaults = default_config(cmd);
@@ -484,9 +488,9 @@ std::string help_text(const std::string& command) {
     out += dev ? "Start the Resonate server for development (in-memory SQLite by default).\n"
                : "Start the Resonate server.\n";
   } else {
-    out += "Usage: resonate <command> [flags]\n\nCommands:\n"
-           "  serve   start the Resonate server\n"
-           "  dev     start the Resonate server with development defaults (in-memory SQLite)\n";
+    out += "Usage: resonate <command> [flags]\n";
+    if (!commands.empty()) out += "\nCommands:\n" + commands;
+    out += "\nThe flags below are those of serve and dev.\n";
   }
   out += "\nConfiguration precedence: defaults < " + default_file_name(cmd) +
          " (or -c file) < environment < flags.\n"

@@ -49,8 +49,14 @@ std::vector<std::pair<std::string, std::string>> process_environment();
 /// database and sslmode=disable for PostgreSQL.
 config default_config(const std::string& command);
 
-/// The `--help` text of a command, generated from the descriptor table.
-std::string help_text(const std::string& command);
+/// The `--help` text of a command, generated from the descriptor table. For ""
+/// (the top-level help) the flags of serve and dev follow a `Commands:` section
+/// holding `commands` (main() passes every command; config knows only its own).
+std::string help_text(const std::string& command, const std::string& commands = "");
+
+/// " (did you mean X?)" when one candidate is close enough to `wrong` to be a
+/// plausible typo; "" otherwise.
+std::string suggestion(const std::string& wrong, const std::vector<std::string>& candidates);
 
 /// A resonate.yaml listing every key with its default and help, generated from the
 /// descriptor table (`resonate config-example`; the repository's resonate.yaml.example).

@@ -6,13 +6,10 @@
 // records each request, so their wire requests are checked exactly.
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,85 +21,18 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/cli_run.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/pg_scratch.hpp"
 #include "tests/support/raw_conn.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
 
-extern char** environ;
-
 namespace resonate::test {
 namespace {
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-struct cli_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-  json::value json() const { return json::parse(out); }
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-class temp_dir {
- public:
-  temp_dir() {
-    char tmpl[] = "/tmp/resonate-cli-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Runs `resonate <args...>` in `cwd` and waits for it.
-cli_result run_cli(const std::vector<std::string>& args, const std::string& cwd = "/tmp") {
-  temp_dir dir;
-  const std::string out_path = dir.path() + "/out", err_path = dir.path() + "/err";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  // The working directory is where migrate looks for resonate.yaml.
-  posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-  std::vector<std::string> argv_s{resonate_binary()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("posix_spawn failed");
-  int status = 0;
-  waitpid(pid, &status, 0);
-  cli_result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_all(out_path);
-  r.err = read_all(err_path);
-  return r;
-}
-
-std::string describe(const std::vector<std::string>& args, const cli_result& r) {
-  std::string s = "resonate";
-  for (const auto& a : args) s += " " + a;
-  return s + "\nexit " + std::to_string(r.code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
 
 // ---- against a real server --------------------------------------------------------------
 
@@ -291,16 +221,20 @@ TEST_F(CliTest, CallbacksAndSubscriptions) {
 }
 
 TEST_F(CliTest, InvokeAndTasks) {
+  // REST v1 stays one flag away for the REST-era SDKs.
   auto inv = ok_json({"invoke", "inv-1", "--func", "add", "--arg", "1", "--arg", "two", "--arg",
-                      R"({"k":[3]})", "--target", "poll://any@nobody"});
+                      R"({"k":[3]})", "--target", "poll://any@nobody", "--protocol", "v1"});
   EXPECT_EQ(str(inv, {"tags", "resonate:invoke"}), "poll://any@nobody");
+  EXPECT_EQ(str(inv, {"tags", "resonate:target"}), "<missing resonate:target>");
+  EXPECT_TRUE(store_->query("SELECT id FROM tasks26 WHERE id = 'inv-1'").empty());
   // The param is {"func","args","version"} as JSON, base64-encoded.
   auto p = get_promise("inv-1");
   const std::string data = str(p, {"param", "data"});
   EXPECT_EQ(data, "eyJmdW5jIjoiYWRkIiwiYXJncyI6WzEsInR3byIseyJrIjpbM119XSwidmVyc2lvbiI6MX0=")
       << "base64 of {\"func\":\"add\",\"args\":[1,\"two\",{\"k\":[3]}],\"version\":1}";
-  auto delayed = ok_json({"invoke", "inv-2", "--func", "f", "--json-args", "[1,2]", "--version",
-                          "3", "--delay", "10m", "-t", "1h", "--target", "poll://any@nobody"});
+  auto delayed =
+      ok_json({"invoke", "inv-2", "--func", "f", "--json-args", "[1,2]", "--version", "3",
+               "--delay", "10m", "-t", "1h", "--target", "poll://any@nobody", "--protocol", "v1"});
   const int64_t delay = std::stoll(str(delayed, {"tags", "resonate:delay"}));
   EXPECT_NEAR(static_cast<double>(delay), static_cast<double>(now_ms() + 600000), 60000.0);
   EXPECT_EQ(delayed.at("timeout").as_int64(), delay + 3600000);
@@ -355,6 +289,112 @@ TEST_F(CliTest, InvokeOverProtocol2026MakesATaskForTodaysSdk) {
   EXPECT_EQ(str(again, {"data", "promise", "tags", "resonate:target"}), "poll://any@workers");
   auto bad = cli({"invoke", "inv27", "--func", "f", "--protocol", "2027"});
   EXPECT_EQ(bad.code, 2) << describe({}, bad);
+}
+
+// The README of @resonatehq/sdk 0.11.5 runs `resonate invoke countdown.1 --func
+// countdown --arg 5 --arg 60` against a worker made with `new Resonate({url})`:
+// with no flags that must be protocol 2026-04-01 aimed at the SDK's default group.
+TEST_F(CliTest, InvokeDefaultsToProtocol2026AndTheSdkDefaultGroup) {
+  auto out =
+      ok_table({"invoke", "countdown.1", "--func", "countdown", "--arg", "5", "--arg", "60"});
+  EXPECT_NE(out.find("Invoked countdown as promise: countdown.1 (pending)"), std::string::npos)
+      << out;
+  auto p = get_promise("countdown.1");
+  EXPECT_EQ(str(p, {"tags", "resonate:target"}), "poll://any@default");
+  EXPECT_EQ(str(p, {"tags", "resonate:origin"}), "countdown.1");
+  EXPECT_EQ(str(p, {"tags", "resonate:invoke"}), "<missing resonate:invoke>");
+  EXPECT_EQ(str(p, {"param", "data"}),
+            "eyJmdW5jIjoiY291bnRkb3duIiwiYXJncyI6WzUsNjBdLCJ2ZXJzaW9uIjoxfQ==")
+      << "base64 of {\"func\":\"countdown\",\"args\":[5,60],\"version\":1}";
+  EXPECT_EQ(store_->query("SELECT state, version, address FROM tasks26 WHERE id = 'countdown.1'"),
+            std::vector<std::string>{"0|0|poll://any@default"});
+  auto help = cli({"invoke", "--help"});
+  EXPECT_NE(help.out.find("=2026"), std::string::npos) << help.out;  // the default shown
+}
+
+// A workflow as @resonatehq/sdk 0.11.5 writes it (spec protocol-2026-04-01 2.9):
+// no resonate:root; every descendant carries the origin, a sleep is a timer, a
+// detached child hangs off the origin whichever context spawned it.
+TEST_F(CliTest, TreeFollowsTheProtocol2026Lineage) {
+  http_client c("127.0.0.1", server_->port());
+  const int64_t timeout_at = now_ms() + 3600000;
+  auto create = [&](const std::string& id, json::object tags, const std::string& param_data) {
+    tags["resonate:origin"] = "tw";
+    const json::object envelope{{"kind", "promise.create"},
+                                {"head", {{"corrId", "c-" + id}, {"version", "2026-04-01"}}},
+                                {"data",
+                                 {{"id", id},
+                                  {"timeoutAt", timeout_at},
+                                  {"param", {{"headers", json::object{}}, {"data", param_data}}},
+                                  {"tags", tags}}}};
+    auto r = c.post("/", json::serialize(envelope), {{"Content-Type", "application/json"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(str(json::parse(r.body), {"head", "status"}), "200") << r.body;
+  };
+  const std::string nobody = "poll://any@tree-nobody";
+  // base64 of {"func":"wf"|"child"|"bg","args":[],"version":1}
+  const std::string wf = "eyJmdW5jIjoid2YiLCJhcmdzIjpbXSwidmVyc2lvbiI6MX0=";
+  const std::string child = "eyJmdW5jIjoiY2hpbGQiLCJhcmdzIjpbXSwidmVyc2lvbiI6MX0=";
+  const std::string bg = "eyJmdW5jIjoiYmciLCJhcmdzIjpbXSwidmVyc2lvbiI6MX0=";
+  create("tw",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:branch", "tw"},
+          {"resonate:parent", "tw"}},
+         wf);
+  create("tw:0",
+         {{"resonate:scope", "local"}, {"resonate:branch", "tw"}, {"resonate:parent", "tw"}}, "");
+  create("tw:1",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:timer", "true"},
+          {"resonate:branch", "tw:1"},
+          {"resonate:parent", "tw"}},
+         "IiI=");
+  create("tw:2",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:branch", "tw:2"},
+          {"resonate:parent", "tw"}},
+         child);
+  create("tw:2.0",
+         {{"resonate:scope", "local"}, {"resonate:branch", "tw:2"}, {"resonate:parent", "tw:2"}},
+         "");
+  create("tw:3",
+         {{"resonate:scope", "global"}, {"resonate:branch", "tw:3"}, {"resonate:parent", "tw"}},
+         "");
+  // Spawned by tw:2, yet its parent is the origin.
+  create("tw:d000000000abcdef",
+         {{"resonate:scope", "global"},
+          {"resonate:target", nobody},
+          {"resonate:branch", "tw:d000000000abcdef"},
+          {"resonate:parent", "tw"}},
+         bg);
+  ok_json({"promises", "resolve", "tw:0"});
+  // Not in the tree: another lineage.
+  ok_json({"promises", "create", "tx:0", "-t", "1h", "--tag", "resonate:origin=tx", "--tag",
+           "resonate:parent=tx"});
+
+  const std::string pending = " \xF0\x9F\x9F\xA1 PENDING";
+  const std::string tee = "\xE2\x94\x9C\xE2\x94\x80\xE2\x94\x80 ";
+  const std::string ell = "\xE2\x94\x94\xE2\x94\x80\xE2\x94\x80 ";
+  const std::string bar = "\xE2\x94\x82   ";
+  const std::string expected = "tw" + pending + " (rpc wf)\n" +                  //
+                               tee + "tw:0 \xF0\x9F\x9F\xA2 RESOLVED (run)\n" +  //
+                               tee + "tw:1" + pending + " (sleep)\n" +           //
+                               tee + "tw:2" + pending + " (rpc child)\n" +       //
+                               bar + ell + "tw:2.0" + pending + " (run)\n" +     //
+                               tee + "tw:3" + pending + " (promise)\n" +         //
+                               ell + "tw:d000000000abcdef" + pending + " (detached bg)\n";
+  EXPECT_EQ(ok_table({"tree", "tw"}), expected);
+
+  auto tree = ok_json({"tree", "tw"});
+  const auto& kids = tree.at("children").as_array();
+  ASSERT_EQ(kids.size(), 5u) << tree;
+  EXPECT_EQ(str(kids[2].at("children").as_array().at(0), {"id"}), "tw:2.0");
+  // Any node of the lineage: its subtree.
+  EXPECT_EQ(ok_table({"tree", "tw:2"}),
+            "tw:2" + pending + " (rpc child)\n" + ell + "tw:2.0" + pending + " (run)\n");
 }
 
 TEST_F(CliTest, TreeOverThreeLevels) {
@@ -448,6 +488,66 @@ TEST_F(CliTest, ErrorsHaveTheirExitCodes) {
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--idempotency-key"), std::string::npos) << help.out;
   EXPECT_NE(help.out.find("Exit codes"), std::string::npos) << help.out;
+}
+
+// ---- the top level: help, version, unknown commands -------------------------------------
+
+const std::vector<std::string> k_every_command{"serve",          "dev",       "invoke", "tree",
+                                               "promises",       "schedules", "tasks",  "migrate",
+                                               "config-example", "help",      "version"};
+
+void expect_every_command(const std::string& text, const std::string& what) {
+  for (const auto& c : k_every_command) {
+    EXPECT_NE(text.find("\n  " + c + " "), std::string::npos) << what << " lacks " << c << ":\n"
+                                                              << text;
+  }
+}
+
+TEST(CliTopLevel, HelpListsEveryCommand) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"help"}, {"-h"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << describe(args, r);
+    expect_every_command(r.out, describe(args, r));
+    EXPECT_NE(r.out.find("--aio-store-sqlite-path"), std::string::npos);  // serve's flags too
+  }
+  // `help <command>` is `<command> --help`, for the client and the server commands.
+  auto promises = run_cli({"help", "promises"});
+  EXPECT_EQ(promises.code, 0) << describe({}, promises);
+  EXPECT_NE(promises.out.find("subscribe"), std::string::npos) << promises.out;
+  auto serve = run_cli({"help", "serve"});
+  EXPECT_EQ(serve.code, 0) << describe({}, serve);
+  EXPECT_NE(serve.out.find("Usage: resonate serve"), std::string::npos) << serve.out;
+  auto none = run_cli({});
+  EXPECT_EQ(none.code, 2);
+  expect_every_command(none.err, "no command");
+}
+
+TEST(CliTopLevel, VersionIsTheServersVersion) {
+  // The one version string: what the server sends as Resonate-Version.
+  scratch_store store(store_kind::sqlite);
+  server_process server(store.server_args());
+  server.start();
+  http_client c("127.0.0.1", server.port());
+  const std::string version = c.get("/promises/none").header("Resonate-Version").value_or("?");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"version"}, {"--version"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.code, 0) << describe(args, r);
+    EXPECT_EQ(r.out, "resonate version " + version + " (protocol 2026-04-01)\n")
+        << describe(args, r);
+  }
+}
+
+TEST(CliTopLevel, UnknownCommandListsEveryCommand) {
+  auto r = run_cli({"frobnicate"});
+  EXPECT_EQ(r.code, 2) << describe({}, r);
+  EXPECT_NE(r.err.find("unknown command \"frobnicate\""), std::string::npos) << r.err;
+  expect_every_command(r.err, "unknown command");
+  auto typo = run_cli({"promsies", "get", "x"});
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.err.find("did you mean promises?"), std::string::npos) << typo.err;
+  auto help_unknown = run_cli({"help", "frobnicate"});
+  EXPECT_EQ(help_unknown.code, 2);
+  EXPECT_NE(help_unknown.err.find("unknown command"), std::string::npos) << help_unknown.err;
 }
 
 TEST(CliUnreachable, ServerDownExitsThreeNamingTheUrl) {

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -17,6 +18,8 @@
 #include <thread>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/cli_run.hpp"
+#include "tests/support/http_client.hpp"
 #include "tests/support/raw_conn.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
@@ -131,6 +134,74 @@ std::vector<scenario_case> all_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sdk, SdkTest, ::testing::ValuesIn(all_cases()), case_name);
+
+// The quickstart of the SDK's README, step by step: `resonate serve`, the
+// README's countdown worker (readme_countdown.mjs), then the README's two
+// commands. The shape of both commands is the README's; the differences: -S
+// names the test's server (the README's is the default http://localhost:8001),
+// and the arguments are 5 and 1, not 5 and 60: five one-second sleeps keep the
+// test near 6 s where the README's would take five minutes.
+using SdkReadmeTest = SdkTest;
+
+TEST_P(SdkReadmeTest, QuickstartCountdownInvokeAndTree) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(port_);
+  const auto t0 = std::chrono::steady_clock::now();
+  runner_ = std::make_unique<child_process>(
+      std::vector<std::string>{"/usr/bin/env", "RESONATE_URL=" + url, NODE_EXECUTABLE,
+                               std::string(SDK_DIR) + "/readme_countdown.mjs"});
+  // The worker's SSE stream must be open, or the first execute has nobody to go to.
+  for (auto until = std::chrono::steady_clock::now() + 15s;
+       server_->metric_sum("sse_connections") < 1 && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_GE(server_->metric_sum("sse_connections"), 1) << "the worker never connected";
+
+  const std::vector<std::string> invoke{"invoke", "countdown.1", "--func", "countdown", "--arg",
+                                        "5",      "--arg",       "1",      "-S",        url};
+  auto inv = run_cli(invoke);
+  ASSERT_EQ(inv.code, 0) << describe(invoke, inv);
+
+  std::vector<std::string> printed;
+  while (printed.empty() || printed.back() != "Done!") {
+    auto line = runner_->read_line(15s);
+    if (!line) break;
+    printed.push_back(*line);
+  }
+  EXPECT_EQ(printed, (std::vector<std::string>{"Countdown: 5", "Countdown: 4", "Countdown: 3",
+                                               "Countdown: 2", "Countdown: 1", "Done!"}));
+  // The root settles when the worker fulfils its task, just after "Done!".
+  http_client c("127.0.0.1", port_);
+  std::string state;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       state != "RESOLVED" && std::chrono::steady_clock::now() < until;) {
+    auto r = c.get("/promises/countdown.1");
+    if (r.status == 200) state = std::string(boost::json::parse(r.body).at("state").as_string());
+    if (state != "RESOLVED") std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(state, "RESOLVED");
+  const auto wall_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+
+  const std::vector<std::string> tree{"tree", "countdown.1", "-S", url};
+  auto t = run_cli(tree);
+  ASSERT_EQ(t.code, 0) << describe(tree, t);
+  // Per round a ctx.run child then a ctx.sleep timer: countdown.1:0 ... countdown.1:9.
+  const std::string resolved = " \xF0\x9F\x9F\xA2 RESOLVED";
+  EXPECT_EQ(t.out.rfind("countdown.1" + resolved + " (rpc countdown)\n", 0), 0u) << t.out;
+  for (int i = 0; i < 10; ++i) {
+    const std::string child =
+        "countdown.1:" + std::to_string(i) + resolved + (i % 2 == 0 ? " (run)" : " (sleep)");
+    EXPECT_NE(t.out.find(child), std::string::npos) << child << " missing in\n" << t.out;
+  }
+  EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 11) << t.out;
+  std::cout << "sdk readme store=" << to_string(GetParam().store) << " wall_ms=" << wall_ms << "\n"
+            << t.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sdk, SdkReadmeTest,
+                         ::testing::Values(scenario_case{store_kind::sqlite, "readme"},
+                                           scenario_case{store_kind::postgres, "readme"}),
+                         case_name);
 
 }  // namespace
 }  // namespace resonate::test
