@@ -308,6 +308,7 @@ private:
   std::vector<task_key> deliveries_;          // messages the sender delivered
   std::map<task_key, bool> last_delivered_;   // per message: did its last send get through
   std::set<task_key> outcome_lost_;           // delivered, but the write of that outcome was not
+  std::map<task_key, int64_t> last_sent_at_;  // per message: when it was last handed to the sender
   std::set<task_key> was_init_;               // (id, counter) the store ever held as INIT
   int64_t stale_sends_ = 0;
   bool trace_ = env_int("RESONATE_DST_TRACE", 0) != 0;  // prints every event, to minimise by hand
@@ -575,12 +576,18 @@ private:
       ++stale_sends_;
       log("stale send " + k.first + "#" + std::to_string(k.second) + ": " + show(t->second));
     }
+    // A delivered message goes out again only when its outcome was lost, or
+    // as a resend of an unclaimed message (ResendTasks), which waits at least
+    // the resend interval after the previous send.
     auto last = last_delivered_.find(k);
-    if (last != last_delivered_.end() && last->second) {
-      ASSERT_TRUE(outcome_lost_.count(k))
+    if (last != last_delivered_.end() && last->second && !outcome_lost_.count(k)) {
+      const int64_t resend_after = resonate::kernel::coroutines::settings{}.task_resend_ms;
+      ASSERT_GE(h_.now - last_sent_at_[k], resend_after)
         << "seed " << seed_ << ": message " << k.first << "#" << k.second
-        << " sent twice, the first delivered and recorded";
+        << " sent twice, the first delivered and recorded, sooner than a resend";
+      log("resend " + k.first + "#" + std::to_string(k.second));
     }
+    last_sent_at_[k] = h_.now;
     outcome_lost_.erase(k);
   }
 
