@@ -129,6 +129,16 @@ public:
     return envelope_response(500, p26::encode_error(kind, corr, 500, message));
   }
 
+  // Only the head was read: kind and corrId are unknown, so the answer says "unknown"
+  // and "0", as for a body that is not an envelope (spec 1.3), and names the limit.
+  http_response body_too_large(const http_request&, size_t limit) const override {
+    std::string message = "Request body too large: the limit is " + std::to_string(limit) +
+                          " bytes (--api-http-body-limit)";
+    auto r = envelope_response(413, p26::encode_error("unknown", "0", 413, message));
+    r.close = true;
+    return r;
+  }
+
   void record_http(method_id, uint16_t route, unsigned status, double) const override {
     std::string labels = "kind=\"";
     labels += p26::kind_at(static_cast<int>(route) - 1);

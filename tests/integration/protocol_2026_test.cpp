@@ -124,13 +124,31 @@ TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
     EXPECT_EQ(o["head"].at("corrId"), json::value(c.corr)) << c.body;
     EXPECT_TRUE(o["data"].is_string()) << "an error's data is its message: " << json::serialize(o);
   }
-  // Over the body limit: 413, and nothing is read.
+  // Over the body limit: 413 as an envelope (kind and corrId were never read), naming
+  // the limit and its flag, and nothing is read.
   const std::string big(70000, 'x');
   auto r = client_->post(
     "/",
     envelope("promise.create", R"({"id":"big","timeoutAt":1,"param":{"data":")" + big + R"("}})"),
     {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
+  EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
+  boost::system::error_code ec;
+  auto too_large = json::parse(r.body, ec);
+  ASSERT_FALSE(ec) << r.body;
+  EXPECT_EQ(too_large.at("kind"), "unknown") << r.body;
+  EXPECT_EQ(too_large.at("head").at("corrId"), "0") << r.body;
+  EXPECT_EQ(too_large.at("head").at("status"), 413) << r.body;
+  EXPECT_EQ(too_large.at("head").at("version"), "2026-04-01") << r.body;
+  ASSERT_TRUE(too_large.at("data").is_string()) << r.body;
+  std::string message(too_large.at("data").as_string());
+  EXPECT_NE(message.find("65536 bytes"), std::string::npos) << message;
+  EXPECT_NE(message.find("--api-http-body-limit"), std::string::npos) << message;
+  // REST v1 keeps its own plain-text 413.
+  client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
+  auto rest = client_->post("/promises", R"({"id":"big","param":{"data":")" + big + R"("}})");
+  EXPECT_EQ(rest.status, 413);
+  EXPECT_EQ(rest.body, "request body too large");
 
   // Nothing changed: no promise, no task (debug.snap sees every table).
   client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
@@ -178,6 +196,17 @@ TEST_P(Protocol2026Test, OnePromiseForBothProtocols) {
   EXPECT_EQ(q.at("state"), "rejected_canceled");
   EXPECT_EQ(q.at("value").at("data"), "Ynll");
   EXPECT_TRUE(q.as_object().contains("settledAt"));
+}
+
+// The default body limit (16 MiB) takes an envelope well past the reference's ~2 MB.
+TEST_P(Protocol2026Test, TheDefaultBodyLimitTakesALargeArgument) {
+  start({});
+  const std::string data(3 << 20, 'A');  // 3 MiB of base64
+  auto created = call(envelope("promise.create", R"({"id":"large","timeoutAt":)" +
+                                                    std::to_string(k_future) +
+                                                    R"(,"param":{"data":")" + data + R"("}})"),
+                      200);
+  EXPECT_EQ(created["data"].at("promise").at("param").at("data"), json::value(data));
 }
 
 // Auth on the wire (spec 1.8): the JWT in head.auth against the server's public
