@@ -198,6 +198,42 @@ TEST_P(Protocol2026Test, OnePromiseForBothProtocols) {
   EXPECT_TRUE(q.as_object().contains("settledAt"));
 }
 
+// A value is echoed as sent (the SDK's own server does so): the SDK's undefined
+// argument `{"headers":{},"data":""}` stays that, an absent one is `{}`, through
+// create, settle and later reads; REST v1 renders both as `{}`.
+TEST_P(Protocol2026Test, EmptyValuesComeBackAsSent) {
+  start({});
+  const std::string timeout = std::to_string(k_future);
+  const json::value empty = json::parse(R"({"headers":{},"data":""})");
+  auto created = call(envelope("promise.create", R"({"id":"e1","timeoutAt":)" + timeout +
+                                                    R"(,"param":{"headers":{},"data":""}})"),
+                      200);
+  EXPECT_EQ(created["data"].at("promise").at("param"), empty) << json::serialize(created);
+  EXPECT_EQ(created["data"].at("promise").at("value"), json::object{});
+  auto settled = call(envelope("promise.settle",
+                               R"({"id":"e1","state":"resolved","value":{"headers":{},"data":""}})"),
+                      200);
+  EXPECT_EQ(settled["data"].at("promise").at("value"), empty) << json::serialize(settled);
+  auto read = call(envelope("promise.get", R"({"id":"e1"})"), 200);
+  EXPECT_EQ(read["data"].at("promise").at("param"), empty) << json::serialize(read);
+  EXPECT_EQ(read["data"].at("promise").at("value"), empty) << json::serialize(read);
+  // Absent stays absent; one empty part alone stays alone.
+  auto bare = call(envelope("promise.create", R"({"id":"e2","timeoutAt":)" + timeout +
+                                                 R"(,"param":{"data":""}})"),
+                   200);
+  EXPECT_EQ(bare["data"].at("promise").at("param"), json::parse(R"({"data":""})"));
+  call(envelope("promise.settle", R"({"id":"e2","state":"rejected"})"), 200);
+  auto bare_read = call(envelope("promise.get", R"({"id":"e2"})"), 200);
+  EXPECT_EQ(bare_read["data"].at("promise").at("param"), json::parse(R"({"data":""})"));
+  EXPECT_EQ(bare_read["data"].at("promise").at("value"), json::object{});
+  // REST v1 omits empty parts (spec 2: an empty value renders as {}).
+  auto rest = client_->get("/promises/e1");
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  auto p = json::parse(rest.body);
+  EXPECT_EQ(p.at("param"), json::object{}) << rest.body;
+  EXPECT_EQ(p.at("value"), json::object{}) << rest.body;
+}
+
 // The default body limit (16 MiB) takes an envelope well past the reference's ~2 MB.
 TEST_P(Protocol2026Test, TheDefaultBodyLimitTakesALargeArgument) {
   start({});

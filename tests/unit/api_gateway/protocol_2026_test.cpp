@@ -184,3 +184,29 @@ TEST(protocol_2026_validate, addresses_the_sdk_builds_pass_and_others_are_400) {
   EXPECT_EQ(check(R"({"kind":"promise.register_listener","head":{"corrId":"c","version":"2026-04-01"},"data":{"awaited":"p","address":"poll://g"}})"),
             "Invalid listener address");
 }
+
+TEST(protocol_2026_records, an_empty_value_comes_back_as_it_was_sent) {
+  // The SDK sends `{"headers":{},"data":""}` for an undefined argument; its own
+  // server echoes that, and `{}` for an absent value.
+  for (const char* sent : {R"({"headers":{},"data":""})", R"({"headers":{}})", R"({"data":""})",
+                           R"({})", R"({"headers":{"a":"b"},"data":""})"}) {
+    auto v = json::parse(sent);
+    auto got = p26::value_from_json(&v);
+    ASSERT_TRUE(got) << sent;
+    std::string out;
+    p26::append_value(out, *got);
+    EXPECT_EQ(json::parse(out), v) << sent << " came back as " << out;
+  }
+  std::string absent;
+  p26::append_value(absent, *p26::value_from_json(nullptr));
+  EXPECT_EQ(absent, "{}");
+  // Equal when they render alike: the presence of an empty part counts, not how it was set.
+  q::value given;
+  given.data_present = true;
+  EXPECT_NE(given, q::value{});
+  q::value full;
+  full.data = "x";
+  q::value full_flagged = full;
+  full_flagged.data_present = true;
+  EXPECT_EQ(full, full_flagged);
+}
