@@ -108,6 +108,11 @@ TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
      "promise.settle", "c11"},
     {envelope("task.acquire", R"({"id":"p1","version":"1","pid":"w","ttl":1})", "c12"), 400,
      "task.acquire", "c12"},
+    // Not an int64 (spec 1.4: integer ms), however JSON spells the number.
+    {envelope("promise.create", R"({"id":"p1","timeoutAt":1.5e20})", "c16"), 400,
+     "promise.create", "c16"},
+    {envelope("task.acquire", R"({"id":"p1","version":0,"pid":"w","ttl":1e300})", "c17"), 400,
+     "task.acquire", "c17"},
     {envelope("promise.register_callback", R"({"awaited":"p1","awaiter":"p1"})", "c13"), 400,
      "promise.register_callback", "c13"},
     {envelope("promise.register_listener", R"({"awaited":"p1","address":"ftp://x"})", "c14"), 400,
