@@ -1,9 +1,6 @@
 // resonate serve | dev [flags]: see `resonate serve --help`; the client commands
 // (promises, schedules, tasks, tree, invoke, migrate) are in cli/.
 #include <sys/resource.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include <csignal>
 #include <cstdio>
@@ -36,16 +33,6 @@ int main(int argc, char** argv) {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
   }
-
-#if defined(__GLIBC__)
-  // Request bodies and answers of up to --api-http-body-limit (16 MiB) come and go.
-  // glibc raises its mmap threshold (up to 32 MiB) each time such a block is freed,
-  // after which they are carved from the heap arenas and stay resident: 64
-  // concurrent 15 MiB bodies left 1.7 GiB behind. A fixed threshold keeps every
-  // block of 1 MiB or more mmapped, so it goes back to the system when freed
-  // (bench/large_bodies.mjs).
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
