@@ -22,7 +22,7 @@ enum class durability { process, power };
 
 struct http_config {
   std::string addr = ":8001";          ///< host:port; port 0 picks a free port
-  int64_t body_limit = 1 << 20;        ///< bytes; larger bodies get 413
+  int64_t body_limit = 16 << 20;       ///< bytes (16 MiB); larger bodies get 413
   int64_t idle_timeout_ms = 60000;     ///< keep-alive connections idle longer are closed
   int64_t max_connections = 10000;     ///< further connections are answered 503 and closed
   int64_t threads = 1;                 ///< Beast io_context threads

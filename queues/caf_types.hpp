@@ -90,7 +90,7 @@ namespace resonate::queues {
     return f(caf::meta::type_name("resonate::queues::" #type));                  \
   }
 
-RESONATE_INSPECT(value, x.headers, x.data)
+RESONATE_INSPECT(value, x.headers, x.data, x.headers_present, x.data_present)
 RESONATE_INSPECT(promise_record, x.id, x.state, x.param, x.val, x.timeout,
                  x.idempotency_key_for_create, x.idempotency_key_for_complete, x.tags,
                  x.created_on, x.completed_on, x.sort_id)

@@ -17,7 +17,21 @@ using header_map = std::map<std::string, std::string>;
 struct value {
   header_map headers;
   std::string data;  ///< raw bytes
-  friend bool operator==(const value&, const value&) = default;
+  /// Whether `headers` / `data` were given even though empty. Protocol 2026 echoes a
+  /// value as sent, as the SDK's own server does: `{"headers":{},"data":""}` comes back
+  /// so, an absent part stays absent (`{}`). The store keeps '{}' / an empty blob apart
+  /// from NULL. REST v1 renders empty and absent alike, so it never sets them.
+  bool headers_present = false;
+  bool data_present = false;
+
+  bool has_headers() const { return headers_present || !headers.empty(); }
+  bool has_data() const { return data_present || !data.empty(); }
+
+  /// Equal when they render alike: the flags matter only for an empty part.
+  friend bool operator==(const value& a, const value& b) {
+    return a.headers == b.headers && a.data == b.data && a.has_headers() == b.has_headers() &&
+           a.has_data() == b.has_data();
+  }
 };
 
 /// Promise states as the bitmask stored in the database (REST v1 section 2.1).

@@ -56,6 +56,26 @@ std::map<std::string, std::string> decode_string_map(std::string_view text) {
   return string_map_of(*obj);
 }
 
+std::optional<std::string> encode_value_headers(const queues::value& v) {
+  if (!v.has_headers()) return std::nullopt;
+  return encode_string_map(v.headers);
+}
+
+std::optional<std::string_view> value_data_column(const queues::value& v) {
+  if (!v.has_data()) return std::nullopt;
+  return std::string_view(v.data);
+}
+
+queues::value decode_value(const std::optional<std::string>& headers,
+                           std::optional<std::string> data) {
+  queues::value v;
+  if (headers) v.headers = decode_string_map(*headers);
+  if (data) v.data = std::move(*data);
+  v.headers_present = headers.has_value();
+  v.data_present = data.has_value();
+  return v;
+}
+
 std::string encode_message(const queues::message& m) {
   // Key order as the reference server writes it: type, head, root, leaf.
   boost::json::object obj;

@@ -37,13 +37,9 @@ std::pair<std::string, std::string> split_context(const std::string& context) {
   return {context.substr(0, nl), context.substr(nl + 1)};
 }
 
+/// Ignored unless it is an integer we can keep (a fraction floored), like a missing one.
 std::optional<int64_t> debug_time(const json::object& head) {
-  const auto* t = head.if_contains("resonate:debug_time");
-  if (!t) return std::nullopt;
-  if (t->is_int64()) return t->as_int64();
-  if (t->is_uint64()) return static_cast<int64_t>(t->as_uint64());
-  if (t->is_double()) return static_cast<int64_t>(t->as_double());
-  return std::nullopt;
+  return p26::integer_of(head.if_contains("resonate:debug_time"));
 }
 
 class protocol_2026_impl final : public protocol {
@@ -93,8 +89,7 @@ public:
       r.debug_time = debug_time(env.head);
       if (env.kind == "debug.tick") {
         // The tick's time is its data's; a debug_time beside it must agree (spec 1.7).
-        const auto& t = env.data.at("time");
-        int64_t time = t.is_int64() ? t.as_int64() : static_cast<int64_t>(t.as_uint64());
+        int64_t time = env.data.at("time").as_int64();  // validate() checked it is one
         if (r.debug_time && *r.debug_time != time) {
           ex.response = envelope_response(
             400, p26::encode_error(env.kind, env.corr_id, 400,
@@ -127,6 +122,16 @@ public:
     auto [kind, corr] = split_context(context);
     std::string message = "Internal error: " + (res.error.empty() ? std::string("unavailable") : res.error);
     return envelope_response(500, p26::encode_error(kind, corr, 500, message));
+  }
+
+  // Only the head was read: kind and corrId are unknown, so the answer says "unknown"
+  // and "0", as for a body that is not an envelope (spec 1.3), and names the limit.
+  http_response body_too_large(const http_request&, size_t limit) const override {
+    std::string message = "Request body too large: the limit is " + std::to_string(limit) +
+                          " bytes (--api-http-body-limit)";
+    auto r = envelope_response(413, p26::encode_error("unknown", "0", 413, message));
+    r.close = true;
+    return r;
   }
 
   void record_http(method_id, uint16_t route, unsigned status, double) const override {

@@ -11,12 +11,12 @@ namespace json = boost::json;
 void append_value(std::string& out, const q::value& v) {
   out += '{';
   bool first = true;
-  if (!v.headers.empty()) {
+  if (v.has_headers()) {
     out += "\"headers\":";
     json_append_string_map(out, v.headers);
     first = false;
   }
-  if (!v.data.empty()) {
+  if (v.has_data()) {
     if (!first) out += ',';
     out += "\"data\":";
     json_append_string(out, base64_encode(v.data));
@@ -88,6 +88,7 @@ std::optional<q::value> value_from_json(const json::value* v) {
     auto headers = string_map(*h);
     if (!headers) return std::nullopt;
     out.headers = std::move(*headers);
+    out.headers_present = true;
   }
   if (const auto* d = o.if_contains("data")) {
     if (!d->is_string()) return std::nullopt;
@@ -98,6 +99,7 @@ std::optional<q::value> value_from_json(const json::value* v) {
     // the same (line breaks) is kept as it is.
     if (decoded && base64_encode(*decoded) == text) out.data = std::move(*decoded);
     else out.data = std::string(text);
+    out.data_present = true;
   }
   return out;
 }

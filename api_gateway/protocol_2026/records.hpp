@@ -29,7 +29,8 @@ std::string_view promise_state_name(queues::promise_state s);
 /// The state a client may settle to (spec 1.7: never rejected_timedout), by name.
 std::optional<queues::promise_state> settle_state(std::string_view name);
 
-/// Appends a Value: {headers?, data?} (data base64-encoded).
+/// Appends a Value: {headers?, data?} (data base64-encoded), each part written when
+/// it was given, even empty (queues::value::has_headers/has_data), as sent.
 void append_value(std::string& out, const queues::value& v);
 
 /// Appends a PromiseRecord: {id, state, param, value, tags, timeoutAt, createdAt, settledAt?}.

@@ -1,5 +1,6 @@
 #include "api_gateway/protocol_2026/validate.hpp"
 
+#include <cmath>
 #include <string_view>
 
 #include "api_gateway/protocol_2026/records.hpp"
@@ -14,17 +15,10 @@ using check = std::optional<std::string>;
 
 const json::value* at(const json::object& o, std::string_view key) { return o.if_contains(key); }
 
-bool is_number(const json::value* v) {
-  return v && (v->is_int64() || v->is_uint64() || v->is_double());
-}
-
-/// A number >= min (integral doubles and fractional ones alike: the state
-/// machine floors them, spec 7.14).
-bool number_at_least(const json::value* v, double min) {
-  if (!is_number(v)) return false;
-  if (v->is_int64()) return static_cast<double>(v->as_int64()) >= min;
-  if (v->is_uint64()) return true;
-  return v->as_double() >= min;
+/// An integer field >= min (integer_of: fractions floored, nothing past int64).
+bool int64_at_least(const json::value* v, int64_t min) {
+  auto n = integer_of(v);
+  return n && *n >= min;
 }
 
 const json::object* object_at(const json::object& o, std::string_view key) {
@@ -44,6 +38,16 @@ check required_string(const json::object& o, std::string_view key, const char* m
 }
 
 }  // namespace
+
+std::optional<int64_t> integer_of(const json::value* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->as_int64();
+  if (!v->is_double()) return std::nullopt;
+  constexpr double two_to_63 = 9223372036854775808.0;
+  const double d = std::floor(v->as_double());
+  if (!(d >= -two_to_63 && d < two_to_63)) return std::nullopt;  // NaN fails too
+  return static_cast<int64_t>(d);
+}
 
 bool valid_address(std::string_view a) {
   if (a.starts_with("poll://")) {
@@ -74,7 +78,7 @@ check promise_create_data(const json::object& d) {
   if (std::string_view(id->as_string()).find('\0') != std::string_view::npos) {
     return "Promise ID must not contain null bytes";
   }
-  if (!number_at_least(at(d, "timeoutAt"), 0)) return "Invalid 'timeoutAt' — must be a non-negative integer";
+  if (!int64_at_least(at(d, "timeoutAt"), 0)) return "Invalid 'timeoutAt' — must be a non-negative integer";
   if (at(d, "param") && !value_from_json(at(d, "param"))) return "Invalid 'param' — must be a value";
   if (at(d, "tags") && !tags_from_json(at(d, "tags"))) {
     return "Invalid 'tags' — must be an object of strings";
@@ -96,7 +100,7 @@ check promise_settle_data(const json::object& d) {
 }
 
 check version_at(const json::object& d) {
-  if (!number_at_least(at(d, "version"), 0)) return "Invalid 'version' — must be a non-negative integer";
+  if (!int64_at_least(at(d, "version"), 0)) return "Invalid 'version' — must be a non-negative integer";
   return std::nullopt;
 }
 
@@ -131,7 +135,7 @@ std::optional<std::string> validate(const envelope& e) {
   }
   if (k == "task.create") {
     if (auto x = required_string(d, "pid", "Process ID is required")) return x;
-    if (!number_at_least(at(d, "ttl"), 1)) return "Invalid 'ttl' — must be a positive integer";
+    if (!int64_at_least(at(d, "ttl"), 1)) return "Invalid 'ttl' — must be a positive integer";
     const auto* action = object_at(d, "action");
     const auto* inner = action ? object_at(*action, "data") : nullptr;
     if (!inner) return "Invalid 'action' — must be a promise.create";
@@ -145,7 +149,7 @@ std::optional<std::string> validate(const envelope& e) {
   if (k == "task.acquire") {
     if (auto x = task_id_version(d)) return x;
     if (auto x = required_string(d, "pid", "Process ID is required")) return x;
-    if (!number_at_least(at(d, "ttl"), 1)) return "Invalid 'ttl' — must be a positive integer";
+    if (!int64_at_least(at(d, "ttl"), 1)) return "Invalid 'ttl' — must be a positive integer";
     return std::nullopt;
   }
   if (k == "task.release") return task_id_version(d);
@@ -197,7 +201,7 @@ std::optional<std::string> validate(const envelope& e) {
     if (!tasks || !tasks->is_array()) return "Invalid 'tasks' — must be a list";
     for (const auto& t : tasks->as_array()) {
       if (!t.is_object() || !non_empty_string(at(t.as_object(), "id")) ||
-          !number_at_least(at(t.as_object(), "version"), 0)) {
+          !int64_at_least(at(t.as_object(), "version"), 0)) {
         return "Invalid 'tasks' — every entry needs an id and a version";
       }
     }
@@ -207,7 +211,7 @@ std::optional<std::string> validate(const envelope& e) {
     if (auto x = required_string(d, "id", "Schedule ID is required")) return x;
     if (auto x = required_string(d, "cron", "Cron expression is required")) return x;
     if (auto x = required_string(d, "promiseId", "Promise ID is required")) return x;
-    if (!number_at_least(at(d, "promiseTimeout"), 0)) {
+    if (!int64_at_least(at(d, "promiseTimeout"), 0)) {
       return "Invalid 'promiseTimeout' — must be a non-negative integer";
     }
     if (at(d, "promiseParam") && !value_from_json(at(d, "promiseParam"))) {
@@ -220,7 +224,7 @@ std::optional<std::string> validate(const envelope& e) {
   }
   if (k == "debug.tick") {
     const auto* t = at(d, "time");
-    if (!t || !(t->is_int64() || t->is_uint64())) return "Invalid 'time' — must be an integer";
+    if (!t || !t->is_int64()) return "Invalid 'time' — must be an integer";
     return std::nullopt;
   }
   if (k.size() > 7 && k.compare(k.size() - 7, 7, ".search") == 0) {

@@ -7,6 +7,7 @@
 // In particular the id lineage rules of the reference (spec 2.9, 7.1) are not
 // checked, and a heartbeat may mix origins.
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -17,6 +18,12 @@ namespace resonate::api_gateway::protocol_2026 {
 
 /// nullopt when the envelope's data is acceptable, else the 400's message.
 std::optional<std::string> validate(const envelope& e);
+
+/// An integer field (ms, a version, a ttl) as the int64 it stands for: an int64, or a
+/// double floored (spec 7.14: user code may sleep fractional ms). nullopt for anything
+/// else, including a number past int64 (1.5e20, or a uint64 over INT64_MAX, which is
+/// Boost.JSON's only reason to make one): no integer we could keep.
+std::optional<int64_t> integer_of(const boost::json::value* v);
 
 /// An address this server can deliver to (spec 1.6, Rust's URL rule):
 /// `poll://uni@G[/id]`, `poll://any@G[/id]` with a non-empty group, or an

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/rest_v1/request_metrics.hpp"
 
 namespace resonate::api_gateway {
@@ -39,6 +40,11 @@ public:
   http_response encode_reply(queues::kind k, const queues::response& res,
                              const std::string&) const override {
     return api_gateway::encode_reply(k, res, routes_);
+  }
+
+  // Gin has no body limit; ours answers in plain text, as the transport always did.
+  http_response body_too_large(const http_request&, size_t) const override {
+    return api_gateway::body_too_large();
   }
 
   void record_http(method_id m, uint16_t route, unsigned status,

@@ -24,7 +24,7 @@ namespace resonate::api_gateway {
 struct http_options {
   std::string host;          ///< "" = all interfaces
   uint16_t port = 8001;      ///< 0 = pick a free port
-  size_t body_limit = 1 << 20;
+  size_t body_limit = 16 << 20;  ///< 16 MiB: arguments travel base64 inside JSON
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
   int threads = 1;

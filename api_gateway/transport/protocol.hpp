@@ -36,7 +36,8 @@ struct exchange {
 };
 
 /// exchange::route values the transport uses for what it answers itself: before any
-/// protocol routed the request (a body over the limit, a request the parser rejected),
+/// protocol routed the request (a request the parser rejected; a body over the limit,
+/// answered by the protocol whose route it was),
 /// and `GET /poll/...` (handed over, or refused by CORS or auth).
 inline constexpr uint16_t route_unrouted = 0xffff;
 inline constexpr uint16_t route_poll = 0xfffe;
@@ -60,6 +61,11 @@ public:
   /// `context` is the exchange's.
   virtual http_response encode_reply(queues::kind k, const queues::response& res,
                                      const std::string& context) const = 0;
+
+  /// The answer to a request whose body is over `limit` bytes: 413 in the protocol's own
+  /// shape. Only the request's head was read (`req.body` is empty); the transport closes
+  /// the connection after it.
+  virtual http_response body_too_large(const http_request& req, size_t limit) const = 0;
 
   /// Counts an answered request in the protocol's HTTP series: `route` is the exchange's,
   /// or route_unrouted / route_poll for what the transport answered itself.

@@ -51,6 +51,16 @@ std::optional<std::string> poll_rest(const http_request& req) {
   return path->substr(5);
 }
 
+/// Method, target and headers of a parsed head, as views into it (no body).
+http_request request_head(const http::request_header<>& msg) {
+  http_request req;
+  req.method = msg.method_string();
+  req.target = msg.target();
+  req.headers.reserve(8);
+  for (const auto& f : msg) req.headers.push_back({f.name_string(), f.value()});
+  return req;
+}
+
 }  // namespace
 
 http::response<http::string_body> to_beast(http_response&& r, unsigned version, bool keep_alive) {
@@ -184,7 +194,14 @@ private:
     if (ec) {
       read_closed_ = true;
       if (ec == http::error::body_limit) {
-        queue_immediate(body_too_large(), 11, false, method_id::other, unrouted());
+        // The head is parsed (the limit is checked against Content-Length or while the
+        // body arrives): the protocol whose route it is answers, in its own shape.
+        http_request req = request_head(parser_->get());
+        const protocol& proto = core_->protocol_for(req);
+        auto answer = proto.body_too_large(req, core_->opts.body_limit);
+        answer.close = true;
+        queue_immediate(std::move(answer), 11, false, method_of(req.method),
+                        {&proto, route_unrouted});
         return;
       }
       if (!is_quiet_read_error(ec) &&
@@ -202,12 +219,8 @@ private:
 
   void handle(http::request<http::string_body>&& msg) {
     auto start = clock_type::now();
-    http_request req;
-    req.method = msg.method_string();
-    req.target = msg.target();
+    http_request req = request_head(msg);
     req.body = msg.body();
-    req.headers.reserve(8);
-    for (const auto& f : msg) req.headers.push_back({f.name_string(), f.value()});
 
     if (core_->opts.poll) {
       if (auto rest = poll_rest(req)) return handle_poll(msg, req, std::move(*rest));

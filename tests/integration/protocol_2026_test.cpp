@@ -111,6 +111,11 @@ TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
      "promise.settle", "c11"},
     {envelope("task.acquire", R"({"id":"p1","version":"1","pid":"w","ttl":1})", "c12"), 400,
      "task.acquire", "c12"},
+    // Not an int64 (spec 1.4: integer ms), however JSON spells the number.
+    {envelope("promise.create", R"({"id":"p1","timeoutAt":1.5e20})", "c16"), 400,
+     "promise.create", "c16"},
+    {envelope("task.acquire", R"({"id":"p1","version":0,"pid":"w","ttl":1e300})", "c17"), 400,
+     "task.acquire", "c17"},
     {envelope("promise.register_callback", R"({"awaited":"p1","awaiter":"p1"})", "c13"), 400,
      "promise.register_callback", "c13"},
     {envelope("promise.register_listener", R"({"awaited":"p1","address":"ftp://x"})", "c14"), 400,
@@ -127,13 +132,31 @@ TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
     EXPECT_EQ(o["head"].at("corrId"), json::value(c.corr)) << c.body;
     EXPECT_TRUE(o["data"].is_string()) << "an error's data is its message: " << json::serialize(o);
   }
-  // Over the body limit: 413, and nothing is read.
+  // Over the body limit: 413 as an envelope (kind and corrId were never read), naming
+  // the limit and its flag, and nothing is read.
   const std::string big(70000, 'x');
   auto r = client_->post(
     "/",
     envelope("promise.create", R"({"id":"big","timeoutAt":1,"param":{"data":")" + big + R"("}})"),
     {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 413) << r.body.substr(0, 200);
+  EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
+  boost::system::error_code ec;
+  auto too_large = json::parse(r.body, ec);
+  ASSERT_FALSE(ec) << r.body;
+  EXPECT_EQ(too_large.at("kind"), "unknown") << r.body;
+  EXPECT_EQ(too_large.at("head").at("corrId"), "0") << r.body;
+  EXPECT_EQ(too_large.at("head").at("status"), 413) << r.body;
+  EXPECT_EQ(too_large.at("head").at("version"), "2026-04-01") << r.body;
+  ASSERT_TRUE(too_large.at("data").is_string()) << r.body;
+  std::string message(too_large.at("data").as_string());
+  EXPECT_NE(message.find("65536 bytes"), std::string::npos) << message;
+  EXPECT_NE(message.find("--api-http-body-limit"), std::string::npos) << message;
+  // REST v1 keeps its own plain-text 413.
+  client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
+  auto rest = client_->post("/promises", R"({"id":"big","param":{"data":")" + big + R"("}})");
+  EXPECT_EQ(rest.status, 413);
+  EXPECT_EQ(rest.body, "request body too large");
 
   // Nothing changed: no promise, no task (debug.snap sees every table).
   client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
@@ -181,6 +204,53 @@ TEST_P(Protocol2026Test, OnePromiseForBothProtocols) {
   EXPECT_EQ(q.at("state"), "rejected_canceled");
   EXPECT_EQ(q.at("value").at("data"), "Ynll");
   EXPECT_TRUE(q.as_object().contains("settledAt"));
+}
+
+// A value is echoed as sent (the SDK's own server does so): the SDK's undefined
+// argument `{"headers":{},"data":""}` stays that, an absent one is `{}`, through
+// create, settle and later reads; REST v1 renders both as `{}`.
+TEST_P(Protocol2026Test, EmptyValuesComeBackAsSent) {
+  start({});
+  const std::string timeout = std::to_string(k_future);
+  const json::value empty = json::parse(R"({"headers":{},"data":""})");
+  auto created = call(envelope("promise.create", R"({"id":"e1","timeoutAt":)" + timeout +
+                                                    R"(,"param":{"headers":{},"data":""}})"),
+                      200);
+  EXPECT_EQ(created["data"].at("promise").at("param"), empty) << json::serialize(created);
+  EXPECT_EQ(created["data"].at("promise").at("value"), json::object{});
+  auto settled = call(envelope("promise.settle",
+                               R"({"id":"e1","state":"resolved","value":{"headers":{},"data":""}})"),
+                      200);
+  EXPECT_EQ(settled["data"].at("promise").at("value"), empty) << json::serialize(settled);
+  auto read = call(envelope("promise.get", R"({"id":"e1"})"), 200);
+  EXPECT_EQ(read["data"].at("promise").at("param"), empty) << json::serialize(read);
+  EXPECT_EQ(read["data"].at("promise").at("value"), empty) << json::serialize(read);
+  // Absent stays absent; one empty part alone stays alone.
+  auto bare = call(envelope("promise.create", R"({"id":"e2","timeoutAt":)" + timeout +
+                                                 R"(,"param":{"data":""}})"),
+                   200);
+  EXPECT_EQ(bare["data"].at("promise").at("param"), json::parse(R"({"data":""})"));
+  call(envelope("promise.settle", R"({"id":"e2","state":"rejected"})"), 200);
+  auto bare_read = call(envelope("promise.get", R"({"id":"e2"})"), 200);
+  EXPECT_EQ(bare_read["data"].at("promise").at("param"), json::parse(R"({"data":""})"));
+  EXPECT_EQ(bare_read["data"].at("promise").at("value"), json::object{});
+  // REST v1 omits empty parts (spec 2: an empty value renders as {}).
+  auto rest = client_->get("/promises/e1");
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  auto p = json::parse(rest.body);
+  EXPECT_EQ(p.at("param"), json::object{}) << rest.body;
+  EXPECT_EQ(p.at("value"), json::object{}) << rest.body;
+}
+
+// The default body limit (16 MiB) takes an envelope well past the reference's ~2 MB.
+TEST_P(Protocol2026Test, TheDefaultBodyLimitTakesALargeArgument) {
+  start({});
+  const std::string data(3 << 20, 'A');  // 3 MiB of base64
+  auto created = call(envelope("promise.create", R"({"id":"large","timeoutAt":)" +
+                                                    std::to_string(k_future) +
+                                                    R"(,"param":{"data":")" + data + R"("}})"),
+                      200);
+  EXPECT_EQ(created["data"].at("promise").at("param").at("data"), json::value(data));
 }
 
 // Auth on the wire (spec 1.8): the JWT in head.auth against the server's public

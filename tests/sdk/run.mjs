@@ -33,6 +33,7 @@ const plans = {
   restart: [[group]],
   heartbeat: [[group]],
   rest: [[group]],
+  large: [[group]],
 };
 if (!plans[scenario]) { console.error(`usage: run.mjs [--oracle] {${Object.keys(plans).join("|")}} [NAME]`); process.exit(2); }
 

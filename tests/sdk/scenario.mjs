@@ -88,6 +88,15 @@ const scenarios = {
     if (starts !== 1) fail(`the step started ${starts} times: the lease lapsed despite heartbeats`);
     return { value: v, starts };
   },
+  // A 900,000-character argument, and the same back: envelopes of ~1.2 MB (base64 of
+  // the JSON) each way, over the old 1 MiB body limit, whose 413 the SDK reports as
+  // "platform failure: HTTP 413".
+  async large() {
+    const arg = "x".repeat(900_000);
+    const v = await r.rpc(id(), "echo", arg, r.options({ target: group }));
+    if (v !== `echo:${arg}`) fail(`echo returned ${typeof v === "string" ? v.length + " characters" : JSON.stringify(v)}`);
+    return { length: v.length };
+  },
   // (h) a promise created over REST v1 is awaited by a workflow and completed
   // over REST v1; the workflow's own promise then reads as RESOLVED over REST v1.
   async rest() {

@@ -128,7 +128,7 @@ std::vector<scenario_case> all_cases() {
   std::vector<scenario_case> cases;
   for (auto store : {store_kind::sqlite, store_kind::postgres})
     for (const char* s : {"countdown", "rpc", "fanout", "crash", "restart", "schedule", "hitl", "rest",
-                          "heartbeat"})
+                          "heartbeat", "large"})
       cases.push_back({store, s});
   return cases;
 }

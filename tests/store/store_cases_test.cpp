@@ -276,6 +276,28 @@ TEST_P(store_cases, create_full_and_read_back_exactly) {
   EXPECT_EQ(p->created_on, 42);
 }
 
+// Protocol 2026 echoes `{"headers":{},"data":""}` as sent and an absent value as `{}`:
+// an empty part given is '{}' / an empty blob, an absent one NULL.
+TEST_P(store_cases, an_empty_part_given_is_kept_apart_from_an_absent_one) {
+  for (int mask = 0; mask < 4; ++mask) {
+    const std::string id = "p-empty-" + std::to_string(mask);
+    auto c = create(id);
+    c.param.headers_present = (mask & 1) != 0;
+    c.param.data_present = (mask & 2) != 0;
+    run_cmd(s(), c);
+    auto u = complete(id, q::promise_state::resolved, 9);
+    u.val.headers_present = (mask & 2) != 0;
+    u.val.data_present = (mask & 1) != 0;
+    run_cmd(s(), u);
+    auto p = read(s(), id);
+    ASSERT_TRUE(p) << id;
+    EXPECT_EQ(p->param.has_headers(), c.param.headers_present) << id;
+    EXPECT_EQ(p->param.has_data(), c.param.data_present) << id;
+    EXPECT_EQ(p->val.has_headers(), u.val.headers_present) << id;
+    EXPECT_EQ(p->val.has_data(), u.val.data_present) << id;
+  }
+}
+
 TEST_P(store_cases, empty_idempotency_key_is_not_null) {
   auto c = create("p-empty-key");
   c.idempotency_key = "";

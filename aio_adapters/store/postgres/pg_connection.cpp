@@ -59,6 +59,11 @@ std::string pg_result::bytes(int row, int col) const {
   return out;
 }
 
+std::optional<std::string> pg_result::optional_bytes(int row, int col) const {
+  if (is_null(row, col)) return std::nullopt;
+  return bytes(row, col);
+}
+
 // -- params ---------------------------------------------------------------------------
 
 pg_params& pg_params::push(std::optional<std::string> v, int format) {
@@ -76,6 +81,9 @@ pg_params& pg_params::add(const std::optional<int64_t>& v) {
   return v ? add(*v) : push(std::nullopt, 0);
 }
 pg_params& pg_params::add_bytes(std::string_view bytes) { return push(std::string(bytes), 1); }
+pg_params& pg_params::add_optional_bytes(std::optional<std::string_view> bytes) {
+  return bytes ? add_bytes(*bytes) : push(std::nullopt, 1);
+}
 
 std::vector<const char*> pg_params::values() const {
   std::vector<const char*> out;

@@ -42,6 +42,7 @@ public:
   bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
   std::string_view text(int row, int col) const;       ///< NULL -> ""
   std::optional<std::string> optional_text(int row, int col) const;
+  std::optional<std::string> optional_bytes(int row, int col) const;  ///< NULL -> nullopt
   int64_t int64(int row, int col) const;               ///< throws on NULL or not a number
   std::optional<int64_t> optional_int64(int row, int col) const;
   std::string bytes(int row, int col) const;            ///< a bytea (hex output) as raw bytes
@@ -61,6 +62,7 @@ public:
   pg_params& add(const std::optional<std::string>& text);  ///< NULL when absent
   pg_params& add(const std::optional<int64_t>& v);         ///< NULL when absent
   pg_params& add_bytes(std::string_view bytes);
+  pg_params& add_optional_bytes(std::optional<std::string_view> bytes);  ///< NULL: absent
 
   int size() const { return static_cast<int>(values_.size()); }
   /// Pointers into this object: valid until it changes or dies.

@@ -76,10 +76,9 @@ q::promise_record read_promise_row(const pg_result& r, int i) {
   q::promise_record p;
   p.id = std::string(r.text(i, col_id));
   p.state = promise_state_from_db(r.int64(i, col_state));
-  p.param.headers = decode_string_map(r.text(i, col_param_headers));
-  p.param.data = r.bytes(i, col_param_data);
-  p.val.headers = decode_string_map(r.text(i, col_value_headers));
-  p.val.data = r.bytes(i, col_value_data);
+  p.param = decode_value(r.optional_text(i, col_param_headers),
+                         r.optional_bytes(i, col_param_data));
+  p.val = decode_value(r.optional_text(i, col_value_headers), r.optional_bytes(i, col_value_data));
   p.timeout = r.int64(i, col_timeout);
   p.idempotency_key_for_create = r.optional_text(i, col_ikey_create);
   p.idempotency_key_for_complete = r.optional_text(i, col_ikey_complete);
@@ -112,8 +111,8 @@ q::promise_write_result write_outcome(const pg_result& rows, bool read_back) {
 // The promise columns of an insert: $1 id .. $7 created_on.
 void add_promise_params(pg_params& p, const q::create_promise_cmd& cmd) {
   p.add(cmd.id)
-    .add(encode_string_map(cmd.param.headers))
-    .add_bytes(cmd.param.data)
+    .add(encode_value_headers(cmd.param))
+    .add_optional_bytes(value_data_column(cmd.param))
     .add(cmd.timeout)
     .add(cmd.idempotency_key)
     .add(encode_string_map(cmd.tags))
@@ -186,8 +185,8 @@ pg_call call_of(const q::update_promise_cmd& cmd) {
   auto c = prepared("promise_update");
   c.params.add(cmd.id)
     .add(static_cast<int64_t>(cmd.state))
-    .add(encode_string_map(cmd.val.headers))
-    .add_bytes(cmd.val.data)
+    .add(encode_value_headers(cmd.val))
+    .add_optional_bytes(value_data_column(cmd.val))
     .add(cmd.idempotency_key)
     .add(cmd.completed_on)
     .add(cmd.timeout_after)

@@ -39,8 +39,8 @@ q::schedule_record read_schedule_row(const pg_result& r, int i) {
   s.tags = decode_string_map(r.text(i, scol_tags));
   s.promise_id = std::string(r.text(i, scol_promise_id));
   s.promise_timeout = r.int64(i, scol_promise_timeout);
-  s.promise_param.headers = decode_string_map(r.text(i, scol_param_headers));
-  s.promise_param.data = r.bytes(i, scol_param_data);
+  s.promise_param = decode_value(r.optional_text(i, scol_param_headers),
+                                 r.optional_bytes(i, scol_param_data));
   s.promise_tags = decode_string_map(r.text(i, scol_promise_tags));
   s.last_run_time = r.optional_int64(i, scol_last_run_time);
   s.next_run_time = r.int64(i, scol_next_run_time);
@@ -98,8 +98,8 @@ pg_call call_of(const q::create_schedule_cmd& cmd) {
     .add(encode_string_map(s.tags))
     .add(s.promise_id)
     .add(s.promise_timeout)
-    .add(encode_string_map(s.promise_param.headers))
-    .add_bytes(s.promise_param.data)
+    .add(encode_value_headers(s.promise_param))
+    .add_optional_bytes(value_data_column(s.promise_param))
     .add(encode_string_map(s.promise_tags))
     .add(s.next_run_time)
     .add(s.idempotency_key)

@@ -52,6 +52,11 @@ sqlite_statement& sqlite_statement::bind_blob(std::string_view v) {
   return *this;
 }
 
+sqlite_statement& sqlite_statement::bind_optional_blob(std::optional<std::string_view> v) {
+  if (!v) return bind_null();
+  return bind_blob(*v);
+}
+
 sqlite_statement& sqlite_statement::bind_int(const std::optional<int64_t>& v) {
   if (!v) return bind_null();
   return bind_int(*v);
@@ -103,6 +108,11 @@ std::string sqlite_statement::column_blob(int col) const {
   if (p == nullptr) return {};
   return std::string(static_cast<const char*>(p),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::optional<std::string> sqlite_statement::column_optional_blob(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return column_blob(col);
 }
 
 // -- connection -----------------------------------------------------------------------

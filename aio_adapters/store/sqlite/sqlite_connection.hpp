@@ -43,6 +43,7 @@ public:
   sqlite_statement& bind_text(const std::string& v) { return bind_text(std::string_view(v)); }
   sqlite_statement& bind_text(const std::optional<std::string>& v);  ///< NULL when absent
   sqlite_statement& bind_blob(std::string_view v);                   ///< empty -> zero-length blob
+  sqlite_statement& bind_optional_blob(std::optional<std::string_view> v);  ///< NULL: absent
   sqlite_statement& bind_int(const std::optional<int64_t>& v);       ///< NULL when absent
   sqlite_statement& bind_null();
 
@@ -58,6 +59,7 @@ public:
   std::string column_text(int col) const;  ///< NULL -> ""
   std::optional<std::string> column_optional_text(int col) const;
   std::string column_blob(int col) const;  ///< NULL -> ""
+  std::optional<std::string> column_optional_blob(int col) const;
 
 private:
   void check_bind(int rc);

@@ -30,10 +30,10 @@ q::promise_record read_promise_row(const sqlite_statement& st) {
   q::promise_record p;
   p.id = st.column_text(col_id);
   p.state = promise_state_from_db(st.column_int(col_state));
-  p.param.headers = decode_string_map(st.column_text(col_param_headers));
-  p.param.data = st.column_blob(col_param_data);
-  p.val.headers = decode_string_map(st.column_text(col_value_headers));
-  p.val.data = st.column_blob(col_value_data);
+  p.param = decode_value(st.column_optional_text(col_param_headers),
+                         st.column_optional_blob(col_param_data));
+  p.val = decode_value(st.column_optional_text(col_value_headers),
+                       st.column_optional_blob(col_value_data));
   p.timeout = st.column_int(col_timeout);
   p.idempotency_key_for_create = st.column_optional_text(col_ikey_create);
   p.idempotency_key_for_complete = st.column_optional_text(col_ikey_complete);
@@ -110,8 +110,8 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
   {
     auto st = c.prepare(insert_promise);
     st.bind_text(cmd.id)
-      .bind_text(encode_string_map(cmd.param.headers))
-      .bind_blob(cmd.param.data)
+      .bind_text(encode_value_headers(cmd.param))
+      .bind_optional_blob(value_data_column(cmd.param))
       .bind_int(cmd.timeout)
       .bind_text(cmd.idempotency_key)
       .bind_text(encode_string_map(cmd.tags))
@@ -133,8 +133,8 @@ q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
   {
     auto st = c.prepare(update_promise);
     st.bind_int(static_cast<int64_t>(cmd.state))
-      .bind_text(encode_string_map(cmd.val.headers))
-      .bind_blob(cmd.val.data)
+      .bind_text(encode_value_headers(cmd.val))
+      .bind_optional_blob(value_data_column(cmd.val))
       .bind_text(cmd.idempotency_key)
       .bind_int(cmd.completed_on)
       .bind_text(cmd.id)

@@ -30,8 +30,8 @@ q::schedule_record read_schedule_row(const sqlite_statement& st) {
   s.tags = decode_string_map(st.column_text(scol_tags));
   s.promise_id = st.column_text(scol_promise_id);
   s.promise_timeout = st.column_int(scol_promise_timeout);
-  s.promise_param.headers = decode_string_map(st.column_text(scol_param_headers));
-  s.promise_param.data = st.column_blob(scol_param_data);
+  s.promise_param = decode_value(st.column_optional_text(scol_param_headers),
+                                 st.column_optional_blob(scol_param_data));
   s.promise_tags = decode_string_map(st.column_text(scol_promise_tags));
   s.last_run_time = st.column_optional_int(scol_last_run_time);
   s.next_run_time = st.column_int(scol_next_run_time);
@@ -85,8 +85,8 @@ q::store_result run(sqlite_connection& c, const q::create_schedule_cmd& cmd) {
       .bind_text(encode_string_map(s.tags))
       .bind_text(s.promise_id)
       .bind_int(s.promise_timeout)
-      .bind_text(encode_string_map(s.promise_param.headers))
-      .bind_blob(s.promise_param.data)
+      .bind_text(encode_value_headers(s.promise_param))
+      .bind_optional_blob(value_data_column(s.promise_param))
       .bind_text(encode_string_map(s.promise_tags))
       .bind_int(s.next_run_time)
       .bind_text(s.idempotency_key)

@@ -553,6 +553,13 @@ public:
                std::get<queues::promise_response>(res.payload).promise.id;
     return out;
   }
+  http_response body_too_large(const http_request&, size_t limit) const override {
+    http_response out;
+    out.status = 413;
+    out.content_type = text_content_type;
+    out.body = "probe:too large:" + std::to_string(limit);
+    return out;
+  }
   void record_http(method_id, uint16_t route, unsigned status, double) const override {
     std::lock_guard g{mu};
     counted.emplace_back(route, status);
@@ -587,6 +594,38 @@ TEST(HttpServer, ASecondProtocolServesWhatItMatchesAndRestV1TheRest) {
   std::lock_guard g{probe->mu};
   ASSERT_EQ(probe->counted.size(), 1u);  // only its own request, in its own series
   EXPECT_EQ(probe->counted[0], std::make_pair(uint16_t{7}, 200u));
+}
+
+TEST(HttpServer, ABodyOverTheLimitIsAnsweredByTheProtocolWhoseRouteItIs) {
+  fake_kernel kernel;
+  auto probe = std::make_shared<probe_protocol>();
+  auto opts = test_options();
+  opts.body_limit = 1024;
+  opts.protocols = {probe};
+  http_server server(opts, kernel.submit());
+  server.start();
+  // Each on a connection of its own: the server closes after a 413.
+  auto over_limit = [&](const char* target) {
+    client c(server.port());
+    c.send(http::verb::post, target, std::string(5000, 'x'));
+    beast::error_code ec;
+    auto r = c.receive(ec);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(c.closed_by_server());
+    return r;
+  };
+  auto mine = over_limit("/");
+  EXPECT_EQ(mine.result_int(), 413u);
+  EXPECT_EQ(mine.body(), "probe:too large:1024");
+  auto rest = over_limit("/promises");  // not the probe's route: REST v1's plain-text 413
+  EXPECT_EQ(rest.result_int(), 413u);
+  EXPECT_EQ(rest.body(), "request body too large");
+  EXPECT_EQ(kernel.submitted.load(), 0);
+  server.stop(1s);
+  std::lock_guard g{probe->mu};
+  ASSERT_EQ(probe->counted.size(), 1u);  // in the probe's series, as a route it never saw
+  EXPECT_EQ(probe->counted[0], std::make_pair(route_unrouted, 413u));
 }
 
 }  // namespace

@@ -184,3 +184,86 @@ TEST(protocol_2026_validate, addresses_the_sdk_builds_pass_and_others_are_400) {
   EXPECT_EQ(check(R"({"kind":"promise.register_listener","head":{"corrId":"c","version":"2026-04-01"},"data":{"awaited":"p","address":"poll://g"}})"),
             "Invalid listener address");
 }
+
+TEST(protocol_2026_records, an_empty_value_comes_back_as_it_was_sent) {
+  // The SDK sends `{"headers":{},"data":""}` for an undefined argument; its own
+  // server echoes that, and `{}` for an absent value.
+  for (const char* sent : {R"({"headers":{},"data":""})", R"({"headers":{}})", R"({"data":""})",
+                           R"({})", R"({"headers":{"a":"b"},"data":""})"}) {
+    auto v = json::parse(sent);
+    auto got = p26::value_from_json(&v);
+    ASSERT_TRUE(got) << sent;
+    std::string out;
+    p26::append_value(out, *got);
+    EXPECT_EQ(json::parse(out), v) << sent << " came back as " << out;
+  }
+  std::string absent;
+  p26::append_value(absent, *p26::value_from_json(nullptr));
+  EXPECT_EQ(absent, "{}");
+  // Equal when they render alike: the presence of an empty part counts, not how it was set.
+  q::value given;
+  given.data_present = true;
+  EXPECT_NE(given, q::value{});
+  q::value full;
+  full.data = "x";
+  q::value full_flagged = full;
+  full_flagged.data_present = true;
+  EXPECT_EQ(full, full_flagged);
+}
+
+namespace {
+
+std::optional<std::string> checked(const std::string& kind, const std::string& data) {
+  auto body = R"({"kind":")" + kind + R"(","head":{"corrId":"c","version":"2026-04-01"},"data":)" +
+              data + "}";
+  auto r = p26::parse_envelope(body);
+  EXPECT_TRUE(std::holds_alternative<p26::envelope>(r)) << body;
+  if (!std::holds_alternative<p26::envelope>(r)) return "unparsed";
+  return p26::validate(std::get<p26::envelope>(r));
+}
+
+}  // namespace
+
+TEST(protocol_2026_validate, integer_fields_past_int64_are_400_and_fractions_are_floored) {
+  const std::string create = R"({"id":"p","timeoutAt":)";
+  for (const char* big : {"1.5e20", "9223372036854775808", "18446744073709551615", "1e300",
+                          "-1", "-0.5", "\"5\"", "null", "true"}) {
+    EXPECT_EQ(checked("promise.create", create + big + "}"),
+              "Invalid 'timeoutAt' — must be a non-negative integer")
+      << big;
+  }
+  for (const char* ok : {"0", "9007199254740991", "1.5", "9223372036854775807", "1e18"}) {
+    EXPECT_EQ(checked("promise.create", create + ok + "}"), std::nullopt) << ok;
+  }
+  EXPECT_EQ(p26::integer_of(nullptr), std::nullopt);
+  auto frac = json::value(2.9);
+  EXPECT_EQ(p26::integer_of(&frac), 2);
+  auto big = json::value(1.5e20);
+  EXPECT_EQ(p26::integer_of(&big), std::nullopt);
+
+  // Every other integer of a request that the spec names.
+  EXPECT_EQ(checked("task.create",
+                    R"({"pid":"w","ttl":1.5e20,"action":{"kind":"promise.create","head":{},"data":{"id":"p","timeoutAt":5,"tags":{"resonate:target":"poll://any@g"}}}})"),
+            "Invalid 'ttl' — must be a positive integer");
+  EXPECT_EQ(checked("task.create",
+                    R"({"pid":"w","ttl":60000,"action":{"kind":"promise.create","head":{},"data":{"id":"p","timeoutAt":1.5e20,"tags":{"resonate:target":"poll://any@g"}}}})"),
+            "Invalid 'timeoutAt' — must be a non-negative integer");
+  EXPECT_EQ(checked("task.acquire", R"({"id":"t","version":1,"pid":"w","ttl":1.5e20})"),
+            "Invalid 'ttl' — must be a positive integer");
+  EXPECT_EQ(checked("task.acquire", R"({"id":"t","version":1.5e20,"pid":"w","ttl":1})"),
+            "Invalid 'version' — must be a non-negative integer");
+  EXPECT_EQ(checked("task.release", R"({"id":"t","version":9223372036854775808})"),
+            "Invalid 'version' — must be a non-negative integer");
+  EXPECT_EQ(checked("task.heartbeat", R"({"pid":"w","tasks":[{"id":"t","version":1.5e20}]})"),
+            "Invalid 'tasks' — every entry needs an id and a version");
+  EXPECT_EQ(checked("task.fence",
+                    R"({"id":"t","version":1,"action":{"kind":"promise.create","head":{},"data":{"id":"c","timeoutAt":1.5e20}}})"),
+            "Invalid 'timeoutAt' — must be a non-negative integer");
+  EXPECT_EQ(checked("schedule.create",
+                    R"({"id":"s","cron":"* * * * *","promiseId":"p","promiseTimeout":1.5e20,"promiseTags":{"resonate:target":"poll://any@g"}})"),
+            "Invalid 'promiseTimeout' — must be a non-negative integer");
+  EXPECT_EQ(checked("debug.tick", R"({"time":9223372036854775808})"),
+            "Invalid 'time' — must be an integer");
+  EXPECT_EQ(checked("promise.search", R"({"limit":1.5e20})"),
+            "Invalid 'limit' — must be between 1 and 1000");
+}

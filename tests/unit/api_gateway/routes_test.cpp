@@ -230,7 +230,8 @@ TEST(Routes, CreateValidationFailures) {
   EXPECT_EQ(create("[]"), "json: cannot unmarshal array into Go value of type http.createPromiseBody");
   EXPECT_EQ(create(R"({"id":5})"),
             "json: cannot unmarshal number into Go struct field createPromiseBody.id of type string");
-  for (auto t : {"1.5", "1e3", "\"5\"", "9223372036854775808", "-9223372036854775809", "true"}) {
+  for (auto t : {"1.5", "1e3", "1.5e20", "\"5\"", "9223372036854775808", "-9223372036854775809",
+                 "true"}) {
     auto msg = create(std::string(R"({"id":"p","timeout":)") + t + "}");
     EXPECT_NE(msg.find("createPromiseBody.timeout of type int64"), std::string::npos) << t;
   }
