@@ -43,6 +43,17 @@ struct search_promises_cmd {
   tag_map tags;
   int64_t limit = 100;
   std::optional<int64_t> sort_id;
+  /// Protocol 2026-04-01's paging (its spec 1.9): ordered by id, only ids
+  /// greater than `after_id` (the cursor is the last id of the page before;
+  /// "" starts at the beginning), `sort_id` ignored. Keyset paging on the
+  /// primary key: a page never repeats or skips a row that existed when the
+  /// search began, however many promises are created meanwhile.
+  bool by_id = false;
+  std::string after_id{};
+  /// When set, `states` matches each promise as it logically is at this time
+  /// (2026 spec 2.1): a pending promise whose timeout <= as_of matches as its
+  /// timed-out state (timed_out_state). Rows come back as stored.
+  std::optional<int64_t> as_of{};
 };
 
 /// INSERT a task; ON CONFLICT(id) DO NOTHING. Result: alter_result.
@@ -193,6 +204,11 @@ struct search_schedules_cmd {
   tag_map tags;
   int64_t limit = 100;
   std::optional<int64_t> sort_id;
+  /// Protocol 2026-04-01's search (its spec 1.9): whole records, ordered by id
+  /// after `after_id` as search_promises_cmd::by_id, and `tags` matched against
+  /// promise_tags (the only tags a 2026 schedule has).
+  bool by_id = false;
+  std::string after_id{};
 };
 
 /// INSERT the schedule (every column but sort_id); ON CONFLICT DO NOTHING, and

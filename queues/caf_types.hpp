@@ -148,7 +148,8 @@ RESONATE_INSPECT(response, x.status, x.payload, x.error)
 
 RESONATE_INSPECT(read_promise_cmd, x.id)
 RESONATE_INSPECT(read_timedout_promises_cmd, x.time, x.limit)
-RESONATE_INSPECT(search_promises_cmd, x.id, x.states, x.tags, x.limit, x.sort_id)
+RESONATE_INSPECT(search_promises_cmd, x.id, x.states, x.tags, x.limit, x.sort_id, x.by_id,
+                 x.after_id, x.as_of)
 RESONATE_INSPECT(create_task_cmd, x.task)
 RESONATE_INSPECT(create_promise_cmd, x.id, x.param, x.timeout, x.idempotency_key, x.tags,
                  x.created_on, x.task, x.read_back)
@@ -168,7 +169,7 @@ RESONATE_INSPECT(release_lock_cmd, x.resource_id, x.execution_id)
 RESONATE_INSPECT(heartbeat_locks_cmd, x.process_id, x.time)
 RESONATE_INSPECT(timeout_locks_cmd, x.time)
 RESONATE_INSPECT(read_schedule_cmd, x.id)
-RESONATE_INSPECT(search_schedules_cmd, x.id, x.tags, x.limit, x.sort_id)
+RESONATE_INSPECT(search_schedules_cmd, x.id, x.tags, x.limit, x.sort_id, x.by_id, x.after_id)
 RESONATE_INSPECT(create_schedule_cmd, x.schedule)
 RESONATE_INSPECT(delete_schedule_cmd, x.id)
 RESONATE_INSPECT(read_due_schedules_cmd, x.time, x.limit)

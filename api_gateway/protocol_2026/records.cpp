@@ -50,6 +50,14 @@ std::string_view promise_state_name(q::promise_state s) {
   return "pending";
 }
 
+std::optional<q::promise_state> promise_state_from_name(std::string_view name) {
+  for (auto s : {q::promise_state::pending, q::promise_state::resolved, q::promise_state::rejected,
+                 q::promise_state::rejected_canceled, q::promise_state::rejected_timedout}) {
+    if (promise_state_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 std::optional<q::promise_state> settle_state(std::string_view name) {
   if (name == "resolved") return q::promise_state::resolved;
   if (name == "rejected") return q::promise_state::rejected;

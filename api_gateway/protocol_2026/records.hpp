@@ -26,8 +26,16 @@ namespace resonate::api_gateway::protocol_2026 {
 /// "pending", "resolved", "rejected", "rejected_canceled", "rejected_timedout".
 std::string_view promise_state_name(queues::promise_state s);
 
+/// The state of that name (any of the five, as promise_state_name spells them).
+std::optional<queues::promise_state> promise_state_from_name(std::string_view name);
+
 /// The state a client may settle to (spec 1.7: never rejected_timedout), by name.
 std::optional<queues::promise_state> settle_state(std::string_view name);
+
+/// TaskRecord states (spec 1.4), at the index of the code tasks26.state stores
+/// (kernel::v2026::task_state).
+inline constexpr std::string_view task_state_names[] = {"pending", "acquired", "suspended",
+                                                        "halted", "fulfilled"};
 
 /// Appends a Value: {headers?, data?} (data base64-encoded), each part written when
 /// it was given, even empty (queues::value::has_headers/has_data), as sent.

@@ -1,6 +1,8 @@
 #include "api_gateway/protocol_2026/validate.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string_view>
 
 #include "api_gateway/protocol_2026/records.hpp"
@@ -107,6 +109,45 @@ check version_at(const json::object& d) {
 check task_id_version(const json::object& d) {
   if (auto e = required_string(d, "id", "Task ID is required")) return e;
   return version_at(d);
+}
+
+/// promise.search, task.search, schedule.search (spec 1.7, 1.9). A null field
+/// is an absent one, as the reference's optional fields take it.
+check search_data(std::string_view kind, const json::object& d) {
+  auto given = [&](std::string_view key) -> const json::value* {
+    const auto* v = at(d, key);
+    return v && !v->is_null() ? v : nullptr;
+  };
+  if (const auto* l = given("limit")) {
+    if (!l->is_int64() || l->as_int64() < 1 || l->as_int64() > 1000) {
+      return "Invalid 'limit' — must be between 1 and 1000";
+    }
+  }
+  // The cursor is the last id of the page before: any string will do.
+  if (const auto* c = given("cursor"); c && !c->is_string())
+    return "Invalid 'cursor' — must be a string";
+  if (kind == "task.search") {
+    if (const auto* s = given("state")) {
+      auto name = string_or_empty(s);
+      if (std::find(std::begin(task_state_names), std::end(task_state_names), name) ==
+          std::end(task_state_names)) {
+        return "Invalid 'state' — must be pending, acquired, suspended, halted "
+               "or fulfilled";
+      }
+    }
+    return std::nullopt;
+  }
+  if (kind == "promise.search") {
+    if (const auto* s = given("state"); s && !promise_state_from_name(string_or_empty(s))) {
+      return "Invalid 'state' — must be pending, resolved, rejected, "
+             "rejected_canceled or "
+             "rejected_timedout";
+    }
+  }
+  if (const auto* t = given("tags"); t && !tags_from_json(t)) {
+    return "Invalid 'tags' — must be an object of strings";
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -227,12 +268,8 @@ std::optional<std::string> validate(const envelope& e) {
     if (!t || !t->is_int64()) return "Invalid 'time' — must be an integer";
     return std::nullopt;
   }
-  if (k.size() > 7 && k.compare(k.size() - 7, 7, ".search") == 0) {
-    if (const auto* l = at(d, "limit")) {
-      if (!l->is_int64() || l->as_int64() < 1 || l->as_int64() > 1000) {
-        return "Invalid 'limit' — must be between 1 and 1000";
-      }
-    }
+  if (k == "promise.search" || k == "task.search" || k == "schedule.search") {
+    return search_data(k, d);
   }
   return std::nullopt;
 }

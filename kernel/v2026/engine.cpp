@@ -26,6 +26,7 @@ constexpr entry operations[] = {
   {"promise.settle", &promise_settle},
   {"promise.register_callback", &promise_register_callback},
   {"promise.register_listener", &promise_register_listener},
+  {"promise.search", &promise_search},
   {"task.get", &task_get},
   {"task.create", &task_create},
   {"task.acquire", &task_acquire},
@@ -36,9 +37,11 @@ constexpr entry operations[] = {
   {"task.heartbeat", &task_heartbeat},
   {"task.halt", &task_halt},
   {"task.continue", &task_continue},
+  {"task.search", &task_search},
   {"schedule.get", &schedule_get},
   {"schedule.create", &schedule_create},
   {"schedule.delete", &schedule_delete},
+  {"schedule.search", &schedule_search},
   {"debug.reset", &debug_reset},
   {"debug.snap", &debug_snap},
   {"debug.tick", &tick},
@@ -52,13 +55,7 @@ q::v2026_result apply(database& db, const q::v2026_cmd& cmd) {
   for (const auto& e : operations) {
     if (e.kind == cmd.kind) fn = e.fn;
   }
-  if (!fn) {
-    // *.search: not implemented, as in the SDK's own server.
-    if (cmd.kind.size() > 7 && cmd.kind.compare(cmd.kind.size() - 7, 7, ".search") == 0) {
-      return failure(501, "Not implemented");
-    }
-    return failure(400, "Unknown operation: " + cmd.kind);
-  }
+  if (!fn) return failure(400, "Unknown operation: " + cmd.kind);
   json::object data;
   if (!cmd.data_json.empty()) {
     auto v = json::parse(cmd.data_json);

@@ -20,6 +20,7 @@ queues::v2026_result promise_create(op& o, const boost::json::object& data);
 queues::v2026_result promise_settle(op& o, const boost::json::object& data);
 queues::v2026_result promise_register_callback(op& o, const boost::json::object& data);
 queues::v2026_result promise_register_listener(op& o, const boost::json::object& data);
+queues::v2026_result promise_search(op& o, const boost::json::object& data);
 
 queues::v2026_result task_get(op& o, const boost::json::object& data);
 queues::v2026_result task_create(op& o, const boost::json::object& data);
@@ -31,10 +32,12 @@ queues::v2026_result task_fence(op& o, const boost::json::object& data);
 queues::v2026_result task_heartbeat(op& o, const boost::json::object& data);
 queues::v2026_result task_halt(op& o, const boost::json::object& data);
 queues::v2026_result task_continue(op& o, const boost::json::object& data);
+queues::v2026_result task_search(op& o, const boost::json::object& data);
 
 queues::v2026_result schedule_get(op& o, const boost::json::object& data);
 queues::v2026_result schedule_create(op& o, const boost::json::object& data);
 queues::v2026_result schedule_delete(op& o, const boost::json::object& data);
+queues::v2026_result schedule_search(op& o, const boost::json::object& data);
 
 queues::v2026_result debug_reset(op& o, const boost::json::object& data);
 queues::v2026_result debug_snap(op& o, const boost::json::object& data);

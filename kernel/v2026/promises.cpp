@@ -1,6 +1,7 @@
 // promise.* of protocol 2026-04-01 (spec 1.9, 2.2): get, create, settle,
-// register_callback, register_listener. Create and settle are idempotent: an
-// existing id, or a settled promise, answers 200 with what is stored.
+// register_callback, register_listener, search. Create and settle are
+// idempotent: an existing id, or a settled promise, answers 200 with what is
+// stored.
 #include "api_gateway/protocol_2026/records.hpp"
 #include "kernel/v2026/ops.hpp"
 
@@ -103,6 +104,35 @@ q::v2026_result promise_register_listener(op& o, const json::object& data) {
       {p->id, string_field(data, "address")});
   }
   return answer(200, promise_data(*p));
+}
+
+/// Ordered by id after the cursor (the last id of the page before), so paging
+/// visits every promise that exists throughout exactly once, however many are
+/// created meanwhile. States are as of now (spec 2.1) without writing: an
+/// overdue pending promise is filtered and shown as timed out, exactly as
+/// promise.get would settle it; its chain runs when something touches it.
+q::v2026_result promise_search(op& o, const json::object& data) {
+  auto limit = search_limit(data, 100);
+  auto state = api_gateway::protocol_2026::promise_state_from_name(string_field(data, "state"));
+  q::search_promises_cmd s;
+  s.id = "*";
+  s.states = state ? q::mask_of(*state) : q::all_promise_states;
+  s.tags = tags_field(data, "tags");
+  s.limit = limit + 1;
+  s.by_id = true;
+  s.after_id = string_field(data, "cursor");
+  s.as_of = o.now;
+  auto r = o.db.run(s);
+  auto& rows = std::get<q::query_promises_result>(r).records;
+  auto shown = [&](std::string& out, q::promise_record& p) {
+    if (p.state == q::promise_state::pending && o.now >= p.timeout) {
+      p.state = q::timed_out_state(p);
+      p.val = q::value{};
+      p.completed_on = p.timeout;
+    }
+    api_gateway::protocol_2026::append_promise(out, p);
+  };
+  return answer(200, page_data("promises", rows, limit, shown));
 }
 
 }  // namespace resonate::kernel::v2026

@@ -18,8 +18,8 @@ using api_gateway::json_append_string;
 
 namespace {
 
-std::string schedule_data(const q::schedule_record& s) {
-  std::string out = "{\"schedule\":{\"id\":";
+void append_schedule(std::string& out, const q::schedule_record& s) {
+  out += "{\"id\":";
   json_append_string(out, s.id);
   out += ",\"cron\":";
   json_append_string(out, s.cron);
@@ -39,7 +39,13 @@ std::string schedule_data(const q::schedule_record& s) {
     out += ",\"lastRunAt\":";
     json_append_int(out, *s.last_run_time);
   }
-  out += "}}";
+  out += '}';
+}
+
+std::string schedule_data(const q::schedule_record& s) {
+  std::string out = "{\"schedule\":";
+  append_schedule(out, s);
+  out += '}';
   return out;
 }
 
@@ -82,6 +88,22 @@ q::v2026_result schedule_delete(op& o, const json::object& data) {
   auto r = o.db.run(q::delete_schedule_cmd{string_field(data, "id")});
   if (std::get<q::alter_result>(r).rows_affected == 0) return failure(404, "Schedule not found");
   return answer(200, "{}");
+}
+
+/// Ordered by id after the cursor, as promise.search; `tags` match the
+/// promiseTags, the only tags a schedule of this protocol has. The default
+/// page is 10 (spec 1.9).
+q::v2026_result schedule_search(op& o, const json::object& data) {
+  auto limit = search_limit(data, 10);
+  q::search_schedules_cmd s;
+  s.id = "*";
+  s.tags = tags_field(data, "tags");
+  s.limit = limit + 1;
+  s.by_id = true;
+  s.after_id = string_field(data, "cursor");
+  auto r = o.db.run(s);
+  auto& rows = std::get<q::query_schedules_result>(r).records;
+  return answer(200, page_data("schedules", rows, limit, append_schedule));
 }
 
 /// Fires each schedule due at `o.now` once, for its earliest due run time

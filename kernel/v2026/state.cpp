@@ -31,14 +31,17 @@ std::optional<int64_t> sql_row::optional_int64(size_t i) const {
 }
 
 std::string_view task_state_name(task_state s) {
-  switch (s) {
-    case task_state::pending: return "pending";
-    case task_state::acquired: return "acquired";
-    case task_state::suspended: return "suspended";
-    case task_state::halted: return "halted";
-    case task_state::fulfilled: return "fulfilled";
+  auto i = static_cast<size_t>(s);
+  const auto& names = api_gateway::protocol_2026::task_state_names;
+  return i < std::size(names) ? names[i] : names[0];
+}
+
+std::optional<task_state> task_state_from_name(std::string_view name) {
+  const auto& names = api_gateway::protocol_2026::task_state_names;
+  for (size_t i = 0; i < std::size(names); ++i) {
+    if (names[i] == name) return static_cast<task_state>(i);
   }
-  return "pending";
+  return std::nullopt;
 }
 
 namespace {
@@ -105,10 +108,9 @@ q::promise_record op::create(const std::string& id, q::value param, int64_t time
 
 // -- tasks --------------------------------------------------------------------------
 
-std::optional<task_row> op::read_task(const std::string& id) {
-  auto rows = db.query("SELECT " + std::string(task_columns) + " FROM tasks26 WHERE id = $1", {id});
-  if (rows.empty()) return std::nullopt;
-  const auto& r = rows.front();
+namespace {
+
+task_row task_of(const sql_row& r) {
   task_row t;
   t.id = r.text(0);
   t.state = static_cast<task_state>(r.int64(1));
@@ -120,6 +122,30 @@ std::optional<task_row> op::read_task(const std::string& id) {
   t.timer_type = r.optional_int64(7);
   t.timer_at = r.optional_int64(8);
   return t;
+}
+
+}  // namespace
+
+std::optional<task_row> op::read_task(const std::string& id) {
+  auto rows = db.query("SELECT " + std::string(task_columns) + " FROM tasks26 WHERE id = $1", {id});
+  if (rows.empty()) return std::nullopt;
+  return task_of(rows.front());
+}
+
+std::vector<task_row> op::search_tasks(const std::string& after_id, std::optional<task_state> state,
+                                       int64_t limit) {
+  // Keyset paging on the primary key, as the promise search (spec 1.9).
+  std::string sql = "SELECT " + std::string(task_columns) + " FROM tasks26 WHERE id > $1";
+  std::vector<sql_param> params{after_id};
+  if (state) {
+    sql += " AND state = $2";
+    params.emplace_back(static_cast<int64_t>(*state));
+  }
+  sql += " ORDER BY id LIMIT $" + std::to_string(params.size() + 1);
+  params.emplace_back(limit);
+  std::vector<task_row> out;
+  for (const auto& r : db.query(sql, params)) out.push_back(task_of(r));
+  return out;
 }
 
 void op::write_task(const task_row& t) {
@@ -154,6 +180,17 @@ std::vector<q::promise_record> op::preload(const q::promise_record& p) {
     if (auto x = read_promise(r.text(0))) out.push_back(std::move(*x));
   }
   return out;
+}
+
+// -- search pages -------------------------------------------------------------------
+
+int64_t search_limit(const json::object& data, int64_t fallback) {
+  return int_field(data, "limit", fallback);
+}
+
+void append_cursor(std::string& out, const std::string& id) {
+  out += ",\"cursor\":";
+  json_append_string(out, id);
 }
 
 // -- JSON ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ namespace resonate::kernel::v2026 {
 /// Task states as stored in tasks26.state.
 enum class task_state : int { pending = 0, acquired = 1, suspended = 2, halted = 3, fulfilled = 4 };
 std::string_view task_state_name(task_state s);
+std::optional<task_state> task_state_from_name(std::string_view name);
 
 /// Task timer kinds (tasks26.timer_type; debug.snap's taskTimeouts type).
 inline constexpr int64_t timer_retry = 0;
@@ -79,6 +80,10 @@ struct op {
                                 queues::tag_map tags, int64_t created_at);
 
   std::optional<task_row> read_task(const std::string& id);
+  /// Up to `limit` tasks with ids after `after_id`, by id; only those in
+  /// `state` when given (task.search).
+  std::vector<task_row> search_tasks(const std::string& after_id, std::optional<task_state> state,
+                                     int64_t limit);
   void write_task(const task_row& t);
   /// Queues execute(version) for the task (replacing an older queued one).
   void enqueue_execute(const std::string& id, int64_t version, const std::string& address);
@@ -86,6 +91,36 @@ struct op {
   /// Every promise on the branch of `p` but `p` itself, ordered by id (spec 2.8).
   std::vector<queues::promise_record> preload(const queues::promise_record& p);
 };
+
+// -- search pages (spec 1.9) ----------------------------------------------------------
+
+/// The page size of a *.search: data.limit (the gateway checked 1..1000),
+/// else `fallback`.
+int64_t search_limit(const boost::json::object& data, int64_t fallback);
+/// `,"cursor":"<id>"`
+void append_cursor(std::string& out, const std::string& id);
+
+/// The answer of a search, `{"<field>":[...],"cursor":..}`, from rows read with
+/// limit + 1: the page is the first `limit`, each written by
+/// `append(out, row)`, and `cursor` (the last id on it) is there only when a
+/// row was left over, i.e. more remain after it.
+template <class Row, class Append>
+std::string page_data(std::string_view field, std::vector<Row>& rows, int64_t limit,
+                      Append append) {
+  const bool more = static_cast<int64_t>(rows.size()) > limit;
+  if (more) rows.resize(static_cast<size_t>(limit));
+  std::string out = "{\"";
+  out += field;
+  out += "\":[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i) out += ',';
+    append(out, rows[i]);
+  }
+  out += ']';
+  if (more && !rows.empty()) append_cursor(out, rows.back().id);
+  out += '}';
+  return out;
+}
 
 // -- JSON ---------------------------------------------------------------------------
 

@@ -68,6 +68,16 @@ std::string claimed_data(op& o, const task_row& t, const q::promise_record& p, b
 
 }  // namespace
 
+/// Ordered by id after the cursor, as promise.search. States are as stored:
+/// every timer that moves a task (retry, lease, its promise's timeout) is
+/// armed and run by the background pass, not on access.
+q::v2026_result task_search(op& o, const json::object& data) {
+  auto limit = search_limit(data, 100);
+  auto tasks = o.search_tasks(string_field(data, "cursor"),
+                              task_state_from_name(string_field(data, "state")), limit + 1);
+  return answer(200, page_data("tasks", tasks, limit, append_task));
+}
+
 q::v2026_result task_get(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   o.materialise(id);

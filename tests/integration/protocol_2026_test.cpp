@@ -2,16 +2,20 @@
 // sockets, on every store: bad envelopes get the spec's errors and change
 // nothing (1.2, 1.3, 1.7), debug.* is gated (1.9), a promise is one record for
 // both protocols (one store), and a reader that never reads its SSE stream
-// does not hold up the kernel or the other streams.
+// does not hold up the kernel or the other streams; *.search filters and pages
+// (1.9).
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -390,6 +394,229 @@ TEST_P(Protocol2026Test, KilledWorkersTaskGoesToTheNextWorkerThatConnects) {
   // The stale execute of version 0 (parked before the acquire) is not sent.
   EXPECT_EQ(next.text.find(R"("version":0)"), std::string::npos) << next.text;
   call(envelope("task.acquire", R"({"id":"crash-1","version":1,"pid":"next","ttl":60000})"), 200);
+}
+
+// *.search (spec 1.9): every page in id order, `cursor` = the last id while
+// more remain; pages through everything once even while promises are created.
+std::vector<std::string> ids_in(const json::value& page, std::string_view records) {
+  std::vector<std::string> out;
+  for (const auto& r : page.at(records).as_array()) out.emplace_back(r.at("id").as_string());
+  return out;
+}
+
+std::string search_data(std::string_view fields, const std::optional<std::string>& cursor) {
+  std::string d = "{" + std::string(fields);
+  if (cursor) d += std::string(fields.empty() ? "" : ",") + R"("cursor":")" + *cursor + "\"";
+  return d + "}";
+}
+
+TEST_P(Protocol2026Test, PromiseSearchFiltersAndPagesInIdOrder) {
+  start({"--debug"});
+  call(envelope("debug.start", "{}"),
+       200);  // no background pass: time only from debug_time
+  const std::string at_1000 = R"(,"resonate:debug_time":1000)";
+  std::vector<std::string> all, even, resolved;
+  for (int i = 0; i < 105; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "s-%03d", i);
+    call(envelope("promise.create",
+                  std::string(R"({"id":")") + id + R"(","timeoutAt":)" + std::to_string(k_future) +
+                    R"(,"tags":{"group":")" + (i % 2 ? "odd" : "even") + R"("}})",
+                  "c", at_1000),
+         200);
+    all.push_back(id);
+    if (i % 2 == 0) even.push_back(id);
+    if (i % 10 == 0) {
+      call(envelope("promise.settle", std::string(R"({"id":")") + id + R"(","state":"resolved"})",
+                    "c", at_1000),
+           200);
+      resolved.push_back(id);
+    }
+  }
+  // Pending at 1000, overdue at 9000: read as timed out (a timer as resolved).
+  call(
+    envelope("promise.create",
+             R"({"id":"t-timer","timeoutAt":5000,"tags":{"resonate:timer":"true"}})", "c", at_1000),
+    200);
+  call(envelope("promise.create", R"({"id":"u-late","timeoutAt":5000})", "c", at_1000), 200);
+  all.insert(all.end(), {"t-timer", "u-late"});
+  resolved.push_back("t-timer");
+  const std::string at_9000 = R"(,"resonate:debug_time":9000)";
+  auto search = [&](std::string_view fields, const std::optional<std::string>& cursor) {
+    return call(envelope("promise.search", search_data(fields, cursor), "c", at_9000), 200)["data"];
+  };
+
+  // The default page is 100; the last page has no cursor.
+  auto first = search("", std::nullopt);
+  auto ids = ids_in(first, "promises");
+  ASSERT_EQ(ids.size(), 100u);
+  EXPECT_EQ(ids, std::vector<std::string>(all.begin(), all.begin() + 100));
+  EXPECT_EQ(first.at("cursor"), "s-099");
+  auto rest = search("", std::string("s-099"));
+  EXPECT_EQ(ids_in(rest, "promises"), std::vector<std::string>(all.begin() + 100, all.end()));
+  EXPECT_FALSE(rest.as_object().contains("cursor")) << json::serialize(rest);
+  const auto& timer = rest.at("promises").as_array().at(5);
+  EXPECT_EQ(timer.at("state"), "resolved");
+  EXPECT_EQ(timer.at("settledAt"), 5000);
+  EXPECT_EQ(rest.at("promises").as_array().at(6).at("state"), "rejected_timedout");
+
+  // Paging with limit 7 while promises are created before and after the cursor:
+  // every promise that existed throughout is seen exactly once, in order.
+  std::vector<std::string> seen;
+  std::optional<std::string> cursor;
+  int pages = 0, created = 0;
+  do {
+    auto page = search(R"("limit":7)", cursor);
+    auto got = ids_in(page, "promises");
+    EXPECT_LE(got.size(), 7u);
+    seen.insert(seen.end(), got.begin(), got.end());
+    cursor = page.as_object().contains("cursor")
+               ? std::optional<std::string>(std::string(page.at("cursor").as_string()))
+               : std::nullopt;
+    if (cursor) {
+      EXPECT_EQ(*cursor, got.back());
+    }
+    for (const char* prefix : {"a-", "s-050x", "z-"}) {
+      call(envelope("promise.create",
+                    R"({"id":")" + std::string(prefix) + std::to_string(created) +
+                      R"(","timeoutAt":)" + std::to_string(k_future) + "}",
+                    "c", at_1000),
+           200);
+    }
+    ++created;
+  } while (cursor && ++pages < 100);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "a promise seen twice";
+  std::vector<std::string> old;
+  for (const auto& id : seen) {
+    bool created_meanwhile =
+      id.starts_with("a-") || id.starts_with("z-") || id.find('x') != std::string::npos;
+    if (!created_meanwhile) old.push_back(id);
+  }
+  EXPECT_EQ(old, all);
+  EXPECT_TRUE(std::find(seen.begin(), seen.end(), "z-0") != seen.end())
+    << "created after the cursor";
+
+  // Filters: tags (every pair must match) and states as of the request's time.
+  auto by_tag = search(R"("tags":{"group":"even"},"limit":1000)", std::nullopt);
+  EXPECT_EQ(ids_in(by_tag, "promises"), even);
+  auto by_state = search(R"("state":"resolved","limit":1000)", std::nullopt);
+  EXPECT_EQ(ids_in(by_state, "promises"), resolved);
+  auto timed_out = search(R"("state":"rejected_timedout")", std::nullopt);
+  EXPECT_EQ(ids_in(timed_out, "promises"), std::vector<std::string>{"u-late"});
+  auto both = search(R"("state":"resolved","tags":{"group":"odd"})", std::nullopt);
+  EXPECT_EQ(ids_in(both, "promises"), std::vector<std::string>{});
+  auto pending =
+    search(R"("state":"pending","tags":{"group":"odd"},"limit":3,"cursor":null)", std::nullopt);
+  EXPECT_EQ(ids_in(pending, "promises"), (std::vector<std::string>{"s-001", "s-003", "s-005"}));
+  EXPECT_EQ(pending.at("cursor"), "s-005");
+  // Searching wrote nothing: the overdue promises are still pending in the
+  // store.
+  EXPECT_EQ(store_->query("SELECT count(*) FROM promises WHERE id IN "
+                          "('t-timer', 'u-late') AND state = 1"),
+            std::vector<std::string>{"2"});
+
+  // Bad filters are 400 and change nothing.
+  const auto before = store_->query("SELECT count(*) FROM promises");
+  for (const char* bad :
+       {R"({"limit":0})", R"({"limit":1001})", R"({"limit":"10"})", R"({"limit":2.5})",
+        R"({"state":"PENDING"})", R"({"state":"canceled"})", R"({"state":1})",
+        R"({"tags":{"group":1}})", R"({"tags":["a"]})", R"({"cursor":5})"}) {
+    auto o = call(envelope("promise.search", bad, "c", at_9000), 400);
+    EXPECT_TRUE(o["data"].is_string()) << bad;
+  }
+  EXPECT_EQ(store_->query("SELECT count(*) FROM promises"), before);
+  EXPECT_EQ(store_->query("SELECT count(*) FROM promises WHERE state = 1 AND timeout = 5000"),
+            std::vector<std::string>{"2"});
+}
+
+TEST_P(Protocol2026Test, TaskSearchFiltersByStateAndPagesInIdOrder) {
+  start({"--debug"});
+  call(envelope("debug.start", "{}"), 200);
+  std::vector<std::string> all, acquired;
+  for (int i = 0; i < 9; ++i) {
+    const std::string id = "task-" + std::to_string(i);
+    call(envelope("promise.create", R"({"id":")" + id + R"(","timeoutAt":)" +
+                                      std::to_string(k_future) +
+                                      R"(,"tags":{"resonate:target":"poll://any@nobody"}})"),
+         200);
+    all.push_back(id);
+    if (i % 3 == 0) {
+      call(envelope("task.acquire", R"({"id":")" + id + R"(","version":0,"pid":"w","ttl":60000})"),
+           200);
+      acquired.push_back(id);
+    }
+  }
+  call(
+    envelope("promise.create", R"({"id":"no-task","timeoutAt":)" + std::to_string(k_future) + "}"),
+    200);
+  auto search = [&](std::string_view fields, const std::optional<std::string>& cursor) {
+    return call(envelope("task.search", search_data(fields, cursor)), 200)["data"];
+  };
+  std::vector<std::string> seen;
+  std::optional<std::string> cursor;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = search(R"("limit":4)", cursor);
+    auto got = ids_in(page, "tasks");
+    seen.insert(seen.end(), got.begin(), got.end());
+    if (!page.as_object().contains("cursor")) break;
+    cursor = std::string(page.at("cursor").as_string());
+  }
+  EXPECT_EQ(seen, all);
+  auto held = search(R"("state":"acquired")", std::nullopt);
+  EXPECT_EQ(ids_in(held, "tasks"), acquired);
+  const auto& t = held.at("tasks").as_array().at(0);
+  EXPECT_EQ(t.at("version"), 1);
+  EXPECT_EQ(t.at("pid"), "w");
+  EXPECT_EQ(t.at("ttl"), 60000);
+  auto waiting = search(R"("state":"pending","limit":2)", std::nullopt);
+  EXPECT_EQ(ids_in(waiting, "tasks"), (std::vector<std::string>{"task-1", "task-2"}));
+  EXPECT_EQ(waiting.at("cursor"), "task-2");
+  EXPECT_EQ(ids_in(search(R"("state":"fulfilled")", std::nullopt), "tasks"),
+            std::vector<std::string>{});
+  for (const char* bad : {R"({"state":"claimed"})", R"({"limit":-1})", R"({"cursor":{}})"}) {
+    call(envelope("task.search", bad), 400);
+  }
+}
+
+TEST_P(Protocol2026Test, ScheduleSearchFiltersByPromiseTagsAndPagesByTen) {
+  start({"--debug"});
+  call(envelope("debug.start", "{}"), 200);
+  std::vector<std::string> all, nightly;
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = "sched-" + std::string(i < 10 ? "0" : "") + std::to_string(i);
+    const std::string kind = i % 4 == 0 ? "nightly" : "hourly";
+    call(
+      envelope("schedule.create", R"({"id":")" + id + R"(","cron":"0 * * * *","promiseId":")" + id +
+                                    R"(-{{.timestamp}}","promiseTimeout":60000,"promiseParam":{},)"
+                                    R"("promiseTags":{"resonate:target":"poll://any@g","kind":")" +
+                                    kind + R"("}})"),
+      200);
+    all.push_back(id);
+    if (kind == "nightly") nightly.push_back(id);
+  }
+  auto search = [&](std::string_view fields, const std::optional<std::string>& cursor) {
+    return call(envelope("schedule.search", search_data(fields, cursor)), 200)["data"];
+  };
+  auto first = search("", std::nullopt);  // the default page is 10 (spec 1.9)
+  EXPECT_EQ(ids_in(first, "schedules"), std::vector<std::string>(all.begin(), all.begin() + 10));
+  EXPECT_EQ(first.at("cursor"), "sched-09");
+  const auto& s = first.at("schedules").as_array().at(0).as_object();
+  EXPECT_EQ(s.at("cron"), "0 * * * *");
+  EXPECT_EQ(s.at("promiseTimeout"), 60000);
+  EXPECT_EQ(s.at("promiseTags").at("kind"), "nightly");
+  EXPECT_TRUE(s.contains("createdAt") && s.contains("nextRunAt") && s.contains("promiseParam"));
+  EXPECT_FALSE(s.contains("lastRunAt"));
+  auto second = search("", std::string("sched-09"));
+  EXPECT_EQ(ids_in(second, "schedules"), (std::vector<std::string>{"sched-10", "sched-11"}));
+  EXPECT_FALSE(second.as_object().contains("cursor"));
+  EXPECT_EQ(ids_in(search(R"("tags":{"kind":"nightly"})", std::nullopt), "schedules"), nightly);
+  EXPECT_EQ(ids_in(search(R"("tags":{"kind":"weekly"})", std::nullopt), "schedules"),
+            std::vector<std::string>{});
+  for (const char* bad : {R"({"tags":{"kind":true}})", R"({"limit":1001})", R"({"cursor":[]})"}) {
+    call(envelope("schedule.search", bad), 400);
+  }
+  EXPECT_EQ(store_->query("SELECT count(*) FROM schedules"), std::vector<std::string>{"12"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Protocol2026Test,

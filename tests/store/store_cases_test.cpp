@@ -1345,6 +1345,76 @@ std::vector<q::schedule_record> schedules_in(const q::store_result& r) {
   return s ? s->records : std::vector<q::schedule_record>{};
 }
 
+// Protocol 2026-04-01's paging (by_id): ascending ids after the cursor, and
+// with as_of the states a promise logically has then (a pending promise past
+// its timeout is its timed-out state, a timer's resolved), rows as stored.
+TEST_P(store_cases, search_by_id_pages_after_the_cursor_with_states_as_of_a_time) {
+  auto tagged = [](std::string id, int64_t timeout, q::tag_map tags) {
+    auto c = create(std::move(id), timeout);
+    c.tags = std::move(tags);
+    return c;
+  };
+  run_one(s(), {create("c", 100), create("a", 100), tagged("e", 10, {{"resonate:timer", "true"}}),
+                create("b", 10), create("d", 100)});
+  run_cmd(s(), complete("d"));
+  auto page = [&](q::state_mask states, std::string after, std::optional<int64_t> as_of,
+                  int64_t limit = 100) {
+    q::search_promises_cmd c;
+    c.id = "*";
+    c.states = states;
+    c.limit = limit;
+    c.by_id = true;
+    c.after_id = std::move(after);
+    c.as_of = as_of;
+    return ids_of(query(run_cmd(s(), c)));
+  };
+  using v = std::vector<std::string>;
+  const auto pending = q::mask_of(q::promise_state::pending);
+  const auto resolved = q::mask_of(q::promise_state::resolved);
+  const auto timedout = q::mask_of(q::promise_state::rejected_timedout);
+  EXPECT_EQ(page(q::all_promise_states, "", std::nullopt), (v{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(page(q::all_promise_states, "", std::nullopt, 2), (v{"a", "b"}));
+  EXPECT_EQ(page(q::all_promise_states, "b", std::nullopt, 2), (v{"c", "d"}));
+  EXPECT_EQ(page(q::all_promise_states, "e", std::nullopt), (v{}));
+  EXPECT_EQ(page(pending, "", std::nullopt), (v{"a", "b", "c", "e"}));
+  EXPECT_EQ(page(pending, "", 50), (v{"a", "c"}));
+  EXPECT_EQ(page(pending, "", 10), (v{"a", "c"}));  // a timeout is inclusive (2026 spec 2.1)
+  EXPECT_EQ(page(pending, "", 9), (v{"a", "b", "c", "e"}));
+  EXPECT_EQ(page(resolved, "", 50), (v{"d", "e"}));
+  EXPECT_EQ(page(timedout, "", 50), (v{"b"}));
+  EXPECT_EQ(page(timedout, "", std::nullopt), (v{}));
+  auto b = read(s(), "b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->state,
+            q::promise_state::pending);  // as stored: nothing was written
+
+  q::schedule_record z = schedule_of("z", 5), y = schedule_of("y", 5), x = schedule_of("x", 5);
+  y.promise_tags["kind"] = "nightly";
+  for (const auto& sc : {z, y, x}) run_cmd(s(), q::create_schedule_cmd{sc});
+  q::search_schedules_cmd sc;
+  sc.id = "*";
+  sc.by_id = true;
+  auto found = schedules_in(run_cmd(s(), sc));
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].id, "x");
+  EXPECT_EQ(found[0].promise_param, x.promise_param);  // whole records
+  EXPECT_EQ(found[0].promise_tags, x.promise_tags);
+  EXPECT_EQ(found[0].promise_timeout, 500);
+  sc.after_id = "x";
+  sc.limit = 1;
+  found = schedules_in(run_cmd(s(), sc));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, "y");
+  sc.after_id = "";
+  sc.limit = 100;
+  sc.tags = {{"kind", "nightly"}};  // matched against the promise tags
+  found = schedules_in(run_cmd(s(), sc));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, "y");
+  sc.tags = {{"k", "t"}};  // the schedule's own tags do not count here
+  EXPECT_TRUE(schedules_in(run_cmd(s(), sc)).empty());
+}
+
 TEST_P(store_cases, create_schedule_inserts_once_and_reads_back_the_stored_row) {
   auto first = schedule_of("s", 1000);
   auto w = std::get<q::schedule_write_result>(run_cmd(s(), q::create_schedule_cmd{first}));

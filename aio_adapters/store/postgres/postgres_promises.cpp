@@ -149,18 +149,35 @@ pg_call call_of(const q::search_promises_cmd& cmd) {
   // An unnamed statement rather than a prepared one: the planner then sees the
   // pattern and can use the prefix index for `id LIKE 'p%'`.
   pg_call c;
-  c.sql = "SELECT " + columns + " FROM promises WHERE id LIKE $1 ESCAPE '' AND (state & $2) <> 0";
-  c.params.add(like_pattern(cmd.id)).add(static_cast<int64_t>(cmd.states));
-  int next = 3;
+  c.sql = "SELECT " + columns + " FROM promises WHERE id LIKE $1 ESCAPE ''";
+  c.params.add(like_pattern(cmd.id));
+  int next = 2;
+  if (cmd.as_of) {
+    // An overdue pending promise counts as the state its timeout gives it
+    // (timed_out_state: resolved for the timer and timeout tags).
+    c.sql += " AND ((CASE WHEN state = 1 AND timeout <= $" + std::to_string(next++) +
+             " THEN (CASE WHEN tags->>'resonate:timer' = 'true' OR"
+             " tags->>'resonate:timeout' = 'true' THEN 2 ELSE 16 END) ELSE "
+             "state END)";
+    c.params.add(*cmd.as_of);
+  } else {
+    c.sql += " AND (state";
+  }
+  c.sql += " & $" + std::to_string(next++) + ") <> 0";
+  c.params.add(static_cast<int64_t>(cmd.states));
   if (!cmd.tags.empty()) {
     c.sql += " AND tags @> $" + std::to_string(next++) + "::jsonb";
     c.params.add(encode_string_map(cmd.tags));
   }
-  if (cmd.sort_id) {
+  if (cmd.by_id) {
+    c.sql += " AND id > $" + std::to_string(next++);
+    c.params.add(cmd.after_id);
+  } else if (cmd.sort_id) {
     c.sql += " AND sort_id < $" + std::to_string(next++);
     c.params.add(*cmd.sort_id);
   }
-  c.sql += " ORDER BY sort_id DESC LIMIT $" + std::to_string(next);
+  c.sql += cmd.by_id ? " ORDER BY id LIMIT $" : " ORDER BY sort_id DESC LIMIT $";
+  c.sql += std::to_string(next);
   c.params.add(sql_limit(cmd.limit));
   return c;
 }

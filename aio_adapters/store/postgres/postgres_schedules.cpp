@@ -72,19 +72,24 @@ pg_call call_of(const q::read_schedule_cmd& cmd) {
 pg_call call_of(const q::search_schedules_cmd& cmd) {
   // Unnamed, as the promise search: the planner sees the pattern.
   pg_call c;
-  c.sql = "SELECT " + std::string(schedule_search_columns) +
+  c.sql = "SELECT " + std::string(cmd.by_id ? schedule_columns : schedule_search_columns) +
           " FROM schedules WHERE id LIKE $1 ESCAPE ''";
   c.params.add(like_pattern(cmd.id));
   int next = 2;
   if (!cmd.tags.empty()) {
-    c.sql += " AND tags @> $" + std::to_string(next++) + "::jsonb";
+    c.sql += cmd.by_id ? " AND promise_tags @> $" : " AND tags @> $";
+    c.sql += std::to_string(next++) + "::jsonb";
     c.params.add(encode_string_map(cmd.tags));
   }
-  if (cmd.sort_id) {
+  if (cmd.by_id) {
+    c.sql += " AND id > $" + std::to_string(next++);
+    c.params.add(cmd.after_id);
+  } else if (cmd.sort_id) {
     c.sql += " AND sort_id < $" + std::to_string(next++);
     c.params.add(*cmd.sort_id);
   }
-  c.sql += " ORDER BY sort_id DESC LIMIT $" + std::to_string(next);
+  c.sql += cmd.by_id ? " ORDER BY id LIMIT $" : " ORDER BY sort_id DESC LIMIT $";
+  c.sql += std::to_string(next);
   c.params.add(sql_limit(cmd.limit));
   return c;
 }

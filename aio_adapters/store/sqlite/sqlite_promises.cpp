@@ -73,9 +73,18 @@ q::store_result run(sqlite_connection& c, const q::read_timedout_promises_cmd& c
 }
 
 q::store_result run(sqlite_connection& c, const q::search_promises_cmd& cmd) {
-  std::string sql = "SELECT " + std::string(promise_columns) +
-                    " FROM promises WHERE id LIKE ? AND (state & ?) != 0";
-  if (cmd.sort_id) sql += " AND sort_id < ?";
+  std::string sql = "SELECT " + std::string(promise_columns) + " FROM promises WHERE id LIKE ?";
+  // As of a time, an overdue pending promise counts as the state its timeout
+  // gives it (timed_out_state: resolved for the timer and timeout tags).
+  sql += cmd.as_of ? " AND ((CASE WHEN state = 1 AND timeout <= ? THEN (CASE WHEN"
+                     " json_extract(tags, '$.\"resonate:timer\"') = 'true' OR"
+                     " json_extract(tags, '$.\"resonate:timeout\"') = 'true'"
+                     " THEN 2 ELSE 16 END) ELSE state END) & ?) != 0"
+                   : " AND (state & ?) != 0";
+  if (cmd.by_id)
+    sql += " AND id > ?";
+  else if (cmd.sort_id)
+    sql += " AND sort_id < ?";
   bool cacheable = cmd.tags.size() <= max_cached_search_tags;
   for (const auto& [key, _] : cmd.tags) {
     if (key.find('"') == std::string::npos) {
@@ -88,11 +97,16 @@ q::store_result run(sqlite_connection& c, const q::search_promises_cmd& cmd) {
       cacheable = false;
     }
   }
-  sql += " ORDER BY sort_id DESC LIMIT ?";
+  sql += cmd.by_id ? " ORDER BY id LIMIT ?" : " ORDER BY sort_id DESC LIMIT ?";
 
   auto st = cacheable ? c.prepare(sql) : c.prepare_once(sql);
-  st.bind_text(like_pattern(cmd.id)).bind_int(cmd.states);
-  if (cmd.sort_id) st.bind_int(*cmd.sort_id);
+  st.bind_text(like_pattern(cmd.id));
+  if (cmd.as_of) st.bind_int(*cmd.as_of);
+  st.bind_int(cmd.states);
+  if (cmd.by_id)
+    st.bind_text(cmd.after_id);
+  else if (cmd.sort_id)
+    st.bind_int(*cmd.sort_id);
   for (const auto& [key, val] : cmd.tags) {
     if (key.find('"') == std::string::npos) {
       st.bind_text("$.\"" + key + "\"");

@@ -57,18 +57,26 @@ q::store_result run(sqlite_connection& c, const q::read_schedule_cmd& cmd) {
 }
 
 q::store_result run(sqlite_connection& c, const q::search_schedules_cmd& cmd) {
-  std::string sql = "SELECT " + std::string(schedule_search_columns) +
+  std::string sql = "SELECT " +
+                    std::string(cmd.by_id ? schedule_columns : schedule_search_columns) +
                     " FROM schedules WHERE id LIKE ?";
-  if (cmd.sort_id) sql += " AND sort_id < ?";
+  if (cmd.by_id)
+    sql += " AND id > ?";
+  else if (cmd.sort_id)
+    sql += " AND sort_id < ?";
   // Tags match through json_each so any key, quotes and dots included, is literal.
+  const std::string each =
+    cmd.by_id ? "json_each(schedules.promise_tags)" : "json_each(schedules.tags)";
   for (size_t i = 0; i < cmd.tags.size(); ++i) {
-    sql += " AND EXISTS (SELECT 1 FROM json_each(schedules.tags) AS t"
-           " WHERE t.key = ? AND t.value = ?)";
+    sql += " AND EXISTS (SELECT 1 FROM " + each + " AS t WHERE t.key = ? AND t.value = ?)";
   }
-  sql += " ORDER BY sort_id DESC LIMIT ?";
+  sql += cmd.by_id ? " ORDER BY id LIMIT ?" : " ORDER BY sort_id DESC LIMIT ?";
   auto st = cmd.tags.size() <= 4 ? c.prepare(sql) : c.prepare_once(sql);
   st.bind_text(like_pattern(cmd.id));
-  if (cmd.sort_id) st.bind_int(*cmd.sort_id);
+  if (cmd.by_id)
+    st.bind_text(cmd.after_id);
+  else if (cmd.sort_id)
+    st.bind_int(*cmd.sort_id);
   for (const auto& [key, val] : cmd.tags) st.bind_text(key).bind_text(val);
   st.bind_int(sql_limit(cmd.limit));
   return read_schedule_rows(st);

@@ -699,7 +699,7 @@ TEST(protocol_2026_auth, prefix_claims_cover_each_kinds_resource_ids) {
     EXPECT_EQ(refusal_2026(g.get(), none, r.kind, r.inside), 403u) << r.kind;
   }
   // Searches and debug kinds name no id: only for tokens that may touch everything.
-  for (std::string kind : {"promise.search", "task.search", "debug.snap"}) {
+  for (std::string kind : {"promise.search", "task.search", "schedule.search", "debug.snap"}) {
     EXPECT_EQ(refusal_2026(g.get(), a, kind, "{}"), 403u) << kind;
     EXPECT_EQ(refusal_2026(g.get(), all, kind, "{}"), 0u) << kind;
     EXPECT_EQ(refusal_2026(g.get(), admin, kind, "{}"), 0u) << kind;

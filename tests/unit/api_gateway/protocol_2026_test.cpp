@@ -267,3 +267,71 @@ TEST(protocol_2026_validate, integer_fields_past_int64_are_400_and_fractions_are
   EXPECT_EQ(checked("promise.search", R"({"limit":1.5e20})"),
             "Invalid 'limit' — must be between 1 and 1000");
 }
+
+// *.search (spec 1.7, 1.9): limit 1..1000, the states of each record spelled
+// as the records spell them, tags an object of strings, the cursor a string;
+// a null field is an absent one. Anything else is a 400 before the store.
+TEST(protocol_2026_validate, search_filters_limit_and_cursor) {
+  auto check = [](std::string_view kind, std::string_view data) {
+    auto body = R"({"kind":")" + std::string(kind) +
+                R"(","head":{"corrId":"c","version":"2026-04-01"},"data":)" + std::string(data) +
+                "}";
+    auto r = p26::parse_envelope(body);
+    EXPECT_TRUE(std::holds_alternative<p26::envelope>(r)) << body;
+    return std::holds_alternative<p26::envelope>(r) ? p26::validate(std::get<p26::envelope>(r))
+                                                    : std::optional<std::string>("unparsed");
+  };
+  for (const char* ok :
+       {"{}", R"({"limit":1})", R"({"limit":1000})", R"({"cursor":"p-9"})", R"({"cursor":""})",
+        R"({"limit":null,"cursor":null,"state":null,"tags":null})"}) {
+    for (const char* kind : {"promise.search", "task.search", "schedule.search"}) {
+      EXPECT_EQ(check(kind, ok), std::nullopt) << kind << " " << ok;
+    }
+  }
+  for (const char* state :
+       {"pending", "resolved", "rejected", "rejected_canceled", "rejected_timedout"}) {
+    EXPECT_EQ(check("promise.search",
+                    R"({"state":")" + std::string(state) + R"(","tags":{"resonate:origin":"o"}})"),
+              std::nullopt)
+      << state;
+  }
+  for (const char* state : {"pending", "acquired", "suspended", "halted", "fulfilled"}) {
+    EXPECT_EQ(check("task.search", R"({"state":")" + std::string(state) + R"("})"), std::nullopt)
+      << state;
+  }
+  EXPECT_EQ(check("schedule.search", R"({"tags":{"resonate:target":"poll://any@g"}})"),
+            std::nullopt);
+
+  const std::string limit = "Invalid 'limit' — must be between 1 and 1000";
+  for (const char* kind : {"promise.search", "task.search", "schedule.search"}) {
+    for (const char* bad : {R"({"limit":0})", R"({"limit":1001})", R"({"limit":-5})",
+                            R"({"limit":"10"})", R"({"limit":2.5})", R"({"limit":true})"}) {
+      EXPECT_EQ(check(kind, bad), limit) << kind << " " << bad;
+    }
+    for (const char* bad : {R"({"cursor":5})", R"({"cursor":{}})", R"({"cursor":["p"]})"}) {
+      EXPECT_EQ(check(kind, bad), "Invalid 'cursor' — must be a string") << kind << " " << bad;
+    }
+  }
+  for (const char* bad : {R"({"state":"PENDING"})", R"({"state":"canceled"})",
+                          R"({"state":"acquired"})", R"({"state":""})", R"({"state":2})"}) {
+    EXPECT_EQ(check("promise.search", bad),
+              "Invalid 'state' — must be pending, resolved, rejected, "
+              "rejected_canceled or "
+              "rejected_timedout")
+      << bad;
+  }
+  for (const char* bad : {R"({"state":"resolved"})", R"({"state":"claimed"})", R"({"state":0})"}) {
+    EXPECT_EQ(check("task.search", bad),
+              "Invalid 'state' — must be pending, acquired, suspended, halted "
+              "or fulfilled")
+      << bad;
+  }
+  for (const char* kind : {"promise.search", "schedule.search"}) {
+    for (const char* bad : {R"({"tags":{"a":1}})", R"({"tags":["a"]})", R"({"tags":"a=b"})"}) {
+      EXPECT_EQ(check(kind, bad), "Invalid 'tags' — must be an object of strings")
+        << kind << " " << bad;
+    }
+  }
+  EXPECT_EQ(p26::promise_state_from_name("rejected_timedout"), q::promise_state::rejected_timedout);
+  EXPECT_EQ(p26::promise_state_from_name("REJECTED"), std::nullopt);
+}
