@@ -3,6 +3,10 @@
 // data-modifying CTE whose result is the row after the write (or the row as
 // it is, when the write did not take effect).
 
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
 #include "aio_adapters/store/sql_common.hpp"
 #include "aio_adapters/store/string_map_json.hpp"
@@ -53,6 +57,14 @@ const prepared_statement statements[] = {
    "CASE WHEN h.held THEN 0 ELSE $19::bigint END, $20::bigint, $21::bigint FROM h "
    "WHERE EXISTS (SELECT 1 FROM w) ON CONFLICT (id) DO NOTHING RETURNING 1) " +
      write_result("$8", "(SELECT count(*) FROM t)", "(SELECT busy::int::bigint FROM b)")},
+  // Locks the promise a completion decides on, ahead of the completion
+  // statement (lock_of; postgres_commands.hpp): that statement's snapshot then
+  // holds every callback committed before the lock was granted, and no
+  // registration can commit one after it (they lock the promise FOR SHARE).
+  {"promise_lock", "SELECT 1 FROM promises WHERE id = $1 FOR NO KEY UPDATE"},
+  // The rows are locked as the sort hands them over: by id.
+  {"promise_lock_batch",
+   "SELECT 1 FROM promises WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE"},
   // The completion transaction: the guarded update; only if it took effect
   // (EXISTS w), the root's open tasks complete, the callbacks move into new
   // INIT tasks (column defaults: counter 1, attempt 0, ttl 0, expires_at 0).
@@ -193,6 +205,43 @@ pg_call call_of(const q::update_promise_cmd& cmd) {
     .add(cmd.timeout_after)
     .add(cmd.now)
     .add(cmd.read_back);
+  return c;
+}
+
+std::optional<pg_call> batch_lock_call(const q::aio_batch& batch) {
+  std::vector<std::string_view> ids;
+  for (const auto& sqe : batch) {
+    if (sqe.kind() != q::aio_kind::store) continue;
+    for (const auto& cmd : sqe.tx().commands) {
+      if (const auto* u = std::get_if<q::update_promise_cmd>(&cmd)) ids.push_back(u->id);
+      if (const auto* c = std::get_if<q::create_callback_cmd>(&cmd)) {
+        ids.push_back(c->callback.promise_id);
+      }
+    }
+  }
+  if (ids.empty()) return std::nullopt;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // A text[] literal: every element quoted, `"` and `\` escaped.
+  std::string array = "{";
+  for (auto id : ids) {
+    if (array.size() > 1) array.push_back(',');
+    array.push_back('"');
+    for (char ch : id) {
+      if (ch == '"' || ch == '\\') array.push_back('\\');
+      array.push_back(ch);
+    }
+    array.push_back('"');
+  }
+  array.push_back('}');
+  auto c = prepared("promise_lock_batch");
+  c.params.add(array);
+  return c;
+}
+
+std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd) {
+  auto c = prepared("promise_lock");
+  c.params.add(cmd.id);
   return c;
 }
 

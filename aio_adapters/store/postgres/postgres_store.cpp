@@ -151,6 +151,16 @@ struct postgres_store::impl final : store_session {
     });
   }
 
+  void lock_rows(const q::aio_batch& batch, bool wait) override {
+    auto lock = postgres_dialect::batch_lock_call(batch);
+    if (!lock) return;
+    guarded([&] {
+      if (!wait) return conn->send(*lock, /*internal=*/true);
+      conn->send(*lock);
+      conn->receive();
+    });
+  }
+
   bool fence_holds(const q::fence& f) override {
     send_fence(f);
     return receive_fence();
@@ -197,6 +207,11 @@ struct postgres_store::impl final : store_session {
 
   bool in_transaction() const override { return conn && conn->ok() && !broken; }
 
+  bool conflict(const std::exception& e) const override {
+    const auto* pe = dynamic_cast<const pg_error*>(&e);
+    return pe != nullptr && pe->conflict();
+  }
+
   bool pipelines() const override { return opts.pipeline; }
 
   void send_fence(const q::fence& f) override {
@@ -209,6 +224,9 @@ struct postgres_store::impl final : store_session {
       std::visit(
         [&](const auto& c) {
           if constexpr (!is_protocol_2026_t<std::decay_t<decltype(c)>>) {
+            // The lock goes first, as a statement of its own; its result is
+            // consumed (and an error reported) by the command's receive().
+            if (auto lock = postgres_dialect::lock_of(c)) conn->send(*lock, /*internal=*/true);
             conn->send(postgres_dialect::call_of(c));
           }
         },
