@@ -24,8 +24,8 @@
 //  - a fence locks its task FOR SHARE, so the task cannot move on until the
 //    fenced submission commits.
 // Lock order: promises before tasks, promises by id. A batch first locks
-// every promise its completions and registrations decide on, in one statement
-// ordered by id (batch_lock_call), so two batches, whatever the order of their
+// every promise its completions and registrations decide on, by id
+// (batch_lock_calls), so two batches, whatever the order of their
 // submissions, wait for each other instead of deadlocking on promises. Then,
 // submission by submission: the fence's task, the promise again (held
 // already), the completion's root tasks, the new tasks of its callbacks. What
@@ -34,8 +34,10 @@
 // the batch (40P01, 40001), then fails the submission alone (503).
 
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "queues/aio.hpp"
@@ -64,10 +66,10 @@ pg_call call_of(const q::search_promises_cmd& cmd);
 pg_call call_of(const q::create_promise_cmd& cmd);
 pg_call call_of(const q::update_promise_cmd& cmd);
 pg_call call_of(const q::ping_cmd& cmd);
-/// The lock every batch takes first: `SELECT .. FROM promises WHERE id =
-/// ANY(..) ORDER BY id FOR NO KEY UPDATE` over the promises the batch's
-/// completions and registrations decide on; none if there are none.
-std::optional<pg_call> batch_lock_call(const q::aio_batch& batch);
+/// The locks every batch takes first: `SELECT .. FROM promises WHERE id = $1
+/// FOR NO KEY UPDATE` for each promise the batch's completions and
+/// registrations decide on, in id order; adds their ids to `ids`.
+std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::string>& ids);
 /// The statement that locks the rows `cmd` decides on, run ahead of call_of(cmd)
 /// as a statement of its own (see the top of this file), or none.
 std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd);

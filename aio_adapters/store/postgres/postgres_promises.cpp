@@ -62,9 +62,6 @@ const prepared_statement statements[] = {
   // holds every callback committed before the lock was granted, and no
   // registration can commit one after it (they lock the promise FOR SHARE).
   {"promise_lock", "SELECT 1 FROM promises WHERE id = $1 FOR NO KEY UPDATE"},
-  // The rows are locked as the sort hands them over: by id.
-  {"promise_lock_batch",
-   "SELECT 1 FROM promises WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE"},
   // The completion transaction: the guarded update; only if it took effect
   // (EXISTS w), the root's open tasks complete, the callbacks move into new
   // INIT tasks (column defaults: counter 1, attempt 0, ttl 0, expires_at 0).
@@ -208,7 +205,7 @@ pg_call call_of(const q::update_promise_cmd& cmd) {
   return c;
 }
 
-std::optional<pg_call> batch_lock_call(const q::aio_batch& batch) {
+std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::string>& ids_out) {
   std::vector<std::string_view> ids;
   for (const auto& sqe : batch) {
     if (sqe.kind() != q::aio_kind::store) continue;
@@ -219,24 +216,20 @@ std::optional<pg_call> batch_lock_call(const q::aio_batch& batch) {
       }
     }
   }
-  if (ids.empty()) return std::nullopt;
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  // A text[] literal: every element quoted, `"` and `\` escaped.
-  std::string array = "{";
+  // One statement per row rather than one `id = ANY(..) ORDER BY id`: a
+  // prepared statement gets a generic plan, which for an array may be a scan
+  // of the whole table (measured: 1 worker fell from 10,000 to 3,800 ops/s).
+  std::vector<pg_call> calls;
+  calls.reserve(ids.size());
   for (auto id : ids) {
-    if (array.size() > 1) array.push_back(',');
-    array.push_back('"');
-    for (char ch : id) {
-      if (ch == '"' || ch == '\\') array.push_back('\\');
-      array.push_back(ch);
-    }
-    array.push_back('"');
+    ids_out.emplace(id);
+    auto c = prepared("promise_lock");
+    c.params.add(id);
+    calls.push_back(std::move(c));
   }
-  array.push_back('}');
-  auto c = prepared("promise_lock_batch");
-  c.params.add(array);
-  return c;
+  return calls;
 }
 
 std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd) {

@@ -3,6 +3,7 @@
 #include <exception>
 #include <type_traits>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -39,6 +40,8 @@ struct postgres_store::impl final : store_session {
   // Set when the connection broke (or a commit's outcome is unknown): the
   // current attempt ends, and the next begin() (or process()) replaces it.
   std::optional<std::string> broken;
+  // The promises lock_rows locked in the open transaction.
+  std::set<std::string> locked;
 
   void connect() {
     open();
@@ -115,6 +118,7 @@ struct postgres_store::impl final : store_session {
     guarded([&] {
       if (broken) conn.reset();
       broken.reset();
+      locked.clear();
       ensure_connected();
       conn->enter_pipeline();
       conn->send_simple_internal("BEGIN");
@@ -152,12 +156,13 @@ struct postgres_store::impl final : store_session {
   }
 
   void lock_rows(const q::aio_batch& batch, bool wait) override {
-    auto lock = postgres_dialect::batch_lock_call(batch);
-    if (!lock) return;
+    auto locks = postgres_dialect::batch_lock_calls(batch, locked);
     guarded([&] {
-      if (!wait) return conn->send(*lock, /*internal=*/true);
-      conn->send(*lock);
-      conn->receive();
+      // Sent one after the other: the server runs them in this order (by id).
+      for (const auto& lock : locks) conn->send(lock, /*internal=*/!wait);
+      if (wait) {
+        for (size_t i = 0; i < locks.size(); ++i) conn->receive();
+      }
     });
   }
 
@@ -226,7 +231,13 @@ struct postgres_store::impl final : store_session {
           if constexpr (!is_protocol_2026_t<std::decay_t<decltype(c)>>) {
             // The lock goes first, as a statement of its own; its result is
             // consumed (and an error reported) by the command's receive().
-            if (auto lock = postgres_dialect::lock_of(c)) conn->send(*lock, /*internal=*/true);
+            // Not again for a promise the batch has locked already (lock_rows).
+            bool held = false;
+            if constexpr (std::is_same_v<std::decay_t<decltype(c)>, q::update_promise_cmd>) {
+              held = locked.count(c.id) != 0;
+            }
+            auto lock = postgres_dialect::lock_of(c);
+            if (lock && !held) conn->send(*lock, /*internal=*/true);
             conn->send(postgres_dialect::call_of(c));
           }
         },
