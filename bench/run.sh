@@ -15,6 +15,9 @@
 # Environment: BENCH_SCHEDULES (10000), BENCH_CONNS (64), BENCH_DURATION (10, seconds), BENCH_PING_DURATION (5),
 # BENCH_WARMUP (2), BENCH_PGBENCH_DURATION (10), BENCH_NO_PG=1 to skip PostgreSQL,
 # BENCH_PG_STOP=1 to stop a PostgreSQL this script started via scripts/pg.sh.
+# BENCH_PG_WORKERS="1 2 4": instead of all of the above, only PostgreSQL:
+# create+complete and task round trips (64 workers) once per number of store
+# workers (--aio-store-postgres-workers, one connection each), on a fresh database each.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -273,7 +276,10 @@ if awk '{ exit !($1 > 1.0) }' /proc/loadavg; then
   log "WARNING: 1-minute load average is $(cut -d' ' -f1 /proc/loadavg): something else is busy; figures will be low"
 fi
 
+pg_workers=${BENCH_PG_WORKERS:-}
+
 # ---------------------------------------------------------------- SQLite server
+if [ -z "$pg_workers" ]; then
 echo
 echo "== resonate on SQLite (durability process: WAL, synchronous=NORMAL)"
 if start_server sqlite --aio-store-sqlite-path "$work/sqlite.db"; then
@@ -316,6 +322,7 @@ while read -r line; do
   done
   R["storage.$sync.$stmt.$mode"]=$rows
 done < <(grep '^RESULT ' "$work/storage.out")
+fi  # not the workers sweep
 
 # ---------------------------------------------------------------- PostgreSQL
 pg_conninfo=${RESONATE_TEST_PG:-}
@@ -347,6 +354,21 @@ fi
 if [ "$pg_ok" = 1 ]; then
   pg_args=(--aio-store-postgres-enable --aio-store-postgres-host "$pg_host" --aio-store-postgres-port "$pg_port"
     --aio-store-postgres-username "$pg_user" --aio-store-postgres-database "$pg_db")
+fi
+if [ "$pg_ok" = 1 ] && [ -n "$pg_workers" ]; then
+  for w in $pg_workers; do
+    echo
+    echo "== resonate on PostgreSQL, $w store workers (connections), durability process"
+    pg_recreate_db "$pg_db"
+    if start_server "pg_w$w" "${pg_args[@]}" --aio-store-postgres-workers "$w"; then
+      load "pg_w${w}_cc" create-complete "$dur"
+      echo "-- task round trips over the SSE poller"
+      tasks "pg_w${w}_rt64" 64
+      stop_server "pg_w$w"
+    fi
+  done
+  pg_drop_db "$pg_db"
+elif [ "$pg_ok" = 1 ]; then
   echo
   echo "== resonate on PostgreSQL ($pg_host:$pg_port/$pg_db, durability process: synchronous_commit=off)"
   if start_server pg "${pg_args[@]}"; then
@@ -412,6 +434,17 @@ echo "machine: $(nproc) cores; server and load generator share them; $conns keep
 echo "one request in flight each; ${dur}s measured after ${warmup}s warm-up (ping ${ping_dur}s)."
 echo "CPU in % of one core ($(nproc)00 in all): srv server, cli load generator, pg PostgreSQL, oth everything else."
 printf "  %-44s %9s %8s %8s %8s %7s %5s %5s %5s %5s\n" "" "ops/s" "p50 ms" "p99 ms" "max ms" "errors" "srv" "cli" "pg" "oth"
+if [ -n "$pg_workers" ]; then
+  for w in $pg_workers; do row "pg_w${w}_cc" "PostgreSQL, $w store workers: create+complete"; done
+  echo
+  echo "task round trips, 64 workers (create with resonate:invoke -> SSE -> claim -> complete task -> resolve):"
+  for w in $pg_workers; do
+    printf "  %-44s %9s trips/s, trip p50 %s ms, p99 %s ms, srv %s%%\n" "PostgreSQL, $w store workers" \
+      "$(get "pg_w${w}_rt64.rate")" "$(get "pg_w${w}_rt64.trip_p50_ms")" "$(get "pg_w${w}_rt64.trip_p99_ms")" \
+      "$(get "pg_w${w}_rt64.server_cpu_pct")"
+  done
+  exit 0
+fi
 row sqlite_ping "SQLite server: GET /ping"
 row sqlite_cc "SQLite server: create+complete (process)"
 row sqlite_power_cc "SQLite server: create+complete (power)"

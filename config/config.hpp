@@ -69,7 +69,9 @@ struct postgres_config {
   std::string password;
   std::string database = "resonate";
   std::map<std::string, std::string> query;  ///< extra libpq parameters
-  int64_t workers = 1;                       ///< connections, one store actor each
+  /// Connections, one store actor each. 2: one batch executes while the other
+  /// commits; on 2 cores 2 beat 1 and 4 (bench/README.md, "Store workers").
+  int64_t workers = 2;
   int64_t batch_size = 1000;
 
   bool operator==(const postgres_config&) const = default;

@@ -465,7 +465,8 @@ struct aio_sqe {
 
 /// Why a submission failed as a whole (nothing of it took effect, or for a
 /// store: its commands were rolled back). `code` is the status the kernel
-/// answers with: aio_submission_queue_full (50302), aio_store_error (50004), ...
+/// answers with: aio_submission_queue_full (50302), aio_store_error (50004),
+/// aio_store_conflict (50304), ...
 struct aio_error {
   status code = status::aio_store_error;
   std::string message;

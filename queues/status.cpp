@@ -36,6 +36,7 @@ std::string_view status_text(status s) {
     case status::api_submission_queue_full: return "The api submission queue is full";
     case status::aio_submission_queue_full: return "The aio submission queue is full";
     case status::scheduler_queue_full: return "The scheduler queue is full";
+    case status::aio_store_conflict: return "The store is busy with conflicting writes";
   }
   return "Unknown status";
 }

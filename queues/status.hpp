@@ -42,6 +42,10 @@ enum class status : uint32_t {
   api_submission_queue_full = 50301,
   aio_submission_queue_full = 50302,
   scheduler_queue_full = 50303,
+  /// Not in the reference: the store kept losing write conflicts with
+  /// concurrent transactions (deadlock, serialisation failure) and gave up on
+  /// this request after rerunning its batch; nothing of it was written.
+  aio_store_conflict = 50304,
 };
 
 /// HTTP status for an internal code (integer division by 100).

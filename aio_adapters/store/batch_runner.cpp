@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -11,19 +12,36 @@ namespace q = resonate::queues;
 
 namespace {
 
-void fail(q::aio_cqe& cqe, std::string msg) {
-  cqe.error = q::aio_error{q::status::aio_store_error, std::move(msg)};
+void fail(q::aio_cqe& cqe, std::string msg, q::status code = q::status::aio_store_error) {
+  cqe.error = q::aio_error{code, std::move(msg)};
   cqe.completion = q::store_completion{};
 }
 
-enum class attempt_outcome { committed, failed_all, retry_isolated };
+// The error of a submission that kept conflicting: 503, and why.
+void fail_conflict(q::aio_cqe& cqe, const std::exception& e) {
+  fail(cqe,
+       "write conflict with concurrent requests, given up after " +
+         std::to_string(max_conflict_reruns + 1) + " runs of its batch: " + e.what(),
+       q::status::aio_store_conflict);
+}
+
+// retry_isolated: run the batch again with a savepoint per submission (a
+// submission failed); rerun: the same, after a write conflict.
+enum class attempt_outcome { committed, failed_all, retry_isolated, rerun };
 
 attempt_outcome commit_or_fail_all(store_session& s, const q::aio_batch& batch,
-                                   q::aio_results& out) {
+                                   q::aio_results& out, bool may_rerun) {
   try {
     s.commit();
   } catch (const std::exception& e) {
     s.rollback();
+    if (s.conflict(e)) {
+      if (may_rerun) return attempt_outcome::rerun;
+      for (size_t i = 0; i < out.size() && i < batch.size(); ++i) {
+        if (batch[i].kind() == q::aio_kind::store) fail_conflict(out[i], e);
+      }
+      return attempt_outcome::failed_all;
+    }
     fail_all(out, batch, std::string("commit failed: ") + e.what());
     return attempt_outcome::failed_all;
   }
@@ -45,6 +63,7 @@ attempt_outcome attempt_pipelined(store_session& s, const q::aio_batch& batch,
   };
   try {
     s.begin();
+    s.lock_rows(batch, /*wait=*/false);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].kind() != q::aio_kind::store) continue;
       const auto& tx = batch[i].tx();
@@ -78,15 +97,32 @@ attempt_outcome attempt_pipelined(store_session& s, const q::aio_batch& batch,
     s.rollback();
     return attempt_outcome::retry_isolated;
   }
-  return commit_or_fail_all(s, batch, out);
+  return commit_or_fail_all(s, batch, out, /*may_rerun=*/true);
 }
 
 // One attempt at the batch in one transaction; `isolated` puts a savepoint
-// around each submission. Throws only what begin() or the savepoint
-// primitives throw.
+// around each submission. A write conflict ends an isolated attempt with
+// `rerun` while `may_rerun`, else fails its submission alone: rolling back to
+// the savepoint and trying that submission again would not help, because what
+// it waits on waits on the locks of the batch's earlier submissions, which
+// only a rollback of the whole transaction gives up. Throws only what begin()
+// or the savepoint primitives throw.
 attempt_outcome attempt(store_session& s, const q::aio_batch& batch, q::aio_results& out,
-                        bool isolated) {
+                        bool isolated, bool may_rerun) {
   s.begin();
+  try {
+    s.lock_rows(batch, /*wait=*/true);
+  } catch (const std::exception& e) {
+    s.rollback();
+    if (!isolated) return attempt_outcome::retry_isolated;
+    if (s.conflict(e) && may_rerun) return attempt_outcome::rerun;
+    for (size_t i = 0; i < out.size() && i < batch.size(); ++i) {
+      if (batch[i].kind() != q::aio_kind::store) continue;
+      if (s.conflict(e)) fail_conflict(out[i], e);
+      else fail(out[i], std::string("locking the batch's rows failed: ") + e.what());
+    }
+    return attempt_outcome::failed_all;
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].kind() != q::aio_kind::store) continue;
     const auto& tx = batch[i].tx();
@@ -108,7 +144,13 @@ attempt_outcome attempt(store_session& s, const q::aio_batch& batch, q::aio_resu
         s.rollback();
         return attempt_outcome::retry_isolated;
       }
-      fail(cqe, e.what());
+      const bool conflict = s.conflict(e);
+      if (conflict && may_rerun) {
+        s.rollback();
+        return attempt_outcome::rerun;
+      }
+      if (conflict) fail_conflict(cqe, e);
+      else fail(cqe, e.what());
       if (!s.in_transaction()) {
         // The database undid the whole transaction: earlier submissions are gone too.
         fail_all(out, batch, std::string("transaction rolled back: ") + e.what());
@@ -118,7 +160,7 @@ attempt_outcome attempt(store_session& s, const q::aio_batch& batch, q::aio_resu
       s.rollback_to_savepoint();
     }
   }
-  return commit_or_fail_all(s, batch, out);
+  return commit_or_fail_all(s, batch, out, may_rerun);
 }
 
 }  // namespace
@@ -155,10 +197,13 @@ q::aio_results run_batch(store_session& s, const q::aio_batch& batch) {
   }
   if (!any_store) return out;
   try {
-    auto first = s.pipelines() ? attempt_pipelined(s, batch, out)
-                               : attempt(s, batch, out, /*isolated=*/false);
-    if (first == attempt_outcome::retry_isolated) {
-      attempt(s, batch, out, /*isolated=*/true);
+    auto outcome = s.pipelines() ? attempt_pipelined(s, batch, out)
+                                 : attempt(s, batch, out, /*isolated=*/false, /*may_rerun=*/true);
+    // The first pass is run 1; runs 2 .. max_conflict_reruns + 1 are isolated.
+    for (int run = 2; outcome == attempt_outcome::retry_isolated ||
+                      outcome == attempt_outcome::rerun;
+         ++run) {
+      outcome = attempt(s, batch, out, /*isolated=*/true, run <= max_conflict_reruns);
     }
   } catch (const std::exception& e) {
     s.rollback();

@@ -9,13 +9,18 @@
 //    submission and the others commit;
 //  - a fence that does not hold marks its submission `valid = false` and skips
 //    its commands;
-//  - a failed commit (or a transaction the database aborted) fails them all.
+//  - a failed commit (or a transaction the database aborted) fails them all;
+//  - a write conflict with another connection (session.conflict(): deadlock,
+//    serialisation failure) reruns the whole batch, up to max_conflict_reruns
+//    times; after that the submission that still conflicts fails alone with
+//    aio_store_conflict (503) and the others commit.
 // Nothing is answered before the commit. A session that pipelines (PostgreSQL)
 // gets the optimistic pass as sends followed by receives, so the database sees
 // the whole batch in one round trip (plus one per fenced submission, whose
 // commands wait for the fence's answer); the rerun is always one command at a
 // time.
 
+#include <exception>
 #include <string>
 
 #include "queues/aio.hpp"
@@ -34,6 +39,12 @@ public:
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  /// Locks, right after begin() and in one fixed order, the rows the batch's
+  /// commands will decide on, so that two batches wait for each other rather
+  /// than deadlock. `wait`: returns once the locks are held, throwing on
+  /// failure; otherwise a pipelining session may only send the statement (its
+  /// failure then shows at the next result). A single writer needs none.
+  virtual void lock_rows(const queues::aio_batch&, bool /*wait*/) {}
   /// True if the fence's task is CLAIMED with exactly that counter.
   virtual bool fence_holds(const queues::fence& f) = 0;
   /// Runs one command inside the open transaction.
@@ -41,6 +52,10 @@ public:
   /// False once the database has ended the transaction on its own (SQLite
   /// after disk full or I/O errors, PostgreSQL after a broken connection).
   virtual bool in_transaction() const = 0;
+  /// True if `e` (thrown by this session) is a write conflict with another
+  /// connection that a new transaction may not meet again: a deadlock or a
+  /// serialisation failure. A single-connection database never has one.
+  virtual bool conflict(const std::exception&) const { return false; }
 
   // -- pipelining (optional) ----------------------------------------------------------
   /// True if the session can send statements without waiting for their results.
@@ -55,6 +70,10 @@ public:
 protected:
   ~store_session() = default;
 };
+
+/// How often a batch runs again after a write conflict before the submission
+/// that conflicts fails alone.
+inline constexpr int max_conflict_reruns = 3;
 
 /// Runs a batch through `s` (see the top of this file). Never throws. One
 /// completion per submission, in order, with the submission's id. A submission

@@ -4,13 +4,17 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "aio_adapters/store/batch_runner.hpp"
 #include "aio_adapters/store/migrations/migrations.hpp"
 #include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "tests/store/store_harness.hpp"
@@ -706,6 +710,120 @@ TEST_P(store_cases, a_failing_submission_fails_alone) {
 
   // The store keeps working after the failure.
   EXPECT_EQ(rows(run_cmd(s(), create("d"))), 1);
+}
+
+// -- concurrent writers (PostgreSQL, two connections) ---------------------------------
+// A trigger that sleeps holds one writer's transaction open, with its locks,
+// while the other writer runs; both writers are the store's own code.
+
+// Runs `f` on a thread and waits `lead` so that it is inside its transaction
+// (and sleeping in the trigger) when the caller goes on.
+std::thread started(std::function<void()> f, std::chrono::milliseconds lead) {
+  std::thread t(std::move(f));
+  std::this_thread::sleep_for(lead);
+  return t;
+}
+
+// A trigger that keeps every transaction writing `table` (`event`: INSERT,
+// UPDATE) open for 0.6 s after its write, its locks held.
+void install_slow_trigger(harness& h, const std::string& event, const std::string& table) {
+  h.exec_sql("CREATE FUNCTION slow_" + table +
+             "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.6); RETURN "
+             "NULL; END $$; CREATE TRIGGER slow_" + table + " AFTER " + event + " ON " + table +
+             " FOR EACH ROW EXECUTE FUNCTION slow_" + table + "();");
+}
+
+TEST_P(store_cases, a_completion_turns_a_callback_committed_while_it_waited_into_a_task) {
+  auto other = h_->another_store();
+  if (!other) GTEST_SKIP() << "a single writer";
+  EXPECT_EQ(rows(run_cmd(s(), create("awaited", 100000))), 1);
+  install_slow_trigger(*h_, "INSERT", "callbacks");
+  // The registration has checked that the promise is pending and inserted its
+  // row, and commits 0.6 s later; the completion comes in between.
+  q::aio_results registered;
+  auto registration = started(
+    [&] {
+      registered = other->process(
+        {q::aio_sqe{1, tx_of({create_callback(callback_row("cb", "awaited", "awaited"))})}});
+    },
+    std::chrono::milliseconds(200));
+  auto w = written(run_cmd(s(), complete_at("awaited", 50)));
+  registration.join();
+  ASSERT_EQ(registered.size(), 1u);
+  ASSERT_FALSE(registered[0].error) << registered[0].error->message;
+  ASSERT_EQ(rows(registered[0].store().results.at(0)), 1);
+  EXPECT_EQ(w.rows_affected, 1);
+  EXPECT_EQ(w.tasks_created, 1) << "the completion missed a callback committed while it waited";
+  EXPECT_EQ(count("callbacks", "TRUE"), 0);
+  EXPECT_TRUE(read_task(s(), "cb"));
+}
+
+TEST_P(store_cases, a_registration_waits_for_a_completion_and_finds_the_promise_settled) {
+  auto other = h_->another_store();
+  if (!other) GTEST_SKIP() << "a single writer";
+  EXPECT_EQ(rows(run_cmd(s(), create("awaited", 100000))), 1);
+  install_slow_trigger(*h_, "UPDATE", "promises");
+  // The completion has updated the promise and commits 0.6 s later.
+  q::aio_results completed;
+  auto completion = started(
+    [&] { completed = other->process({q::aio_sqe{1, tx_of({complete_at("awaited", 50)})}}); },
+    std::chrono::milliseconds(200));
+  auto c = run_one(s(), {create_callback(callback_row("cb", "awaited", "awaited")),
+                         q::read_promise_cmd{"awaited"}});
+  completion.join();
+  ASSERT_EQ(completed.size(), 1u);
+  ASSERT_FALSE(completed[0].error) << completed[0].error->message;
+  EXPECT_EQ(written(completed[0].store().results.at(0)).rows_affected, 1);
+  ASSERT_EQ(c.results.size(), 2u);
+  EXPECT_EQ(rows(c.results[0]), 0) << "a callback was registered on a promise being settled";
+  auto p = query(c.results[1]);
+  ASSERT_EQ(p.records.size(), 1u);
+  EXPECT_EQ(p.records[0].state, q::promise_state::resolved);
+  EXPECT_EQ(count("callbacks", "TRUE"), 0);
+}
+
+// A PL/pgSQL trigger that fails inserts of promise `id` with a deadlock
+// (40P01) the first `times` times (a sequence counts: it does not roll back).
+void install_deadlocking_insert(harness& h, const std::string& id, int times) {
+  h.exec_sql("CREATE SEQUENCE deadlocks; CREATE FUNCTION deadlock_" + id +
+             "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '" + id +
+             "' THEN IF nextval('deadlocks') <= " + std::to_string(times) +
+             " THEN RAISE EXCEPTION 'simulated deadlock' USING ERRCODE = '40P01'; END IF; "
+             "END IF; RETURN NEW; END $$; CREATE TRIGGER deadlock_" + id +
+             " BEFORE INSERT ON promises FOR EACH ROW EXECUTE FUNCTION deadlock_" + id + "();");
+}
+
+TEST_P(store_cases, a_deadlock_reruns_the_batch) {
+  if (GetParam() != backend::postgres) GTEST_SKIP() << "a single writer never deadlocks";
+  install_deadlocking_insert(*h_, "shaky", max_conflict_reruns);
+  auto out = run_batch(s(), {tx_of({create("a")}), tx_of({create("shaky")}), tx_of({create("c")})});
+  for (const auto& cqe : out) EXPECT_FALSE(cqe.error) << cqe.error->message;
+  EXPECT_TRUE(read(s(), "a"));
+  EXPECT_TRUE(read(s(), "shaky"));
+  EXPECT_TRUE(read(s(), "c"));
+  EXPECT_EQ(h_->query_value("SELECT last_value FROM deadlocks"),
+            std::to_string(max_conflict_reruns + 1));
+}
+
+TEST_P(store_cases, a_lasting_deadlock_fails_its_submission_alone_with_503) {
+  if (GetParam() != backend::postgres) GTEST_SKIP() << "a single writer never deadlocks";
+  install_deadlocking_insert(*h_, "stuck", 1000);
+  auto out = run_batch(s(), {tx_of({create("a")}), tx_of({create("stuck")}), tx_of({create("c")})});
+  EXPECT_FALSE(out[0].error);
+  ASSERT_TRUE(out[1].error);
+  EXPECT_EQ(out[1].error->code, q::status::aio_store_conflict);
+  EXPECT_EQ(q::http_code(out[1].error->code), 503);
+  EXPECT_NE(out[1].error->message.find("simulated deadlock"), std::string::npos)
+    << out[1].error->message;
+  EXPECT_NE(out[1].error->message.find("given up after"), std::string::npos)
+    << out[1].error->message;
+  EXPECT_FALSE(out[2].error);
+  EXPECT_TRUE(read(s(), "a"));
+  EXPECT_FALSE(read(s(), "stuck"));
+  EXPECT_TRUE(read(s(), "c"));
+  // The first pass, then max_conflict_reruns isolated runs.
+  EXPECT_EQ(h_->query_value("SELECT last_value FROM deadlocks"),
+            std::to_string(max_conflict_reruns + 1));
 }
 
 TEST_P(store_cases, results_are_durable_across_reopen) {

@@ -99,6 +99,9 @@ public:
     store_.reset();
     store_ = std::make_unique<postgres_store>(opts_);
   }
+  std::unique_ptr<store> another_store() override {
+    return std::make_unique<postgres_store>(opts_);
+  }
   void kill_connection() override {
     pqxx::nontransaction tx(admin_);
     // With a timeout, pg_terminate_backend waits until the backend is gone.

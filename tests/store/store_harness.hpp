@@ -37,6 +37,9 @@ public:
   virtual std::string sqlite_path() const { return {}; }
   /// Breaks the store's current connection from outside (PostgreSQL only).
   virtual void kill_connection() {}
+  /// A second store on the same database, a writer concurrent with get()
+  /// (PostgreSQL only; null for SQLite, whose one connection is its one writer).
+  virtual std::unique_ptr<store> another_store() { return nullptr; }
 };
 
 /// Creates the backend; for postgres the caller must have checked postgres_conninfo().

@@ -123,7 +123,8 @@ void pg_connection::fail(const std::string& context, const PGresult* r) {
   std::string msg = r != nullptr ? PQresultErrorMessage(r) : "";
   if (msg.empty()) msg = PQerrorMessage(conn_);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  throw pg_error(context + ": " + msg, !ok());
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  throw pg_error(context + ": " + msg, !ok(), state != nullptr ? state : "");
 }
 
 void pg_connection::prepare(const std::string& name, const std::string& sql) {

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace resonate::aio_adapters::store {
@@ -22,11 +23,19 @@ namespace resonate::aio_adapters::store {
 /// a commit is unknown); nothing more can run on it.
 class pg_error : public std::runtime_error {
 public:
-  pg_error(const std::string& what, bool broken) : std::runtime_error(what), broken_(broken) {}
+  pg_error(const std::string& what, bool broken, std::string sqlstate = {})
+      : std::runtime_error(what), broken_(broken), sqlstate_(std::move(sqlstate)) {}
   bool broken() const { return broken_; }
+  /// The server's SQLSTATE (e.g. "40P01"), empty when the failure is not the server's.
+  const std::string& sqlstate() const { return sqlstate_; }
+  /// A deadlock (40P01) or a serialisation failure (40001): the server aborted
+  /// the statement because of concurrent transactions; running it again in a
+  /// new transaction may succeed.
+  bool conflict() const { return sqlstate_ == "40P01" || sqlstate_ == "40001"; }
 
 private:
   bool broken_;
+  std::string sqlstate_;
 };
 
 /// The result of one statement (text format).

@@ -8,13 +8,18 @@ namespace resonate::aio_adapters::store::postgres_dialect {
 
 namespace {
 
-// ON CONFLICT covers a concurrent insert of the same id by another connection,
-// which NOT EXISTS cannot see.
+// The awaited promise is locked FOR SHARE and its state checked after the
+// lock is granted (a locking SELECT re-reads a row it waited for): while a
+// completion holds the promise this waits, and then finds it settled and
+// inserts nothing; once this holds it, the completion waits for this commit
+// and its cascade sees the callback (postgres_commands.hpp). ON CONFLICT
+// covers a concurrent insert of the same id by another connection, which NOT
+// EXISTS cannot see.
 const prepared_statement statements[] = {
   {"callback_create",
    "INSERT INTO callbacks (id, promise_id, root_promise_id, recv, mesg, timeout, created_on) "
    "SELECT $1::text, $2::text, $3::text, $4::bytea, $5::bytea, $6::bigint, $7::bigint "
-   "WHERE EXISTS (SELECT 1 FROM promises WHERE id = $2 AND state = 1) "
+   "WHERE EXISTS (SELECT 1 FROM promises WHERE id = $2 AND state = 1 FOR SHARE) "
    "AND NOT EXISTS (SELECT 1 FROM callbacks WHERE id = $1) ON CONFLICT (id) DO NOTHING"},
 };
 

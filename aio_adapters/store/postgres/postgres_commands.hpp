@@ -6,9 +6,38 @@
 // as two halves so that a batch can be pipelined: `call_of` builds the
 // statement and its parameters, `result_of` reads its result. Both throw on
 // failure (the batch runner catches).
+//
+// Concurrent writers (several store workers, several nodes) at READ COMMITTED.
+// A statement sees the rows committed when it started; an UPDATE or a locking
+// SELECT that waits for a row re-reads only that row after the wait. So:
+//  - every read-decide-write locks the rows it decides on: a guarded UPDATE
+//    (`WHERE state = .. AND counter = ..`) decides on the row it locks, which
+//    makes task claim/complete/drop and a promise's settle take effect once;
+//  - a cascade locks its rows in a statement of its own, ahead of it
+//    (lock_of): the completion locks the promise (FOR NO KEY UPDATE, as its
+//    UPDATE would), and the cascade that follows starts after the lock was
+//    granted, so it sees every callback a registration committed meanwhile;
+//  - every registration (callback_create) locks the awaited promise FOR SHARE
+//    and checks it is still pending after the wait, so a callback either
+//    commits before the completion's lock is granted (the cascade turns it into
+//    a task) or is never inserted (the promise is settled: 200, callback null);
+//  - a fence locks its task FOR SHARE, so the task cannot move on until the
+//    fenced submission commits.
+// Lock order: promises before tasks, promises by id. A batch first locks
+// every promise its completions and registrations decide on, by id
+// (batch_lock_calls), so two batches, whatever the order of their
+// submissions, wait for each other instead of deadlocking on promises. Then,
+// submission by submission: the fence's task, the promise again (held
+// already), the completion's root tasks, the new tasks of its callbacks. What
+// is left (task rows locked in different orders by two batches, protocol
+// 2026-04-01's own statements) may still deadlock: the batch runner reruns
+// the batch (40P01, 40001), then fails the submission alone (503).
 
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "queues/aio.hpp"
@@ -37,6 +66,17 @@ pg_call call_of(const q::search_promises_cmd& cmd);
 pg_call call_of(const q::create_promise_cmd& cmd);
 pg_call call_of(const q::update_promise_cmd& cmd);
 pg_call call_of(const q::ping_cmd& cmd);
+/// The locks every batch takes first: `SELECT .. FROM promises WHERE id = $1
+/// FOR NO KEY UPDATE` for each promise the batch's completions and
+/// registrations decide on, in id order; adds their ids to `ids`.
+std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::string>& ids);
+/// The statement that locks the rows `cmd` decides on, run ahead of call_of(cmd)
+/// as a statement of its own (see the top of this file), or none.
+std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd);
+template <class C>
+std::optional<pg_call> lock_of(const C&) {
+  return std::nullopt;
+}
 q::store_result result_of(const q::read_promise_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_timedout_promises_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::search_promises_cmd& cmd, const pg_result& r);

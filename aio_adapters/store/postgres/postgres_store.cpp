@@ -3,6 +3,7 @@
 #include <exception>
 #include <type_traits>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -39,6 +40,8 @@ struct postgres_store::impl final : store_session {
   // Set when the connection broke (or a commit's outcome is unknown): the
   // current attempt ends, and the next begin() (or process()) replaces it.
   std::optional<std::string> broken;
+  // The promises lock_rows locked in the open transaction.
+  std::set<std::string> locked;
 
   void connect() {
     open();
@@ -115,6 +118,7 @@ struct postgres_store::impl final : store_session {
     guarded([&] {
       if (broken) conn.reset();
       broken.reset();
+      locked.clear();
       ensure_connected();
       conn->enter_pipeline();
       conn->send_simple_internal("BEGIN");
@@ -148,6 +152,17 @@ struct postgres_store::impl final : store_session {
     guarded([&] {
       conn->send_simple_internal("ROLLBACK TO SAVEPOINT submission");
       conn->send_simple_internal("RELEASE SAVEPOINT submission");
+    });
+  }
+
+  void lock_rows(const q::aio_batch& batch, bool wait) override {
+    auto locks = postgres_dialect::batch_lock_calls(batch, locked);
+    guarded([&] {
+      // Sent one after the other: the server runs them in this order (by id).
+      for (const auto& lock : locks) conn->send(lock, /*internal=*/!wait);
+      if (wait) {
+        for (size_t i = 0; i < locks.size(); ++i) conn->receive();
+      }
     });
   }
 
@@ -197,6 +212,11 @@ struct postgres_store::impl final : store_session {
 
   bool in_transaction() const override { return conn && conn->ok() && !broken; }
 
+  bool conflict(const std::exception& e) const override {
+    const auto* pe = dynamic_cast<const pg_error*>(&e);
+    return pe != nullptr && pe->conflict();
+  }
+
   bool pipelines() const override { return opts.pipeline; }
 
   void send_fence(const q::fence& f) override {
@@ -209,6 +229,15 @@ struct postgres_store::impl final : store_session {
       std::visit(
         [&](const auto& c) {
           if constexpr (!is_protocol_2026_t<std::decay_t<decltype(c)>>) {
+            // The lock goes first, as a statement of its own; its result is
+            // consumed (and an error reported) by the command's receive().
+            // Not again for a promise the batch has locked already (lock_rows).
+            bool held = false;
+            if constexpr (std::is_same_v<std::decay_t<decltype(c)>, q::update_promise_cmd>) {
+              held = locked.count(c.id) != 0;
+            }
+            auto lock = postgres_dialect::lock_of(c);
+            if (lock && !held) conn->send(*lock, /*internal=*/true);
             conn->send(postgres_dialect::call_of(c));
           }
         },

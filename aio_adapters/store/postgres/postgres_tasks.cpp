@@ -32,7 +32,11 @@ const prepared_statement statements[] = {
   {"task_heartbeat",
    "UPDATE tasks SET expires_at = CASE WHEN ttl > $2 THEN 9223372036854775807 "
    "ELSE $3::bigint + ttl END WHERE process_id = $1 AND state = 4"},
-  {"fence_check", "SELECT COUNT(*) FROM tasks WHERE id = $1 AND counter = $2 AND state = 4"},
+  // FOR SHARE: the task stays CLAIMED with this counter until the fenced
+  // submission commits (a timeout or drop waits), and a change committed while
+  // this waited is seen (the row is re-read after the wait).
+  {"fence_check", "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE id = $1 AND counter = $2 "
+                  "AND state = 4 FOR SHARE) AS f"},
 };
 
 q::task_record read_task_row(const pg_result& r, int i) {
