@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libssl-dev libjwt-dev googletest libgtest-dev libgmock-dev libcli11-dev
   postgresql postgresql-contrib curl tzdata
   openssl
+  clang-format clang-tidy
 )
 # The end-to-end tests run a worker written in Node (built-ins only); any Node
 # will do, Debian's when the machine has none.
