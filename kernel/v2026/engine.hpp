@@ -23,10 +23,13 @@ inline constexpr int64_t retry_timeout_ms = 30000;
 /// and so on), only for store failures.
 queues::v2026_result apply(database& db, const queues::v2026_cmd& cmd);
 
-/// The outbox's oldest messages with their bodies (see take_outbox_cmd).
+/// The outbox's oldest messages with their bodies, after putting back what the
+/// connected streams can take and dropping parked messages past their age
+/// (see take_outbox_cmd).
 queues::outbox_result take_outbox(database& db, const queues::take_outbox_cmd& cmd);
 
-/// Deletes acknowledged outbox rows (see ack_outbox_cmd); the number deleted.
+/// Deletes acknowledged outbox rows and parks the ones no stream could take
+/// (see ack_outbox_cmd); the number of messages it handled.
 int64_t ack_outbox(database& db, const queues::ack_outbox_cmd& cmd);
 
 }  // namespace resonate::kernel::v2026
