@@ -17,8 +17,6 @@
 
 #include "actors/kernel_actor.hpp"
 #include "actors/store_actor.hpp"
-#include "config/loader.hpp"
-#include "kernel/domain/cron.hpp"
 #include "aio_adapters/router/router.hpp"
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
@@ -26,7 +24,9 @@
 #include "api_gateway/protocol_2026/protocol.hpp"
 #include "api_gateway/transport/http_server.hpp"
 #include "api_gateway/transport/metrics_listener.hpp"
+#include "config/loader.hpp"
 #include "config/log.hpp"
+#include "kernel/domain/cron.hpp"
 #include "queues/caf_types.hpp"
 
 namespace resonate::actors {
@@ -73,9 +73,8 @@ kernel_options kernel_options_of(const config::config& cfg) {
     throw config::config_error("--schedule-time-zone: unknown time zone '" +
                                cfg.schedule_time_zone + "'");
   }
-  k.store_batch_size = static_cast<size_t>(cfg.store == config::store_kind::postgres
-                                             ? cfg.postgres.batch_size
-                                             : cfg.sqlite.batch_size);
+  k.store_batch_size = static_cast<size_t>(
+    cfg.store == config::store_kind::postgres ? cfg.postgres.batch_size : cfg.sqlite.batch_size);
   return k;
 }
 
@@ -120,7 +119,8 @@ sender::sender_options sender_options_of(const config::config& cfg, std::string 
   sender::sender_options o;
   o.system_url = std::move(url);
   // The YAML-shaped targets first: the lookup takes the first target of a name.
-  for (const auto& t : cfg.sender.target_objects) o.targets.push_back(target_of(t.name, t.type, t.data));
+  for (const auto& t : cfg.sender.target_objects)
+    o.targets.push_back(target_of(t.name, t.type, t.data));
   for (const auto& [name, target_url] : cfg.sender.targets)
     o.targets.push_back(target_from_url(name, target_url));
   o.queue_size = static_cast<size_t>(cfg.aio_size);
@@ -272,16 +272,16 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // io threads start.
   auto messages_ref = std::make_shared<std::shared_ptr<sender::sender>>();
   if (cfg.poll.enabled) {
-    http_opts.poll = [messages_ref](api_gateway::poll_handover h) {
+    http_opts.poll = [messages_ref](queues::poll_handover h) {
       auto* hub = *messages_ref ? (*messages_ref)->poll() : nullptr;
       if (hub) return hub->adopt(std::move(h));
       ::close(h.fd);
     };
   }
-  api_gateway::http_server http{http_opts, [kernel_ref](q::request req, q::reply_fn reply) {
-                                  caf::anon_send(*kernel_ref,
-                                                 q::api_sqe{std::move(req), std::move(reply)});
-                                }};
+  api_gateway::http_server http{
+    http_opts, [kernel_ref](q::request req, q::reply_fn reply) {
+      caf::anon_send(*kernel_ref, q::api_sqe{std::move(req), std::move(reply)});
+    }};
   auto announce = std::make_shared<stream_announcer>();
   std::shared_ptr<sender::sender> messages;
   std::string url;
@@ -337,12 +337,13 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     messages->stop();
     return 1;
   }
-  log::info("listening", {{"addr", cfg.http.addr},
-                          {"port", std::to_string(http.port())},
-                          {"poll_port", std::to_string(messages->poll_port())},
-                          {"metrics_port", metrics ? std::to_string(metrics->port()) : "off"},
-                          {"url", url},
-                          {"store", cfg.store == config::store_kind::postgres ? "postgres" : "sqlite"}});
+  log::info("listening",
+            {{"addr", cfg.http.addr},
+             {"port", std::to_string(http.port())},
+             {"poll_port", std::to_string(messages->poll_port())},
+             {"metrics_port", metrics ? std::to_string(metrics->port()) : "off"},
+             {"url", url},
+             {"store", cfg.store == config::store_kind::postgres ? "postgres" : "sqlite"}});
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -358,7 +359,9 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     caf::scoped_actor self{sys};
     self->request(kernel, grace, q::drain_atom_v)
       .receive([](bool) {},
-               [&](caf::error& err) { log::warn("kernel drain", {{"error", to_string(err)}}); });
+               [&](caf::error& err) {
+                 log::warn("kernel drain", {{"error", to_string(err)}});
+               });
   }
   // The sender goes after the kernel drained: in-flight deliveries finish first.
   messages->stop();

@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include <openssl/ssl.h>
 #include <boost/asio/buffers_iterator.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -31,7 +32,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <openssl/ssl.h>
 
 #include "api_gateway/base64.hpp"
 #include "api_gateway/transport/http_util.hpp"
@@ -58,7 +58,9 @@ struct io_thread::impl {
 
 io_thread::io_thread() : impl_(std::make_unique<impl>()) {}
 
-io_thread::~io_thread() { stop(); }
+io_thread::~io_thread() {
+  stop();
+}
 
 void io_thread::start() {
   if (impl_->running.exchange(true)) return;
@@ -81,11 +83,17 @@ void io_thread::stop(int64_t drain_ms) {
   impl_->id = std::thread::id{};
 }
 
-bool io_thread::running() const { return impl_->running; }
+bool io_thread::running() const {
+  return impl_->running;
+}
 
-bool io_thread::in_thread() const { return impl_->id.load() == std::this_thread::get_id(); }
+bool io_thread::in_thread() const {
+  return impl_->id.load() == std::this_thread::get_id();
+}
 
-void io_thread::post(std::function<void()> f) { asio::post(impl_->ctx, std::move(f)); }
+void io_thread::post(std::function<void()> f) {
+  asio::post(impl_->ctx, std::move(f));
+}
 
 void io_thread::run_sync(const std::function<void()>& f) {
   if (in_thread() || !running()) {
@@ -103,7 +111,9 @@ void io_thread::run_sync(const std::function<void()>& f) {
 
 namespace {
 
-asio::io_context& ctx_of(io_thread& io) { return io.get().ctx; }
+asio::io_context& ctx_of(io_thread& io) {
+  return io.get().ctx;
+}
 
 // URL decoding and header-name comparison are the gateway's (Go URL.Path rules).
 using api_gateway::decode_path;
@@ -135,7 +145,7 @@ namespace {
 
 struct sse_conn {
   explicit sse_conn(asio::io_context& ctx)
-      : sock(ctx), read_timer(ctx), keepalive_timer(ctx), disconnect_timer(ctx), close_timer(ctx) {}
+    : sock(ctx), read_timer(ctx), keepalive_timer(ctx), disconnect_timer(ctx), close_timer(ctx) {}
 
   tcp::socket sock;
   std::function<void(unsigned)> answered;  ///< adopted sockets: reports the status (once)
@@ -176,9 +186,12 @@ struct group_conns {
 
 struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
   impl(io_thread& io_, poll_options o)
-      : io(io_), opts(std::move(o)), acceptor(ctx_of(io_)), accept_timer(ctx_of(io_)),
-        rng(std::random_device{}()),
-        gauge(queues::metrics::global().get_gauge("sse_connections")) {
+    : io(io_),
+      opts(std::move(o)),
+      acceptor(ctx_of(io_)),
+      accept_timer(ctx_of(io_)),
+      rng(std::random_device{}()),
+      gauge(queues::metrics::global().get_gauge("sse_connections")) {
     queues::metrics::global().set_help("sse_connections", "gauge",
                                        "Open SSE streams of the poll server");
   }
@@ -237,8 +250,8 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     if (ec) {
       error_code ignored;
       acceptor.close(ignored);
-      return "poll server: cannot listen on " + opts.host + ":" + std::to_string(opts.port) +
-             ": " + ec.message();
+      return "poll server: cannot listen on " + opts.host + ":" + std::to_string(opts.port) + ": " +
+             ec.message();
     }
     bound_port = acceptor.local_endpoint(ec).port();
     asio::post(acceptor.get_executor(), [self = shared_from_this()] { self->accept(); });
@@ -360,7 +373,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
 
   /// Takes over a socket whose head another listener read (poll_server::adopt). The fd
   /// is closed on every path that does not hand it to a connection.
-  void adopt(api_gateway::poll_handover s) {
+  void adopt(queues::poll_handover s) {
     struct owned_fd {
       explicit owned_fd(int f) : fd(f) {}
       owned_fd(const owned_fd&) = delete;
@@ -423,8 +436,9 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     if (replaced) begin_close(replaced);
 
     std::string out = c->chunked ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
-    out.append("Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-               "Connection: keep-alive\r\n");
+    out.append(
+      "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "Connection: keep-alive\r\n");
     bool origin_given = false;
     for (const auto& [name, value] : extra) {
       origin_given = origin_given || iequals(name, "Access-Control-Allow-Origin");
@@ -644,17 +658,27 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
 };
 
 poll_server::poll_server(io_thread& io, poll_options options)
-    : impl_(std::make_shared<impl>(io, std::move(options))) {}
+  : impl_(std::make_shared<impl>(io, std::move(options))) {}
 
-poll_server::~poll_server() { stop(); }
+poll_server::~poll_server() {
+  stop();
+}
 
-std::string poll_server::start() { return impl_->start(); }
+std::string poll_server::start() {
+  return impl_->start();
+}
 
-void poll_server::stop() { impl_->stop(); }
+void poll_server::stop() {
+  impl_->stop();
+}
 
-uint16_t poll_server::port() const { return impl_->bound_port; }
+uint16_t poll_server::port() const {
+  return impl_->bound_port;
+}
 
-void poll_server::adopt(api_gateway::poll_handover stream) { impl_->adopt(std::move(stream)); }
+void poll_server::adopt(queues::poll_handover stream) {
+  impl_->adopt(std::move(stream));
+}
 
 bool poll_server::deliver(cast_kind cast, const std::string& group,
                           const std::optional<std::string>& id, std::string body) {
@@ -666,7 +690,9 @@ size_t poll_server::connection_count() const {
   return impl_->total;
 }
 
-const poll_options& poll_server::options() const { return impl_->opts; }
+const poll_options& poll_server::options() const {
+  return impl_->opts;
+}
 
 // -- HTTP push ------------------------------------------------------------------------
 
@@ -759,7 +785,7 @@ std::unique_ptr<asio::ssl::context> client_tls_context(const std::string& ca_fil
 
 struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
   impl(io_thread& io_, http_options o)
-      : io(io_), opts(std::move(o)), tls(client_tls_context(opts.ca_file)) {}
+    : io(io_), opts(std::move(o)), tls(client_tls_context(opts.ca_file)) {}
 
   using tls_stream = asio::ssl::stream<tcp::socket>;
 
@@ -767,10 +793,11 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
   /// https://; everything after the handshake is the same code on either.
   struct exchange : std::enable_shared_from_this<exchange> {
     exchange(asio::io_context& ctx, push_job j, asio::ssl::context* tls_ctx)
-        : job(std::move(j)), resolver(ctx), stream(make_stream(ctx, tls_ctx)), timer(ctx) {}
+      : job(std::move(j)), resolver(ctx), stream(make_stream(ctx, tls_ctx)), timer(ctx) {}
     static std::variant<tcp::socket, tls_stream> make_stream(asio::io_context& ctx,
                                                              asio::ssl::context* tls_ctx) {
-      if (tls_ctx) return std::variant<tcp::socket, tls_stream>(std::in_place_type<tls_stream>, ctx, *tls_ctx);
+      if (tls_ctx)
+        return std::variant<tcp::socket, tls_stream>(std::in_place_type<tls_stream>, ctx, *tls_ctx);
       return std::variant<tcp::socket, tls_stream>(std::in_place_type<tcp::socket>, ctx);
     }
     tcp::socket::lowest_layer_type& socket() {
@@ -957,9 +984,11 @@ struct http_push::impl : std::enable_shared_from_this<http_push::impl> {
 };
 
 http_push::http_push(io_thread& io, http_options options)
-    : impl_(std::make_shared<impl>(io, std::move(options))) {}
+  : impl_(std::make_shared<impl>(io, std::move(options))) {}
 
-http_push::~http_push() { stop(); }
+http_push::~http_push() {
+  stop();
+}
 
 bool http_push::push(std::string url, header_list headers, std::string body,
                      std::function<void(bool, std::string)> done) {
@@ -967,13 +996,17 @@ bool http_push::push(std::string url, header_list headers, std::string body,
     push_job{std::move(url), std::move(headers), std::move(body), std::move(done)});
 }
 
-void http_push::stop() { impl_->stop(); }
+void http_push::stop() {
+  impl_->stop();
+}
 
 size_t http_push::in_flight() const {
   std::lock_guard lock(impl_->mu);
   return impl_->running;
 }
 
-const http_options& http_push::options() const { return impl_->opts; }
+const http_options& http_push::options() const {
+  return impl_->opts;
+}
 
 }  // namespace resonate::sender

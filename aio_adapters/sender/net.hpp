@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "aio_adapters/sender/receiver.hpp"
-#include "api_gateway/transport/poll_handover.hpp"
+#include "queues/poll_handover.hpp"
 
 namespace resonate::sender {
 
@@ -48,16 +48,16 @@ private:
 
 struct poll_options {
   std::string host = "0.0.0.0";
-  uint16_t port = 8002;                 ///< 0: the OS picks (see poll_server::port())
-  size_t max_connections = 1000;        ///< beyond it a new stream gets 429
-  size_t buffer_size = 100;             ///< messages queued per connection, not yet written
-  int64_t disconnect_after_ms = 0;      ///< close every stream after this long (0: never)
-  int64_t keepalive_ms = 15000;         ///< `: keepalive` comment when idle (0: never)
-  int64_t request_timeout_ms = 10000;   ///< to receive the request head
+  uint16_t port = 8002;                         ///< 0: the OS picks (see poll_server::port())
+  size_t max_connections = 1000;                ///< beyond it a new stream gets 429
+  size_t buffer_size = 100;                     ///< messages queued per connection, not yet written
+  int64_t disconnect_after_ms = 0;              ///< close every stream after this long (0: never)
+  int64_t keepalive_ms = 15000;                 ///< `: keepalive` comment when idle (0: never)
+  int64_t request_timeout_ms = 10000;           ///< to receive the request head
   std::vector<std::string> cors_allow_origins;  ///< `*` or exact origins; empty: no CORS
   /// Basic auth, user -> password; empty: open. Failure: 401 `unauthorized`.
   std::map<std::string, std::string> auth;
-  int64_t time_to_retry_ms = 15000;     ///< reported in send completions
+  int64_t time_to_retry_ms = 15000;  ///< reported in send completions
   int64_t time_to_claim_ms = 60000;
   /// Called (on the io thread, after the response head is queued) for every
   /// stream that connects, with its group and id: messages that waited for
@@ -79,10 +79,10 @@ public:
   /// The bound port (after start()).
   uint16_t port() const;
 
-  /// Takes over a connection the API port accepted (api_gateway/transport/poll_handover.hpp): same limits,
+  /// Takes over a connection the API port accepted (queues/poll_handover.hpp): same limits,
   /// keep-alives, disconnectAfter, eviction and addressing as the own listener. After
   /// stop() (or before start()) the socket is answered 503 and closed. Thread-safe.
-  void adopt(api_gateway::poll_handover stream);
+  void adopt(queues::poll_handover stream);
 
   /// Queues `body` as one frame to a connection of `group`: the one with `id` if
   /// present; else none for `uni`, a random one for `any`. False when there is no
@@ -100,11 +100,11 @@ private:
 };
 
 struct http_options {
-  size_t max_in_flight = 64;            ///< concurrent requests
-  size_t queue_size = 100;              ///< waiting behind them; beyond it push() fails
-  int64_t connect_timeout_ms = 10000;   ///< resolve + TCP connect (+ TLS handshake)
-  int64_t timeout_ms = 180000;          ///< the whole exchange
-  int64_t time_to_retry_ms = 15000;     ///< reported in send completions
+  size_t max_in_flight = 64;           ///< concurrent requests
+  size_t queue_size = 100;             ///< waiting behind them; beyond it push() fails
+  int64_t connect_timeout_ms = 10000;  ///< resolve + TCP connect (+ TLS handshake)
+  int64_t timeout_ms = 180000;         ///< the whole exchange
+  int64_t time_to_retry_ms = 15000;    ///< reported in send completions
   int64_t time_to_claim_ms = 60000;
   /// PEM CA certificates trusted for https:// besides the system store; "" for none.
   std::string ca_file;

@@ -13,17 +13,17 @@
 #include <string>
 
 #include "api_gateway/auth.hpp"
-#include "api_gateway/transport/cors.hpp"
 #include "api_gateway/rest_v1/router.hpp"
-#include "api_gateway/transport/poll_handover.hpp"
+#include "api_gateway/transport/cors.hpp"
 #include "api_gateway/transport/protocol.hpp"
 #include "queues/bus.hpp"
+#include "queues/poll_handover.hpp"
 
 namespace resonate::api_gateway {
 
 struct http_options {
-  std::string host;          ///< "" = all interfaces
-  uint16_t port = 8001;      ///< 0 = pick a free port
+  std::string host;              ///< "" = all interfaces
+  uint16_t port = 8001;          ///< 0 = pick a free port
   size_t body_limit = 16 << 20;  ///< 16 MiB: arguments travel base64 inside JSON
   std::chrono::milliseconds idle_timeout{60000};
   size_t max_connections = 10000;
@@ -39,7 +39,7 @@ struct http_options {
   cors_policy cors;  ///< default: off
   /// `GET /poll/*rest` (spec 3.4): after CORS, basic auth and JWT the socket goes here.
   /// Empty (the poll plugin is off): the path is an unknown route, 404.
-  poll_handover_fn poll;
+  queues::poll_handover_fn poll;
 };
 
 /// Hands a request to the kernel; `reply` is called exactly once with the response.

@@ -151,10 +151,9 @@ private:
     parser_->body_limit(core_->opts.body_limit);
     stream_.expires_after(core_->opts.idle_timeout);
     reading_ = true;
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              self->on_header(ec);
-                            });
+    http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -163,8 +162,7 @@ private:
     // larger body; Go answers it implicitly, so do we.
     auto& req = parser_->get();
     auto expect = req[http::field::expect];
-    if (!expect.empty() && beast::iequals(expect, "100-continue") && !writing_ &&
-        slots_.empty()) {
+    if (!expect.empty() && beast::iequals(expect, "100-continue") && !writing_ && slots_.empty()) {
       auto len = parser_->content_length();
       if (!len || *len <= core_->opts.body_limit) {
         static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -182,10 +180,9 @@ private:
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -286,7 +283,7 @@ private:
                       {core_->protocols.back().get(), route_poll}, std::move(cors.headers));
       return;
     }
-    poll_handover h;
+    queues::poll_handover h;
     h.method = std::string(req.method);
     h.path = std::move(rest);
     h.http10 = msg.version() == 10;
@@ -349,8 +346,8 @@ private:
 
   void queue_immediate(http_response&& r, unsigned version, bool keep_alive, method_id method,
                        counted_as counted, header_pairs extra = {}) {
-    uint64_t seq = push_slot(version, keep_alive, method, counted, clock_type::now(),
-                             std::move(extra));
+    uint64_t seq =
+      push_slot(version, keep_alive, method, counted, clock_type::now(), std::move(extra));
     fill_slot(seq, std::move(r));
   }
 
@@ -370,10 +367,9 @@ private:
     if (writing_ || closing_ || slots_.empty() || !slots_.front().ready) return;
     writing_ = true;
     stream_.expires_after(core_->opts.idle_timeout);
-    http::async_write(stream_, slots_.front().res,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->on_write(ec);
-                      });
+    http::async_write(
+      stream_, slots_.front().res,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -428,8 +424,8 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<slot> slots_;
-  std::optional<poll_handover> handover_;  ///< a `/poll` request waiting for owed responses
-  uint64_t first_seq_ = 0;  ///< sequence number of slots_.front()
+  std::optional<queues::poll_handover> handover_;  ///< a `/poll` request waiting for owed responses
+  uint64_t first_seq_ = 0;                         ///< sequence number of slots_.front()
   bool reading_ = false;
   bool writing_ = false;
   bool read_closed_ = false;  ///< no more requests will be read

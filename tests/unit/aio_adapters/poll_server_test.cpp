@@ -1,5 +1,6 @@
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -86,8 +87,8 @@ TEST(poll_server, anycast_prefers_the_id_else_picks_some_connection_of_the_group
   // No id (or an unknown one): random members of the group, never another group.
   constexpr int n = 40;
   for (int i = 0; i < n; ++i) {
-    EXPECT_TRUE(f.server.deliver(cast_kind::any, "g", i % 2 ? std::optional<std::string>("x")
-                                                            : std::nullopt,
+    EXPECT_TRUE(f.server.deliver(cast_kind::any, "g",
+                                 i % 2 ? std::optional<std::string>("x") : std::nullopt,
                                  std::to_string(i)));
   }
   int got_a = 0, got_b = 0;
@@ -136,8 +137,8 @@ TEST(poll_server, over_max_connections_is_429_but_a_replacement_is_allowed) {
 
 TEST(poll_server, rejects_other_methods_and_short_paths) {
   poll_fixture f;
-  auto post = raw_exchange(f.server.port(),
-                           "POST /g/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  auto post =
+    raw_exchange(f.server.port(), "POST /g/a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(post.rfind("HTTP/1.1 405 ", 0), 0u) << post;
   EXPECT_NE(post.find("\r\n\r\nmethod not allowed\n"), std::string::npos);
   auto shortp = raw_exchange(f.server.port(), "GET /g HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -280,7 +281,8 @@ std::pair<int, int> loopback_pair() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    throw std::runtime_error("bind 127.0.0.1:0 failed");
   ::listen(l, 1);
   socklen_t len = sizeof a;
   ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
@@ -308,8 +310,8 @@ bool read_eof(int fd) {
   return false;
 }
 
-api_gateway::poll_handover handover(int fd, std::string path) {
-  api_gateway::poll_handover h;
+queues::poll_handover handover(int fd, std::string path) {
+  queues::poll_handover h;
   h.fd = fd;
   h.path = std::move(path);
   return h;

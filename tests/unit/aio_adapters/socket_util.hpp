@@ -15,6 +15,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,8 +66,8 @@ class sse_client {
 public:
   sse_client(uint16_t port, const std::string& path, int rcvbuf = 0) {
     fd_ = connect_loopback(port, rcvbuf);
-    send_all(fd_, "GET " + path +
-                    " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
+    send_all(fd_,
+             "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
   }
   ~sse_client() { close(); }
 
@@ -179,7 +180,8 @@ public:
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::runtime_error("bind 127.0.0.1:0 failed");
     ::listen(fd_, 16);
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);

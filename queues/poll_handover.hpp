@@ -5,20 +5,21 @@
 // TCP socket itself over, once the API's checks (CORS, basic auth, JWT) passed, so
 // the stream has no proxy hop. Plain C++: the gateway fills it, the sender's poll
 // server (aio_adapters/sender/net.hpp) takes it over and serves it exactly as a
-// connection that arrived on its own port.
+// connection that arrived on its own port. It is part of the contract because
+// the gateway and the adapters meet only here (queues/).
 
 #include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace resonate::api_gateway {
+namespace resonate::queues {
 
 struct poll_handover {
   int fd = -1;        ///< the connected TCP socket; whoever receives this owns it
   bool ipv6 = false;  ///< its address family
   std::string method = "GET";
-  std::string path;  ///< decoded, the "/poll" prefix removed: "/{group}/{id...}"
+  std::string path;           ///< decoded, the "/poll" prefix removed: "/{group}/{id...}"
   bool http10 = false;        ///< HTTP/1.0: no chunked encoding
   std::string origin;         ///< the request's Origin header ("" if none)
   std::string authorization;  ///< its Authorization header (the poll server's own basic auth)
@@ -34,4 +35,4 @@ struct poll_handover {
 /// Takes a handed-over connection. Empty in http_options: `/poll` is not registered.
 using poll_handover_fn = std::function<void(poll_handover)>;
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::queues
