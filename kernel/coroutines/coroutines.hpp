@@ -143,8 +143,14 @@ task<std::optional<std::string>> route_promise(context& c, const std::string& id
 /// (shared_state::roots_held) is skipped; it stays INIT for EnqueueTasks.
 /// An invoke or resume that went out is watched for a resend (settings::task_resend_ms).
 task<std::optional<queues::response>> deliver_tasks(
-  context& c, std::vector<std::pair<queues::task_record, std::optional<queues::promise_record>>>
-                tasks, const settings& s);
+  context& c,
+  std::vector<std::pair<queues::task_record, std::optional<queues::promise_record>>> tasks,
+  const settings& s);
+
+/// Watches a message of `t` (its id and counter) that went out, for ResendTasks
+/// to send again `delay` ms from now (shared_state::unclaimed_sends), unless
+/// its claim deadline comes first or the watch list is full.
+void watch_unclaimed(context& c, const queues::task_record& t, int64_t delay);
 
 /// Spawns a coroutine that delivers one new task at once (the invoke task of a
 /// promise this request created), so its message leaves one tick after commit.
@@ -160,8 +166,8 @@ using lazy_timeout_result =
 
 /// Times out every promise of `due` in one transaction (each guarded by
 /// `state = PENDING`); a failure response if the store failed.
-task<std::optional<queues::response>> apply_timeouts(context& c,
-                                                      const std::vector<queues::promise_record>& due);
+task<std::optional<queues::response>> apply_timeouts(
+  context& c, const std::vector<queues::promise_record>& due);
 
 /// Runs the completion transaction that times out `p` (spec 4.1).
 task<lazy_timeout_result> apply_lazy_timeout(context& c, queues::promise_record p,

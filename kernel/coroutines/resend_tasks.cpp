@@ -8,7 +8,6 @@
 // as it was, and watched again after twice the wait while that ends before its
 // claim deadline. Nothing is written: the task stays ENQUEUED with its deadline.
 #include "kernel/coroutines/coroutines.hpp"
-#include "kernel/domain/task.hpp"
 
 namespace resonate::kernel::coroutines {
 
@@ -63,12 +62,7 @@ root_task resend_tasks(context& c, const settings&) {
     auto done = co_await sends[k];
     // A failed resend changes nothing: the claim deadline still holds.
     if (done.error || !std::get<q::send_completion>(done.completion).success) continue;
-    const auto& t = still[k].task;
-    const int64_t delay = still[k].delay * 2;
-    const int64_t next = domain::clamp_add(c.now(), delay);
-    if (t.expires_at != 0 && next >= t.expires_at) continue;
-    watched.emplace(next, shared_state::unclaimed_send{t.id, t.counter, delay});
-    c.shared().run_job_at(resend_tasks_job, next);
+    watch_unclaimed(c, still[k].task, still[k].delay * 2);
   }
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }

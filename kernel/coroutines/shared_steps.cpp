@@ -13,8 +13,7 @@ namespace q = resonate::queues;
 
 namespace {
 q::metrics::counter& promises_counter(const char* state) {
-  return q::metrics::global().get_counter("promises_total",
-                                          std::string("state=\"") + state + "\"");
+  return q::metrics::global().get_counter("promises_total", std::string("state=\"") + state + "\"");
 }
 }  // namespace
 
@@ -39,7 +38,9 @@ void count_tasks(const char* transition, int64_t n) {
     .inc(static_cast<uint64_t>(n));
 }
 
-void kick_enqueue(context& c) { c.shared().kicked_jobs.insert(enqueue_tasks_job); }
+void kick_enqueue(context& c) {
+  c.shared().kicked_jobs.insert(enqueue_tasks_job);
+}
 
 std::optional<q::response> store_failure(const q::aio_cqe& cqe) {
   if (cqe.error) return q::response::failure(cqe.error->code, cqe.error->message);
@@ -48,7 +49,7 @@ std::optional<q::response> store_failure(const q::aio_cqe& cqe) {
 }
 
 task<std::optional<q::response>> apply_timeouts(context& c,
-                                                 const std::vector<q::promise_record>& due) {
+                                                const std::vector<q::promise_record>& due) {
   q::store_transaction tx;
   for (const auto& p : due) tx.commands.emplace_back(domain::timeout_command(p, c.now()));
   auto io = c.store(std::move(tx));
@@ -91,13 +92,12 @@ task<std::optional<std::string>> route_promise(context& c, const std::string& id
   co_return std::move(routed.recv);
 }
 
-void watch_unclaimed(context& c, const q::task_record& t, const settings& s) {
-  if (s.task_resend_ms <= 0 || t.mesg.type == q::message_type::notify) return;
+void watch_unclaimed(context& c, const q::task_record& t, int64_t delay) {
   auto& watched = c.shared().unclaimed_sends;
   if (watched.size() >= shared_state::max_unclaimed_sends) return;
-  const int64_t due = domain::clamp_add(c.now(), s.task_resend_ms);
+  const int64_t due = domain::clamp_add(c.now(), delay);
   if (t.expires_at != 0 && due >= t.expires_at) return;  // the claim deadline comes first
-  watched.emplace(due, shared_state::unclaimed_send{t.id, t.counter, s.task_resend_ms});
+  watched.emplace(due, shared_state::unclaimed_send{t.id, t.counter, delay});
   c.shared().run_job_at(resend_tasks_job, due);
 }
 
@@ -127,8 +127,10 @@ task<std::optional<q::response>> deliver_tasks(
   for (auto& one : sends) {
     auto done = co_await one.io;
     q::send_completion outcome;
-    if (!done.error) outcome = std::get<q::send_completion>(std::move(done.completion));
-    else outcome.time_to_retry = 15000;  // the sender itself failed: retry as on a bad recv
+    if (!done.error)
+      outcome = std::get<q::send_completion>(std::move(done.completion));
+    else
+      outcome.time_to_retry = 15000;  // the sender itself failed: retry as on a bad recv
     (outcome.success ? sent : failed) += 1;
     tx.commands.emplace_back(domain::after_send_update(one.task, outcome, c.now()));
     if (outcome.success) enqueued.push_back(one.task);
@@ -139,7 +141,10 @@ task<std::optional<q::response>> deliver_tasks(
   count_tasks("enqueued", sent);
   count_tasks("send_failed", failed);
   if (auto failure = store_failure(done)) co_return std::move(failure);
-  for (const auto& t : enqueued) watch_unclaimed(c, t, s);
+  if (s.task_resend_ms > 0) {
+    for (const auto& t : enqueued)
+      if (t.mesg.type != q::message_type::notify) watch_unclaimed(c, t, s.task_resend_ms);
+  }
   co_return std::nullopt;
 }
 
@@ -163,10 +168,10 @@ void deliver_soon(context& c, q::task_record t, q::promise_record root, root_hol
                   const settings& s) {
   auto shared_hold = std::make_shared<root_hold>(std::move(hold));
   // `s` is the system's own settings, which outlive every coroutine.
-  c.spawn("DeliverTask", [t = std::move(t), root = std::move(root), shared_hold,
-                          &s](context& child) mutable {
-    return deliver_one(child, std::move(t), std::move(root), std::move(*shared_hold), s);
-  });
+  c.spawn("DeliverTask",
+          [t = std::move(t), root = std::move(root), shared_hold, &s](context& child) mutable {
+            return deliver_one(child, std::move(t), std::move(root), std::move(*shared_hold), s);
+          });
 }
 
 }  // namespace resonate::kernel::coroutines
