@@ -26,8 +26,8 @@ struct sql_row {
   std::vector<std::optional<std::string>> cols;
 
   bool is_null(size_t i) const { return !cols.at(i).has_value(); }
-  const std::string& text(size_t i) const;   ///< throws on NULL
-  int64_t int64(size_t i) const;             ///< throws on NULL or not a number
+  const std::string& text(size_t i) const;  ///< throws on NULL
+  int64_t int64(size_t i) const;            ///< throws on NULL or not a number
   std::optional<int64_t> optional_int64(size_t i) const;
   std::optional<std::string> optional_text(size_t i) const { return cols.at(i); }
 };
@@ -38,9 +38,16 @@ class database {
 public:
   /// Runs one statement inside the transaction and returns its rows (none for
   /// a write).
-  virtual std::vector<sql_row> query(std::string_view sql, const std::vector<sql_param>& params) = 0;
+  virtual std::vector<sql_row> query(std::string_view sql,
+                                     const std::vector<sql_param>& params) = 0;
   /// Runs one of the store's own commands inside the transaction.
   virtual queues::store_result run(const queues::store_command& cmd) = 0;
+  /// Holds the promises with these ids (sorted, no duplicates) until the
+  /// transaction ends: no other transaction settles them or registers on them
+  /// meanwhile, and what this one reads of them afterwards is current. Every
+  /// operation holds the promises it decides on before reading them, in id
+  /// order, as REST v1's completions and registrations do.
+  virtual void hold_promises(const std::vector<std::string>& ids) = 0;
 
 protected:
   ~database() = default;

@@ -2,8 +2,12 @@
 // background pass (spec 4.2) that debug.tick and the running server share.
 // debug.start and debug.stop only pause and resume the kernel's background
 // jobs; the kernel answers them itself.
+#include <algorithm>
+#include <string>
+#include <vector>
 #include "api_gateway/json_writer.hpp"
 #include "api_gateway/protocol_2026/records.hpp"
+
 #include "kernel/v2026/ops.hpp"
 
 namespace resonate::kernel::v2026 {
@@ -28,10 +32,9 @@ std::vector<task_row> all_tasks(op& o) {
 }  // namespace
 
 q::v2026_result debug_reset(op& o, const json::object&) {
-  for (const char* table :
-       {"promises", "callbacks", "tasks", "schedules", "locks", "tasks26", "callbacks26",
-        "listeners26", "promise_timeouts26", "outbox_execute26", "outbox_unblock26",
-        "outbox_parked26", "branches26"}) {
+  for (const char* table : {"promises", "callbacks", "tasks", "schedules", "locks", "tasks26",
+                            "callbacks26", "listeners26", "promise_timeouts26", "outbox_execute26",
+                            "outbox_unblock26", "outbox_parked26", "branches26"}) {
     o.db.query(std::string("DELETE FROM ") + table, {});
   }
   return answer(200, "{}");
@@ -117,17 +120,27 @@ q::v2026_result debug_snap(op& o, const json::object&) {
 }
 
 q::v2026_result tick(op& o, const json::object& data) {
-  // 1. Promise timeouts: each settles with its chain (the triggers); a task
-  //    whose own promise and an awaited one both expire here ends fulfilled,
-  //    because the chain does not resume an awaiter whose promise is overdue.
-  for (const auto& r : o.db.query(
-         "SELECT id FROM promise_timeouts26 WHERE timeout <= $1 ORDER BY timeout, id", {o.now})) {
-    o.materialise(r.text(0));
+  auto due_promises = o.db.query(
+    "SELECT id FROM promise_timeouts26 WHERE timeout <= $1 ORDER BY timeout, id", {o.now});
+  auto due_tasks =
+    o.db.query("SELECT id FROM tasks26 WHERE timer_at <= $1 ORDER BY timer_at, id", {o.now});
+  // Every promise the pass decides on is held first, in id order (as every
+  // operation does); each is read again afterwards, as it is now.
+  std::vector<std::string> held;
+  for (const auto* rows : {&due_promises, &due_tasks}) {
+    for (const auto& r : *rows) held.push_back(r.text(0));
   }
+  std::sort(held.begin(), held.end());
+  held.erase(std::unique(held.begin(), held.end()), held.end());
+  o.db.hold_promises(held);
+  // 1. Promise timeouts: each settles with its chain (the store's step after
+  //    a completion); a task whose own promise and an awaited one both expire
+  //    here ends fulfilled, because the chain does not resume an awaiter
+  //    whose promise is overdue.
+  for (const auto& r : due_promises) o.materialise(r.text(0));
   // 2, 3. Task timers: a pending task's retry re-sends its execute; an
   //    acquired task's lapsed lease makes it pending again (same version).
-  for (const auto& r :
-       o.db.query("SELECT id FROM tasks26 WHERE timer_at <= $1 ORDER BY timer_at, id", {o.now})) {
+  for (const auto& r : due_tasks) {
     auto t = o.read_task(r.text(0));
     if (!t || !t->timer_at || *t->timer_at > o.now) continue;
     if (t->timer_type == timer_lease && t->state == task_state::acquired) {
@@ -147,8 +160,8 @@ q::v2026_result tick(op& o, const json::object& data) {
     return answer(200, "[]");
   }
   // The running server's tick sleeps until the earliest timer left.
-  for (const char* sql : {"SELECT min(timeout) FROM promise_timeouts26",
-                          "SELECT min(timer_at) FROM tasks26"}) {
+  for (const char* sql :
+       {"SELECT min(timeout) FROM promise_timeouts26", "SELECT min(timer_at) FROM tasks26"}) {
     for (const auto& r : o.db.query(sql, {})) {
       if (!r.is_null(0)) o.arm(r.int64(0));
     }

@@ -1,10 +1,12 @@
-// The kind -> operation table of the 2026 state machine, and the clock the
-// triggers read.
+// The kind -> operation table of the 2026 state machine, and the promises
+// each operation holds before it reads anything.
 #include "kernel/v2026/engine.hpp"
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <string_view>
+#include <vector>
 
 #include "kernel/v2026/ops.hpp"
 
@@ -48,6 +50,45 @@ constexpr entry operations[] = {
   {"tick", &tick},
 };
 
+void add_id(std::vector<std::string>& ids, const json::object& o, std::string_view key) {
+  if (const auto* v = o.if_contains(key); v && v->is_string() && !v->as_string().empty()) {
+    ids.emplace_back(v->as_string());
+  }
+}
+
+const json::object* object_at(const json::value& v, std::string_view key) {
+  if (!v.is_object()) return nullptr;
+  const auto* f = v.as_object().if_contains(key);
+  return f && f->is_object() ? &f->as_object() : nullptr;
+}
+
+/// The promises a promise.* or task.* operation decides on: the ids it names
+/// (its own id, awaited and awaiter, the promise of its action, what a
+/// suspend awaits, the tasks of a heartbeat), sorted, once each. A task's id
+/// is its promise's, so holding the promise holds the task too.
+std::vector<std::string> named_promises(std::string_view kind, const json::object& data) {
+  std::vector<std::string> ids;
+  if (!kind.starts_with("promise.") && !kind.starts_with("task.")) return ids;
+  if (kind.ends_with(".search")) return ids;
+  add_id(ids, data, "id");
+  add_id(ids, data, "awaited");
+  add_id(ids, data, "awaiter");
+  if (const auto* action = data.if_contains("action")) {
+    if (const auto* inner = object_at(*action, "data")) add_id(ids, *inner, "id");
+  }
+  for (const char* list : {"actions", "tasks"}) {
+    const auto* a = data.if_contains(list);
+    if (!a || !a->is_array()) continue;
+    for (const auto& item : a->as_array()) {
+      if (const auto* inner = object_at(item, "data")) add_id(ids, *inner, "awaited");
+      if (item.is_object()) add_id(ids, item.as_object(), "id");
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 }  // namespace
 
 q::v2026_result apply(database& db, const q::v2026_cmd& cmd) {
@@ -64,7 +105,10 @@ q::v2026_result apply(database& db, const q::v2026_cmd& cmd) {
   // debug.tick fires due schedules too; the running server's tick leaves them
   // to REST v1's schedule job.
   if (cmd.kind == "debug.tick") data["schedules"] = true;
-  db.query("UPDATE clock26 SET now = $1", {cmd.now});
+  // Time is the command's: the store's steps after a promise write take it
+  // as a parameter. What keeps concurrent operations apart is the promises
+  // each holds (the background pass holds its own, see tick).
+  db.hold_promises(named_promises(cmd.kind, data));
   op o{db, cmd.now};
   auto result = fn(o, data);
   result.outbox = o.outbox;

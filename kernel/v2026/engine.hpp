@@ -3,10 +3,13 @@
 // The state machine of protocol 2026-04-01 (spec protocol-2026-04-01.md 2, 4.2).
 // It runs inside the store transaction of its operation (the store session
 // calls it for a v2026_cmd), because every operation reads, decides and writes
-// several rows that must be one consistent step: materialise timeouts on the
-// ids it names (2.1), check the fence (2.4), write, and let the settlement
-// chain (2.6) follow. The chain and the task of a targeted promise are
-// triggers on `promises` (migration 004), so they run for REST v1 writes too.
+// several rows that must be one consistent step: hold the promises it names
+// (database::hold_promises: concurrent transactions of other connections wait
+// for them), materialise timeouts on them (2.1), check the fence (2.4), write,
+// and let the settlement chain (2.6) follow. The chain and the task of a
+// targeted promise are the store's step after every promise write
+// (migration 006), so they run for REST v1 writes too, with the operation's
+// time as a parameter.
 // Semantics follow the SDK 0.11.5's own in-process server where the spec says
 // the SDK wins; the differences are listed in docs/protocol-2026.md.
 
@@ -16,7 +19,7 @@
 namespace resonate::kernel::v2026 {
 
 /// The retry period of a pending task (spec 2.5, tasks.retry_timeout); the
-/// triggers of migration 004 use the same 30 s.
+/// store's settlement chain uses the same 30 s.
 inline constexpr int64_t retry_timeout_ms = 30000;
 
 /// Runs one operation; never throws for a request (a missing object is a 404,

@@ -1,5 +1,6 @@
 // The outbox of protocol 2026-04-01 (spec 2.7, 3.3): rows written in the
-// transaction of the state change (by the operations and the triggers), read
+// transaction of the state change (by the operations and the store's
+// settlement chain), read
 // by the kernel's drain after commit and deleted once handed to the sender.
 // execute is keyed by task id, unblock by (promise, address); an unblock's
 // promise is read when it is sent (a settled promise does not change). A

@@ -1,8 +1,8 @@
 // schedule.* of protocol 2026-04-01 (spec 1.9, 2.10) over the schedules table
 // REST v1 shares: a running server fires them with REST v1's SchedulePromises
 // (rendered id, timeout = run time + promiseTimeout, the promise tags plus
-// resonate:schedule), and the trigger of migration 004 gives the promise its
-// task because its tags carry a resonate:target. Cron is evaluated in UTC.
+// resonate:schedule), and the store's step after a create gives the promise
+// its task because its tags carry a resonate:target. Cron is evaluated in UTC.
 #include "api_gateway/json_writer.hpp"
 #include "api_gateway/protocol_2026/records.hpp"
 #include "kernel/domain/cron.hpp"

@@ -23,7 +23,9 @@ const std::string& sql_row::text(size_t i) const {
   return *c;
 }
 
-int64_t sql_row::int64(size_t i) const { return std::stoll(text(i)); }
+int64_t sql_row::int64(size_t i) const {
+  return std::stoll(text(i));
+}
 
 std::optional<int64_t> sql_row::optional_int64(size_t i) const {
   if (is_null(i)) return std::nullopt;
@@ -101,8 +103,8 @@ q::promise_record op::create(const std::string& id, q::value param, int64_t time
   auto r = db.run(c);
   auto& w = std::get<q::promise_write_result>(r);
   if (!w.row) throw std::runtime_error("promise " + id + " not readable after create");
-  outbox = true;  // a targeted promise queues its first execute
-  if (created_at < timeout_at) arm(timeout_at);  // may be armed (triggers decide)
+  outbox = true;                                 // a targeted promise queues its first execute
+  if (created_at < timeout_at) arm(timeout_at);  // may be armed (the store's step decides)
   return std::move(*w.row);
 }
 

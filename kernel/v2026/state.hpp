@@ -2,12 +2,12 @@
 
 // The pieces every operation of the 2026 state machine shares: reading and
 // writing a task row, promises through the store's own commands (so REST v1's
-// completion chain and the triggers of migration 004 run as for any write),
+// completion chain and protocol 2026's settlement chain run as for any write),
 // materialising a timeout on access (spec 2.1), preload (2.8), and the JSON of
 // records and answers. Internal to kernel/v2026/.
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -72,7 +72,7 @@ struct op {
   /// settledAt = timeoutAt), with the settlement chain.
   std::optional<queues::promise_record> materialise(const std::string& id);
   /// Takes `id` out of pending (REST v1's completion command: its chain, and the
-  /// triggers'); the row after the write.
+  /// store's steps after it); the row after the write.
   queues::promise_record settle(const std::string& id, queues::promise_state state,
                                 queues::value val, int64_t settled_at);
   /// Inserts a promise unless the id exists; the row as it is after the statement.

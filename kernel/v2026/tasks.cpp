@@ -3,7 +3,7 @@
 // of fence, suspend, fulfill and release is "acquired, its promise still
 // pending, and this version" (409 otherwise). Every kind first materialises
 // the timeouts of the ids it names (2.1), so a task whose promise just timed
-// out is already fulfilled (by the trigger) when the fence is checked.
+// out is already fulfilled (by the settlement chain) when the fence is checked.
 #include "api_gateway/json_writer.hpp"
 #include "api_gateway/protocol_2026/records.hpp"
 #include "kernel/v2026/ops.hpp"
@@ -138,7 +138,8 @@ q::v2026_result task_acquire(op& o, const json::object& data) {
 q::v2026_result task_release(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   o.materialise(id);
-  auto f = check_fence(o, id, int_field(data, "version", -1), "Task version mismatch or invalid state");
+  auto f =
+    check_fence(o, id, int_field(data, "version", -1), "Task version mismatch or invalid state");
   if (f.refusal) return std::move(*f.refusal);
   make_pending(o, *f.task);
   return answer(200, "{}");
@@ -147,7 +148,8 @@ q::v2026_result task_release(op& o, const json::object& data) {
 q::v2026_result task_fulfill(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   o.materialise(id);
-  auto f = check_fence(o, id, int_field(data, "version", -1), "Task version mismatch or invalid state");
+  auto f =
+    check_fence(o, id, int_field(data, "version", -1), "Task version mismatch or invalid state");
   if (f.refusal) return std::move(*f.refusal);
   // The action's id is the task's (checked by the gateway); settling it
   // fulfils the task through the chain.
@@ -169,8 +171,8 @@ q::v2026_result task_suspend(op& o, const json::object& data) {
   std::vector<std::optional<q::promise_record>> promises;
   promises.reserve(awaited.size());
   for (const auto& a : awaited) promises.push_back(o.materialise(a));
-  auto f = check_fence(o, id, int_field(data, "version", -1),
-                       "Task is not acquired or version mismatch");
+  auto f =
+    check_fence(o, id, int_field(data, "version", -1), "Task is not acquired or version mismatch");
   if (f.refusal) return std::move(*f.refusal);
   auto& t = *f.task;
   bool any_settled = false;
@@ -242,8 +244,8 @@ q::v2026_result task_heartbeat(op& o, const json::object& data) {
     if (!ref.is_object()) continue;
     auto id = string_field(ref.as_object(), "id");
     auto t = o.read_task(id);
-    if (!t || t->state != task_state::acquired || t->version != int_field(ref.as_object(), "version", -1) ||
-        t->pid != pid) {
+    if (!t || t->state != task_state::acquired ||
+        t->version != int_field(ref.as_object(), "version", -1) || t->pid != pid) {
       continue;  // not this worker's lease: skipped silently
     }
     auto p = o.read_promise(id);

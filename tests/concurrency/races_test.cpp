@@ -1,4 +1,4 @@
-// Concurrent REST v1 writers against one real `resonate serve`, over real
+// Concurrent writers of both protocols against one real `resonate serve`, over real
 // sockets: every racer is a thread with its own HTTP connection, and the
 // server runs on SQLite and on PostgreSQL with four store workers (four
 // connections committing side by side). Each test races the same requests
@@ -8,7 +8,11 @@
 //    settles: no callback row outlives its promise;
 //  - concurrent settles of one promise have one winner (201), the others get
 //    the 403 of the winner's state, and the store holds the winner's outcome;
-//  - one counter of a task is claimed by one worker, and completed once.
+//  - one counter of a task is claimed by one worker, and completed once;
+//  - the same for protocol 2026-04-01 through POST /: a listener or a
+//    task.suspend raced against the settlement (by either protocol) is never
+//    left waiting on a settled promise, concurrent settles agree, and one
+//    version of a task is acquired by one worker.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -26,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,7 +46,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr const char* k_future = "32503680000000";  // year 3000
-constexpr int k_groups = 4;  // races run side by side, one per store worker
+constexpr int k_groups = 4;                         // races run side by side, one per store worker
 
 std::string promise_body(const std::string& id, const std::string& tags = "") {
   return R"({"id":")" + id + R"(","timeout":)" + k_future +
@@ -54,7 +59,9 @@ struct reply {
   std::string body;
 };
 
-reply reply_of(const http_response& r) { return reply{r.status, r.body}; }
+reply reply_of(const http_response& r) {
+  return reply{r.status, r.body};
+}
 
 // The `error.code` of an error body, 0 if there is none.
 int64_t error_code(const reply& r) {
@@ -78,7 +85,7 @@ std::string promise_state(const reply& r) {
 }
 
 class RacesTest : public ::testing::TestWithParam<store_kind> {
- protected:
+protected:
   void SetUp() override {
     if (GetParam() == store_kind::postgres && !test_pg_conninfo())
       GTEST_SKIP() << "RESONATE_TEST_PG is not set";
@@ -187,11 +194,12 @@ class RacesTest : public ::testing::TestWithParam<store_kind> {
 /// Notifies read from one SSE connection per group on a thread of its own, so
 /// that no connection's buffer fills while the races run.
 class notify_collector {
- public:
+public:
   notify_collector(const server_process& server, http_client& setup) {
     for (int g = 0; g < k_groups; ++g) {
       const std::string id = "g" + std::to_string(g);
-      streams_.push_back(std::make_unique<sse_stream>("127.0.0.1", server.poll_port(), "/race/" + id));
+      streams_.push_back(
+        std::make_unique<sse_stream>("127.0.0.1", server.poll_port(), "/race/" + id));
       register_stream(*streams_.back(), id, setup);
     }
     for (auto& s : streams_) readers_.emplace_back([this, &s] { read(*s); });
@@ -220,7 +228,7 @@ class notify_collector {
     }
   }
 
- private:
+private:
   // The poller registers a connection asynchronously: a probe invoke addressed
   // to exactly this connection shows that it has.
   void register_stream(sse_stream& s, const std::string& id, http_client& c) {
@@ -286,15 +294,15 @@ TEST_P(RacesTest, RegistrationsRacedAgainstTheCompletionAreNeverOrphaned) {
       const std::string timeout = std::string(",\"timeout\":") + k_future + "}";
       switch (k) {
         case subscriber:
-          return reply_of(c.post("/promises/subscribe/" + id,
-                                 R"({"id":"s","recv":")" + notify_collector::recv(g) + "\"" +
-                                   timeout));
+          return reply_of(
+            c.post("/promises/subscribe/" + id,
+                   R"({"id":"s","recv":")" + notify_collector::recv(g) + "\"" + timeout));
         case completer:
           return reply_of(c.patch("/promises/" + id, R"({"state":"RESOLVED"})"));
         default:
-          return reply_of(c.post("/promises/callback/" + id,
-                                 R"({"rootPromiseId":")" + root_of(g) +
-                                   R"(","recv":"poll://uni@nobody/x")" + timeout));
+          return reply_of(c.post(
+            "/promises/callback/" + id,
+            R"({"rootPromiseId":")" + root_of(g) + R"(","recv":"poll://uni@nobody/x")" + timeout));
       }
     });
 
@@ -334,8 +342,7 @@ TEST_P(RacesTest, RegistrationsRacedAgainstTheCompletionAreNeverOrphaned) {
                             << left.front();
   // Every callback answered 201 became its resume task.
   std::set<std::string> resumes;
-  for (auto& id : rows("SELECT id FROM tasks WHERE id LIKE '__resume:%'"))
-    resumes.insert(id);
+  for (auto& id : rows("SELECT id FROM tasks WHERE id LIKE '__resume:%'")) resumes.insert(id);
   int missing_resumes = 0;
   for (const auto& id : want_resume) missing_resumes += resumes.count(id) == 0;
   EXPECT_EQ(missing_resumes, 0) << "callbacks answered 201 never became a task";
@@ -364,10 +371,10 @@ TEST_P(RacesTest, ConcurrentSettlesOfOnePromiseAgreeOnOneOutcome) {
       if (res.status != 201) throw std::runtime_error("create: " + res.body);
     },
     [&](int g, int r, int k, http_client& c) {
-      return reply_of(c.patch("/promises/" + id_of(g, r),
-                              R"({"state":")" + std::string(states[k]) +
-                                R"(","value":{"data":")" + values[k] + "\"}}",
-                              {{"Idempotency-Key", "key-" + std::to_string(k)}}));
+      return reply_of(c.patch(
+        "/promises/" + id_of(g, r),
+        R"({"state":")" + std::string(states[k]) + R"(","value":{"data":")" + values[k] + "\"}}",
+        {{"Idempotency-Key", "key-" + std::to_string(k)}}));
     });
 
   auto c = client();
@@ -406,9 +413,9 @@ TEST_P(RacesTest, OneTaskCounterIsClaimedByOneWorkerAndCompletedOnce) {
     racers, rounds,
     [&](int g, int r, http_client& c) {
       // Invoked at a group nobody polls: the task stays INIT, claimable.
-      auto res = c.post("/promises", promise_body("t-" + std::to_string(g) + "-" +
-                                                    std::to_string(r),
-                                                  R"({"resonate:invoke":"poll://any@nobody"})"));
+      auto res =
+        c.post("/promises", promise_body("t-" + std::to_string(g) + "-" + std::to_string(r),
+                                         R"({"resonate:invoke":"poll://any@nobody"})"));
       if (res.status != 201) throw std::runtime_error("create: " + res.body);
     },
     [&](int g, int r, int k, http_client& c) {
@@ -436,6 +443,208 @@ TEST_P(RacesTest, OneTaskCounterIsClaimedByOneWorkerAndCompletedOnce) {
       sole_winner(g, r, id, 200);
       EXPECT_EQ(rows("SELECT state, counter FROM tasks WHERE id = '" + id + "'"),
                 std::vector<std::string>{"8|1"})
+        << id;
+    }
+  }
+}
+
+// -- protocol 2026-04-01 -----------------------------------------------------------
+
+std::string envelope26(std::string_view kind, const std::string& data) {
+  return R"({"kind":")" + std::string(kind) +
+         R"(","head":{"corrId":"race","version":"2026-04-01"},"data":)" + data + "}";
+}
+
+reply call26(http_client& c, std::string_view kind, const std::string& data) {
+  return reply_of(c.post("/", envelope26(kind, data), {{"Content-Type", "application/json"}}));
+}
+
+std::string create26(const std::string& id, const std::string& tags) {
+  return R"({"id":")" + id + R"(","timeoutAt":)" + k_future +
+         R"(,"param":{"headers":{},"data":""},"tags":)" + tags + "}";
+}
+
+// The `data.promise.state` of a protocol 2026 answer.
+std::string state26(const reply& r) {
+  try {
+    return str(json::parse(r.body).at("data").at("promise").at("state"));
+  } catch (const std::exception&) {
+    return "<no promise in " + r.body + ">";
+  }
+}
+
+// The registrations of protocol 2026 (a listener, and a callback through
+// task.suspend) raced against the settlement of the awaited promise, by
+// promise.settle in even rounds and by REST v1's PATCH in odd ones: whoever
+// wins, nothing waits on a settled promise. A listener registered while the
+// promise was pending is turned into its unblock message, a task suspended on
+// it is resumed.
+TEST_P(RacesTest, Protocol2026RegistrationsRacedAgainstTheSettlementAreNeverOrphaned) {
+  constexpr int rounds = 60;
+  auto awaited_of = [](int g, int r) { return "a-" + std::to_string(g) + "-" + std::to_string(r); };
+  auto task_of = [](int g, int r) { return "w-" + std::to_string(g) + "-" + std::to_string(r); };
+  enum racer { listener, settler, suspender };
+  race(
+    3, rounds,
+    [&](int g, int r, http_client& c) {
+      auto a =
+        call26(c, "promise.create", create26(awaited_of(g, r), R"({"resonate:scope":"global"})"));
+      if (a.status != 200) throw std::runtime_error("promise.create: " + a.body);
+      auto t =
+        call26(c, "task.create",
+               R"({"pid":"w","ttl":600000,"action":{"kind":"promise.create","head":{},)"
+               R"("data":)" +
+                 create26(task_of(g, r), R"({"resonate:target":"poll://any@nobody"})") + "}}");
+      if (t.status != 200) throw std::runtime_error("task.create: " + t.body);
+    },
+    [&](int g, int r, int k, http_client& c) -> reply {
+      const auto a = awaited_of(g, r);
+      switch (k) {
+        case listener:
+          return call26(c, "promise.register_listener",
+                        R"({"awaited":")" + a + R"(","address":"poll://uni@nobody/l"})");
+        case settler:
+          if (r % 2 == 0) {
+            return call26(
+              c, "promise.settle",
+              R"({"id":")" + a + R"(","state":"resolved","value":{"headers":{},"data":""}})");
+          }
+          return reply_of(c.patch("/promises/" + a, R"({"state":"RESOLVED"})"));
+        default:
+          return call26(c, "task.suspend",
+                        R"({"id":")" + task_of(g, r) +
+                          R"(","version":1,"actions":[{"kind":"promise.register_callback",)"
+                          R"("head":{},"data":{"awaited":")" +
+                          a + R"(","awaiter":")" + task_of(g, r) + R"("}}]})");
+      }
+    });
+
+  int pending_listeners = 0, suspended = 0;
+  std::set<std::string> want_unblock, want_resumed;
+  for (int g = 0; g < k_groups; ++g) {
+    for (int r = 0; r < rounds; ++r) {
+      const auto a = awaited_of(g, r);
+      const auto& done = at(g, r, settler);
+      EXPECT_TRUE(done.status == 200 || done.status == 201) << a << ": " << done.body;
+      const auto& l = at(g, r, listener);
+      ASSERT_EQ(l.status, 200) << a << ": " << l.body;
+      if (state26(l) == "pending") {
+        ++pending_listeners;
+        want_unblock.insert(a);
+      } else {
+        EXPECT_EQ(state26(l), "resolved") << a << ": " << l.body;
+      }
+      const auto& s = at(g, r, suspender);
+      ASSERT_TRUE(s.status == 200 || s.status == 300) << a << ": " << s.body;
+      if (s.status == 200) {
+        ++suspended;
+        want_resumed.insert(task_of(g, r));
+      }
+    }
+  }
+  std::cout << "[ race ] registered while pending: " << pending_listeners << " of "
+            << k_groups * rounds << " listeners, " << suspended << " of " << k_groups * rounds
+            << " suspensions\n";
+
+  // Nothing is left waiting on a settled promise.
+  auto listeners = rows("SELECT promise_id FROM listeners26 ORDER BY promise_id");
+  EXPECT_TRUE(listeners.empty()) << listeners.size() << " listeners left on settled promises, e.g. "
+                                 << listeners.front();
+  auto callbacks = rows("SELECT awaited FROM callbacks26 ORDER BY awaited");
+  EXPECT_TRUE(callbacks.empty()) << callbacks.size() << " callbacks left on settled promises, e.g. "
+                                 << callbacks.front();
+  // Every listener registered on a pending promise got its unblock message
+  // (queued, or parked: nobody polls poll://uni@nobody/l).
+  std::set<std::string> unblocks;
+  for (auto& id : rows("SELECT promise_id FROM outbox_unblock26")) unblocks.insert(id);
+  for (auto& id : rows("SELECT id FROM outbox_parked26 WHERE version < 0")) unblocks.insert(id);
+  int missing_unblocks = 0;
+  for (const auto& id : want_unblock) missing_unblocks += unblocks.count(id) == 0;
+  EXPECT_EQ(missing_unblocks, 0) << "listeners registered on a pending promise never unblocked";
+  // No task stays suspended on a settled promise; one that suspended is
+  // pending again, resumed by the settlement.
+  auto stuck = rows("SELECT id FROM tasks26 WHERE state = 2 ORDER BY id");
+  EXPECT_TRUE(stuck.empty()) << stuck.size() << " tasks suspended on settled promises, e.g. "
+                             << stuck.front();
+  for (const auto& id : want_resumed) {
+    EXPECT_EQ(rows("SELECT state, resumes FROM tasks26 WHERE id = '" + id + "'"),
+              std::vector<std::string>{"0|1"})
+      << id << " suspended and was not resumed";
+  }
+}
+
+// Four connections settle one promise at once through POST /, each with its
+// own state and value: every answer shows the one outcome that is stored.
+TEST_P(RacesTest, Protocol2026ConcurrentSettlesAgreeOnOneOutcome) {
+  constexpr int rounds = 50;
+  constexpr int racers = 4;
+  const char* states[racers] = {"resolved", "rejected", "rejected_canceled", "resolved"};
+  const char* values[racers] = {"MA==", "MQ==", "Mg==", "Mw=="};
+  auto id_of = [](int g, int r) { return "z-" + std::to_string(g) + "-" + std::to_string(r); };
+  race(
+    racers, rounds,
+    [&](int g, int r, http_client& c) {
+      auto res = call26(c, "promise.create", create26(id_of(g, r), "{}"));
+      if (res.status != 200) throw std::runtime_error("promise.create: " + res.body);
+    },
+    [&](int g, int r, int k, http_client& c) {
+      return call26(c, "promise.settle",
+                    R"({"id":")" + id_of(g, r) + R"(","state":")" + states[k] +
+                      R"(","value":{"headers":{},"data":")" + values[k] + R"("}})");
+    });
+  auto c = client();
+  for (int g = 0; g < k_groups; ++g) {
+    for (int r = 0; r < rounds; ++r) {
+      const auto id = id_of(g, r);
+      auto stored = call26(*c, "promise.get", R"({"id":")" + id + R"("})");
+      ASSERT_EQ(stored.status, 200) << stored.body;
+      const auto want = json::parse(stored.body).at("data").at("promise");
+      EXPECT_NE(str(want.at("state")), "pending") << id;
+      for (int k = 0; k < racers; ++k) {
+        const auto& one = at(g, r, k);
+        ASSERT_EQ(one.status, 200) << id << " racer " << k << ": " << one.body;
+        EXPECT_EQ(json::parse(one.body).at("data").at("promise"), want)
+          << id << " racer " << k << " saw another outcome";
+      }
+    }
+  }
+}
+
+// Four workers acquire version 0 of one task at once: one gets it (200), the
+// others 409, and the task stored is the winner's, at version 1.
+TEST_P(RacesTest, Protocol2026OneTaskVersionIsAcquiredByOneWorker) {
+  constexpr int rounds = 50;
+  constexpr int racers = 4;
+  auto id_of = [](int g, int r) { return "q-" + std::to_string(g) + "-" + std::to_string(r); };
+  race(
+    racers, rounds,
+    [&](int g, int r, http_client& c) {
+      // Addressed to a group nobody polls: the task stays pending at version 0.
+      auto res = call26(c, "promise.create",
+                        create26(id_of(g, r), R"({"resonate:target":"poll://any@nobody"})"));
+      if (res.status != 200) throw std::runtime_error("promise.create: " + res.body);
+    },
+    [&](int g, int r, int k, http_client& c) {
+      return call26(c, "task.acquire",
+                    R"({"id":")" + id_of(g, r) + R"(","version":0,"pid":"w)" + std::to_string(k) +
+                      R"(","ttl":600000})");
+    });
+  for (int g = 0; g < k_groups; ++g) {
+    for (int r = 0; r < rounds; ++r) {
+      const auto id = id_of(g, r);
+      int winner = -1, winners = 0;
+      for (int k = 0; k < racers; ++k) {
+        const auto& one = at(g, r, k);
+        if (one.status == 200) {
+          winner = k;
+          ++winners;
+        } else {
+          EXPECT_EQ(one.status, 409) << id << " racer " << k << ": " << one.body;
+        }
+      }
+      ASSERT_EQ(winners, 1) << id << ": " << winners << " workers acquired version 0";
+      EXPECT_EQ(rows("SELECT state, version, pid FROM tasks26 WHERE id = '" + id + "'"),
+                std::vector<std::string>{"1|1|w" + std::to_string(winner)})
         << id;
     }
   }

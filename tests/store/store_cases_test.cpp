@@ -153,7 +153,9 @@ q::task_record task_row(std::string id, std::string root, q::task_state state = 
   return t;
 }
 
-q::create_task_cmd create_task(q::task_record t) { return q::create_task_cmd{std::move(t)}; }
+q::create_task_cmd create_task(q::task_record t) {
+  return q::create_task_cmd{std::move(t)};
+}
 
 q::callback_record callback_row(std::string id, std::string promise, std::string root,
                                 q::message_type type = q::message_type::resume) {
@@ -264,7 +266,8 @@ TEST_P(store_cases, create_minimal_and_read_back) {
 TEST_P(store_cases, create_full_and_read_back_exactly) {
   auto c = create("p/full", 123456789012345, 42);
   c.idempotency_key = "ikey-create";
-  c.param.headers = {{"a", "1"}, {"quote\"key", "va\"l\\ue\n"}, {"unicode", "\xc3\xa9\xe2\x9c\x93"}};
+  c.param.headers = {
+    {"a", "1"}, {"quote\"key", "va\"l\\ue\n"}, {"unicode", "\xc3\xa9\xe2\x9c\x93"}};
   c.param.data = binary_bytes();
   c.tags = {{"resonate:invoke", "http://x"}, {"k.with.dots", "v"}, {"empty", ""}};
   EXPECT_EQ(rows(run_cmd(s(), c)), 1);
@@ -312,13 +315,16 @@ TEST_P(store_cases, empty_idempotency_key_is_not_null) {
 }
 
 TEST_P(store_cases, unusual_ids_round_trip) {
-  for (std::string id : {"a/b/c", "with space", "\xc3\xbcn\xc3\xaf/\xe2\x9c\x93", "50%_off", "x'y"}) {
+  for (std::string id :
+       {"a/b/c", "with space", "\xc3\xbcn\xc3\xaf/\xe2\x9c\x93", "50%_off", "x'y"}) {
     EXPECT_EQ(rows(run_cmd(s(), create(id))), 1) << id;
     EXPECT_TRUE(read(s(), id)) << id;
   }
 }
 
-TEST_P(store_cases, read_missing_gives_no_record) { EXPECT_FALSE(read(s(), "nope")); }
+TEST_P(store_cases, read_missing_gives_no_record) {
+  EXPECT_FALSE(read(s(), "nope"));
+}
 
 TEST_P(store_cases, create_twice_affects_zero_rows_and_keeps_the_first) {
   auto first = create("p", 100);
@@ -494,8 +500,8 @@ TEST_P(store_cases, timedout_scan_orders_by_timeout_and_limits) {
 // -- search --------------------------------------------------------------------------
 
 TEST_P(store_cases, search_by_id_pattern) {
-  run_one(s(), {create("foo"), create("foo/1"), create("bar/foo"), create("Foo/3"),
-                create("foo/2"), create("xfooy")});
+  run_one(s(), {create("foo"), create("foo/1"), create("bar/foo"), create("Foo/3"), create("foo/2"),
+                create("xfooy")});
   using v = std::vector<std::string>;
   EXPECT_EQ(ids_of(search(s(), "foo*")), (v{"foo/2", "foo/1", "foo"}));
   EXPECT_EQ(ids_of(search(s(), "*foo")), (v{"bar/foo", "foo"}));
@@ -517,8 +523,8 @@ TEST_P(store_cases, due_schedules_and_prefix_search_use_an_index) {
     " ORDER BY next_run_time, sort_id LIMIT 10");
   EXPECT_NE(due.find("idx_schedules_due"), std::string::npos) << due;
   EXPECT_EQ(due.find("\"Sort\""), std::string::npos) << due;
-  auto prefix = h_->query_value(
-    "EXPLAIN (FORMAT JSON) SELECT id FROM promises WHERE id LIKE 'foo%' ESCAPE ''");
+  auto prefix =
+    h_->query_value("EXPLAIN (FORMAT JSON) SELECT id FROM promises WHERE id LIKE 'foo%' ESCAPE ''");
   EXPECT_NE(prefix.find("Index Cond"), std::string::npos) << prefix;
   h_->exec_sql("RESET enable_seqscan");
 }
@@ -612,8 +618,7 @@ TEST_P(store_cases, fence_that_does_not_hold_skips_the_commands) {
 TEST_P(store_cases, fences_are_checked_per_submission) {
   insert_task("claimed", 4, 1);
   auto out = run_batch(s(), {tx_of({create("a")}, q::fence{"claimed", 1}),
-                             tx_of({create("b")}, q::fence{"claimed", 2}),
-                             tx_of({create("c")})});
+                             tx_of({create("b")}, q::fence{"claimed", 2}), tx_of({create("c")})});
   EXPECT_TRUE(out[0].store().valid);
   EXPECT_FALSE(out[1].store().valid);
   EXPECT_TRUE(out[2].store().valid);
@@ -628,24 +633,24 @@ TEST_P(store_cases, empty_batch_gives_no_completions) {
   EXPECT_TRUE(s().process({}).empty());
 }
 
-TEST_P(store_cases, ping_answers) { EXPECT_EQ(rows(run_cmd(s(), q::ping_cmd{})), 0); }
+TEST_P(store_cases, ping_answers) {
+  EXPECT_EQ(rows(run_cmd(s(), q::ping_cmd{})), 0);
+}
 
 TEST_P(store_cases, later_submissions_see_earlier_writes_of_the_batch) {
   auto out = run_batch(s(), {tx_of({create("p")}), tx_of({q::read_promise_cmd{"p"}}),
                              tx_of({complete("p")}), tx_of({q::read_promise_cmd{"p"}})});
   for (const auto& cqe : out) ASSERT_FALSE(cqe.error) << cqe.error->message;
-  EXPECT_EQ(query(out[1].store().results.at(0)).records.at(0).state,
-            q::promise_state::pending);
+  EXPECT_EQ(query(out[1].store().results.at(0)).records.at(0).state, q::promise_state::pending);
   EXPECT_EQ(rows(out[2].store().results.at(0)), 1);
-  EXPECT_EQ(query(out[3].store().results.at(0)).records.at(0).state,
-            q::promise_state::resolved);
+  EXPECT_EQ(query(out[3].store().results.at(0)).records.at(0).state, q::promise_state::resolved);
 }
 
 TEST_P(store_cases, a_fence_sees_the_writes_of_earlier_submissions_in_the_batch) {
   auto claimed = task_row("t", "r", q::task_state::claimed);
-  auto out = run_batch(s(), {tx_of({create("before")}), tx_of({create_task(claimed)}),
-                             tx_of({create("fenced")}, q::fence{"t", 1}),
-                             tx_of({create("stale")}, q::fence{"t", 2})});
+  auto out = run_batch(
+    s(), {tx_of({create("before")}), tx_of({create_task(claimed)}),
+          tx_of({create("fenced")}, q::fence{"t", 1}), tx_of({create("stale")}, q::fence{"t", 2})});
   for (const auto& cqe : out) ASSERT_FALSE(cqe.error) << cqe.error->message;
   EXPECT_TRUE(out[2].store().valid);
   EXPECT_EQ(rows(out[2].store().results.at(0)), 1);
@@ -687,9 +692,9 @@ TEST_P(store_cases, a_large_batch_answers_every_submission_in_order) {
 
 TEST_P(store_cases, a_failing_submission_fails_alone) {
   install_failing_trigger();
-  auto out = run_batch(s(), {tx_of({create("a")}),
-                             tx_of({create("x"), complete("a"), create("boom"), create("y")}),
-                             tx_of({create("c"), q::read_promise_cmd{"x"}})});
+  auto out = run_batch(
+    s(), {tx_of({create("a")}), tx_of({create("x"), complete("a"), create("boom"), create("y")}),
+          tx_of({create("c"), q::read_promise_cmd{"x"}})});
   EXPECT_FALSE(out[0].error);
   ASSERT_TRUE(out[1].error);
   EXPECT_EQ(out[1].error->code, q::status::aio_store_error);
@@ -729,8 +734,9 @@ std::thread started(std::function<void()> f, std::chrono::milliseconds lead) {
 void install_slow_trigger(harness& h, const std::string& event, const std::string& table) {
   h.exec_sql("CREATE FUNCTION slow_" + table +
              "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.6); RETURN "
-             "NULL; END $$; CREATE TRIGGER slow_" + table + " AFTER " + event + " ON " + table +
-             " FOR EACH ROW EXECUTE FUNCTION slow_" + table + "();");
+             "NULL; END $$; CREATE TRIGGER slow_" +
+             table + " AFTER " + event + " ON " + table + " FOR EACH ROW EXECUTE FUNCTION slow_" +
+             table + "();");
 }
 
 TEST_P(store_cases, a_completion_turns_a_callback_committed_while_it_waited_into_a_task) {
@@ -766,7 +772,9 @@ TEST_P(store_cases, a_registration_waits_for_a_completion_and_finds_the_promise_
   // The completion has updated the promise and commits 0.6 s later.
   q::aio_results completed;
   auto completion = started(
-    [&] { completed = other->process({q::aio_sqe{1, tx_of({complete_at("awaited", 50)})}}); },
+    [&] {
+      completed = other->process({q::aio_sqe{1, tx_of({complete_at("awaited", 50)})}});
+    },
     std::chrono::milliseconds(200));
   auto c = run_one(s(), {create_callback(callback_row("cb", "awaited", "awaited")),
                          q::read_promise_cmd{"awaited"}});
@@ -789,8 +797,9 @@ void install_deadlocking_insert(harness& h, const std::string& id, int times) {
              "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '" + id +
              "' THEN IF nextval('deadlocks') <= " + std::to_string(times) +
              " THEN RAISE EXCEPTION 'simulated deadlock' USING ERRCODE = '40P01'; END IF; "
-             "END IF; RETURN NEW; END $$; CREATE TRIGGER deadlock_" + id +
-             " BEFORE INSERT ON promises FOR EACH ROW EXECUTE FUNCTION deadlock_" + id + "();");
+             "END IF; RETURN NEW; END $$; CREATE TRIGGER deadlock_" +
+             id + " BEFORE INSERT ON promises FOR EACH ROW EXECUTE FUNCTION deadlock_" + id +
+             "();");
 }
 
 TEST_P(store_cases, a_deadlock_reruns_the_batch) {
@@ -953,7 +962,8 @@ TEST_P(store_cases, create_with_a_task_for_a_root_with_an_active_task_inserts_it
   EXPECT_EQ(read_task(s(), q::invoke_task_id("free"))->state, q::task_state::claimed);
   auto c2 = create("busy-init");
   run_cmd(s(), create_task(task_row("e", "busy-init", q::task_state::enqueued)));
-  c2.task = create_task(task_row(q::invoke_task_id("busy-init"), "busy-init", q::task_state::init, 55));
+  c2.task =
+    create_task(task_row(q::invoke_task_id("busy-init"), "busy-init", q::task_state::init, 55));
   auto w2 = written(run_cmd(s(), c2));
   EXPECT_TRUE(w2.root_busy);
   EXPECT_EQ(read_task(s(), q::invoke_task_id("busy-init"))->expires_at, 55);  // a delay stays
@@ -971,10 +981,10 @@ TEST_P(store_cases, completing_a_promise_completes_its_tasks_and_turns_callbacks
   done.completed_on = 5;
   run_cmd(s(), create_task(done));
   // Two callbacks on root (given out of id order), one on another promise.
-  auto cb_b = callback_row(q::notify_callback_id("root", "sub-b"), "root", "root",
-                           q::message_type::notify);
-  auto cb_a = callback_row(q::notify_callback_id("root", "sub-a"), "root", "root",
-                           q::message_type::notify);
+  auto cb_b =
+    callback_row(q::notify_callback_id("root", "sub-b"), "root", "root", q::message_type::notify);
+  auto cb_a =
+    callback_row(q::notify_callback_id("root", "sub-a"), "root", "root", q::message_type::notify);
   cb_a.timeout = 4444;
   cb_a.mesg.head = {{"traceparent", "t"}};
   auto cb_leaf = callback_row(q::resume_callback_id("root", "leaf"), "leaf", "root");
@@ -1081,8 +1091,9 @@ TEST_P(store_cases, a_callback_needs_a_pending_promise_and_a_new_id) {
   run_cmd(s(), create("pending2"));
   EXPECT_EQ(rows(run_cmd(s(), create_callback(callback_row("cb1", "pending2", "r")))), 0);
   EXPECT_EQ(count("callbacks", "1 = 1"), 1);
-  EXPECT_EQ(count("callbacks", "id = 'cb1' AND promise_id = 'pending' AND root_promise_id = 'r'"
-                               " AND timeout = 7777 AND created_on = 3"),
+  EXPECT_EQ(count("callbacks",
+                  "id = 'cb1' AND promise_id = 'pending' AND root_promise_id = 'r'"
+                  " AND timeout = 7777 AND created_on = 3"),
             1);
 }
 
@@ -1364,11 +1375,12 @@ TEST_P(store_cases, heartbeat_locks_sets_time_plus_ttl_and_wraps_on_overflow) {
 }
 
 TEST_P(store_cases, timeout_locks_deletes_what_expired_by_the_time) {
-  run_one(s(), {q::acquire_lock_cmd{lock_of("before", "e", "p", 1, 99)},
-                q::acquire_lock_cmd{lock_of("at", "e", "p", 1, 100)},
-                q::acquire_lock_cmd{lock_of("after", "e", "p", 1, 101)},
-                q::acquire_lock_cmd{lock_of("wrapped", "e", "p", 1,
-                                            std::numeric_limits<int64_t>::min())}});
+  run_one(
+    s(),
+    {q::acquire_lock_cmd{lock_of("before", "e", "p", 1, 99)},
+     q::acquire_lock_cmd{lock_of("at", "e", "p", 1, 100)},
+     q::acquire_lock_cmd{lock_of("after", "e", "p", 1, 101)},
+     q::acquire_lock_cmd{lock_of("wrapped", "e", "p", 1, std::numeric_limits<int64_t>::min())}});
   EXPECT_EQ(rows(run_cmd(s(), q::timeout_locks_cmd{100})), 3);
   EXPECT_FALSE(read_lock(s(), "before"));
   EXPECT_FALSE(read_lock(s(), "at"));
@@ -1397,9 +1409,8 @@ TEST_P(store_cases, lock_commands_of_one_batch_see_each_other) {
 TEST_P(store_cases, a_fence_guards_callbacks_and_completions_too) {
   insert_task("claimed", 4, 2);
   run_cmd(s(), create("p"));
-  auto skipped =
-    run_one(s(), {create_callback(callback_row("cb", "p", "r")), complete_at("p", 5)},
-            q::fence{"claimed", 1});
+  auto skipped = run_one(s(), {create_callback(callback_row("cb", "p", "r")), complete_at("p", 5)},
+                         q::fence{"claimed", 1});
   EXPECT_FALSE(skipped.valid);
   EXPECT_TRUE(skipped.results.empty());
   EXPECT_EQ(count("callbacks", "1 = 1"), 0);
@@ -1418,10 +1429,10 @@ TEST_P(store_cases, a_failing_completion_transaction_fails_alone_and_is_undone) 
   run_one(s(), {create("root"), create("p2")});
   run_cmd(s(), create_task(task_row("t-root", "root", q::task_state::claimed, 900)));
   run_cmd(s(), create_callback(callback_row("cb-root", "root", "root")));
-  auto out = run_batch(s(), {tx_of({create_callback(callback_row("cb-p2", "p2", "p2"))}),
-                             tx_of({complete_at("root", 9), create("boom")}),
-                             tx_of({create_task(task_row("t-new", "x"))}),
-                             tx_of({q::read_task_cmd{"t-root"}})});
+  auto out = run_batch(
+    s(), {tx_of({create_callback(callback_row("cb-p2", "p2", "p2"))}),
+          tx_of({complete_at("root", 9), create("boom")}),
+          tx_of({create_task(task_row("t-new", "x"))}), tx_of({q::read_task_cmd{"t-root"}})});
   EXPECT_FALSE(out[0].error);
   ASSERT_TRUE(out[1].error);
   EXPECT_EQ(out[1].error->code, q::status::aio_store_error);
@@ -1581,15 +1592,14 @@ TEST_P(store_cases, search_schedules_matches_pattern_and_tags_newest_first_with_
   EXPECT_EQ(a.size(), 2u);
   auto x = schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {{"k", "x"}}, 10, std::nullopt}));
   ASSERT_EQ(x.size(), 2u);
-  auto dotted =
-    schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {{"dotted.key", "v"}}, 10, std::nullopt}));
+  auto dotted = schedules_in(
+    run_cmd(s(), q::search_schedules_cmd{"*", {{"dotted.key", "v"}}, 10, std::nullopt}));
   EXPECT_EQ(dotted.size(), 3u);
   auto r = run_cmd(s(), q::search_schedules_cmd{"*", {}, 2, std::nullopt});
   auto page = std::get<q::query_schedules_result>(r);
   ASSERT_EQ(page.records.size(), 2u);
   ASSERT_TRUE(page.last_sort_id);
-  auto rest =
-    schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {}, 2, page.last_sort_id}));
+  auto rest = schedules_in(run_cmd(s(), q::search_schedules_cmd{"*", {}, 2, page.last_sort_id}));
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].id, "a1");
 }
@@ -1656,32 +1666,33 @@ TEST_P(store_cases, a_submission_of_another_kind_is_answered_with_an_error) {
 
 TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
-  // Undo 004 (protocol 2026-04-01): its triggers, functions and tables.
-  h_->exec_sql(h_->kind() == backend::postgres
-                 ? "DROP TRIGGER promises26_created ON promises;"
-                   " DROP TRIGGER promises26_settled ON promises;"
-                   " DROP FUNCTION promises26_created(); DROP FUNCTION promises26_settled()"
-                 : "DROP TRIGGER promises26_created; DROP TRIGGER promises26_settled");
-  h_->exec_sql("DROP TABLE tasks26; DROP TABLE callbacks26; DROP TABLE listeners26;"
-               " DROP TABLE promise_timeouts26; DROP TABLE outbox_execute26;"
-               " DROP TABLE outbox_unblock26; DROP TABLE branches26; DROP TABLE clock26;"
-               " DROP TABLE outbox_parked26");  // and 005
+  // Undo 004 (protocol 2026-04-01), 005 and 006: the functions and the tables.
+  if (h_->kind() == backend::postgres)
+    h_->exec_sql(
+      "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint)");
+  h_->exec_sql(
+    "DROP TABLE tasks26; DROP TABLE callbacks26; DROP TABLE listeners26;"
+    " DROP TABLE promise_timeouts26; DROP TABLE outbox_execute26;"
+    " DROP TABLE outbox_unblock26; DROP TABLE branches26;"
+    " DROP TABLE outbox_parked26");
   // Take the database back to schema version 1 (the indexes of 001 only).
-  h_->exec_sql("DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
-               " DROP INDEX idx_tasks_state_expires_at; DROP INDEX idx_tasks_active_by_root;"
-               " CREATE INDEX idx_tasks_root_promise_id ON tasks (root_promise_id);"
-               " CREATE INDEX idx_tasks_expires_at ON tasks (expires_at);"
-               " DELETE FROM migrations WHERE id > 1");
+  h_->exec_sql(
+    "DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
+    " DROP INDEX idx_tasks_state_expires_at; DROP INDEX idx_tasks_active_by_root;"
+    " CREATE INDEX idx_tasks_root_promise_id ON tasks (root_promise_id);"
+    " CREATE INDEX idx_tasks_expires_at ON tasks (expires_at);"
+    " DELETE FROM migrations WHERE id > 1");
   if (h_->kind() == backend::postgres)  // and the indexes of 003
-    h_->exec_sql("DROP INDEX idx_schedules_due;"
-                 " CREATE INDEX idx_schedules_next_run_time ON schedules (next_run_time);"
-                 " CREATE INDEX IF NOT EXISTS idx_promises_id_pattern ON promises (id text_pattern_ops)");
+    h_->exec_sql(
+      "DROP INDEX idx_schedules_due;"
+      " CREATE INDEX idx_schedules_next_run_time ON schedules (next_run_time);"
+      " CREATE INDEX IF NOT EXISTS idx_promises_id_pattern ON promises (id text_pattern_ops)");
   run_cmd(s(), create("p"));
   run_cmd(s(), create_task(task_row("t", "p", q::task_state::claimed)));
   run_cmd(s(), create_callback(callback_row("cb", "p", "p")));
   ASSERT_NO_THROW(h_->reopen());
-  auto dialect = h_->kind() == backend::postgres ? migrations::dialect::postgres
-                                                 : migrations::dialect::sqlite;
+  auto dialect =
+    h_->kind() == backend::postgres ? migrations::dialect::postgres : migrations::dialect::sqlite;
   EXPECT_EQ(count("migrations", "1 = 1"),
             static_cast<int64_t>(migrations::embedded_migrations(dialect).size()));
   EXPECT_TRUE(read(s(), "p"));
@@ -1689,9 +1700,63 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   EXPECT_EQ(written(run_cmd(s(), complete_at("p", 5))).tasks_created, 1);
   EXPECT_EQ(read_task(s(), "t")->state, q::task_state::completed);
   // The core's promise is readable through protocol 2026-04-01 after 004.
-  auto got = std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{"promise.get", R"({"id":"p"})", 9}));
+  auto got =
+    std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{"promise.get", R"({"id":"p"})", 9}));
   EXPECT_EQ(got.status, 200);
   EXPECT_NE(got.data_json.find(R"("state":"resolved")"), std::string::npos) << got.data_json;
+}
+
+// A store of the release before migration 006 (its triggers and clock row
+// dropped; their work is the store's step after a promise write now): the
+// rows of protocol 2026-04-01 survive the migration, and the settlement
+// chain works on them.
+TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
+  if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
+  auto v2026 = [&](const char* kind, const std::string& data, int64_t now) {
+    return std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{kind, data, now}));
+  };
+  const std::string future = "9999999999999";
+  ASSERT_EQ(
+    v2026("promise.create",
+          R"({"id":"awaited","timeoutAt":)" + future + R"(,"tags":{"resonate:scope":"global"}})", 1)
+      .status,
+    200);
+  ASSERT_EQ(v2026("task.create",
+                  R"({"pid":"w","ttl":60000,"action":{"kind":"promise.create","head":{},"data":)"
+                  R"({"id":"root","timeoutAt":)" +
+                    future + R"(,"tags":{"resonate:target":"poll://any@g"}}}})",
+                  2)
+              .status,
+            200);
+  ASSERT_EQ(v2026("task.suspend",
+                  R"({"id":"root","version":1,"actions":[{"kind":"promise.register_callback",)"
+                  R"("head":{},"data":{"awaited":"awaited","awaiter":"root"}}]})",
+                  3)
+              .status,
+            200);
+  ASSERT_EQ(
+    v2026("promise.register_listener", R"({"awaited":"awaited","address":"poll://uni@g/l"})", 4)
+      .status,
+    200);
+  // Back to version 5: the clock row as that release had it, without 006's functions.
+  if (h_->kind() == backend::postgres)
+    h_->exec_sql(
+      "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint)");
+  h_->exec_sql(
+    "CREATE TABLE clock26 (one INTEGER PRIMARY KEY CHECK (one = 1), now BIGINT NOT NULL);"
+    " INSERT INTO clock26 (one, now) VALUES (1, 4); DELETE FROM migrations WHERE id > 5");
+  ASSERT_NO_THROW(h_->reopen());
+  EXPECT_EQ(count("callbacks26", "awaited = 'awaited'"), 1);
+  EXPECT_EQ(count("listeners26", "promise_id = 'awaited'"), 1);
+  EXPECT_EQ(count("tasks26", "id = 'root' AND state = 2"), 1);
+  EXPECT_THROW(h_->exec_sql("SELECT now FROM clock26"), std::exception) << "the clock row went";
+  // REST v1 settles the awaited promise: the chain resumes the suspended task
+  // at the completion's time and unblocks the listener.
+  EXPECT_EQ(written(run_cmd(s(), complete_at("awaited", 50))).rows_affected, 1);
+  EXPECT_EQ(count("tasks26", "id = 'root' AND state = 0 AND resumes = 1 AND timer_at = 30050"), 1);
+  EXPECT_EQ(count("outbox_execute26", "id = 'root' AND version = 1"), 1);
+  EXPECT_EQ(count("outbox_unblock26", "promise_id = 'awaited' AND address = 'poll://uni@g/l'"), 1);
+  EXPECT_EQ(count("callbacks26", "1 = 1") + count("listeners26", "1 = 1"), 0);
 }
 
 // -- the protocol 2026-04-01 outbox: messages parked for a stream ------------------------
@@ -1716,9 +1781,12 @@ std::string targeted_create(const std::string& id, const std::string& target) {
 
 }  // namespace
 
-TEST_P(store_cases, a_parked_message_goes_back_to_the_outbox_when_a_stream_that_can_take_it_connects) {
-  for (auto [id, target] : {std::pair{"a", "poll://any@g/w1"}, {"b", "poll://uni@g/w2"},
-                            {"c", "poll://any@g"}, {"d", "poll://any@gg"}}) {
+TEST_P(store_cases,
+       a_parked_message_goes_back_to_the_outbox_when_a_stream_that_can_take_it_connects) {
+  for (auto [id, target] : {std::pair{"a", "poll://any@g/w1"},
+                            {"b", "poll://uni@g/w2"},
+                            {"c", "poll://any@g"},
+                            {"d", "poll://any@gg"}}) {
     auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create(id, target), 10});
     ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
   }
@@ -1746,7 +1814,8 @@ TEST_P(store_cases, a_parked_execute_whose_task_moved_on_is_not_sent) {
   auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create("p", "poll://any@g"), 10});
   ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
   park(s(), take(s()), 20);
-  r = run_cmd(s(), q::v2026_cmd{"task.acquire", R"({"id":"p","version":0,"pid":"w","ttl":60000})", 30});
+  r = run_cmd(s(),
+              q::v2026_cmd{"task.acquire", R"({"id":"p","version":0,"pid":"w","ttl":60000})", 30});
   ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
   EXPECT_TRUE(take(s(), {{"g", "w"}}).empty());
   EXPECT_EQ(count("outbox_parked26", "1 = 1"), 0);
@@ -1787,8 +1856,11 @@ TEST_P(store_cases, counts_by_state_of_empty_tables_have_no_states) {
 TEST_P(store_cases, counts_by_state_count_the_live_rows_under_their_state_code) {
   using ts = q::task_state;
   int n = 0;
-  for (auto [state, rows_in_state] : {std::pair{ts::init, 3}, {ts::enqueued, 1}, {ts::claimed, 2},
-                                      {ts::completed, 4}, {ts::timedout, 1}}) {
+  for (auto [state, rows_in_state] : {std::pair{ts::init, 3},
+                                      {ts::enqueued, 1},
+                                      {ts::claimed, 2},
+                                      {ts::completed, 4},
+                                      {ts::timedout, 1}}) {
     for (int i = 0; i < rows_in_state; ++i) {
       auto id = "t" + std::to_string(n++);
       ASSERT_EQ(rows(run_cmd(s(), create_task(task_row(id, "root-" + id, state)))), 1);
@@ -1834,8 +1906,8 @@ TEST(sqlite_store_only, a_batch_that_cannot_begin_fails_every_submission) {
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(h->sqlite_path().c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  auto out = h->get().process({q::aio_sqe{1, tx_of({create("x")})},
-                               q::aio_sqe{2, tx_of({q::read_promise_cmd{"before"}})}});
+  auto out = h->get().process(
+    {q::aio_sqe{1, tx_of({create("x")})}, q::aio_sqe{2, tx_of({q::read_promise_cmd{"before"}})}});
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
   ASSERT_EQ(out.size(), 2u);
@@ -1881,8 +1953,8 @@ TEST(postgres_store_only, a_batch_reruns_on_a_new_connection_when_the_old_one_br
   h->kill_connection();
   // Nothing of the optimistic pass was committed, so it runs again, isolated,
   // on a new connection.
-  auto out = h->get().process({q::aio_sqe{1, tx_of({create("during")})},
-                               q::aio_sqe{2, tx_of({q::ping_cmd{}})}});
+  auto out = h->get().process(
+    {q::aio_sqe{1, tx_of({create("during")})}, q::aio_sqe{2, tx_of({q::ping_cmd{}})}});
   ASSERT_EQ(out.size(), 2u);
   EXPECT_FALSE(out[0].error) << out[0].error->message;
   EXPECT_FALSE(out[1].error) << out[1].error->message;

@@ -73,14 +73,24 @@ pg_params& pg_params::push(std::optional<std::string> v, int format) {
   return *this;
 }
 
-pg_params& pg_params::add(int64_t v) { return push(std::to_string(v), 0); }
-pg_params& pg_params::add(bool v) { return push(std::string(v ? "true" : "false"), 0); }
-pg_params& pg_params::add(std::string_view text) { return push(std::string(text), 0); }
-pg_params& pg_params::add(const std::optional<std::string>& text) { return push(text, 0); }
+pg_params& pg_params::add(int64_t v) {
+  return push(std::to_string(v), 0);
+}
+pg_params& pg_params::add(bool v) {
+  return push(std::string(v ? "true" : "false"), 0);
+}
+pg_params& pg_params::add(std::string_view text) {
+  return push(std::string(text), 0);
+}
+pg_params& pg_params::add(const std::optional<std::string>& text) {
+  return push(text, 0);
+}
 pg_params& pg_params::add(const std::optional<int64_t>& v) {
   return v ? add(*v) : push(std::nullopt, 0);
 }
-pg_params& pg_params::add_bytes(std::string_view bytes) { return push(std::string(bytes), 1); }
+pg_params& pg_params::add_bytes(std::string_view bytes) {
+  return push(std::string(bytes), 1);
+}
 pg_params& pg_params::add_optional_bytes(std::optional<std::string_view> bytes) {
   return bytes ? add_bytes(*bytes) : push(std::nullopt, 1);
 }
@@ -117,7 +127,9 @@ pg_connection::pg_connection(const std::string& conninfo) {
   }
 }
 
-pg_connection::~pg_connection() { PQfinish(conn_); }
+pg_connection::~pg_connection() {
+  PQfinish(conn_);
+}
 
 void pg_connection::fail(const std::string& context, const PGresult* r) {
   std::string msg = r != nullptr ? PQresultErrorMessage(r) : "";
@@ -139,12 +151,11 @@ void pg_connection::exec_simple(const std::string& sql) {
 
 pg_result pg_connection::exec(const pg_call& call) {
   auto values = call.params.values();
-  PGresult* r =
-    call.sql.empty()
-      ? PQexecPrepared(conn_, call.statement.c_str(), call.params.size(), values.data(),
-                       call.params.lengths(), call.params.formats(), 0)
-      : PQexecParams(conn_, call.sql.c_str(), call.params.size(), nullptr, values.data(),
-                     call.params.lengths(), call.params.formats(), 0);
+  PGresult* r = call.sql.empty()
+                  ? PQexecPrepared(conn_, call.statement.c_str(), call.params.size(), values.data(),
+                                   call.params.lengths(), call.params.formats(), 0)
+                  : PQexecParams(conn_, call.sql.c_str(), call.params.size(), nullptr,
+                                 values.data(), call.params.lengths(), call.params.formats(), 0);
   if (r == nullptr || failed(PQresultStatus(r))) {
     owned_result owned(r);
     fail(call.sql.empty() ? call.statement : "query", r);
@@ -160,12 +171,11 @@ void pg_connection::enter_pipeline() {
 
 void pg_connection::send(const pg_call& call, bool internal) {
   auto values = call.params.values();
-  int sent =
-    call.sql.empty()
-      ? PQsendQueryPrepared(conn_, call.statement.c_str(), call.params.size(), values.data(),
-                            call.params.lengths(), call.params.formats(), 0)
-      : PQsendQueryParams(conn_, call.sql.c_str(), call.params.size(), nullptr, values.data(),
-                          call.params.lengths(), call.params.formats(), 0);
+  int sent = call.sql.empty()
+               ? PQsendQueryPrepared(conn_, call.statement.c_str(), call.params.size(),
+                                     values.data(), call.params.lengths(), call.params.formats(), 0)
+               : PQsendQueryParams(conn_, call.sql.c_str(), call.params.size(), nullptr,
+                                   values.data(), call.params.lengths(), call.params.formats(), 0);
   if (sent != 1) fail("send " + (call.sql.empty() ? call.statement : std::string("query")));
   outstanding_.push_back(internal ? entry::internal : entry::result);
   unsynced_ = true;
@@ -228,6 +238,14 @@ pg_result pg_connection::receive() {
     }
   }
   throw std::logic_error("pg_connection::receive without a statement sent");
+}
+
+void pg_connection::receive_aborted() {
+  try {
+    receive();
+  } catch (const pg_error& e) {
+    if (e.broken()) throw;
+  }
 }
 
 void pg_connection::finish_pipeline() {

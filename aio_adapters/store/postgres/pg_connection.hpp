@@ -24,7 +24,7 @@ namespace resonate::aio_adapters::store {
 class pg_error : public std::runtime_error {
 public:
   pg_error(const std::string& what, bool broken, std::string sqlstate = {})
-      : std::runtime_error(what), broken_(broken), sqlstate_(std::move(sqlstate)) {}
+    : std::runtime_error(what), broken_(broken), sqlstate_(std::move(sqlstate)) {}
   bool broken() const { return broken_; }
   /// The server's SQLSTATE (e.g. "40P01"), empty when the failure is not the server's.
   const std::string& sqlstate() const { return sqlstate_; }
@@ -49,12 +49,12 @@ public:
   bool empty() const { return rows() == 0; }
   int64_t affected_rows() const;
   bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
-  std::string_view text(int row, int col) const;       ///< NULL -> ""
+  std::string_view text(int row, int col) const;  ///< NULL -> ""
   std::optional<std::string> optional_text(int row, int col) const;
   std::optional<std::string> optional_bytes(int row, int col) const;  ///< NULL -> nullopt
-  int64_t int64(int row, int col) const;               ///< throws on NULL or not a number
+  int64_t int64(int row, int col) const;  ///< throws on NULL or not a number
   std::optional<int64_t> optional_int64(int row, int col) const;
-  std::string bytes(int row, int col) const;            ///< a bytea (hex output) as raw bytes
+  std::string bytes(int row, int col) const;  ///< a bytea (hex output) as raw bytes
 
 private:
   std::shared_ptr<PGresult> r_;
@@ -126,6 +126,9 @@ public:
   /// The result of the next non-internal statement sent; throws pg_error when
   /// it failed, or an internal statement sent before it did.
   pg_result receive();
+  /// Consumes the result of the next non-internal statement, which an earlier
+  /// failure aborted; only a broken connection throws.
+  void receive_aborted();
   /// Consumes every outstanding result (errors are reported by the first one
   /// that failed, after all are consumed) and leaves pipeline mode.
   void finish_pipeline();

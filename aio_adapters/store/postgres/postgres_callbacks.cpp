@@ -25,7 +25,9 @@ const prepared_statement statements[] = {
 
 }  // namespace
 
-std::span<const prepared_statement> callback_statements() { return statements; }
+std::span<const prepared_statement> callback_statements() {
+  return statements;
+}
 
 pg_call call_of(const q::create_callback_cmd& cmd) {
   const auto& cb = cmd.callback;

@@ -70,11 +70,23 @@ pg_call call_of(const q::ping_cmd& cmd);
 /// FOR NO KEY UPDATE` for each promise the batch's completions and
 /// registrations decide on, in id order; adds their ids to `ids`.
 std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::string>& ids);
+/// Locks the promise `id` FOR NO KEY UPDATE (as a completion does).
+pg_call promise_lock_call(const std::string& id);
 /// The statement that locks the rows `cmd` decides on, run ahead of call_of(cmd)
 /// as a statement of its own (see the top of this file), or none.
 std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd);
 template <class C>
 std::optional<pg_call> lock_of(const C&) {
+  return std::nullopt;
+}
+/// The statement that runs right after call_of(cmd) as part of the same
+/// command, or none: protocol 2026-04-01's step after a promise write (the
+/// task of a targeted promise, the settlement chain; migration 006). Its
+/// result is read, and dropped, by the command's receive.
+std::optional<pg_call> follow_up_of(const q::create_promise_cmd& cmd);
+std::optional<pg_call> follow_up_of(const q::update_promise_cmd& cmd);
+template <class C>
+std::optional<pg_call> follow_up_of(const C&) {
   return std::nullopt;
 }
 q::store_result result_of(const q::read_promise_cmd& cmd, const pg_result& r);
@@ -124,7 +136,9 @@ q::store_result result_of(const q::heartbeat_locks_cmd& cmd, const pg_result& r)
 q::store_result result_of(const q::timeout_locks_cmd& cmd, const pg_result& r);
 
 /// A call of a prepared statement.
-inline pg_call prepared(const char* name) { return pg_call{name, {}, {}}; }
+inline pg_call prepared(const char* name) {
+  return pg_call{name, {}, {}};
+}
 
 // -- schedules (postgres_schedules.cpp) -----------------------------------------------
 pg_call call_of(const q::read_schedule_cmd& cmd);

@@ -9,7 +9,8 @@ namespace resonate::aio_adapters::store::postgres_dialect {
 namespace {
 
 const prepared_statement statements[] = {
-  {"count_tasks_by_state", "SELECT state, COUNT(*) FROM tasks WHERE state IN (1, 2, 4) GROUP BY state"},
+  {"count_tasks_by_state",
+   "SELECT state, COUNT(*) FROM tasks WHERE state IN (1, 2, 4) GROUP BY state"},
   {"count_promises_by_state",
    "SELECT 1, COUNT(*) FROM promises WHERE state = 1 HAVING COUNT(*) > 0"},
 };
@@ -22,9 +23,13 @@ q::store_result counts_by_state(const pg_result& r) {
 
 }  // namespace
 
-std::span<const prepared_statement> count_statements() { return statements; }
+std::span<const prepared_statement> count_statements() {
+  return statements;
+}
 
-pg_call call_of(const q::count_tasks_by_state_cmd&) { return prepared("count_tasks_by_state"); }
+pg_call call_of(const q::count_tasks_by_state_cmd&) {
+  return prepared("count_tasks_by_state");
+}
 pg_call call_of(const q::count_promises_by_state_cmd&) {
   return prepared("count_promises_by_state");
 }

@@ -16,17 +16,21 @@ const prepared_statement statements[] = {
    "process_id = EXCLUDED.process_id, ttl = EXCLUDED.ttl, expires_at = EXCLUDED.expires_at "
    "WHERE locks.execution_id = EXCLUDED.execution_id"},
   {"lock_release", "DELETE FROM locks WHERE resource_id = $1 AND execution_id = $2"},
-  {"lock_heartbeat", "UPDATE locks SET expires_at = " +
-                       wrapping_add_sql("$2::bigint", "ttl", "$3::bigint") +
-                       " WHERE process_id = $1"},
+  {"lock_heartbeat",
+   "UPDATE locks SET expires_at = " + wrapping_add_sql("$2::bigint", "ttl", "$3::bigint") +
+     " WHERE process_id = $1"},
   {"lock_timeout", "DELETE FROM locks WHERE expires_at <= $1"},
 };
 
-q::store_result altered(const pg_result& r) { return q::alter_result{r.affected_rows()}; }
+q::store_result altered(const pg_result& r) {
+  return q::alter_result{r.affected_rows()};
+}
 
 }  // namespace
 
-std::span<const prepared_statement> lock_statements() { return statements; }
+std::span<const prepared_statement> lock_statements() {
+  return statements;
+}
 
 pg_call call_of(const q::read_lock_cmd& cmd) {
   auto c = prepared("lock_read");
@@ -63,16 +67,21 @@ q::store_result result_of(const q::read_lock_cmd&, const pg_result& r) {
   q::query_locks_result out;
   for (int i = 0; i < r.rows(); ++i) {
     out.records.push_back(q::lock_record{std::string(r.text(i, 0)), std::string(r.text(i, 1)),
-                                         std::string(r.text(i, 2)), r.int64(i, 3),
-                                         r.int64(i, 4)});
+                                         std::string(r.text(i, 2)), r.int64(i, 3), r.int64(i, 4)});
   }
   return out;
 }
-q::store_result result_of(const q::acquire_lock_cmd&, const pg_result& r) { return altered(r); }
-q::store_result result_of(const q::release_lock_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::acquire_lock_cmd&, const pg_result& r) {
+  return altered(r);
+}
+q::store_result result_of(const q::release_lock_cmd&, const pg_result& r) {
+  return altered(r);
+}
 q::store_result result_of(const q::heartbeat_locks_cmd&, const pg_result& r) {
   return altered(r);
 }
-q::store_result result_of(const q::timeout_locks_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::timeout_locks_cmd&, const pg_result& r) {
+  return altered(r);
+}
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

@@ -34,7 +34,8 @@ const std::string insert_promise =
   "w AS (INSERT INTO promises (id, state, param_headers, param_data, timeout, "
   "idempotency_key_for_create, tags, created_on) "
   "VALUES ($1, 1, $2::jsonb, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (id) DO NOTHING "
-  "RETURNING " + columns + ")";
+  "RETURNING " +
+  columns + ")";
 
 const prepared_statement statements[] = {
   {"promise_read", "SELECT " + columns + " FROM promises WHERE id = $1"},
@@ -46,16 +47,17 @@ const prepared_statement statements[] = {
   // CLAIMED one goes in as INIT, without process or lease, when its root
   // already has an active task (`b`; q::waiting_for_root).
   {"promise_create_task",
-   "WITH " + insert_promise + ", b AS (SELECT EXISTS (SELECT 1 FROM tasks WHERE "
-   "root_promise_id = $12::text AND state IN (2, 4)) AS busy), "
-   "h AS (SELECT b.busy AND $11::integer = 4 AS held FROM b), "
-   "t AS (INSERT INTO tasks (id, process_id, state, "
-   "root_promise_id, recv, mesg, timeout, counter, attempt, ttl, expires_at, created_on, "
-   "completed_on) SELECT $9::text, CASE WHEN h.held THEN NULL ELSE $10::text END, "
-   "CASE WHEN h.held THEN 1 ELSE $11::integer END, $12::text, $13::bytea, $14::bytea, "
-   "$15::bigint, $16::integer, $17::integer, CASE WHEN h.held THEN 0 ELSE $18::bigint END, "
-   "CASE WHEN h.held THEN 0 ELSE $19::bigint END, $20::bigint, $21::bigint FROM h "
-   "WHERE EXISTS (SELECT 1 FROM w) ON CONFLICT (id) DO NOTHING RETURNING 1) " +
+   "WITH " + insert_promise +
+     ", b AS (SELECT EXISTS (SELECT 1 FROM tasks WHERE "
+     "root_promise_id = $12::text AND state IN (2, 4)) AS busy), "
+     "h AS (SELECT b.busy AND $11::integer = 4 AS held FROM b), "
+     "t AS (INSERT INTO tasks (id, process_id, state, "
+     "root_promise_id, recv, mesg, timeout, counter, attempt, ttl, expires_at, created_on, "
+     "completed_on) SELECT $9::text, CASE WHEN h.held THEN NULL ELSE $10::text END, "
+     "CASE WHEN h.held THEN 1 ELSE $11::integer END, $12::text, $13::bytea, $14::bytea, "
+     "$15::bigint, $16::integer, $17::integer, CASE WHEN h.held THEN 0 ELSE $18::bigint END, "
+     "CASE WHEN h.held THEN 0 ELSE $19::bigint END, $20::bigint, $21::bigint FROM h "
+     "WHERE EXISTS (SELECT 1 FROM w) ON CONFLICT (id) DO NOTHING RETURNING 1) " +
      write_result("$8", "(SELECT count(*) FROM t)", "(SELECT busy::int::bigint FROM b)")},
   // Locks the promise a completion decides on, ahead of the completion
   // statement (lock_of; postgres_commands.hpp): that statement's snapshot then
@@ -70,14 +72,20 @@ const prepared_statement statements[] = {
   {"promise_update",
    "WITH w AS (UPDATE promises SET state = $2, value_headers = $3::jsonb, value_data = $4, "
    "idempotency_key_for_complete = $5, completed_on = $6 "
-   "WHERE id = $1 AND state = 1 AND timeout > $7 RETURNING " + columns + "), "
-   "c AS (UPDATE tasks SET state = 8, completed_on = $8 WHERE root_promise_id = $1 "
-   "AND state IN (1, 2, 4) AND EXISTS (SELECT 1 FROM w) RETURNING 1), "
-   "d AS (DELETE FROM callbacks WHERE promise_id = $1 AND EXISTS (SELECT 1 FROM w) "
-   "RETURNING id, recv, mesg, timeout, root_promise_id), "
-   "n AS (INSERT INTO tasks (id, recv, mesg, timeout, root_promise_id, created_on) "
-   "SELECT id, recv, mesg, timeout, root_promise_id, $8 FROM d ORDER BY id RETURNING 1) " +
+   "WHERE id = $1 AND state = 1 AND timeout > $7 RETURNING " +
+     columns +
+     "), "
+     "c AS (UPDATE tasks SET state = 8, completed_on = $8 WHERE root_promise_id = $1 "
+     "AND state IN (1, 2, 4) AND EXISTS (SELECT 1 FROM w) RETURNING 1), "
+     "d AS (DELETE FROM callbacks WHERE promise_id = $1 AND EXISTS (SELECT 1 FROM w) "
+     "RETURNING id, recv, mesg, timeout, root_promise_id), "
+     "n AS (INSERT INTO tasks (id, recv, mesg, timeout, root_promise_id, created_on) "
+     "SELECT id, recv, mesg, timeout, root_promise_id, $8 FROM d ORDER BY id RETURNING 1) " +
      write_result("$9", "(SELECT count(*) FROM n)")},
+  // Protocol 2026-04-01's step after a create and after a completion
+  // (follow_up_of; the functions are migration 006's).
+  {"promise26_created", "SELECT promise26_created($1)"},
+  {"promise26_settled", "SELECT promise26_settled($1, $2)"},
   {"ping", "SELECT 1"},
 };
 
@@ -85,8 +93,8 @@ q::promise_record read_promise_row(const pg_result& r, int i) {
   q::promise_record p;
   p.id = std::string(r.text(i, col_id));
   p.state = promise_state_from_db(r.int64(i, col_state));
-  p.param = decode_value(r.optional_text(i, col_param_headers),
-                         r.optional_bytes(i, col_param_data));
+  p.param =
+    decode_value(r.optional_text(i, col_param_headers), r.optional_bytes(i, col_param_data));
   p.val = decode_value(r.optional_text(i, col_value_headers), r.optional_bytes(i, col_value_data));
   p.timeout = r.int64(i, col_timeout);
   p.idempotency_key_for_create = r.optional_text(i, col_ikey_create);
@@ -130,7 +138,9 @@ void add_promise_params(pg_params& p, const q::create_promise_cmd& cmd) {
 
 }  // namespace
 
-std::span<const prepared_statement> promise_statements() { return statements; }
+std::span<const prepared_statement> promise_statements() {
+  return statements;
+}
 
 pg_call call_of(const q::read_promise_cmd& cmd) {
   auto c = prepared("promise_read");
@@ -248,9 +258,32 @@ std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::s
   return calls;
 }
 
-std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd) {
+pg_call promise_lock_call(const std::string& id) {
   auto c = prepared("promise_lock");
+  c.params.add(id);
+  return c;
+}
+
+std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd) {
+  return promise_lock_call(cmd.id);
+}
+
+std::optional<pg_call> follow_up_of(const q::create_promise_cmd& cmd) {
+  // Only a promise with a branch or a target has anything of protocol
+  // 2026-04-01 to create: a plain REST v1 create costs no statement more.
+  if (!cmd.tags.count("resonate:target") && !cmd.tags.count("resonate:branch")) {
+    return std::nullopt;
+  }
+  auto c = prepared("promise26_created");
   c.params.add(cmd.id);
+  return c;
+}
+
+std::optional<pg_call> follow_up_of(const q::update_promise_cmd& cmd) {
+  // The chain's "now": the operation's time, or the settlement time when it
+  // is later (a timeout settles at the promise's deadline, in the past).
+  auto c = prepared("promise26_settled");
+  c.params.add(cmd.id).add(std::max(cmd.now, cmd.completed_on));
   return c;
 }
 
@@ -258,8 +291,12 @@ q::store_result result_of(const q::update_promise_cmd& cmd, const pg_result& r) 
   return write_outcome(r, cmd.read_back);
 }
 
-pg_call call_of(const q::ping_cmd&) { return prepared("ping"); }
+pg_call call_of(const q::ping_cmd&) {
+  return prepared("ping");
+}
 
-q::store_result result_of(const q::ping_cmd&, const pg_result&) { return q::alter_result{0}; }
+q::store_result result_of(const q::ping_cmd&, const pg_result&) {
+  return q::alter_result{0};
+}
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

@@ -39,8 +39,8 @@ q::schedule_record read_schedule_row(const pg_result& r, int i) {
   s.tags = decode_string_map(r.text(i, scol_tags));
   s.promise_id = std::string(r.text(i, scol_promise_id));
   s.promise_timeout = r.int64(i, scol_promise_timeout);
-  s.promise_param = decode_value(r.optional_text(i, scol_param_headers),
-                                 r.optional_bytes(i, scol_param_data));
+  s.promise_param =
+    decode_value(r.optional_text(i, scol_param_headers), r.optional_bytes(i, scol_param_data));
   s.promise_tags = decode_string_map(r.text(i, scol_promise_tags));
   s.last_run_time = r.optional_int64(i, scol_last_run_time);
   s.next_run_time = r.int64(i, scol_next_run_time);
@@ -57,11 +57,15 @@ q::query_schedules_result read_schedule_rows(const pg_result& r) {
   return out;
 }
 
-q::store_result altered(const pg_result& r) { return q::alter_result{r.affected_rows()}; }
+q::store_result altered(const pg_result& r) {
+  return q::alter_result{r.affected_rows()};
+}
 
 }  // namespace
 
-std::span<const prepared_statement> schedule_statements() { return statements; }
+std::span<const prepared_statement> schedule_statements() {
+  return statements;
+}
 
 pg_call call_of(const q::read_schedule_cmd& cmd) {
   auto c = prepared("schedule_read");
@@ -143,10 +147,14 @@ q::store_result result_of(const q::create_schedule_cmd&, const pg_result& r) {
   out.row = read_schedule_row(r, 0);
   return out;
 }
-q::store_result result_of(const q::delete_schedule_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::delete_schedule_cmd&, const pg_result& r) {
+  return altered(r);
+}
 q::store_result result_of(const q::read_due_schedules_cmd&, const pg_result& r) {
   return read_schedule_rows(r);
 }
-q::store_result result_of(const q::update_schedule_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::update_schedule_cmd&, const pg_result& r) {
+  return altered(r);
+}
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

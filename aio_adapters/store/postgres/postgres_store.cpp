@@ -1,10 +1,10 @@
 #include "aio_adapters/store/postgres/postgres_store.hpp"
 
 #include <exception>
-#include <type_traits>
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "aio_adapters/store/batch_runner.hpp"
@@ -25,9 +25,9 @@ constexpr int64_t migration_lock_key = 0x7265736f6e617465;  // "resonate"
 void ignore_notice(void*, const char*) {}
 
 template <class T>
-constexpr bool is_protocol_2026_t = std::is_same_v<T, q::v2026_cmd> ||
-                                    std::is_same_v<T, q::take_outbox_cmd> ||
-                                    std::is_same_v<T, q::ack_outbox_cmd>;
+constexpr bool is_protocol_2026_t =
+  std::is_same_v<T, q::v2026_cmd> || std::is_same_v<T, q::take_outbox_cmd> ||
+  std::is_same_v<T, q::ack_outbox_cmd>;
 
 }  // namespace
 
@@ -62,12 +62,10 @@ struct postgres_store::impl final : store_session {
 
   // After the migrations: the statements name the tables.
   void prepare_all() {
-    for (auto family : {postgres_dialect::promise_statements(),
-                        postgres_dialect::task_statements(),
-                        postgres_dialect::callback_statements(),
-                        postgres_dialect::lock_statements(),
-                        postgres_dialect::schedule_statements(),
-                        postgres_dialect::count_statements()}) {
+    for (auto family :
+         {postgres_dialect::promise_statements(), postgres_dialect::task_statements(),
+          postgres_dialect::callback_statements(), postgres_dialect::lock_statements(),
+          postgres_dialect::schedule_statements(), postgres_dialect::count_statements()}) {
       for (const auto& st : family) conn->prepare(st.name, st.sql);
     }
   }
@@ -80,8 +78,8 @@ struct postgres_store::impl final : store_session {
       lock.params.add(migration_lock_key);
       conn->exec(lock);
       conn->exec_simple("CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY)");
-      auto current = conn->exec(pg_call{"", "SELECT COALESCE(MAX(id), 0) FROM migrations", {}})
-                       .int64(0, 0);
+      auto current =
+        conn->exec(pg_call{"", "SELECT COALESCE(MAX(id), 0) FROM migrations", {}}).int64(0, 0);
       for (const auto& m : migrations::pending_migrations(files, current)) {
         conn->exec_simple(std::string(m.file.sql));
         pg_call record{"", "INSERT INTO migrations (id) VALUES ($1)", {}};
@@ -181,9 +179,12 @@ struct postgres_store::impl final : store_session {
       std::string_view sql, const std::vector<kernel::v2026::sql_param>& params) override {
       pg_call call{"", std::string(sql), {}};
       for (const auto& p : params) {
-        if (const auto* i = std::get_if<int64_t>(&p)) call.params.add(*i);
-        else if (const auto* t = std::get_if<std::string>(&p)) call.params.add(*t);
-        else call.params.add(std::optional<std::string>{});
+        if (const auto* i = std::get_if<int64_t>(&p))
+          call.params.add(*i);
+        else if (const auto* t = std::get_if<std::string>(&p))
+          call.params.add(*t);
+        else
+          call.params.add(std::optional<std::string>{});
       }
       auto r = s.guarded([&] {
         s.conn->send(call);
@@ -199,6 +200,27 @@ struct postgres_store::impl final : store_session {
     }
 
     q::store_result run(const q::store_command& cmd) override { return s.run(cmd); }
+    /// FOR NO KEY UPDATE, one statement per id in the order given (by id), as
+    /// a completion locks its promise. Not recorded in `locked`: the
+    /// operation runs under its submission's savepoint, and a rollback to it
+    /// releases the locks taken since.
+    void hold_promises(const std::vector<std::string>& ids) override {
+      s.guarded([&] {
+        for (const auto& id : ids) s.conn->send(postgres_dialect::promise_lock_call(id));
+        // Every result is taken, so that the pipeline stays in step when
+        // one lock fails (a deadlock) and aborts the rest.
+        std::optional<pg_error> first;
+        for (size_t i = 0; i < ids.size(); ++i) {
+          try {
+            s.conn->receive();
+          } catch (const pg_error& e) {
+            if (e.broken()) throw;
+            if (!first) first = e;
+          }
+        }
+        if (first) throw *first;
+      });
+    }
   };
 
   q::store_result run(const q::store_command& cmd) override {
@@ -239,6 +261,7 @@ struct postgres_store::impl final : store_session {
             auto lock = postgres_dialect::lock_of(c);
             if (lock && !held) conn->send(*lock, /*internal=*/true);
             conn->send(postgres_dialect::call_of(c));
+            if (auto next = postgres_dialect::follow_up_of(c)) conn->send(*next);
           }
         },
         cmd);
@@ -251,13 +274,24 @@ struct postgres_store::impl final : store_session {
 
   q::store_result receive(const q::store_command& cmd) override {
     return guarded([&] {
-      auto r = conn->receive();
       return std::visit(
         [&](const auto& c) -> q::store_result {
           if constexpr (is_protocol_2026_t<std::decay_t<decltype(c)>>) {
             throw std::logic_error("an interactive command is run, not received");
           } else {
-            return postgres_dialect::result_of(c, r);
+            const bool follow_up = postgres_dialect::follow_up_of(c).has_value();
+            pg_result r;
+            try {
+              r = conn->receive();
+            } catch (const pg_error& e) {
+              // The follow-up was aborted with the statement: take its result
+              // too, so that the next receive stays in step.
+              if (follow_up && !e.broken()) conn->receive_aborted();
+              throw;
+            }
+            auto result = postgres_dialect::result_of(c, r);
+            if (follow_up) conn->receive();
+            return result;
           }
         },
         cmd);

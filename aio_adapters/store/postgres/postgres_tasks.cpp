@@ -15,13 +15,15 @@ const prepared_statement statements[] = {
   // INIT tasks due by $1 whose root has nothing ENQUEUED or CLAIMED; of those,
   // the oldest per root.
   {"task_enqueueable",
-   "SELECT DISTINCT ON (t.root_promise_id) " + columns + " FROM tasks AS t "
-   "WHERE t.state = 1 AND t.expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM tasks AS a "
-   "WHERE a.root_promise_id = t.root_promise_id AND a.state IN (2, 4)) "
-   "ORDER BY t.root_promise_id, t.sort_id LIMIT $2"},
-  {"task_expired", "SELECT " + columns + " FROM tasks WHERE state IN (2, 4) "
-                   "AND ((expires_at <> 0 AND expires_at <= $1) OR timeout <= $1) "
-                   "ORDER BY root_promise_id, sort_id LIMIT $2"},
+   "SELECT DISTINCT ON (t.root_promise_id) " + columns +
+     " FROM tasks AS t "
+     "WHERE t.state = 1 AND t.expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM tasks AS a "
+     "WHERE a.root_promise_id = t.root_promise_id AND a.state IN (2, 4)) "
+     "ORDER BY t.root_promise_id, t.sort_id LIMIT $2"},
+  {"task_expired", "SELECT " + columns +
+                     " FROM tasks WHERE state IN (2, 4) "
+                     "AND ((expires_at <> 0 AND expires_at <= $1) OR timeout <= $1) "
+                     "ORDER BY root_promise_id, sort_id LIMIT $2"},
   {"task_create",
    "INSERT INTO tasks (id, process_id, state, root_promise_id, recv, mesg, timeout, counter, "
    "attempt, ttl, expires_at, created_on, completed_on) "
@@ -35,8 +37,9 @@ const prepared_statement statements[] = {
   // FOR SHARE: the task stays CLAIMED with this counter until the fenced
   // submission commits (a timeout or drop waits), and a change committed while
   // this waited is seen (the row is re-read after the wait).
-  {"fence_check", "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE id = $1 AND counter = $2 "
-                  "AND state = 4 FOR SHARE) AS f"},
+  {"fence_check",
+   "SELECT COUNT(*) FROM (SELECT 1 FROM tasks WHERE id = $1 AND counter = $2 "
+   "AND state = 4 FOR SHARE) AS f"},
 };
 
 q::task_record read_task_row(const pg_result& r, int i) {
@@ -65,11 +68,15 @@ q::store_result read_task_rows(const pg_result& r) {
   return out;
 }
 
-q::store_result altered(const pg_result& r) { return q::alter_result{r.affected_rows()}; }
+q::store_result altered(const pg_result& r) {
+  return q::alter_result{r.affected_rows()};
+}
 
 }  // namespace
 
-std::span<const prepared_statement> task_statements() { return statements; }
+std::span<const prepared_statement> task_statements() {
+  return statements;
+}
 
 pg_call call_of(const q::read_task_cmd& cmd) {
   auto c = prepared("task_read");
@@ -141,8 +148,12 @@ q::store_result result_of(const q::read_enqueueable_tasks_cmd&, const pg_result&
 q::store_result result_of(const q::read_expired_tasks_cmd&, const pg_result& r) {
   return read_task_rows(r);
 }
-q::store_result result_of(const q::create_task_cmd&, const pg_result& r) { return altered(r); }
-q::store_result result_of(const q::update_task_cmd&, const pg_result& r) { return altered(r); }
+q::store_result result_of(const q::create_task_cmd&, const pg_result& r) {
+  return altered(r);
+}
+q::store_result result_of(const q::update_task_cmd&, const pg_result& r) {
+  return altered(r);
+}
 q::store_result result_of(const q::heartbeat_tasks_cmd&, const pg_result& r) {
   return altered(r);
 }
@@ -153,6 +164,8 @@ pg_call fence_call(const q::fence& f) {
   return c;
 }
 
-bool fence_result(const pg_result& r) { return !r.empty() && r.int64(0, 0) == 1; }
+bool fence_result(const pg_result& r) {
+  return !r.empty() && r.int64(0, 0) == 1;
+}
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

@@ -47,6 +47,14 @@ q::store_result run(sqlite_connection& c, const q::create_callback_cmd& cmd);
 /// callback id order) and is deleted; the number of tasks created.
 int64_t callbacks_to_tasks(sqlite_connection& c, const std::string& promise_id, int64_t now);
 
+// -- protocol 2026-04-01's step after a promise write (sqlite_settlement_2026.cpp) -------
+
+/// A promise `cmd` just inserted: its branch (preload) and, with a
+/// resonate:target, its task, first execute and background timeout.
+void promise26_created(sqlite_connection& c, const q::create_promise_cmd& cmd);
+/// The promise `id` just left pending, at `now`: the settlement chain (spec 2.6).
+void promise26_settled(sqlite_connection& c, const std::string& id, int64_t now);
+
 // -- locks (sqlite_locks.cpp) ---------------------------------------------------------
 q::store_result run(sqlite_connection& c, const q::read_lock_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::acquire_lock_cmd& cmd);

@@ -1,5 +1,9 @@
 // The SQLite store's promise commands, including the completion transaction
-// of REST v1 4.4 (update_promise_cmd).
+// of REST v1 4.4 (update_promise_cmd). A create and a completion that take
+// effect run protocol 2026-04-01's step after them (promise26_created,
+// promise26_settled), whichever protocol wrote.
+
+#include <algorithm>
 
 #include "aio_adapters/store/sql_common.hpp"
 #include "aio_adapters/store/sqlite/sqlite_commands.hpp"
@@ -92,8 +96,9 @@ q::store_result run(sqlite_connection& c, const q::search_promises_cmd& cmd) {
       sql += " AND json_extract(tags, ?) = ?";
     } else {
       // A JSON path label cannot contain '"'; match such keys through json_each.
-      sql += " AND EXISTS (SELECT 1 FROM json_each(promises.tags) AS t"
-             " WHERE t.key = ? AND t.value = ?)";
+      sql +=
+        " AND EXISTS (SELECT 1 FROM json_each(promises.tags) AS t"
+        " WHERE t.key = ? AND t.value = ?)";
       cacheable = false;
     }
   }
@@ -133,6 +138,7 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
     st.run();
     r.rows_affected = c.changes();
   }
+  if (r.rows_affected == 1) promise26_created(c, cmd);
   if (cmd.task && r.rows_affected == 1) {
     const auto& t = cmd.task->task;
     r.root_busy = root_has_active_task(c, t.root_promise_id);
@@ -160,6 +166,9 @@ q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
     // Completing first, creating second: the new tasks stay INIT.
     complete_tasks_of_root(c, cmd.id, cmd.now);
     r.tasks_created = callbacks_to_tasks(c, cmd.id, cmd.now);
+    // The chain's "now": the operation's time, or the settlement time when it
+    // is later (a timeout settles at the promise's deadline, in the past).
+    promise26_settled(c, cmd.id, std::max(cmd.now, cmd.completed_on));
   }
   if (cmd.read_back) r.row = select_one(c, cmd.id);
   return r;

@@ -66,12 +66,16 @@ std::string sqlite_store::query_value(const std::string& sql) {
   return st.step() ? st.column_blob(0) : std::string{};
 }
 
-q::aio_results sqlite_store::process(q::aio_batch batch) { return run_batch(*this, batch); }
+q::aio_results sqlite_store::process(q::aio_batch batch) {
+  return run_batch(*this, batch);
+}
 
 // Transaction control goes through cached statements too: they run per batch
 // and per submission.
 
-void sqlite_store::begin() { conn_.prepare("BEGIN IMMEDIATE").run(); }
+void sqlite_store::begin() {
+  conn_.prepare("BEGIN IMMEDIATE").run();
+}
 
 void sqlite_store::commit() {
   conn_.prepare("COMMIT").run();
@@ -82,9 +86,13 @@ void sqlite_store::rollback() noexcept {
   if (conn_.in_transaction()) sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-void sqlite_store::savepoint() { conn_.prepare("SAVEPOINT submission").run(); }
+void sqlite_store::savepoint() {
+  conn_.prepare("SAVEPOINT submission").run();
+}
 
-void sqlite_store::release_savepoint() { conn_.prepare("RELEASE submission").run(); }
+void sqlite_store::release_savepoint() {
+  conn_.prepare("RELEASE submission").run();
+}
 
 void sqlite_store::rollback_to_savepoint() {
   conn_.exec("ROLLBACK TO submission; RELEASE submission");
@@ -99,15 +107,19 @@ namespace {
 /// The open transaction as the 2026 state machine sees it.
 class sqlite_database final : public kernel::v2026::database {
 public:
-  sqlite_database(sqlite_connection& conn, store_session& session) : conn_(conn), session_(session) {}
+  sqlite_database(sqlite_connection& conn, store_session& session)
+    : conn_(conn), session_(session) {}
 
-  std::vector<kernel::v2026::sql_row> query(std::string_view sql,
-                                           const std::vector<kernel::v2026::sql_param>& params) override {
+  std::vector<kernel::v2026::sql_row> query(
+    std::string_view sql, const std::vector<kernel::v2026::sql_param>& params) override {
     auto st = conn_.prepare(sqlite_placeholders(sql));
     for (const auto& p : params) {
-      if (const auto* i = std::get_if<int64_t>(&p)) st.bind_int(*i);
-      else if (const auto* t = std::get_if<std::string>(&p)) st.bind_text(*t);
-      else st.bind_null();
+      if (const auto* i = std::get_if<int64_t>(&p))
+        st.bind_int(*i);
+      else if (const auto* t = std::get_if<std::string>(&p))
+        st.bind_text(*t);
+      else
+        st.bind_null();
     }
     std::vector<kernel::v2026::sql_row> rows;
     while (st.step()) {
@@ -121,6 +133,10 @@ public:
   }
 
   q::store_result run(const q::store_command& cmd) override { return session_.run(cmd); }
+
+  /// Nothing to do: the store's one connection writes in BEGIN IMMEDIATE
+  /// transactions, so nothing else writes while this one is open.
+  void hold_promises(const std::vector<std::string>&) override {}
 
 private:
   sqlite_connection& conn_;
@@ -147,7 +163,9 @@ q::store_result sqlite_store::run(const q::store_command& cmd) {
     cmd);
 }
 
-bool sqlite_store::in_transaction() const { return conn_.in_transaction(); }
+bool sqlite_store::in_transaction() const {
+  return conn_.in_transaction();
+}
 
 std::unique_ptr<store> make_sqlite_store(const sqlite_options& opts) {
   try {
