@@ -65,7 +65,10 @@ access_key access_key_of(const queues::request_payload& payload) {
                            std::is_same_v<T, queues::heartbeat_locks_request> ||
                            std::is_same_v<T, queues::ready_request>) {
         return {rule::always, {}};
-      } else if constexpr (std::is_same_v<T, queues::v2026_request>) {
+      } else if constexpr (std::is_same_v<T, queues::v2026_request> ||
+                           std::is_same_v<T, queues::promise26_get_request> ||
+                           std::is_same_v<T, queues::promise26_create_request> ||
+                           std::is_same_v<T, queues::promise26_settle_request>) {
         return {rule::always, {}};  // never routed by REST v1: protocol_2026 has its own gate
       } else if constexpr (std::is_same_v<T, queues::stream_connected_request>) {
         return {rule::always, {}};  // internal: the poll server submits it, no route makes it

@@ -171,6 +171,35 @@ struct v2026_request {
   std::optional<int64_t> debug_time;
 };
 
+// Protocol 2026-04-01 operations the gateway decodes into types and the kernel
+// runs as coroutines of their own (kernel/coroutines/promise26.cpp); the
+// other kinds still travel as a v2026_request. `debug_time` is the envelope's
+// `resonate:debug_time` (only under --debug): the operation's time instead of
+// the kernel's clock. The envelope's kind and corrId stay with the gateway.
+
+/// promise.get (spec 1.9).
+struct promise26_get_request {
+  std::string id;
+  std::optional<int64_t> debug_time;
+};
+
+/// promise.create (spec 1.9, 2.2): idempotent on the id.
+struct promise26_create_request {
+  std::string id;
+  value param;
+  int64_t timeout_at = 0;
+  tag_map tags;
+  std::optional<int64_t> debug_time;
+};
+
+/// promise.settle (spec 1.9, 2.2): idempotent on a settled promise.
+struct promise26_settle_request {
+  std::string id;
+  promise_state state = promise_state::resolved;
+  value val;
+  std::optional<int64_t> debug_time;
+};
+
 /// An SSE stream of `group` with `id` connected to this node's poll server.
 /// Internal (the sender's poll server submits it, no client does): protocol
 /// 2026-04-01 messages parked for want of such a stream go out now.
@@ -188,27 +217,29 @@ struct stream_connected_request {
 /// end: a row's place is its kind's number (the variant index), and appending keeps
 /// merges simple. The field lists for CAF stay beside the other inspect() overloads
 /// (caf_types.hpp): only `request` itself has a CAF type ID.
-#define RESONATE_REQUEST_KINDS(X)                                          \
-  X(read_promise, read_promise_request, "ReadPromise")                     \
-  X(search_promises, search_promises_request, "SearchPromises")            \
-  X(create_promise, create_promise_request, "CreatePromise")               \
-  X(complete_promise, complete_promise_request, "CompletePromise")         \
-  X(create_callback, create_callback_request, "CreateCallback")            \
-  X(claim_task, claim_task_request, "ClaimTask")                           \
-  X(complete_task, complete_task_request, "CompleteTask")                  \
-  X(drop_task, drop_task_request, "DropTask")                              \
-  X(heartbeat_tasks, heartbeat_tasks_request, "HeartbeatTasks")            \
-  X(ready, ready_request, "Ready")                                         \
-  X(create_promise_and_task, create_promise_and_task_request,              \
-    "CreatePromiseAndTask")                                                \
-  X(acquire_lock, acquire_lock_request, "AcquireLock")                     \
-  X(release_lock, release_lock_request, "ReleaseLock")                     \
-  X(heartbeat_locks, heartbeat_locks_request, "HeartbeatLocks")            \
-  X(create_schedule, create_schedule_request, "CreateSchedule")            \
-  X(read_schedule, read_schedule_request, "ReadSchedule")                  \
-  X(search_schedules, search_schedules_request, "SearchSchedules")         \
-  X(delete_schedule, delete_schedule_request, "DeleteSchedule")            \
-  X(v2026, v2026_request, "Protocol2026")                                \
+#define RESONATE_REQUEST_KINDS(X)                                                     \
+  X(read_promise, read_promise_request, "ReadPromise")                                \
+  X(search_promises, search_promises_request, "SearchPromises")                       \
+  X(create_promise, create_promise_request, "CreatePromise")                          \
+  X(complete_promise, complete_promise_request, "CompletePromise")                    \
+  X(create_callback, create_callback_request, "CreateCallback")                       \
+  X(claim_task, claim_task_request, "ClaimTask")                                      \
+  X(complete_task, complete_task_request, "CompleteTask")                             \
+  X(drop_task, drop_task_request, "DropTask")                                         \
+  X(heartbeat_tasks, heartbeat_tasks_request, "HeartbeatTasks")                       \
+  X(ready, ready_request, "Ready")                                                    \
+  X(create_promise_and_task, create_promise_and_task_request, "CreatePromiseAndTask") \
+  X(acquire_lock, acquire_lock_request, "AcquireLock")                                \
+  X(release_lock, release_lock_request, "ReleaseLock")                                \
+  X(heartbeat_locks, heartbeat_locks_request, "HeartbeatLocks")                       \
+  X(create_schedule, create_schedule_request, "CreateSchedule")                       \
+  X(read_schedule, read_schedule_request, "ReadSchedule")                             \
+  X(search_schedules, search_schedules_request, "SearchSchedules")                    \
+  X(delete_schedule, delete_schedule_request, "DeleteSchedule")                       \
+  X(v2026, v2026_request, "Protocol2026")                                             \
+  X(promise26_get, promise26_get_request, "Promise26Get")                             \
+  X(promise26_create, promise26_create_request, "Promise26Create")                    \
+  X(promise26_settle, promise26_settle_request, "Promise26Settle")                    \
   X(stream_connected, stream_connected_request, "StreamConnected")
 
 namespace detail {
@@ -234,11 +265,10 @@ inline constexpr size_t kind_count = std::variant_size_v<request_payload>;
 
 // Each row's kind is the index of its payload (both are made from the list; this keeps
 // them from drifting apart if either is ever written out by hand again).
-#define RESONATE_KIND_CHECK(k, T, name)                                                     \
-  static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(kind::k),   \
-                                                          request_payload>,               \
-                               T>,                                                        \
-                "kind::" #k " is not the index of " #T " in request_payload");
+#define RESONATE_KIND_CHECK(k, T, name)                                                           \
+  static_assert(                                                                                  \
+    std::is_same_v<std::variant_alternative_t<static_cast<size_t>(kind::k), request_payload>, T>, \
+    "kind::" #k " is not the index of " #T " in request_payload");
 RESONATE_REQUEST_KINDS(RESONATE_KIND_CHECK)
 #undef RESONATE_KIND_CHECK
 
@@ -328,10 +358,19 @@ struct v2026_response {
   std::string data_json;
 };
 
+/// The answer to a promise26_*_request: 200 with the promise, or an error
+/// status (404) and its message. The gateway writes the envelope around it.
+struct promise26_response {
+  uint16_t status = 200;
+  std::optional<promise_record> promise;
+  std::string message;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
-               lock_response, schedule_response, search_schedules_response, v2026_response>;
+               lock_response, schedule_response, search_schedules_response, v2026_response,
+               promise26_response>;
 
 struct response {
   queues::status status = status::ok;

@@ -19,16 +19,16 @@
 namespace caf {
 
 template <class Inspector, class T>
-std::enable_if_t<Inspector::reads_state, typename Inspector::result_type>
-inspect(Inspector& f, std::optional<T>& x) {
+std::enable_if_t<Inspector::reads_state, typename Inspector::result_type> inspect(
+  Inspector& f, std::optional<T>& x) {
   bool has = x.has_value();
   T tmp = has ? *x : T{};
   return f(has, tmp);
 }
 
 template <class Inspector, class T>
-std::enable_if_t<Inspector::writes_state, typename Inspector::result_type>
-inspect(Inspector& f, std::optional<T>& x) {
+std::enable_if_t<Inspector::writes_state, typename Inspector::result_type> inspect(
+  Inspector& f, std::optional<T>& x) {
   bool has = false;
   T tmp{};
   auto load = meta::load_callback([&]() -> error {
@@ -54,20 +54,18 @@ void emplace_by_index(Variant& v, size_t index) {
 }  // namespace detail
 
 template <class Inspector, class... Ts>
-std::enable_if_t<Inspector::reads_state, typename Inspector::result_type>
-inspect(Inspector& f, std::variant<Ts...>& x) {
+std::enable_if_t<Inspector::reads_state, typename Inspector::result_type> inspect(
+  Inspector& f, std::variant<Ts...>& x) {
   uint8_t index = static_cast<uint8_t>(x.index());
-  if (auto err = f(index))
-    return err;
+  if (auto err = f(index)) return err;
   return std::visit([&](auto& alt) { return f(alt); }, x);
 }
 
 template <class Inspector, class... Ts>
-std::enable_if_t<Inspector::writes_state, typename Inspector::result_type>
-inspect(Inspector& f, std::variant<Ts...>& x) {
+std::enable_if_t<Inspector::writes_state, typename Inspector::result_type> inspect(
+  Inspector& f, std::variant<Ts...>& x) {
   uint8_t index = 0;
-  if (auto err = f(index))
-    return err;
+  if (auto err = f(index)) return err;
   if (index >= sizeof...(Ts))
     return make_error(sec::invalid_argument, "variant index out of range");
   detail::emplace_by_index(x, index);
@@ -78,28 +76,28 @@ inspect(Inspector& f, std::variant<Ts...>& x) {
 
 namespace resonate::queues {
 
-#define RESONATE_INSPECT(type, ...)                                              \
-  template <class Inspector>                                                     \
-  typename Inspector::result_type inspect(Inspector& f, type& x) {               \
-    return f(caf::meta::type_name("resonate::queues::" #type), __VA_ARGS__);     \
+#define RESONATE_INSPECT(type, ...)                                          \
+  template <class Inspector>                                                 \
+  typename Inspector::result_type inspect(Inspector& f, type& x) {           \
+    return f(caf::meta::type_name("resonate::queues::" #type), __VA_ARGS__); \
   }
 
-#define RESONATE_INSPECT_EMPTY(type)                                             \
-  template <class Inspector>                                                     \
-  typename Inspector::result_type inspect(Inspector& f, type&) {                 \
-    return f(caf::meta::type_name("resonate::queues::" #type));                  \
+#define RESONATE_INSPECT_EMPTY(type)                             \
+  template <class Inspector>                                     \
+  typename Inspector::result_type inspect(Inspector& f, type&) { \
+    return f(caf::meta::type_name("resonate::queues::" #type));  \
   }
 
 RESONATE_INSPECT(value, x.headers, x.data, x.headers_present, x.data_present)
 RESONATE_INSPECT(promise_record, x.id, x.state, x.param, x.val, x.timeout,
-                 x.idempotency_key_for_create, x.idempotency_key_for_complete, x.tags,
-                 x.created_on, x.completed_on, x.sort_id)
-RESONATE_INSPECT(message, x.type, x.head, x.root, x.leaf)
-RESONATE_INSPECT(callback_record, x.id, x.promise_id, x.root_promise_id, x.recv, x.mesg,
-                 x.timeout, x.created_on)
-RESONATE_INSPECT(task_record, x.id, x.process_id, x.state, x.root_promise_id, x.recv, x.mesg,
-                 x.timeout, x.counter, x.attempt, x.ttl, x.expires_at, x.created_on,
+                 x.idempotency_key_for_create, x.idempotency_key_for_complete, x.tags, x.created_on,
                  x.completed_on, x.sort_id)
+RESONATE_INSPECT(message, x.type, x.head, x.root, x.leaf)
+RESONATE_INSPECT(callback_record, x.id, x.promise_id, x.root_promise_id, x.recv, x.mesg, x.timeout,
+                 x.created_on)
+RESONATE_INSPECT(task_record, x.id, x.process_id, x.state, x.root_promise_id, x.recv, x.mesg,
+                 x.timeout, x.counter, x.attempt, x.ttl, x.expires_at, x.created_on, x.completed_on,
+                 x.sort_id)
 RESONATE_INSPECT(schedule_record, x.id, x.description, x.cron, x.tags, x.promise_id,
                  x.promise_timeout, x.promise_param, x.promise_tags, x.last_run_time,
                  x.next_run_time, x.idempotency_key, x.created_on, x.sort_id)
@@ -129,6 +127,9 @@ RESONATE_INSPECT(search_schedules_request, x.id, x.tags, x.limit, x.sort_id)
 RESONATE_INSPECT(delete_schedule_request, x.id)
 RESONATE_INSPECT_EMPTY(ready_request)
 RESONATE_INSPECT(v2026_request, x.kind, x.corr_id, x.data_json, x.debug_time)
+RESONATE_INSPECT(promise26_get_request, x.id, x.debug_time)
+RESONATE_INSPECT(promise26_create_request, x.id, x.param, x.timeout_at, x.tags, x.debug_time)
+RESONATE_INSPECT(promise26_settle_request, x.id, x.state, x.val, x.debug_time)
 RESONATE_INSPECT(stream_connected_request, x.group, x.id)
 RESONATE_INSPECT(request, x.request_id, x.payload)
 
@@ -144,6 +145,7 @@ RESONATE_INSPECT(lock_response, x.lock)
 RESONATE_INSPECT(schedule_response, x.schedule)
 RESONATE_INSPECT(search_schedules_response, x.schedules, x.next)
 RESONATE_INSPECT(v2026_response, x.kind, x.corr_id, x.status, x.data_json)
+RESONATE_INSPECT(promise26_response, x.status, x.promise, x.message)
 RESONATE_INSPECT(response, x.status, x.payload, x.error)
 
 RESONATE_INSPECT(read_promise_cmd, x.id)
@@ -210,14 +212,14 @@ RESONATE_INSPECT(aio_cqe, x.id, x.error, x.completion)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(resonate::queues::api_sqe)
 
 CAF_BEGIN_TYPE_ID_BLOCK(resonate, caf::first_custom_type_id)
-  CAF_ADD_TYPE_ID(resonate, (resonate::queues::request))
-  CAF_ADD_TYPE_ID(resonate, (resonate::queues::response))
-  CAF_ADD_TYPE_ID(resonate, (resonate::queues::aio_sqe))
-  CAF_ADD_TYPE_ID(resonate, (resonate::queues::aio_cqe))
-  CAF_ADD_TYPE_ID(resonate, (std::vector<resonate::queues::aio_sqe>))
-  CAF_ADD_TYPE_ID(resonate, (std::vector<resonate::queues::aio_cqe>))
-  CAF_ADD_ATOM(resonate, resonate::queues, tick_atom, "tick")
-  CAF_ADD_ATOM(resonate, resonate::queues, timer_atom, "timer")
-  CAF_ADD_ATOM(resonate, resonate::queues, drain_atom, "drain")
-  CAF_ADD_ATOM(resonate, resonate::queues, stats_atom, "stats")
+CAF_ADD_TYPE_ID(resonate, (resonate::queues::request))
+CAF_ADD_TYPE_ID(resonate, (resonate::queues::response))
+CAF_ADD_TYPE_ID(resonate, (resonate::queues::aio_sqe))
+CAF_ADD_TYPE_ID(resonate, (resonate::queues::aio_cqe))
+CAF_ADD_TYPE_ID(resonate, (std::vector<resonate::queues::aio_sqe>))
+CAF_ADD_TYPE_ID(resonate, (std::vector<resonate::queues::aio_cqe>))
+CAF_ADD_ATOM(resonate, resonate::queues, tick_atom, "tick")
+CAF_ADD_ATOM(resonate, resonate::queues, timer_atom, "timer")
+CAF_ADD_ATOM(resonate, resonate::queues, drain_atom, "drain")
+CAF_ADD_ATOM(resonate, resonate::queues, stats_atom, "stats")
 CAF_END_TYPE_ID_BLOCK(resonate)

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api_gateway/protocol_2026/authorize.hpp"
+#include "api_gateway/protocol_2026/decode.hpp"
 #include "api_gateway/protocol_2026/envelope.hpp"
 #include "api_gateway/protocol_2026/validate.hpp"
 #include "queues/metrics.hpp"
@@ -45,8 +46,9 @@ std::optional<int64_t> debug_time(const json::object& head) {
 class protocol_2026_impl final : public protocol {
 public:
   explicit protocol_2026_impl(protocol_2026_options o) : opts_(std::move(o)) {
-    queues::metrics::global().set_help("protocol_2026_requests_total", "counter",
-                                       "Protocol 2026-04-01 envelopes answered, by kind and status");
+    queues::metrics::global().set_help(
+      "protocol_2026_requests_total", "counter",
+      "Protocol 2026-04-01 envelopes answered, by kind and status");
   }
 
   bool matches(const http_request& req) const override {
@@ -84,22 +86,26 @@ public:
     queues::v2026_request r;
     r.kind = env.kind;
     r.corr_id = env.corr_id;
-    r.data_json = json::serialize(env.data);
     if (opts_.debug) {
       r.debug_time = debug_time(env.head);
       if (env.kind == "debug.tick") {
         // The tick's time is its data's; a debug_time beside it must agree (spec 1.7).
         int64_t time = env.data.at("time").as_int64();  // validate() checked it is one
         if (r.debug_time && *r.debug_time != time) {
-          ex.response = envelope_response(
-            400, p26::encode_error(env.kind, env.corr_id, 400,
-                                   "resonate:debug_time must equal data.time"));
+          ex.response =
+            envelope_response(400, p26::encode_error(env.kind, env.corr_id, 400,
+                                                     "resonate:debug_time must equal data.time"));
           return ex;
         }
         r.debug_time = time;
       }
     }
     ex.context = context_of(r.kind, r.corr_id);
+    if (auto typed = p26::decode_typed(env, r.debug_time)) {
+      ex.request = queues::request{r.corr_id, std::move(*typed)};
+      return ex;
+    }
+    r.data_json = json::serialize(env.data);
     ex.request = queues::request{r.corr_id, std::move(r)};
     return ex;
   }
@@ -114,13 +120,17 @@ public:
   http_response encode_reply(queues::kind, const queues::response& res,
                              const std::string& context) const override {
     if (const auto* r = std::get_if<queues::v2026_response>(&res.payload)) {
-      return envelope_response(r->status, p26::encode_response(r->kind, r->corr_id, r->status,
-                                                               r->data_json));
+      return envelope_response(r->status,
+                               p26::encode_response(r->kind, r->corr_id, r->status, r->data_json));
+    }
+    auto [kind, corr] = split_context(context);
+    if (const auto* r = std::get_if<queues::promise26_response>(&res.payload)) {
+      return envelope_response(r->status, p26::encode_promise26(kind, corr, *r));
     }
     // The kernel refused the request before running it (overloaded, shutting
-    // down): a 500 the SDK retries.
-    auto [kind, corr] = split_context(context);
-    std::string message = "Internal error: " + (res.error.empty() ? std::string("unavailable") : res.error);
+    // down), or the store failed: a 500 the SDK retries (spec 1.3).
+    std::string message =
+      "Internal error: " + (res.error.empty() ? std::string("unavailable") : res.error);
     return envelope_response(500, p26::encode_error(kind, corr, 500, message));
   }
 

@@ -83,6 +83,10 @@ root_task search_schedules(context& c, queues::request r, const settings& s);
 root_task delete_schedule(context& c, queues::request r, const settings& s);
 /// One `POST /` envelope of protocol 2026-04-01 (v2026.cpp).
 root_task v2026(context& c, queues::request r, const settings& s);
+/// promise.get, promise.create, promise.settle of protocol 2026-04-01 (promise26.cpp).
+root_task promise26_get(context& c, queues::request r, const settings& s);
+root_task promise26_create(context& c, queues::request r, const settings& s);
+root_task promise26_settle(context& c, queues::request r, const settings& s);
 /// A poll stream connected: the drain sends what was parked for it (stream_connected.cpp).
 root_task stream_connected(context& c, queues::request r, const settings& s);
 
@@ -172,5 +176,8 @@ task<std::optional<queues::response>> apply_timeouts(
 /// Runs the completion transaction that times out `p` (spec 4.1).
 task<lazy_timeout_result> apply_lazy_timeout(context& c, queues::promise_record p,
                                              std::optional<queues::fence> fence);
+/// The same at the time `now` (protocol 2026's debug time).
+task<lazy_timeout_result> apply_lazy_timeout(context& c, queues::promise_record p,
+                                             std::optional<queues::fence> fence, int64_t now);
 
 }  // namespace resonate::kernel::coroutines

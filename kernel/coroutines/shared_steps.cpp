@@ -66,7 +66,12 @@ task<std::optional<q::response>> apply_timeouts(context& c,
 
 task<lazy_timeout_result> apply_lazy_timeout(context& c, q::promise_record p,
                                              std::optional<q::fence> fence) {
-  q::store_transaction tx{std::move(fence), {domain::timeout_command(p, c.now())}};
+  return apply_lazy_timeout(c, std::move(p), std::move(fence), c.now());
+}
+
+task<lazy_timeout_result> apply_lazy_timeout(context& c, q::promise_record p,
+                                             std::optional<q::fence> fence, int64_t now) {
+  q::store_transaction tx{std::move(fence), {domain::timeout_command(p, now)}};
   auto io = c.store(std::move(tx));
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return lazy_timeout_result{std::move(*failure)};

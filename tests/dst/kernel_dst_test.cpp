@@ -1,8 +1,9 @@
 // Deterministic simulation of the kernel: seeded random requests over a small id
 // space, store completions delivered in random order, and injected store
 // failures before (nothing applied) and after (applied, caller told it failed)
-// processing. After every step the promise invariants are checked against the
-// store and against every response delivered so far.
+// processing. REST v1's promise operations and protocol 2026-04-01's
+// promise.create/settle/get run side by side on the same ids. After every step the promise
+// invariants are checked against the store and against every response delivered so far.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -42,7 +43,25 @@ std::optional<std::string> pick_key(std::mt19937_64& rng) {
 
 q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
   auto id = "p" + std::to_string(rng() % 12);
-  switch (rng() % 5) {
+  switch (rng() % 8) {
+    case 5: {  // protocol 2026-04-01's promise.create, on the same ids
+      q::promise26_create_request r;
+      r.id = id;
+      r.timeout_at = now + static_cast<int64_t>(rng() % 400) - 50;  // some born timed out
+      if (rng() % 4 == 0) r.tags = {{"resonate:timer", "true"}};
+      r.param.data = "param-" + id;
+      return r;
+    }
+    case 6: {
+      q::promise26_settle_request r;
+      r.id = id;
+      static const S states[] = {S::resolved, S::rejected, S::rejected_canceled};
+      r.state = states[rng() % 3];
+      r.val.data = "value26-" + std::to_string(rng() % 3);
+      return r;
+    }
+    case 7:
+      return q::promise26_get_request{id, std::nullopt};
     case 0:
     case 1: {
       q::create_promise_request r;
@@ -64,7 +83,8 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
       r.val.data = "value-" + std::to_string(rng() % 3);
       return r;
     }
-    case 3: return q::read_promise_request{id};
+    case 3:
+      return q::read_promise_request{id};
     default: {
       q::search_promises_request r;
       r.id = rng() % 2 ? "*" : "p1*";
@@ -158,6 +178,32 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
           }
         }
       }
+      // Protocol 2026-04-01: 200 with the promise as stored (a settled one is
+      // the stored one for good), or 404 for an id never acknowledged.
+      if (const auto* a = std::get_if<q::promise26_response>(&resp.payload)) {
+        std::string id;
+        if (auto* c = std::get_if<q::promise26_create_request>(&req.payload)) id = c->id;
+        if (auto* c = std::get_if<q::promise26_settle_request>(&req.payload)) id = c->id;
+        if (auto* c = std::get_if<q::promise26_get_request>(&req.payload)) id = c->id;
+        if (a->status == 404) {
+          ASSERT_FALSE(std::holds_alternative<q::promise26_create_request>(req.payload));
+          ASSERT_FALSE(req.acked_before.count(id)) << "acked promise not found: " << id;
+        } else {
+          ASSERT_EQ(a->status, 200) << a->message;
+          ASSERT_TRUE(a->promise);
+          ASSERT_EQ(a->promise->id, id);
+          ASSERT_NE(stored(id), nullptr) << "answered promise not stored: " << id;
+          if (a->promise->state != S::pending) {
+            ASSERT_EQ(*stored(id), *a->promise) << id;
+          }
+          if (std::holds_alternative<q::promise26_settle_request>(req.payload)) {
+            ASSERT_NE(a->promise->state, S::pending) << "settle answered pending: " << id;
+          }
+          if (std::holds_alternative<q::promise26_create_request>(req.payload)) {
+            acked_creates.insert(id);
+          }
+        }
+      }
       // Whatever the outcome, a failure status must be one the protocol defines.
       ASSERT_TRUE(q::is_success(resp.status) || q::http_code(resp.status) == 403 ||
                   q::http_code(resp.status) == 404 || q::http_code(resp.status) == 409 ||
@@ -213,20 +259,21 @@ struct fault_profile {
 
 // The seed picks its faults too, so a seed alone reproduces a run.
 fault_profile profile_of(uint64_t seed) {
-  static const fault_profile profiles[] = {{0, 0, 0, 0},
-                                           {0, 0, 0.3, 0},
-                                           {0.1, 0, 0.1, 0.05},
-                                           {0, 0.1, 0.1, 0},
-                                           {0.05, 0.05, 0.1, 0.05}};
+  static const fault_profile profiles[] = {
+    {0, 0, 0, 0}, {0, 0, 0.3, 0}, {0.1, 0, 0.1, 0.05}, {0, 0.1, 0.1, 0}, {0.05, 0.05, 0.1, 0.05}};
   return profiles[seed % std::size(profiles)];
 }
 
-bool active(T s) { return s == T::enqueued || s == T::claimed; }
-bool terminal(T s) { return s == T::completed || s == T::timedout; }
+bool active(T s) {
+  return s == T::enqueued || s == T::claimed;
+}
+bool terminal(T s) {
+  return s == T::completed || s == T::timedout;
+}
 
 std::string show(const q::task_record& t) {
-  return t.id + "#" + std::to_string(t.counter) + " state=" +
-         std::to_string(static_cast<int>(t.state)) + " root=" + t.root_promise_id;
+  return t.id + "#" + std::to_string(t.counter) +
+         " state=" + std::to_string(static_cast<int>(t.state)) + " root=" + t.root_promise_id;
 }
 
 // The statuses each request kind may answer with (spec 3.3, 4.2-4.13); 50004
@@ -262,8 +309,8 @@ bool allowed(const q::request_payload& req, q::status s) {
                s == st::task_invalid_counter;
       } else if constexpr (std::is_same_v<R, q::heartbeat_tasks_request> ||
                            std::is_same_v<R, q::read_promise_request>) {
-        return s == st::ok || (std::is_same_v<R, q::read_promise_request> &&
-                               s == st::promise_not_found);
+        return s == st::ok ||
+               (std::is_same_v<R, q::read_promise_request> && s == st::promise_not_found);
       } else {
         return false;
       }
@@ -320,23 +367,29 @@ private:
     return std::visit(
       [](const auto& c) -> std::string {
         using C = std::decay_t<decltype(c)>;
-        if constexpr (std::is_same_v<C, q::read_promise_cmd>) return "read " + c.id;
+        if constexpr (std::is_same_v<C, q::read_promise_cmd>)
+          return "read " + c.id;
         else if constexpr (std::is_same_v<C, q::create_promise_cmd>)
           return "create " + c.id + (c.task ? " +task" : "");
         else if constexpr (std::is_same_v<C, q::update_promise_cmd>)
           return "settle " + c.id + " state=" + std::to_string(static_cast<int>(c.state));
         else if constexpr (std::is_same_v<C, q::update_task_cmd>)
-          return "update " + c.id + "#" + std::to_string(c.current_counter) + " mask=" +
-                 std::to_string(c.current_states) + " -> state=" +
-                 std::to_string(static_cast<int>(c.state)) + "#" + std::to_string(c.counter);
-        else if constexpr (std::is_same_v<C, q::read_task_cmd>) return "read task " + c.id;
-        else if constexpr (std::is_same_v<C, q::read_enqueueable_tasks_cmd>) return "scan init";
-        else if constexpr (std::is_same_v<C, q::read_expired_tasks_cmd>) return "scan expired";
+          return "update " + c.id + "#" + std::to_string(c.current_counter) +
+                 " mask=" + std::to_string(c.current_states) +
+                 " -> state=" + std::to_string(static_cast<int>(c.state)) + "#" +
+                 std::to_string(c.counter);
+        else if constexpr (std::is_same_v<C, q::read_task_cmd>)
+          return "read task " + c.id;
+        else if constexpr (std::is_same_v<C, q::read_enqueueable_tasks_cmd>)
+          return "scan init";
+        else if constexpr (std::is_same_v<C, q::read_expired_tasks_cmd>)
+          return "scan expired";
         else if constexpr (std::is_same_v<C, q::create_callback_cmd>)
           return "callback " + c.callback.id;
         else if constexpr (std::is_same_v<C, q::heartbeat_tasks_cmd>)
           return "heartbeat " + c.process_id;
-        else return "other";
+        else
+          return "other";
       },
       cmd);
   }
@@ -429,8 +482,10 @@ private:
           return q::drop_task_request{k->first, k->second};
         }
         return q::read_promise_request{promise_id()};
-      case 14: return q::heartbeat_tasks_request{process_id()};
-      default: return q::read_promise_request{promise_id()};
+      case 14:
+        return q::heartbeat_tasks_request{process_id()};
+      default:
+        return q::read_promise_request{promise_id()};
     }
   }
 
@@ -438,19 +493,26 @@ private:
     for (int i = 0, n = 1 + static_cast<int>(pick(5)); i < n; ++i) {
       auto payload = random_request();
       log("request " + std::to_string(requests_.size()) + " kind " +
-          std::to_string(payload.index()) + " " + std::visit([](const auto& r) -> std::string {
-            if constexpr (requires { r.id; }) return r.id;
-            else if constexpr (requires { r.promise.id; }) return r.promise.id;
-            else return "";
-          }, payload));
+          std::to_string(payload.index()) + " " +
+          std::visit(
+            [](const auto& r) -> std::string {
+              if constexpr (requires { r.id; })
+                return r.id;
+              else if constexpr (requires { r.promise.id; })
+                return r.promise.id;
+              else
+                return "";
+            },
+            payload));
       requests_.push_back(payload);
       h_.submit(std::move(payload));
     }
     tick();
     // The AIO answers a random subset, in random order.
     std::shuffle(in_flight_.begin(), in_flight_.end(), rng_);
-    size_t take = in_flight_.empty() ? 0 : static_cast<size_t>(pick(
-                                                 static_cast<int64_t>(in_flight_.size()) + 1));
+    size_t take = in_flight_.empty()
+                    ? 0
+                    : static_cast<size_t>(pick(static_cast<int64_t>(in_flight_.size()) + 1));
     std::vector<q::aio_sqe> now(in_flight_.begin(), in_flight_.begin() + static_cast<long>(take));
     in_flight_.erase(in_flight_.begin(), in_flight_.begin() + static_cast<long>(take));
     for (auto& sqe : now) {
@@ -489,7 +551,8 @@ private:
         auto* u = std::get_if<q::update_task_cmd>(&cmd);
         if (lost && u && u->current_states == q::mask_of(T::init))
           outcome_lost_.insert({u->id, u->current_counter});
-        if (unanswered && u && u->state == T::claimed) claimed_unanswered_.insert({u->id, u->counter});
+        if (unanswered && u && u->state == T::claimed)
+          claimed_unanswered_.insert({u->id, u->counter});
       }
       check_store();
     }
@@ -516,8 +579,8 @@ private:
         claimed_from_init_.insert({id, t.counter});
       if (active(t.state) && !claimed_from_init_.count({id, t.counter})) {
         auto [it, fresh] = active_of_root.emplace(t.root_promise_id, id);
-        ASSERT_TRUE(fresh) << "seed " << seed_ << ": two active tasks of root "
-                           << t.root_promise_id << ": " << it->second << " and " << id;
+        ASSERT_TRUE(fresh) << "seed " << seed_ << ": two active tasks of root " << t.root_promise_id
+                           << ": " << it->second << " and " << id;
       }
       if (before == tasks_.end()) continue;
       const auto& b = before->second;
@@ -528,8 +591,8 @@ private:
       if (t.counter != b.counter) {
         ASSERT_EQ(t.counter, b.counter + 1) << "seed " << seed_ << ": " << show(t);
         ASSERT_TRUE(active(b.state) && t.state == T::init)
-          << "seed " << seed_ << ": counter moved outside a drop or expiry: " << show(b)
-          << " -> " << show(t);
+          << "seed " << seed_ << ": counter moved outside a drop or expiry: " << show(b) << " -> "
+          << show(t);
       }
       if (b.state == T::claimed && t.state != T::claimed) {
         // complete or root completion, timeout, or drop/lease expiry (checked above)
@@ -612,9 +675,10 @@ private:
       log("response " + std::to_string(checked_) + " " +
           std::to_string(static_cast<int>(resp.status)));
       ASSERT_TRUE(allowed(req, resp.status))
-        << "seed " << seed_ << ": request " << checked_ << " (kind " << req.index()
-        << ") answered " << static_cast<int>(resp.status);
-      if (auto* c = std::get_if<q::claim_task_request>(&req); c && resp.status == q::status::created) {
+        << "seed " << seed_ << ": request " << checked_ << " (kind " << req.index() << ") answered "
+        << static_cast<int>(resp.status);
+      if (auto* c = std::get_if<q::claim_task_request>(&req);
+          c && resp.status == q::status::created) {
         auto& got = std::get<q::claimed_task_response>(resp.payload).task;
         ASSERT_EQ(got.counter, c->counter) << "seed " << seed_ << ": " << c->id;
         ASSERT_EQ(got.state, T::claimed) << "seed " << seed_ << ": " << c->id;

@@ -56,8 +56,17 @@ void promise26_created(sqlite_connection& c, const q::create_promise_cmd& cmd) {
   }
   auto target = tag(cmd.tags, "resonate:target");
   if (!target) return;
-  // Inserted pending (both protocols create pending; a 2026 promise created
-  // past its deadline is settled by the next command, with its chain).
+  // A promise created at or past its timeout (protocol 2026 creates it at
+  // its timeout, and times it out next) never was pending at a time that
+  // counts: its task is fulfilled from the start and nothing is sent for it.
+  if (cmd.created_on >= cmd.timeout) {
+    auto st = c.prepare(
+      "INSERT INTO tasks26 (id, state, version, address) VALUES (?, 4, 0, ?) "
+      "ON CONFLICT DO NOTHING");
+    st.bind_text(cmd.id).bind_text(*target);
+    st.run();
+    return;
+  }
   {
     auto st = c.prepare(
       "INSERT INTO tasks26 (id, state, version, address, timer_type, timer_at) "

@@ -13,8 +13,9 @@ DROP TABLE IF EXISTS clock26;
 
 -- A promise just inserted: its branch for preload; with a resonate:target,
 -- its task (pending v0 with a retry timer 30 s after creation and an execute
--- to the target; fulfilled v0 when it was created settled) and its
--- background timeout. Called only for a promise with a branch or a target;
+-- to the target) and its background timeout. A promise created at or past
+-- its timeout (protocol 2026 creates it at its timeout, and times it out
+-- next) gets a task fulfilled from the start, and nothing is sent for it. Called only for a promise with a branch or a target;
 -- does nothing when the task exists already (the insert did not take effect).
 CREATE OR REPLACE FUNCTION promise26_created(p_id TEXT) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -34,12 +35,15 @@ BEGIN
   IF target IS NULL THEN
     RETURN;
   END IF;
+  IF p.state <> 1 OR COALESCE(p.created_on, 0) >= p.timeout THEN
+    INSERT INTO tasks26 (id, state, version, address) VALUES (p.id, 4, 0, target)
+      ON CONFLICT DO NOTHING;
+    RETURN;
+  END IF;
   INSERT INTO tasks26 (id, state, version, address, timer_type, timer_at)
-    VALUES (p.id, CASE WHEN p.state = 1 THEN 0 ELSE 4 END, 0, target,
-            CASE WHEN p.state = 1 THEN 0 END,
-            CASE WHEN p.state = 1 THEN COALESCE(p.created_on, 0) + 30000 END)
+    VALUES (p.id, 0, 0, target, 0, COALESCE(p.created_on, 0) + 30000)
     ON CONFLICT DO NOTHING;
-  IF FOUND AND p.state = 1 THEN
+  IF FOUND THEN
     INSERT INTO outbox_execute26 (id, version, address) VALUES (p.id, 0, target)
       ON CONFLICT (id) DO UPDATE SET version = excluded.version, address = excluded.address;
     INSERT INTO promise_timeouts26 (id, timeout) VALUES (p.id, p.timeout)

@@ -1,0 +1,27 @@
+#pragma once
+
+// The kinds of protocol 2026-04-01 the kernel runs as typed operations: an
+// envelope that validate() accepted becomes its queues request here, and the
+// kernel's typed answer becomes the envelope's data. Every other kind still
+// travels as a v2026_request (its data as JSON text).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "api_gateway/protocol_2026/envelope.hpp"
+#include "queues/api.hpp"
+
+namespace resonate::api_gateway::protocol_2026 {
+
+/// The typed request of a validated envelope, or nullopt for a kind that is
+/// not decoded (yet).
+std::optional<queues::request_payload> decode_typed(const envelope& env,
+                                                    std::optional<int64_t> debug_time);
+
+/// The response envelope of a typed answer: `{"promise": P}` with 200, or the
+/// message as data with the error status.
+std::string encode_promise26(std::string_view kind, std::string_view corr_id,
+                             const queues::promise26_response& r);
+
+}  // namespace resonate::api_gateway::protocol_2026

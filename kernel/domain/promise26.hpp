@@ -1,0 +1,44 @@
+#pragma once
+
+// Promise rules of protocol 2026-04-01 (spec 1.9, 2.1, 2.2) as pure functions:
+// the writes promise.create and promise.settle make, and what a stored row
+// answers. Time is a parameter (the operation's: the kernel's clock, or the
+// envelope's debug time). A pending promise past its timeout is settled
+// before anything is decided on it (spec 2.1), with REST v1's timeout rules
+// (domain::is_timed_out, domain::timeout_command).
+
+#include <cstdint>
+#include <optional>
+
+#include "queues/aio.hpp"
+#include "queues/api.hpp"
+#include "queues/records.hpp"
+
+namespace resonate::kernel::domain {
+
+/// The insert of promise.create, read back. A promise created at or past its
+/// timeout is created at its timeout (and then timed out by the caller: it
+/// never is pending at a time that counts); the store gives a targeted one a
+/// task that is fulfilled from the start, and sends nothing for it.
+queues::create_promise_cmd create26_command(const queues::promise26_create_request& req,
+                                            int64_t now);
+
+/// Whether the promise of `req` is created past its timeout (create26_command).
+bool created_timed_out(const queues::promise26_create_request& req, int64_t now);
+
+/// The guarded settle of promise.settle, read back: it takes effect only on a
+/// promise still pending whose timeout is after `now`. The store's settlement
+/// chain (spec 2.6) follows it.
+queues::update_promise_cmd settle26_command(const queues::promise26_settle_request& req,
+                                            int64_t now);
+
+/// Whether a promise write has protocol 2026-04-01 messages to send: a new
+/// targeted promise (its first execute) or any settlement (executes of the
+/// awaiters it resumes, unblocks of its listeners).
+bool created_with_messages(const queues::tag_map& tags);
+
+/// The first timer a new targeted pending promise arms: its retry (30 s after
+/// creation) or its timeout, whichever comes first; none for another promise.
+std::optional<int64_t> created_wake(const queues::promise_record& p);
+
+}  // namespace resonate::kernel::domain

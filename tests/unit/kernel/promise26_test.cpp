@@ -1,0 +1,134 @@
+// promise.get, promise.create and promise.settle of protocol 2026-04-01 as
+// kernel coroutines (kernel/coroutines/promise26.cpp), driven against the
+// fake store in virtual time: what each answers, what it stores, the time it
+// uses (the kernel's clock, or the request's debug time), and what a store
+// failure does.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "tests/unit/kernel/harness.hpp"
+
+namespace q = resonate::queues;
+using resonate::tests::kernel_harness;
+
+namespace {
+
+struct kernel_promise26 : ::testing::Test {
+  kernel_harness h;
+
+  q::promise26_create_request create(std::string id, int64_t timeout_at, q::tag_map tags = {}) {
+    q::promise26_create_request r;
+    r.id = std::move(id);
+    r.timeout_at = timeout_at;
+    r.tags = std::move(tags);
+    r.param.data = "cGFyYW0=";
+    r.param.data_present = true;
+    return r;
+  }
+  q::promise26_settle_request settle(std::string id, q::promise_state s, std::string data = "") {
+    q::promise26_settle_request r;
+    r.id = std::move(id);
+    r.state = s;
+    if (!data.empty()) {
+      r.val.data = std::move(data);
+      r.val.data_present = true;
+    }
+    return r;
+  }
+  static const q::promise26_response& answer(const q::response& r) {
+    return std::get<q::promise26_response>(r.payload);
+  }
+  static const q::promise_record& promise(const q::response& r) {
+    const auto& a = answer(r);
+    EXPECT_EQ(a.status, 200) << a.message;
+    return *a.promise;
+  }
+};
+
+}  // namespace
+
+TEST_F(kernel_promise26, create_stores_a_pending_promise_created_now_and_is_idempotent) {
+  auto first = h.call(create("p", h.now + 5000));
+  const auto& p = promise(first);
+  EXPECT_EQ(p.state, q::promise_state::pending);
+  EXPECT_EQ(p.created_on, h.now);
+  EXPECT_EQ(p.timeout, h.now + 5000);
+  EXPECT_EQ(h.store.promises.at("p").param.data, "cGFyYW0=");
+  // Again, later, with another timeout and param: the promise as it is.
+  h.now += 100;
+  auto again_req = create("p", h.now + 9000);
+  again_req.param = {};
+  auto again = h.call(again_req);
+  EXPECT_EQ(promise(again), p);
+}
+
+TEST_F(kernel_promise26, a_promise_created_past_its_timeout_is_settled_at_its_timeout) {
+  auto r = h.call(create("late", h.now - 10));
+  const auto& p = promise(r);
+  EXPECT_EQ(p.state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(p.created_on, h.now - 10);
+  EXPECT_EQ(p.completed_on, h.now - 10);
+  EXPECT_EQ(h.store.promises.at("late").state, q::promise_state::rejected_timedout);
+  // A timer resolves when it times out.
+  auto timer = h.call(create("timer", h.now, {{"resonate:timer", "true"}}));
+  EXPECT_EQ(promise(timer).state, q::promise_state::resolved);
+}
+
+TEST_F(kernel_promise26, settle_takes_effect_once_and_later_settles_see_the_first_outcome) {
+  h.call(create("p", h.now + 5000));
+  h.now += 10;
+  auto won = h.call(settle("p", q::promise_state::resolved, "MQ=="));
+  const auto& p = promise(won);
+  EXPECT_EQ(p.state, q::promise_state::resolved);
+  EXPECT_EQ(p.val.data, "MQ==");
+  EXPECT_EQ(p.completed_on, h.now);
+  auto lost = h.call(settle("p", q::promise_state::rejected, "Mg=="));
+  EXPECT_EQ(promise(lost), p);
+  EXPECT_EQ(h.store.promises.at("p").val.data, "MQ==");
+}
+
+TEST_F(kernel_promise26, settle_and_get_of_an_unknown_id_are_404) {
+  for (auto r : {h.call(settle("nope", q::promise_state::resolved)),
+                 h.call(q::promise26_get_request{"nope", std::nullopt})}) {
+    EXPECT_EQ(answer(r).status, 404);
+    EXPECT_EQ(answer(r).message, "Promise not found");
+    EXPECT_FALSE(answer(r).promise);
+  }
+  EXPECT_TRUE(h.store.promises.empty());
+}
+
+TEST_F(kernel_promise26, an_overdue_promise_is_timed_out_by_get_and_by_settle_not_settled) {
+  h.call(create("a", h.now + 100));
+  h.call(create("b", h.now + 100));
+  h.now += 100;  // the timeout is inclusive
+  auto got = h.call(q::promise26_get_request{"a", std::nullopt});
+  EXPECT_EQ(promise(got).state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(promise(got).completed_on, h.now);
+  EXPECT_EQ(h.store.promises.at("a").state, q::promise_state::rejected_timedout);
+  auto settled = h.call(settle("b", q::promise_state::resolved, "MQ=="));
+  EXPECT_EQ(promise(settled).state, q::promise_state::rejected_timedout);
+  EXPECT_FALSE(promise(settled).val.has_data());
+}
+
+TEST_F(kernel_promise26, the_debug_time_is_the_operations_time) {
+  auto req = create("p", 2000);
+  req.debug_time = 1000;
+  EXPECT_EQ(promise(h.call(req)).created_on, 1000);
+  auto before = q::promise26_get_request{"p", 1999};
+  EXPECT_EQ(promise(h.call(before)).state, q::promise_state::pending);
+  auto s = settle("p", q::promise_state::resolved);
+  s.debug_time = 1500;
+  EXPECT_EQ(promise(h.call(s)).completed_on, 1500);
+}
+
+TEST_F(kernel_promise26, a_store_failure_is_an_error_response_and_changes_nothing) {
+  std::mt19937_64 rng{7};
+  h.store.rng = &rng;
+  h.store.fail_before = 1;
+  auto r = h.call(create("p", h.now + 5000));
+  EXPECT_NE(r.status, q::status::ok);
+  EXPECT_FALSE(std::holds_alternative<q::promise26_response>(r.payload));
+  EXPECT_FALSE(r.error.empty());
+  EXPECT_TRUE(h.store.promises.empty());
+}
