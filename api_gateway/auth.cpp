@@ -15,11 +15,15 @@
 #include <type_traits>
 #include <vector>
 
-#include "api_gateway/base64.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_encode;
+using codecs::base64url_decode;
+using codecs::iequals;
 
 namespace json = boost::json;
 

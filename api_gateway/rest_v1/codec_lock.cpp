@@ -1,8 +1,11 @@
 #include "api_gateway/rest_v1/codec_lock.hpp"
 
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 void append_lock_json(std::string& out, const queues::lock_record& l) {
   out.append(R"({"resourceId":)");

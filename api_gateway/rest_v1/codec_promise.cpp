@@ -1,9 +1,14 @@
 #include "api_gateway/rest_v1/codec_promise.hpp"
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/json_writer.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_encode_append;
+using codecs::json_append_int;
+using codecs::json_append_string;
+using codecs::json_append_string_map;
 
 void append_value_json(std::string& out, const queues::value& v) {
   out.push_back('{');

@@ -1,9 +1,13 @@
 #include "api_gateway/rest_v1/codec_schedule.hpp"
 
 #include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::json_append_int;
+using codecs::json_append_string;
+using codecs::json_append_string_map;
 
 void append_schedule_json(std::string& out, const queues::schedule_record& s) {
   out.append(R"({"id":)");

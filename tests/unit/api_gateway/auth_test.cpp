@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "api_gateway/auth.hpp"
-#include "api_gateway/base64.hpp"
 #include "api_gateway/protocol_2026/authorize.hpp"
 #include "api_gateway/transport/cors.hpp"
+#include "codecs/base64.hpp"
 #include "tests/support/test_tokens.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
@@ -19,6 +19,9 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_encode;
+using codecs::base64url_encode;
 namespace {
 
 using resonate::test::rsa_key_pair;
@@ -302,7 +305,9 @@ std::optional<http_response> ask(const access_control& g, const http_request& re
   return g.check(req, routed.route, routed.request ? &routed.request->payload : nullptr);
 }
 
-std::string basic(std::string_view user_pass) { return "Basic " + base64_encode(user_pass); }
+std::string basic(std::string_view user_pass) {
+  return "Basic " + base64_encode(user_pass);
+}
 
 void expect_basic_401(const std::optional<http_response>& r) {
   ASSERT_TRUE(r.has_value());
@@ -652,8 +657,8 @@ TEST(protocol_2026_auth, off_without_a_key_and_401_without_a_good_token) {
 
   auto g = gate({}, true);
   const std::string expired = token(R"({"exp":)" + std::to_string(now_s - 10) + R"(,"prefix":""})");
-  const std::string other = sign_token(claims_with(R"("prefix":"")"), JWT_ALG_RS256,
-                                       other_keys().private_pem);
+  const std::string other =
+    sign_token(claims_with(R"("prefix":"")"), JWT_ALG_RS256, other_keys().private_pem);
   for (const auto& bad : {std::string(), expired, other, std::string("not-a-jwt")}) {
     EXPECT_EQ(refusal_2026(g.get(), bad, "promise.get", R"({"id":"x"})"), 401u) << bad;
   }
@@ -676,16 +681,20 @@ TEST(protocol_2026_auth, prefix_claims_cover_each_kinds_resource_ids) {
     std::string kind, inside, outside;  // data whose resource id is a-..., and b-...
   };
   auto action = [](std::string id) {
-    return R"({"pid":"w","ttl":1,"action":{"kind":"promise.create","head":{},"data":{"id":")" +
-           id + R"(","timeoutAt":1}}})";
+    return R"({"pid":"w","ttl":1,"action":{"kind":"promise.create","head":{},"data":{"id":")" + id +
+           R"(","timeoutAt":1}}})";
   };
   const std::vector<row> rows = {
     {"promise.get", R"({"id":"a-1"})", R"({"id":"b-1"})"},
     {"promise.settle", R"({"id":"a-1","state":"resolved"})", R"({"id":"b-1","state":"resolved"})"},
-    {"task.acquire", R"({"id":"a-1","version":0,"pid":"w","ttl":1})", R"({"id":"b-1","version":0,"pid":"w","ttl":1})"},
-    {"promise.register_callback", R"({"awaited":"a-1","awaiter":"b-2"})", R"({"awaited":"b-1","awaiter":"a-2"})"},
-    {"promise.register_listener", R"({"awaited":"a-1","address":"poll://any@g"})", R"({"awaited":"b-1","address":"poll://any@g"})"},
-    {"schedule.create", R"({"id":"b-s","promiseId":"a-{{.timestamp}}"})", R"({"id":"a-s","promiseId":"b-{{.timestamp}}"})"},
+    {"task.acquire", R"({"id":"a-1","version":0,"pid":"w","ttl":1})",
+     R"({"id":"b-1","version":0,"pid":"w","ttl":1})"},
+    {"promise.register_callback", R"({"awaited":"a-1","awaiter":"b-2"})",
+     R"({"awaited":"b-1","awaiter":"a-2"})"},
+    {"promise.register_listener", R"({"awaited":"a-1","address":"poll://any@g"})",
+     R"({"awaited":"b-1","address":"poll://any@g"})"},
+    {"schedule.create", R"({"id":"b-s","promiseId":"a-{{.timestamp}}"})",
+     R"({"id":"a-s","promiseId":"b-{{.timestamp}}"})"},
     {"schedule.delete", R"({"id":"a-s"})", R"({"id":"b-s"})"},
     {"task.create", action("a-1"), action("b-1")},
     {"task.heartbeat", R"({"pid":"w","tasks":[{"id":"a-1","version":1},{"id":"a-2","version":1}]})",

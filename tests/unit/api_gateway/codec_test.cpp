@@ -5,15 +5,21 @@
 
 #include <gtest/gtest.h>
 
-#include "api_gateway/base64.hpp"
 #include "api_gateway/rest_v1/codec_promise.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/json_writer.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/json_writer.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_decode;
+using codecs::base64_encode;
+using codecs::base64url_decode;
+using codecs::base64url_encode;
+using codecs::json_append_string;
 namespace {
 
 queues::promise_record full_promise() {
@@ -45,8 +51,9 @@ TEST(Codec, PromiseOmitsEmptyFields) {
   EXPECT_EQ(promise_json(p), R"({"id":"p","state":"PENDING","param":{},"value":{},"timeout":0})");
   p.state = queues::promise_state::rejected_timedout;
   p.created_on = 5;
-  EXPECT_EQ(promise_json(p),
-            R"({"id":"p","state":"REJECTED_TIMEDOUT","param":{},"value":{},"timeout":0,"createdOn":5})");
+  EXPECT_EQ(
+    promise_json(p),
+    R"({"id":"p","state":"REJECTED_TIMEDOUT","param":{},"value":{},"timeout":0,"createdOn":5})");
 }
 
 TEST(Codec, StringsAreEscapedLikeGo) {
@@ -84,10 +91,11 @@ TEST(Codec, Base64RoundTripIncludingBinary) {
 TEST(Codec, KernelErrorBodies) {
   auto nf = kernel_error(queues::status::promise_not_found, "");
   EXPECT_EQ(nf.status, 404u);
-  EXPECT_EQ(nf.body,
-            R"({"error":{"code":40400,"message":"The specified promise was not found","details":[)"
-            R"({"@type":"RequestError","message":"Request errors are not retryable since they are caused by invalid client requests",)"
-            R"("domain":"request","metadata":{"url":"https://docs.resonatehq.io/operate/errors#40400"}}]}})");
+  EXPECT_EQ(
+    nf.body,
+    R"({"error":{"code":40400,"message":"The specified promise was not found","details":[)"
+    R"({"@type":"RequestError","message":"Request errors are not retryable since they are caused by invalid client requests",)"
+    R"("domain":"request","metadata":{"url":"https://docs.resonatehq.io/operate/errors#40400"}}]}})");
   auto forbidden = kernel_error(queues::status::promise_already_resolved, "");
   EXPECT_EQ(forbidden.status, 403u);
   EXPECT_NE(forbidden.body.find(R"("@type":"RequestError")"), std::string::npos);
@@ -95,10 +103,11 @@ TEST(Codec, KernelErrorBodies) {
 
   auto server = kernel_error(queues::status::aio_store_error, "disk <full>");
   EXPECT_EQ(server.status, 500u);
-  EXPECT_EQ(server.body,
-            R"({"error":{"code":50004,"message":"There was an error in the store subsystem","details":[)"
-            R"({"@type":"ServerError","message":"disk \u003cfull\u003e","domain":"server",)"
-            R"("metadata":{"url":"https://docs.resonatehq.io/operate/errors#50004"}}]}})");
+  EXPECT_EQ(
+    server.body,
+    R"({"error":{"code":50004,"message":"There was an error in the store subsystem","details":[)"
+    R"({"@type":"ServerError","message":"disk \u003cfull\u003e","domain":"server",)"
+    R"("metadata":{"url":"https://docs.resonatehq.io/operate/errors#50004"}}]}})");
   auto fence = kernel_error(queues::status::task_precondition_failed, "invalid fence");
   EXPECT_EQ(fence.status, 412u);
   EXPECT_NE(fence.body.find(R"("domain":"server")"), std::string::npos);
@@ -123,8 +132,8 @@ TEST(Codec, PromiseReplies) {
 
 TEST(Codec, SearchReplyCursorOnlyWithNext) {
   queues::search_promises_response page;
-  auto r = encode_reply(queues::kind::search_promises,
-                        queues::response{queues::status::ok, page, {}});
+  auto r =
+    encode_reply(queues::kind::search_promises, queues::response{queues::status::ok, page, {}});
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"cursor":null,"promises":[]})");
 
@@ -192,8 +201,8 @@ TEST(Cursor, RejectsOtherKeysAndAlgorithms) {
   std::string input = head + "." + claims;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), "other", 5, reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), md, &len);
+  HMAC(EVP_sha256(), "other", 5, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+       md, &len);
   std::string sig = base64url_encode(std::string(reinterpret_cast<const char*>(md), len));
   EXPECT_FALSE(decode_cursor(input + "." + sig, err));
   EXPECT_EQ(err, "token signature is invalid: signature is invalid");
