@@ -1,11 +1,9 @@
 #include "aio_adapters/sender/message_body.hpp"
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
 #include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
 
 namespace resonate::sender {
-
-namespace aj = api_gateway;
 
 namespace {
 
@@ -69,7 +67,7 @@ std::string task_body(const queues::task_record& task, const std::string& system
 std::string notify_body(const queues::promise_record& promise, const queues::header_map& head,
                         bool with_head) {
   std::string out = "{\"type\":\"notify\",\"promise\":";
-  aj::append_promise_json(out, promise);
+  codecs::rest_v1::append_promise_json(out, promise);
   append_head(out, head, with_head);
   out.push_back('}');
   return out;

@@ -5,16 +5,18 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/rest_v1/codec_task.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
 #include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
 
 using codecs::iequals;
+using codecs::rest_v1::append_callback_json;
+using codecs::rest_v1::append_promise_json;
 
 namespace json = boost::json;
 

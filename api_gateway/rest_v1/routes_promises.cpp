@@ -3,8 +3,6 @@
 
 #include <boost/json/value.hpp>
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/rest_v1/codec_task.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/rest_v1/json_reader.hpp"
@@ -12,6 +10,8 @@
 #include "api_gateway/rest_v1/router.hpp"
 #include "api_gateway/transport/http_util.hpp"
 #include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
 #include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
@@ -19,6 +19,9 @@ namespace resonate::api_gateway {
 using codecs::iequals;
 using codecs::parse_query;
 using codecs::query_first;
+using codecs::rest_v1::append_promise_json;
+using codecs::rest_v1::append_task_json;
+using codecs::rest_v1::promise_json;
 
 namespace json = boost::json;
 

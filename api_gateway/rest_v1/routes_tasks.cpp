@@ -2,18 +2,20 @@
 // validation with the reference server's rules and messages, and the reply
 // encoders. The GET forms are assembled in router.cpp from the path segments.
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/rest_v1/codec_task.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
 #include "api_gateway/transport/http_util.hpp"
 #include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
 
 namespace resonate::api_gateway {
 
 using codecs::json_append_int;
 using codecs::json_append_string;
+using codecs::rest_v1::append_promise_json;
+using codecs::rest_v1::append_task_json;
 
 namespace {
 

@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/rest_v1/router.hpp"
 #include "codecs/base64.hpp"
 #include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
 namespace resonate::api_gateway {
@@ -20,6 +20,7 @@ using codecs::base64_encode;
 using codecs::base64url_decode;
 using codecs::base64url_encode;
 using codecs::json_append_string;
+using codecs::rest_v1::promise_json;
 namespace {
 
 queues::promise_record full_promise() {
