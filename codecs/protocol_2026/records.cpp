@@ -1,15 +1,9 @@
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 #include "codecs/base64.hpp"
 #include "codecs/json_writer.hpp"
 
-namespace resonate::api_gateway::protocol_2026 {
-
-using codecs::base64_decode;
-using codecs::base64_encode;
-using codecs::json_append_int;
-using codecs::json_append_string;
-using codecs::json_append_string_map;
+namespace resonate::codecs::protocol_2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
@@ -130,4 +124,4 @@ std::optional<q::tag_map> tags_from_json(const json::value* v) {
   return string_map(*v);
 }
 
-}  // namespace resonate::api_gateway::protocol_2026
+}  // namespace resonate::codecs::protocol_2026
