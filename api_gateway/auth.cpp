@@ -31,8 +31,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Read only by the static_assert of a branch never taken (clang calls it unused).
 template <class>
-inline constexpr bool no_access_rule = false;
+[[maybe_unused]] inline constexpr bool no_access_rule = false;
 
 }  // namespace
 

@@ -389,7 +389,7 @@ TEST(access_control, basic_auth) {
     EXPECT_FALSE(ask(*g, make_req(r.method, r.target, {}, with(bob))).has_value());
   }
   // gin compares the whole value: the scheme's case, spaces and other users' passwords count.
-  for (std::string v :
+  for (const std::string& v :
        {"basic " + base64_encode("alice:s3cret"), "Basic  " + base64_encode("alice:s3cret"),
         alice + " ", basic("alice:pw:with:colons"), basic("alice"), basic(""), std::string(),
         "Bearer " + token(claims_with(R"("role":"admin")"))}) {
