@@ -20,10 +20,10 @@
 #include "aio_adapters/router/router.hpp"
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
-#include "api_gateway/json_writer.hpp"
 #include "api_gateway/protocol_2026/protocol.hpp"
 #include "api_gateway/transport/http_server.hpp"
 #include "api_gateway/transport/metrics_listener.hpp"
+#include "codecs/json_writer.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
 #include "kernel/domain/cron.hpp"
@@ -92,7 +92,7 @@ std::string system_url(const config::config& cfg, const std::string& host, uint1
 sender::target target_of(const std::string& name, std::string type,
                          const std::map<std::string, std::string>& data) {
   std::string json;
-  api_gateway::json_append_string_map(json, data);
+  codecs::json_append_string_map(json, data);
   return sender::target{name, std::move(type), std::move(json)};
 }
 

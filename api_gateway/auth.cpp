@@ -15,11 +15,15 @@
 #include <type_traits>
 #include <vector>
 
-#include "api_gateway/base64.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_encode;
+using codecs::base64url_decode;
+using codecs::iequals;
 
 namespace json = boost::json;
 
@@ -27,8 +31,9 @@ namespace json = boost::json;
 
 namespace {
 
+// Read only by the static_assert of a branch never taken (clang calls it unused).
 template <class>
-inline constexpr bool no_access_rule = false;
+[[maybe_unused]] inline constexpr bool no_access_rule = false;
 
 }  // namespace
 

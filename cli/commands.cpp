@@ -11,13 +11,13 @@
 #include <optional>
 #include <set>
 
-#include "api_gateway/base64.hpp"
 #include "api_gateway/protocol_2026/envelope.hpp"
 #include "api_gateway/transport/http_types.hpp"
 #include "cli/cli.hpp"
 #include "cli/http_client.hpp"
 #include "cli/migrate.hpp"
 #include "cli/render.hpp"
+#include "codecs/base64.hpp"
 #include "config/descriptors.hpp"
 #include "config/loader.hpp"
 
@@ -28,17 +28,17 @@ namespace {
 namespace json = boost::json;
 
 constexpr const char* k_globals =
-    "Global flags (anywhere after the command name): -S/--server URL (default "
-    "http://localhost:8001),\n"
-    "-T/--token TOKEN (bearer), -U/--username and -P/--password (basic), -o/--output table|json.\n"
-    "\n";
+  "Global flags (anywhere after the command name): -S/--server URL (default "
+  "http://localhost:8001),\n"
+  "-T/--token TOKEN (bearer), -U/--username and -P/--password (basic), -o/--output table|json.\n"
+  "\n";
 
 constexpr const char* k_exit_codes =
-    "Exit codes:\n"
-    "  0  done\n"
-    "  1  the server answered an error (its message and code are printed), or a migration failed\n"
-    "  2  usage error: bad flags or arguments\n"
-    "  3  cannot reach the server (or open the database); the message names the URL\n";
+  "Exit codes:\n"
+  "  0  done\n"
+  "  1  the server answered an error (its message and code are printed), or a migration failed\n"
+  "  2  usage error: bad flags or arguments\n"
+  "  3  cannot reach the server (or open the database); the message names the URL\n";
 
 /// A bad flag value found after parsing (a duration, a k=v pair, JSON): exit 2.
 struct usage_error : std::runtime_error {
@@ -54,7 +54,7 @@ struct globals {
 };
 
 class session {
- public:
+public:
   session(const globals& g, std::ostream& out, std::ostream& err) : g_(g), out_(out), err_(err) {}
 
   std::ostream& out() { return out_; }
@@ -95,7 +95,7 @@ class session {
     return v;
   }
 
- private:
+private:
   http_client& client() {
     if (!client_) {
       std::string why;
@@ -106,7 +106,7 @@ class session {
         auth.emplace_back("Authorization", "Bearer " + g_.token);
       } else if (!g_.username.empty() || !g_.password.empty()) {
         auth.emplace_back("Authorization",
-                          "Basic " + api_gateway::base64_encode(g_.username + ":" + g_.password));
+                          "Basic " + codecs::base64_encode(g_.username + ":" + g_.password));
       }
       client_.emplace(std::move(*url), std::move(auth));
     }
@@ -206,7 +206,7 @@ json::object make_value(const std::vector<std::string>& headers, const std::stri
                         const std::string& header_flag) {
   json::object v;
   if (!headers.empty()) v["headers"] = key_values(headers, header_flag);
-  if (data) v["data"] = api_gateway::base64_encode(*data);
+  if (data) v["data"] = codecs::base64_encode(*data);
   return v;
 }
 
@@ -225,7 +225,9 @@ header_list write_headers(const std::string* idempotency_key, bool strict) {
   return h;
 }
 
-std::string promise_path(const std::string& id) { return "/promises/" + percent_encode(id, true); }
+std::string promise_path(const std::string& id) {
+  return "/promises/" + percent_encode(id, true);
+}
 
 const json::object& as_object(const json::value& v) {
   static const json::object empty;
@@ -260,8 +262,8 @@ void add_search_flags(CLI::App* c, search_flags& f) {
   c->add_option("id", f.id, "id pattern, e.g. \"*\" or \"foo*\"");
   c->add_option("--tag", f.tags, "tag key=value to match (repeatable)")->allow_extra_args(false);
   c->add_option("-l,--limit", f.limit, "results per page (1-100)")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
+    ->check(CLI::Range(1, 100))
+    ->capture_default_str();
   c->add_option("-c,--cursor", f.cursor, "cursor of the next page (from a previous search)");
 }
 
@@ -289,7 +291,7 @@ struct write_flags {
 void add_write_flags(CLI::App* c, write_flags& f, const char* what) {
   c->add_option("-D,--data", f.data, std::string(what) + " data (sent base64-encoded)");
   c->add_option("-H,--header", f.headers, std::string(what) + " header key=value (repeatable)")
-      ->allow_extra_args(false);
+    ->allow_extra_args(false);
   c->add_option("-i,--idempotency-key", f.idempotency_key, "idempotency key");
   c->add_flag("-s,--strict", f.strict, "strict mode (default true; --strict=false turns it off)");
 }
@@ -306,8 +308,8 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     c->callback([&action, id] {
       action = [id](session& s) {
         return s.run(
-            "GET", promise_path(*id), {}, {},
-            [&](const http_reply&, const json::value& b) { print_promise(as_object(b), s.out()); });
+          "GET", promise_path(*id), {}, {},
+          [&](const http_reply&, const json::value& b) { print_promise(as_object(b), s.out()); });
       };
     });
   }
@@ -316,7 +318,7 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     auto* c = promises->add_subcommand("search", "Search promises by id pattern (* is a wildcard)");
     add_search_flags(c, *a);
     c->add_option("-s,--state", a->state, "pending, resolved or rejected")
-        ->check(CLI::IsMember({"pending", "resolved", "rejected"}, CLI::ignore_case));
+      ->check(CLI::IsMember({"pending", "resolved", "rejected"}, CLI::ignore_case));
     c->callback([&action, a] {
       action = [a](session& s) {
         return s.run("GET", "/promises?" + search_query(*a), {}, {},
@@ -337,7 +339,7 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     auto* c = promises->add_subcommand("create", "Create a promise");
     c->add_option("id", a->id, "promise id")->required();
     c->add_option("-t,--timeout", a->timeout, "timeout from now, a Go duration (1h, 30m, 10s)")
-        ->required();
+      ->required();
     add_write_flags(c, a->w, "param");
     c->add_option("--tag", a->tags, "tag key=value (repeatable)")->allow_extra_args(false);
     c->callback([&action, a, c] {
@@ -363,9 +365,9 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     const char* done;
     const char* help;
   } completions[] = {
-      {"resolve", "RESOLVED", "Resolved", "Resolve a pending promise (PATCH)"},
-      {"reject", "REJECTED", "Rejected", "Reject a pending promise (PATCH)"},
-      {"cancel", "REJECTED_CANCELED", "Canceled", "Cancel a pending promise (PATCH)"}};
+    {"resolve", "RESOLVED", "Resolved", "Resolve a pending promise (PATCH)"},
+    {"reject", "REJECTED", "Rejected", "Reject a pending promise (PATCH)"},
+    {"cancel", "REJECTED_CANCELED", "Canceled", "Cancel a pending promise (PATCH)"}};
   for (const auto& k : completions) {
     struct args {
       std::string id;
@@ -401,11 +403,10 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     const char* body_key;
     const char* what;
   } registrations[] = {
-      {"callback", "Register a resume callback: when the promise completes, resume the root",
-       "-p,--root-promise-id", "root promise id", "/promises/callback/", "rootPromiseId",
-       "callback"},
-      {"subscribe", "Register a notify subscription: when the promise completes, notify recv",
-       "-i,--id", "subscription id", "/promises/subscribe/", "id", "subscription"}};
+    {"callback", "Register a resume callback: when the promise completes, resume the root",
+     "-p,--root-promise-id", "root promise id", "/promises/callback/", "rootPromiseId", "callback"},
+    {"subscribe", "Register a notify subscription: when the promise completes, notify recv",
+     "-i,--id", "subscription id", "/promises/subscribe/", "id", "subscription"}};
   for (const auto& k : registrations) {
     struct args {
       std::string id, other, recv = "default", timeout = "1h";
@@ -415,10 +416,10 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
     c->add_option("id", a->id, "id of the awaited promise")->required();
     c->add_option(k.flag, a->other, k.flag_help)->required();
     c->add_option("-t,--timeout", a->timeout, "task timeout from now, a Go duration")
-        ->capture_default_str();
+      ->capture_default_str();
     c->add_option("--recv", a->recv,
                   "receiver: a target name, a URL, or a JSON {\"type\",\"data\"} object")
-        ->capture_default_str();
+      ->capture_default_str();
     const std::string route = k.route, key = k.body_key, what = k.what;
     const bool resume = std::string(k.name) == "callback";
     c->callback([&action, a, route, key, what, resume] {
@@ -428,22 +429,22 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
         body["recv"] = make_recv(a->recv);
         body["timeout"] = now_ms() + duration_ms(a->timeout, "--timeout");
         const std::string cb_id =
-            resume ? "__resume:" + a->other + ":" + a->id : "__notify:" + a->id + ":" + a->other;
-        return s.run("POST", route + percent_encode(a->id, true), json::serialize(body), {},
-                     [&](const http_reply& r, const json::value& b) {
-                       const std::string state =
-                           field(as_object(b).contains("promise") ? b.as_object().at("promise")
-                                                                  : json::value(),
-                                 "state");
-                       if (r.status == 201) {
-                         s.out() << "Created " << what << ": " << cb_id << "\n";
-                       } else if (!state.empty() && state != "PENDING") {
-                         s.out() << "Promise " << a->id << " already " << state << ": no " << what
-                                 << " registered\n";
-                       } else {
-                         s.out() << "Created " << what << ": " << cb_id << " (deduplicated)\n";
-                       }
-                     });
+          resume ? "__resume:" + a->other + ":" + a->id : "__notify:" + a->id + ":" + a->other;
+        return s.run(
+          "POST", route + percent_encode(a->id, true), json::serialize(body), {},
+          [&](const http_reply& r, const json::value& b) {
+            const std::string state =
+              field(as_object(b).contains("promise") ? b.as_object().at("promise") : json::value(),
+                    "state");
+            if (r.status == 201) {
+              s.out() << "Created " << what << ": " << cb_id << "\n";
+            } else if (!state.empty() && state != "PENDING") {
+              s.out() << "Promise " << a->id << " already " << state << ": no " << what
+                      << " registered\n";
+            } else {
+              s.out() << "Created " << what << ": " << cb_id << " (deduplicated)\n";
+            }
+          });
       };
     });
   }
@@ -453,7 +454,7 @@ void add_promises(CLI::App& app, globals&, std::function<int(session&)>& action)
 
 void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
   auto* schedules =
-      app.add_subcommand("schedules", "Manage schedules (cron that creates promises)");
+    app.add_subcommand("schedules", "Manage schedules (cron that creates promises)");
   schedules->alias("schedule");
   schedules->require_subcommand(1);
   {
@@ -462,10 +463,9 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
     c->add_option("id", *id, "schedule id")->required();
     c->callback([&action, id] {
       action = [id](session& s) {
-        return s.run("GET", "/schedules/" + percent_encode(*id, true), {}, {},
-                     [&](const http_reply&, const json::value& b) {
-                       print_schedule(as_object(b), s.out());
-                     });
+        return s.run(
+          "GET", "/schedules/" + percent_encode(*id, true), {}, {},
+          [&](const http_reply&, const json::value& b) { print_schedule(as_object(b), s.out()); });
       };
     });
   }
@@ -485,7 +485,7 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
   {
     auto a = std::make_shared<search_flags>();
     auto* c =
-        schedules->add_subcommand("search", "Search schedules by id pattern (* is a wildcard)");
+      schedules->add_subcommand("search", "Search schedules by id pattern (* is a wildcard)");
     add_search_flags(c, *a);
     c->callback([&action, a] {
       action = [a](session& s) {
@@ -508,18 +508,18 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
     c->add_option("-c,--cron", a->cron, "cron expression, e.g. \"*/5 * * * *\"")->required();
     c->add_option("-i,--promise-id", a->promise_id,
                   "id template of the promises, e.g. \"foo.{{.timestamp}}\"")
-        ->required();
+      ->required();
     c->add_option("-t,--promise-timeout", a->promise_timeout,
                   "timeout of each promise from its run time, a Go duration")
-        ->required();
+      ->required();
     c->add_option("-d,--description,--desc", a->description, "description");
     c->add_option("--tag", a->tags, "schedule tag key=value (repeatable)")->allow_extra_args(false);
     c->add_option("--promise-header", a->promise_headers,
                   "promise param header key=value (repeatable)")
-        ->allow_extra_args(false);
+      ->allow_extra_args(false);
     c->add_option("-D,--promise-data", a->promise_data, "promise param data (sent base64-encoded)");
     c->add_option("--promise-tag", a->promise_tags, "promise tag key=value (repeatable)")
-        ->allow_extra_args(false);
+      ->allow_extra_args(false);
     c->add_option("--idempotency-key", a->idempotency_key, "idempotency key");
     c->callback([&action, a, c] {
       const bool has_data = c->count("--promise-data") > 0,
@@ -534,8 +534,8 @@ void add_schedules(CLI::App& app, std::function<int(session&)>& action) {
         body["tags"] = key_values(a->tags, "--tag");
         body["promiseId"] = a->promise_id;
         body["promiseTimeout"] = duration_ms(a->promise_timeout, "--promise-timeout");
-        body["promiseParam"] = make_value(a->promise_headers, has_data ? &a->promise_data : nullptr,
-                                          "--promise-header");
+        body["promiseParam"] =
+          make_value(a->promise_headers, has_data ? &a->promise_data : nullptr, "--promise-header");
         if (!a->promise_tags.empty())
           body["promiseTags"] = key_values(a->promise_tags, "--promise-tag");
         header_list h;
@@ -567,7 +567,7 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
     c->add_option("-c,--counter", a->counter, "task counter")->required();
     c->add_option("-p,--pid", a->pid, "process id of the claimant")->capture_default_str();
     c->add_option("-t,--ttl", a->ttl, "lease, a Go duration: heartbeat before it ends")
-        ->capture_default_str();
+      ->capture_default_str();
     c->callback([&action, a] {
       action = [a](session& s) {
         json::object body{{"id", a->id},
@@ -575,22 +575,22 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
                           {"processId", a->pid},
                           {"ttl", duration_ms(a->ttl, "--ttl")}};
         return s.run(
-            "POST", "/tasks/claim", json::serialize(body), {},
-            [&](const http_reply&, const json::value& b) {
-              s.out() << "Claimed task: " << a->id << " (counter " << a->counter << ", "
-                      << field(b, "type") << ")\n";
-              const auto* ps = as_object(b).if_contains("promises");
-              if (!ps || !ps->is_object()) return;
-              std::vector<std::vector<std::string>> rows{{"PROMISE", "ID", "STATE"}};
-              for (const char* role : {"root", "leaf"}) {
-                const auto* p = ps->as_object().if_contains(role);
-                if (!p) continue;
-                const auto* data = p->is_object() ? p->as_object().if_contains("data") : nullptr;
-                rows.push_back({role, field(*p, "id"),
-                                data && data->is_object() ? field(*data, "state") : "(missing)"});
-              }
-              print_table(rows, s.out());
-            });
+          "POST", "/tasks/claim", json::serialize(body), {},
+          [&](const http_reply&, const json::value& b) {
+            s.out() << "Claimed task: " << a->id << " (counter " << a->counter << ", "
+                    << field(b, "type") << ")\n";
+            const auto* ps = as_object(b).if_contains("promises");
+            if (!ps || !ps->is_object()) return;
+            std::vector<std::vector<std::string>> rows{{"PROMISE", "ID", "STATE"}};
+            for (const char* role : {"root", "leaf"}) {
+              const auto* p = ps->as_object().if_contains(role);
+              if (!p) continue;
+              const auto* data = p->is_object() ? p->as_object().if_contains("data") : nullptr;
+              rows.push_back({role, field(*p, "id"),
+                              data && data->is_object() ? field(*data, "state") : "(missing)"});
+            }
+            print_table(rows, s.out());
+          });
       };
     });
   }
@@ -599,8 +599,8 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
     const char* help;
     const char* done;
   } finishers[] = {
-      {"complete", "Complete a claimed task", "Completed"},
-      {"drop", "Drop a claimed task (it is retried with the next counter)", "Dropped"}};
+    {"complete", "Complete a claimed task", "Completed"},
+    {"drop", "Drop a claimed task (it is retried with the next counter)", "Dropped"}};
   for (const auto& k : finishers) {
     struct args {
       std::string id;
@@ -629,7 +629,7 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
     };
     auto a = std::make_shared<args>();
     auto* c = tasks->add_subcommand(
-        "heartbeat", "Extend the lease of every task claimed by a process (or: <id> -c <counter>)");
+      "heartbeat", "Extend the lease of every task claimed by a process (or: <id> -c <counter>)");
     c->add_option("id", a->id, "task id: heartbeat the process \"<id>/<counter>\" (GET form)");
     c->add_option("-c,--counter", a->counter, "task counter, with a task id");
     c->add_option("-p,--pid", a->pid, "process id")->capture_default_str();
@@ -641,8 +641,8 @@ void add_tasks(CLI::App& app, std::function<int(session&)>& action) {
         if (!a->id.empty()) {
           if (a->counter <= 0) throw usage_error("heartbeat <id> needs -c/--counter");
           return s.run(
-              "GET", "/tasks/heartbeat/" + percent_encode(a->id) + "/" + std::to_string(a->counter),
-              {}, {}, print);
+            "GET", "/tasks/heartbeat/" + percent_encode(a->id) + "/" + std::to_string(a->counter),
+            {}, {}, print);
         }
         json::object body{{"processId", a->pid}};
         return s.run("POST", "/tasks/heartbeat", json::serialize(body), {}, print);
@@ -707,10 +707,10 @@ tree_node build_tree(const std::string& id, const std::map<std::string, json::ob
 void add_tree(CLI::App& app, std::function<int(session&)>& action) {
   auto id = std::make_shared<std::string>();
   auto* c = app.add_subcommand(
-      "tree",
-      "Print the promise tree under a promise: the resonate:origin lineage of protocol "
-      "2026-04-01 (@resonatehq/sdk 0.11.5) and the resonate:root lineage of REST-era SDKs, "
-      "both joined by resonate:parent");
+    "tree",
+    "Print the promise tree under a promise: the resonate:origin lineage of protocol "
+    "2026-04-01 (@resonatehq/sdk 0.11.5) and the resonate:root lineage of REST-era SDKs, "
+    "both joined by resonate:parent");
   c->add_option("id", *id, "promise id (usually a root)")->required();
   c->callback([&action, id] {
     action = [id](session& s) {
@@ -739,10 +739,10 @@ void add_tree(CLI::App& app, std::function<int(session&)>& action) {
       while (!todo.empty()) {
         const search q = todo.front();
         todo.pop_front();
-        const std::string target =
-            q.cursor.empty() ? "/promises?id=*&limit=100&tags%5B" + percent_encode(q.tag) +
-                                   "%5D=" + percent_encode(q.value)
-                             : "/promises?cursor=" + percent_encode(q.cursor);
+        const std::string target = q.cursor.empty()
+                                     ? "/promises?id=*&limit=100&tags%5B" + percent_encode(q.tag) +
+                                         "%5D=" + percent_encode(q.value)
+                                     : "/promises?cursor=" + percent_encode(q.cursor);
         auto r = s.call("GET", target);
         if (!r) return int(exit_failed);
         const json::value body = s.parse_body(*r);
@@ -793,22 +793,22 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
   c->add_option("--func", a->func, "function name")->required();
   c->add_option("-a,--arg", a->args,
                 "argument, parsed as JSON when it is JSON, else a string (repeatable)")
-      ->allow_extra_args(false);
+    ->allow_extra_args(false);
   c->add_option("--json-args", a->json_args, "all arguments as one JSON array")->excludes("--arg");
   c->add_option("--version", a->version, "function version")->capture_default_str();
   c->add_option("-t,--timeout", a->timeout, "timeout from now (after the delay), a Go duration")
-      ->capture_default_str();
+    ->capture_default_str();
   c->add_option("--target", a->target,
                 "who runs it: resonate:target (2026), resonate:invoke (v1); the default reaches "
                 "the workers of new Resonate({url}) (group \"default\")")
-      ->capture_default_str();
+    ->capture_default_str();
   c->add_option("--delay", a->delay, "do not start before now + delay, a Go duration");
   c->add_option("--protocol", a->protocol,
                 "2026: promise.create of protocol 2026-04-01 with a resonate:target tag, which "
                 "@resonatehq/sdk 0.11.5 workers run; v1: a REST v1 promise with a "
                 "resonate:invoke tag (REST-era SDKs)")
-      ->check(CLI::IsMember({"v1", "2026"}))
-      ->capture_default_str();
+    ->check(CLI::IsMember({"v1", "2026"}))
+    ->capture_default_str();
   c->callback([&action, a] {
     action = [a](session& s) {
       json::array fargs;
@@ -851,17 +851,16 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
                                       {"timeoutAt", timeout_at},
                                       {"param", make_value({}, &data, "")},
                                       {"tags", tags}}}};
-        return s.run("POST", "/", json::serialize(envelope), {},
-                     [&](const http_reply&, const json::value& v) {
-                       std::string state;
-                       if (const auto* d = as_object(v).if_contains("data")) {
-                         if (const auto* p = as_object(*d).if_contains("promise")) {
-                           state = field(*p, "state");
-                         }
-                       }
-                       s.out() << "Invoked " << a->func << " as promise: " << a->id << " ("
-                               << state << ")\n";
-                     });
+        return s.run(
+          "POST", "/", json::serialize(envelope), {}, [&](const http_reply&, const json::value& v) {
+            std::string state;
+            if (const auto* d = as_object(v).if_contains("data")) {
+              if (const auto* p = as_object(*d).if_contains("promise")) {
+                state = field(*p, "state");
+              }
+            }
+            s.out() << "Invoked " << a->func << " as promise: " << a->id << " (" << state << ")\n";
+          });
       }
       const json::object body{{"id", a->id},
                               {"timeout", timeout_at},
@@ -880,21 +879,20 @@ void add_invoke(CLI::App& app, std::function<int(session&)>& action) {
 
 void add_migrate(CLI::App& app, std::function<int(session&)>& action) {
   auto* m = app.add_subcommand(
-      "migrate",
-      "Schema migrations of the local store (SQLite or PostgreSQL, chosen as for serve)");
+    "migrate", "Schema migrations of the local store (SQLite or PostgreSQL, chosen as for serve)");
   m->require_subcommand(1);
   m->footer(
-      "The store flags of `resonate serve` select the database: -c/--config, "
-      "--aio-store-sqlite-path, --aio-store-postgres-enable, --aio-store-postgres-host, ...\n"
-      "(see `resonate serve --help`); the RESONATE_* environment and resonate.yaml apply too.\n\n" +
-      std::string(k_exit_codes));
+    "The store flags of `resonate serve` select the database: -c/--config, "
+    "--aio-store-sqlite-path, --aio-store-postgres-enable, --aio-store-postgres-host, ...\n"
+    "(see `resonate serve --help`); the RESONATE_* environment and resonate.yaml apply too.\n\n" +
+    std::string(k_exit_codes));
   const struct {
     const char* name;
     const char* help;
   } modes[] = {
-      {"status", "Print the current and latest schema version and the pending migrations"},
-      {"dry-run", "Print the status and the SQL of the pending migrations; change nothing"},
-      {"up", "Apply the pending migrations in one transaction"}};
+    {"status", "Print the current and latest schema version and the pending migrations"},
+    {"dry-run", "Print the status and the SQL of the pending migrations; change nothing"},
+    {"up", "Apply the pending migrations in one transaction"}};
   for (const auto& k : modes) {
     auto* c = m->add_subcommand(k.name, k.help);
     // Everything after is a serve flag, handed to the config loader as it is.
@@ -958,24 +956,26 @@ struct command_entry {
   bool client;
 };
 constexpr command_entry k_commands[] = {
-    {"serve", "start the Resonate server", false},
-    {"dev", "start the Resonate server with development defaults (in-memory SQLite)", false},
-    {"invoke", "invoke a function: create a promise a worker runs (protocol 2026-04-01)", true},
-    {"tree", "print the promise tree under a promise (both SDK lineages)", true},
-    {"promises", "get|search|create|resolve|reject|cancel|callback|subscribe promises", true},
-    {"schedules", "get|search|create|delete schedules", true},
-    {"tasks", "claim|complete|drop|heartbeat tasks (REST v1)", true},
-    {"migrate", "status|dry-run|up: schema migrations of the local store", true},
-    {"config-example", "print a resonate.yaml with every key, its default and its help", false},
-    {"help", "print this help; `resonate help <command>` prints a command's", false},
-    {"version", "print the version (also --version)", false},
+  {"serve", "start the Resonate server", false},
+  {"dev", "start the Resonate server with development defaults (in-memory SQLite)", false},
+  {"invoke", "invoke a function: create a promise a worker runs (protocol 2026-04-01)", true},
+  {"tree", "print the promise tree under a promise (both SDK lineages)", true},
+  {"promises", "get|search|create|resolve|reject|cancel|callback|subscribe promises", true},
+  {"schedules", "get|search|create|delete schedules", true},
+  {"tasks", "claim|complete|drop|heartbeat tasks (REST v1)", true},
+  {"migrate", "status|dry-run|up: schema migrations of the local store", true},
+  {"config-example", "print a resonate.yaml with every key, its default and its help", false},
+  {"help", "print this help; `resonate help <command>` prints a command's", false},
+  {"version", "print the version (also --version)", false},
 };
 
 constexpr const char* k_client_flags =
-    "\nClient commands take -S/--server (default http://localhost:8001), -T/--token,\n"
-    "-U/--username, -P/--password and -o json|table; see `resonate <command> --help`.\n";
+  "\nClient commands take -S/--server (default http://localhost:8001), -T/--token,\n"
+  "-U/--username, -P/--password and -o json|table; see `resonate <command> --help`.\n";
 
-std::string top_level_help() { return config::help_text("", commands_help() + k_client_flags); }
+std::string top_level_help() {
+  return config::help_text("", commands_help() + k_client_flags);
+}
 
 }  // namespace
 
@@ -1039,9 +1039,9 @@ std::optional<int> run_top_level(std::vector<std::string>& args, std::ostream& o
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   globals g;
   CLI::App app{
-      "Resonate operator CLI: talks to a Resonate server over HTTP (REST v1; invoke "
-      "speaks protocol 2026-04-01).",
-      "resonate"};
+    "Resonate operator CLI: talks to a Resonate server over HTTP (REST v1; invoke "
+    "speaks protocol 2026-04-01).",
+    "resonate"};
   app.fallthrough();  // the global flags below work after the subcommand too
   app.require_subcommand(1);
   app.footer(std::string(k_globals) + k_exit_codes);
@@ -1050,8 +1050,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.add_option("-U,--username", g.username, "basic auth username");
   app.add_option("-P,--password", g.password, "basic auth password");
   app.add_option("-o,--output", g.output, "output: table (readable) or json (the server's JSON)")
-      ->check(CLI::IsMember({"table", "json"}))
-      ->capture_default_str();
+    ->check(CLI::IsMember({"table", "json"}))
+    ->capture_default_str();
 
   std::function<int(session&)> action;
   add_promises(app, g, action);

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <map>
 
-#include "api_gateway/base64.hpp"
+#include "codecs/base64.hpp"
 
 namespace resonate::cli {
 
@@ -51,7 +51,7 @@ std::string tree_details(const json::object& p) {
   if (const auto* param = object_at(p, "param")) {
     if (const auto* d = param->if_contains("data"); d && d->is_string()) {
       size_t bad = 0;
-      if (auto raw = api_gateway::base64_decode(d->as_string(), bad)) {
+      if (auto raw = codecs::base64_decode(d->as_string(), bad)) {
         boost::system::error_code ec;
         auto parsed = json::parse(*raw, ec);
         if (!ec && parsed.is_object()) {
@@ -149,7 +149,7 @@ std::string format_tags(const json::value* tags) {
 std::string format_data(const json::value* data) {
   if (!data || !data->is_string()) return "";
   size_t bad = 0;
-  auto raw = api_gateway::base64_decode(data->as_string(), bad);
+  auto raw = codecs::base64_decode(data->as_string(), bad);
   if (!raw) return std::string(data->as_string()) + " (not base64)";
   const bool printable = std::all_of(raw->begin(), raw->end(), [](char c) {
     auto u = static_cast<unsigned char>(c);

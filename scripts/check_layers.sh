@@ -11,13 +11,14 @@ cd "$(dirname "$0")/.."
 declare -A allowed=(
   [queues]=""
   [config]=""
+  [codecs]="queues"
   [kernel]="queues"
-  [aio_adapters]="queues config"
-  [api_gateway]="queues config"
-  [cli]="queues config api_gateway aio_adapters"
-  [actors]="queues config kernel aio_adapters api_gateway cli"
+  [aio_adapters]="queues config codecs"
+  [api_gateway]="queues config codecs"
+  [cli]="queues config codecs api_gateway aio_adapters"
+  [actors]="queues config codecs kernel aio_adapters api_gateway cli"
 )
-layers="queues config kernel aio_adapters api_gateway cli actors"
+layers="queues config codecs kernel aio_adapters api_gateway cli actors"
 
 found=$(mktemp)
 trap 'rm -f "$found"' EXIT

@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
 namespace resonate::router {
 
@@ -22,7 +22,7 @@ std::string match_tag_value(const std::string& value) {
   if (ec) {
     // Not JSON: a logical receiver, carried as a JSON string.
     std::string out;
-    api_gateway::json_append_string(out, value);
+    codecs::json_append_string(out, value);
     return out;
   }
   // Strict decoding into {type, data}: an object, no other keys, type a non-empty string.
@@ -42,7 +42,7 @@ std::string match_tag_value(const std::string& value) {
   }
   if (type == nullptr || type->empty()) return {};
   std::string out = "{\"type\":";
-  api_gateway::json_append_string(out, std::string_view(type->data(), type->size()));
+  codecs::json_append_string(out, std::string_view(type->data(), type->size()));
   out.append(",\"data\":");
   out.append(data != nullptr ? json::serialize(*data) : std::string("null"));
   out.push_back('}');

@@ -1,18 +1,16 @@
 #include "aio_adapters/sender/message_body.hpp"
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
 
 namespace resonate::sender {
-
-namespace aj = api_gateway;
 
 namespace {
 
 void append_head(std::string& out, const queues::header_map& head, bool with_head) {
   if (!with_head || head.empty()) return;
   out.append(",\"head\":");
-  aj::json_append_string_map(out, head);
+  codecs::json_append_string_map(out, head);
 }
 
 }  // namespace
@@ -31,35 +29,35 @@ std::string task_body(const queues::task_record& task, const std::string& system
   std::string out;
   out.reserve(256 + 4 * task.id.size());
   out.append("{\"type\":");
-  aj::json_append_string(out, queues::to_string(task.mesg.type));
+  codecs::json_append_string(out, queues::to_string(task.mesg.type));
   out.append(",\"task\":{\"id\":");
-  aj::json_append_string(out, task.id);
+  codecs::json_append_string(out, task.id);
   out.append(",\"counter\":");
-  aj::json_append_int(out, task.counter);
+  codecs::json_append_int(out, task.counter);
   out.append(",\"timeout\":");
-  aj::json_append_int(out, task.timeout);
+  codecs::json_append_int(out, task.timeout);
   out.append(",\"rootPromiseId\":");
-  aj::json_append_string(out, task.root_promise_id);
+  codecs::json_append_string(out, task.root_promise_id);
   if (task.process_id) {
     out.append(",\"processId\":");
-    aj::json_append_string(out, *task.process_id);
+    codecs::json_append_string(out, *task.process_id);
   }
   if (task.created_on) {
     out.append(",\"createdOn\":");
-    aj::json_append_int(out, *task.created_on);
+    codecs::json_append_int(out, *task.created_on);
   }
   if (task.completed_on) {
     out.append(",\"completedOn\":");
-    aj::json_append_int(out, *task.completed_on);
+    codecs::json_append_int(out, *task.completed_on);
   }
   out.append("},\"href\":{\"base\":");
-  aj::json_append_string(out, system_url);
+  codecs::json_append_string(out, system_url);
   out.append(",\"claim\":");
-  aj::json_append_string(out, task_href(system_url, "claim", task));
+  codecs::json_append_string(out, task_href(system_url, "claim", task));
   out.append(",\"complete\":");
-  aj::json_append_string(out, task_href(system_url, "complete", task));
+  codecs::json_append_string(out, task_href(system_url, "complete", task));
   out.append(",\"heartbeat\":");
-  aj::json_append_string(out, task_href(system_url, "heartbeat", task));
+  codecs::json_append_string(out, task_href(system_url, "heartbeat", task));
   out.push_back('}');
   append_head(out, task.mesg.head, with_head);
   out.push_back('}');
@@ -69,7 +67,7 @@ std::string task_body(const queues::task_record& task, const std::string& system
 std::string notify_body(const queues::promise_record& promise, const queues::header_map& head,
                         bool with_head) {
   std::string out = "{\"type\":\"notify\",\"promise\":";
-  aj::append_promise_json(out, promise);
+  codecs::rest_v1::append_promise_json(out, promise);
   append_head(out, head, with_head);
   out.push_back('}');
   return out;

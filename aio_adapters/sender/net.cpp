@@ -33,8 +33,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/transport/http_util.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/url.hpp"
 #include "queues/metrics.hpp"
 
 namespace resonate::sender {
@@ -115,9 +115,9 @@ asio::io_context& ctx_of(io_thread& io) {
   return io.get().ctx;
 }
 
-// URL decoding and header-name comparison are the gateway's (Go URL.Path rules).
-using api_gateway::decode_path;
-using api_gateway::iequals;
+// URL decoding (Go URL.Path rules) and header-name comparison, as the gateway does them.
+using codecs::decode_path;
+using codecs::iequals;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -469,7 +469,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     if (opts.auth.empty()) return true;
     if (header.size() < 6 || !iequals(header.substr(0, 6), "basic ")) return false;
     size_t bad = 0;
-    auto decoded = api_gateway::base64_decode(trim(header.substr(6)), bad);
+    auto decoded = codecs::base64_decode(trim(header.substr(6)), bad);
     if (!decoded) return false;
     auto colon = decoded->find(':');
     if (colon == std::string::npos) return false;

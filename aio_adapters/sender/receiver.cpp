@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "api_gateway/transport/http_util.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::sender {
 
@@ -10,11 +10,17 @@ namespace json = boost::json;
 
 namespace {
 
-resolution fail(std::string message) { return resolution{std::nullopt, std::move(message)}; }
+resolution fail(std::string message) {
+  return resolution{std::nullopt, std::move(message)};
+}
 
-resolution ok(address a) { return resolution{std::move(a), {}}; }
+resolution ok(address a) {
+  return resolution{std::move(a), {}};
+}
 
-std::string to_std(const json::string& s) { return std::string(s.data(), s.size()); }
+std::string to_std(const json::string& s) {
+  return std::string(s.data(), s.size());
+}
 
 std::optional<cast_kind> parse_cast(std::string_view s) {
   if (s == "any") return cast_kind::any;
@@ -72,7 +78,7 @@ resolution physical(std::string_view type, const json::value& data) {
 }
 
 // Ids in poll:// URLs are percent-decoded as a URL path (Go URL.Path: `+` stays `+`).
-using api_gateway::decode_path;
+using codecs::decode_path;
 
 std::string lower(std::string_view s) {
   std::string out(s);

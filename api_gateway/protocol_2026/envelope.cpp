@@ -6,9 +6,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
 namespace resonate::api_gateway::protocol_2026 {
+
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 namespace json = boost::json;
 
@@ -18,13 +21,32 @@ namespace {
 // parse_envelope run in the reference's order (spec 1.7, "all"): envelope,
 // kind, data, version, known kind.
 constexpr std::array<std::string_view, 26> kinds = {
-  "promise.get",       "promise.create",   "promise.settle",  "promise.register_callback",
-  "promise.register_listener",             "promise.search",  "task.get",
-  "task.create",       "task.acquire",     "task.release",    "task.fulfill",
-  "task.suspend",      "task.fence",       "task.heartbeat",  "task.halt",
-  "task.continue",     "task.search",      "schedule.get",    "schedule.create",
-  "schedule.delete",   "schedule.search",  "debug.start",     "debug.stop",
-  "debug.reset",       "debug.tick",       "debug.snap",
+  "promise.get",
+  "promise.create",
+  "promise.settle",
+  "promise.register_callback",
+  "promise.register_listener",
+  "promise.search",
+  "task.get",
+  "task.create",
+  "task.acquire",
+  "task.release",
+  "task.fulfill",
+  "task.suspend",
+  "task.fence",
+  "task.heartbeat",
+  "task.halt",
+  "task.continue",
+  "task.search",
+  "schedule.get",
+  "schedule.create",
+  "schedule.delete",
+  "schedule.search",
+  "debug.start",
+  "debug.stop",
+  "debug.reset",
+  "debug.tick",
+  "debug.snap",
 };
 
 /// A string member of `o`, if it is one.
@@ -87,8 +109,8 @@ std::variant<envelope, envelope_error> parse_envelope(std::string_view body) {
   }
   auto v = string_at(h, "version");
   if (!v || *v != version) {
-    err.message = "Unsupported protocol version '" + v.value_or("") +
-                  "', supported versions: [\"" + std::string(version) + "\"]";
+    err.message = "Unsupported protocol version '" + v.value_or("") + "', supported versions: [\"" +
+                  std::string(version) + "\"]";
     return err;
   }
   if (!known_kind(*kind)) {

@@ -5,9 +5,15 @@
 #include <iterator>
 #include <string_view>
 
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 namespace resonate::api_gateway::protocol_2026 {
+
+using codecs::protocol_2026::promise_state_from_name;
+using codecs::protocol_2026::settle_state;
+using codecs::protocol_2026::tags_from_json;
+using codecs::protocol_2026::task_state_names;
+using codecs::protocol_2026::value_from_json;
 
 namespace json = boost::json;
 
@@ -15,7 +21,9 @@ namespace {
 
 using check = std::optional<std::string>;
 
-const json::value* at(const json::object& o, std::string_view key) { return o.if_contains(key); }
+const json::value* at(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
 
 /// An integer field >= min (integer_of: fractions floored, nothing past int64).
 bool int64_at_least(const json::value* v, int64_t min) {
@@ -28,7 +36,9 @@ const json::object* object_at(const json::object& o, std::string_view key) {
   return v && v->is_object() ? &v->as_object() : nullptr;
 }
 
-bool non_empty_string(const json::value* v) { return v && v->is_string() && !v->as_string().empty(); }
+bool non_empty_string(const json::value* v) {
+  return v && v->is_string() && !v->as_string().empty();
+}
 
 std::string_view string_or_empty(const json::value* v) {
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view{};
@@ -80,8 +90,10 @@ check promise_create_data(const json::object& d) {
   if (std::string_view(id->as_string()).find('\0') != std::string_view::npos) {
     return "Promise ID must not contain null bytes";
   }
-  if (!int64_at_least(at(d, "timeoutAt"), 0)) return "Invalid 'timeoutAt' — must be a non-negative integer";
-  if (at(d, "param") && !value_from_json(at(d, "param"))) return "Invalid 'param' — must be a value";
+  if (!int64_at_least(at(d, "timeoutAt"), 0))
+    return "Invalid 'timeoutAt' — must be a non-negative integer";
+  if (at(d, "param") && !value_from_json(at(d, "param")))
+    return "Invalid 'param' — must be a value";
   if (at(d, "tags") && !tags_from_json(at(d, "tags"))) {
     return "Invalid 'tags' — must be an object of strings";
   }
@@ -97,12 +109,14 @@ check promise_settle_data(const json::object& d) {
   if (!settle_state(string_or_empty(at(d, "state")))) {
     return "Invalid 'state' — must be resolved, rejected or rejected_canceled";
   }
-  if (at(d, "value") && !value_from_json(at(d, "value"))) return "Invalid 'value' — must be a value";
+  if (at(d, "value") && !value_from_json(at(d, "value")))
+    return "Invalid 'value' — must be a value";
   return std::nullopt;
 }
 
 check version_at(const json::object& d) {
-  if (!int64_at_least(at(d, "version"), 0)) return "Invalid 'version' — must be a non-negative integer";
+  if (!int64_at_least(at(d, "version"), 0))
+    return "Invalid 'version' — must be a non-negative integer";
   return std::nullopt;
 }
 
@@ -215,7 +229,8 @@ std::optional<std::string> validate(const envelope& e) {
     for (const auto& a : actions->as_array()) {
       const auto* inner = a.is_object() ? object_at(a.as_object(), "data") : nullptr;
       if (!inner || !non_empty_string(at(*inner, "awaited"))) return "Awaited ID is required";
-      if (string_or_empty(at(*inner, "awaiter")) != id) return "Awaiter must be the suspending task";
+      if (string_or_empty(at(*inner, "awaiter")) != id)
+        return "Awaiter must be the suspending task";
       if (string_or_empty(at(*inner, "awaited")) == id) return "Task cannot await its own promise";
     }
     return std::nullopt;
@@ -228,7 +243,8 @@ std::optional<std::string> validate(const envelope& e) {
     if (!inner || (kind != "promise.create" && kind != "promise.settle")) {
       return "Invalid fence action kind";
     }
-    if (auto x = kind == "promise.create" ? promise_create_data(*inner) : promise_settle_data(*inner)) {
+    if (auto x =
+          kind == "promise.create" ? promise_create_data(*inner) : promise_settle_data(*inner)) {
       return x;
     }
     if (string_or_empty(at(*inner, "id")) == string_or_empty(at(d, "id"))) {

@@ -7,12 +7,19 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/rest_v1/json_reader.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64url_decode;
+using codecs::base64url_encode;
+using codecs::iequals;
+using codecs::json_append_int;
+using codecs::json_append_string;
+using codecs::json_append_string_map;
 
 namespace json = boost::json;
 
@@ -32,9 +39,8 @@ std::string hmac_sha256(std::string_view data) {
 
 // Go's order of promise.State bits when it expands a state filter.
 constexpr queues::promise_state state_order[] = {
-  queues::promise_state::pending, queues::promise_state::resolved,
-  queues::promise_state::rejected, queues::promise_state::rejected_timedout,
-  queues::promise_state::rejected_canceled};
+  queues::promise_state::pending, queues::promise_state::resolved, queues::promise_state::rejected,
+  queues::promise_state::rejected_timedout, queues::promise_state::rejected_canceled};
 
 const json::value* find_ci(const json::object& o, std::string_view key) {
   const json::value* found = nullptr;

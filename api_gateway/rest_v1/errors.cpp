@@ -1,8 +1,11 @@
 #include "api_gateway/rest_v1/errors.hpp"
 
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 namespace {
 
@@ -105,8 +108,8 @@ http_response malformed_request() {
 }
 
 http_response too_many_connections() {
-  http_response res = kernel_error(queues::status::api_submission_queue_full,
-                                   "too many open connections");
+  http_response res =
+    kernel_error(queues::status::api_submission_queue_full, "too many open connections");
   res.close = true;
   return res;
 }

@@ -6,10 +6,13 @@
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value.hpp>
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/transport/http_util.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_decode;
+using codecs::iequals;
 
 namespace json = boost::json;
 
@@ -52,14 +55,20 @@ bool parse_json_body(std::string_view body, json::value& out, json::storage_ptr 
 
 const char* json_kind_name(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "bool";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "bool";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
+    case json::kind::double_:
+      return "number";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
   }
   return "value";
 }
@@ -145,8 +154,8 @@ bool decode_value(const json::value& v, queues::value& out, std::string_view whe
         return false;
       }
       size_t bad = 0;
-      auto decoded = base64_decode(std::string_view(d.get_string().data(), d.get_string().size()),
-                                   bad);
+      auto decoded =
+        base64_decode(std::string_view(d.get_string().data(), d.get_string().size()), bad);
       if (!decoded) {
         error = "illegal base64 data at input byte " + std::to_string(bad);
         return false;

@@ -3,10 +3,13 @@
 #include <type_traits>
 
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/rest_v1/json_reader.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::iequals;
 
 namespace json = boost::json;
 

@@ -4,8 +4,11 @@
 
 #include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/transport/http_util.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::decode_path;
 
 namespace {
 
@@ -109,14 +112,12 @@ std::optional<http_response> handle_read(const route_context& c, queues::request
   return std::nullopt;
 }
 
-std::optional<http_response> handle_complete(const route_context& c,
-                                             queues::request_payload& out) {
+std::optional<http_response> handle_complete(const route_context& c, queues::request_payload& out) {
   return parse_into<queues::complete_promise_request>(
     out, [&](auto& r) { return parse_complete_promise(c.req, std::string(c.rest), r); });
 }
 
-std::optional<http_response> handle_callback(const route_context& c,
-                                             queues::request_payload& out) {
+std::optional<http_response> handle_callback(const route_context& c, queues::request_payload& out) {
   return parse_into<queues::create_callback_request>(
     out, [&](auto& r) { return parse_create_callback(c.req, c.rest, r); });
 }
@@ -151,8 +152,8 @@ std::optional<http_response> handle_complete_task(const route_context& c,
 }
 
 std::optional<http_response> handle_drop(const route_context& c, queues::request_payload& out) {
-  return parse_into<queues::drop_task_request>(
-    out, [&](auto& r) { return parse_drop_task(c.req, r); });
+  return parse_into<queues::drop_task_request>(out,
+                                               [&](auto& r) { return parse_drop_task(c.req, r); });
 }
 
 std::optional<http_response> handle_heartbeat(const route_context& c,
@@ -193,8 +194,7 @@ std::optional<http_response> handle_complete_task_get(const route_context& c,
   return std::nullopt;
 }
 
-std::optional<http_response> handle_drop_get(const route_context& c,
-                                             queues::request_payload& out) {
+std::optional<http_response> handle_drop_get(const route_context& c, queues::request_payload& out) {
   queues::drop_task_request r;
   if (auto err = parse_task_counter(c.counter, counter_message, r.counter)) return err;
   r.id = std::string(c.id);
@@ -265,14 +265,12 @@ constexpr std::array routes{
   route_row{"POST", "/promises", route_id::create_promise, handle_create},
   route_row{"POST", "/promises/task", route_id::create_promise_and_task, handle_create_and_task},
   route_row{"POST", "/promises/callback/*id", route_id::create_callback, handle_callback},
-  route_row{"POST", "/promises/subscribe/*id", route_id::create_subscription,
-            handle_subscription},
+  route_row{"POST", "/promises/subscribe/*id", route_id::create_subscription, handle_subscription},
   // "/promises/" itself reads the promise with the empty id, and GET /promises/callback/x
   // reads "callback/x": only POST has the callback routes.
   route_row{"GET", "/promises/*id", route_id::read_promise, handle_read},
   route_row{"PATCH", "/promises/*id", route_id::complete_promise, handle_complete},
-  route_row{"POST", "/callbacks", route_id::create_callback_deprecated,
-            handle_callback_deprecated},
+  route_row{"POST", "/callbacks", route_id::create_callback_deprecated, handle_callback_deprecated},
   route_row{"POST", "/subscriptions", route_id::create_subscription_deprecated,
             handle_subscription_deprecated},
   route_row{"POST", "/tasks/claim", route_id::claim_task, handle_claim},
@@ -386,8 +384,8 @@ route_result route_request(const http_request& req, const route_options& opts) {
   std::string_view target = req.target;
   auto qpos = target.find('?');
   std::string_view raw_path = target.substr(0, qpos);
-  std::string_view query = qpos == std::string_view::npos ? std::string_view{}
-                                                          : target.substr(qpos + 1);
+  std::string_view query =
+    qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
   // Go routes on the decoded URL.Path; a bad escape never gets past net/http.
   auto path = decode_path(raw_path);
   if (!path) {
@@ -416,8 +414,7 @@ route_result route_request(const http_request& req) {
   return route_request(req, default_options());
 }
 
-http_response encode_reply(queues::kind k, const queues::response& res,
-                           const route_options& opts) {
+http_response encode_reply(queues::kind k, const queues::response& res, const route_options& opts) {
   auto i = static_cast<size_t>(k);
   if (i < encoders.size() && encoders[i]) return encoders[i](res, opts);
   if (!queues::is_success(res.status)) return kernel_error(res.status, res.error);

@@ -5,14 +5,18 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/rest_v1/codec_task.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::iequals;
+using codecs::rest_v1::append_callback_json;
+using codecs::rest_v1::append_promise_json;
 
 namespace json = boost::json;
 
@@ -40,8 +44,8 @@ void check_recv(const callback_body& body, std::vector<std::string>& failures) {
 
 /// Reads `{<key_name>, "promiseId", "recv", "timeout"}` of the Go struct `owner`.
 std::optional<http_response> read_callback_body(const http_request& req, const char* go_type,
-                                                std::string_view owner,
-                                                std::string_view key_name, callback_body& out) {
+                                                std::string_view owner, std::string_view key_name,
+                                                callback_body& out) {
   body_arena arena;
   json::value body;
   if (auto err = parse_object_body(req, go_type, arena, body)) return err;

@@ -2,12 +2,14 @@
 // validation with the reference server's rules and messages, and the reply
 // encoders.
 
-#include "api_gateway/rest_v1/codec_lock.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/rest_v1/codec_lock.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::rest_v1::append_lock_json;
 
 namespace {
 
@@ -41,9 +43,9 @@ std::optional<http_response> parse_acquire_lock(const http_request& req,
 std::optional<http_response> parse_release_lock(const http_request& req,
                                                 queues::release_lock_request& out) {
   queues::release_lock_request b;
-  if (auto err = read_flat_body(req, "http.releaseLockBody", "releaseLockBody",
-                                {{"resourceId", &b.resource_id},
-                                 {"executionId", &b.execution_id}})) {
+  if (auto err =
+        read_flat_body(req, "http.releaseLockBody", "releaseLockBody",
+                       {{"resourceId", &b.resource_id}, {"executionId", &b.execution_id}})) {
     return err;
   }
   std::vector<std::string> failures;

@@ -3,17 +3,25 @@
 
 #include <boost/json/value.hpp>
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/rest_v1/codec_task.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/rest_v1/json_reader.hpp"
-#include "api_gateway/json_writer.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::iequals;
+using codecs::parse_query;
+using codecs::query_first;
+using codecs::rest_v1::append_promise_json;
+using codecs::rest_v1::append_task_json;
+using codecs::rest_v1::promise_json;
 
 namespace json = boost::json;
 
@@ -58,8 +66,8 @@ std::optional<http_response> parse_create_promise_and_task(
     if (iequals(kv.key(), "promise")) {
       if (v.is_null()) continue;
       if (!v.is_object()) {
-        return validation_error(unmarshal_error(v, std::string(owner) + ".promise",
-                                                "http.createPromiseBody"));
+        return validation_error(
+          unmarshal_error(v, std::string(owner) + ".promise", "http.createPromiseBody"));
       }
       if (!read_create_promise_fields(v.get_object(), "promise.", out.promise, error)) {
         return validation_error(error);
@@ -67,8 +75,8 @@ std::optional<http_response> parse_create_promise_and_task(
     } else if (iequals(kv.key(), "task")) {
       if (v.is_null()) continue;
       if (!v.is_object()) {
-        return validation_error(unmarshal_error(v, std::string(owner) + ".task",
-                                                "http.createPromiseTaskBody"));
+        return validation_error(
+          unmarshal_error(v, std::string(owner) + ".task", "http.createPromiseTaskBody"));
       }
       for (const auto& tkv : v.get_object()) {
         constexpr std::string_view task_owner = "createPromiseTaskBody";

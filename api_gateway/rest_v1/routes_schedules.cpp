@@ -5,15 +5,20 @@
 
 #include <boost/json/value.hpp>
 
-#include "api_gateway/rest_v1/codec_schedule.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/rest_v1/json_reader.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/rest_v1/codec_schedule.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::iequals;
+using codecs::parse_query;
+using codecs::query_first;
+using codecs::rest_v1::append_schedule_json;
 
 namespace json = boost::json;
 

@@ -2,15 +2,20 @@
 // validation with the reference server's rules and messages, and the reply
 // encoders. The GET forms are assembled in router.cpp from the path segments.
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/rest_v1/codec_task.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
-#include "api_gateway/json_writer.hpp"
 #include "api_gateway/rest_v1/route_binding.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "api_gateway/transport/http_util.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::json_append_int;
+using codecs::json_append_string;
+using codecs::rest_v1::append_promise_json;
+using codecs::rest_v1::append_task_json;
 
 namespace {
 
@@ -84,8 +89,8 @@ template <class Request>
 std::optional<http_response> parse_id_counter(const http_request& req, const char* go_type,
                                               const char* type, Request& out) {
   task_body b;
-  if (auto err = read_flat_body(req, go_type, type,
-                                {{"id", &b.id}, {"counter", &b.counter, "int"}})) {
+  if (auto err =
+        read_flat_body(req, go_type, type, {{"id", &b.id}, {"counter", &b.counter, "int"}})) {
     return err;
   }
   std::vector<std::string> failures;

@@ -17,10 +17,12 @@
 #include <boost/beast/core.hpp>
 
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/transport/http_util.hpp"
 #include "api_gateway/transport/instrumentation.hpp"
+#include "codecs/url.hpp"
 
 namespace resonate::api_gateway::detail {
+
+using codecs::decode_path;
 
 using clock_type = std::chrono::steady_clock;
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <string>
 #include <vector>
-#include "api_gateway/json_writer.hpp"
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 #include "kernel/v2026/ops.hpp"
 

@@ -6,8 +6,8 @@
 // promise is read when it is sent (a settled promise does not change). A
 // message that found no stream waits in outbox_parked26 (migration 005) until
 // one that can take it connects.
-#include "api_gateway/json_writer.hpp"
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/protocol_2026/records.hpp"
 #include "kernel/v2026/engine.hpp"
 #include "kernel/v2026/state.hpp"
 

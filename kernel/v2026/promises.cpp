@@ -2,7 +2,7 @@
 // register_callback, register_listener, search. Create and settle are
 // idempotent: an existing id, or a settled promise, answers 200 with what is
 // stored.
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/protocol_2026/records.hpp"
 #include "kernel/v2026/ops.hpp"
 
 namespace resonate::kernel::v2026 {

@@ -3,8 +3,8 @@
 // (rendered id, timeout = run time + promiseTimeout, the promise tags plus
 // resonate:schedule), and the store's step after a create gives the promise
 // its task because its tags carry a resonate:target. Cron is evaluated in UTC.
-#include "api_gateway/json_writer.hpp"
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/protocol_2026/records.hpp"
 #include "kernel/domain/cron.hpp"
 #include "kernel/domain/schedule.hpp"
 #include "kernel/v2026/ops.hpp"

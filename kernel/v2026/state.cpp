@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "api_gateway/json_writer.hpp"
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 namespace resonate::kernel::v2026 {
 

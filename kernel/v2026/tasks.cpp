@@ -4,8 +4,8 @@
 // pending, and this version" (409 otherwise). Every kind first materialises
 // the timeouts of the ids it names (2.1), so a task whose promise just timed
 // out is already fulfilled (by the settlement chain) when the fence is checked.
-#include "api_gateway/json_writer.hpp"
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/protocol_2026/records.hpp"
 #include "kernel/v2026/ops.hpp"
 
 namespace resonate::kernel::v2026 {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "api_gateway/auth.hpp"
-#include "api_gateway/base64.hpp"
 #include "api_gateway/protocol_2026/authorize.hpp"
 #include "api_gateway/transport/cors.hpp"
+#include "codecs/base64.hpp"
 #include "tests/support/test_tokens.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
@@ -19,6 +19,9 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_encode;
+using codecs::base64url_encode;
 namespace {
 
 using resonate::test::rsa_key_pair;
@@ -389,7 +392,7 @@ TEST(access_control, basic_auth) {
     EXPECT_FALSE(ask(*g, make_req(r.method, r.target, {}, with(bob))).has_value());
   }
   // gin compares the whole value: the scheme's case, spaces and other users' passwords count.
-  for (std::string v :
+  for (const std::string& v :
        {"basic " + base64_encode("alice:s3cret"), "Basic  " + base64_encode("alice:s3cret"),
         alice + " ", basic("alice:pw:with:colons"), basic("alice"), basic(""), std::string(),
         "Bearer " + token(claims_with(R"("role":"admin")"))}) {

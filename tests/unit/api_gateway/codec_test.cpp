@@ -1,93 +1,36 @@
-// Response encoding, error bodies, base64 and the cursor JWT.
+// Response encoding, error bodies and the cursor JWT (JSON writing, base64 and the
+// promise JSON themselves: tests/unit/codecs).
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <gtest/gtest.h>
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/rest_v1/codec_promise.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/errors.hpp"
-#include "api_gateway/json_writer.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
+#include "tests/unit/codecs/records_fixture.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64url_decode;
+using codecs::base64url_encode;
+using codecs::rest_v1::promise_json;
+using test::full_promise;
+
 namespace {
-
-queues::promise_record full_promise() {
-  queues::promise_record p;
-  p.id = "a/b";
-  p.state = queues::promise_state::resolved;
-  p.param = {{{"h1", "v1"}}, std::string("\x00\xff", 2)};
-  p.val = {{}, "hi"};
-  p.timeout = 1000;
-  p.idempotency_key_for_create = "ck";
-  p.idempotency_key_for_complete = "";
-  p.tags = {{"x", "1"}};
-  p.created_on = 10;
-  p.completed_on = 20;
-  p.sort_id = 99;
-  return p;
-}
-
-TEST(Codec, PromiseWithEveryFieldInTableOrder) {
-  EXPECT_EQ(promise_json(full_promise()),
-            R"({"id":"a/b","state":"RESOLVED","param":{"headers":{"h1":"v1"},"data":"AP8="},)"
-            R"("value":{"data":"aGk="},"timeout":1000,"idempotencyKeyForCreate":"ck",)"
-            R"("idempotencyKeyForComplete":"","tags":{"x":"1"},"createdOn":10,"completedOn":20})");
-}
-
-TEST(Codec, PromiseOmitsEmptyFields) {
-  queues::promise_record p;
-  p.id = "p";
-  EXPECT_EQ(promise_json(p), R"({"id":"p","state":"PENDING","param":{},"value":{},"timeout":0})");
-  p.state = queues::promise_state::rejected_timedout;
-  p.created_on = 5;
-  EXPECT_EQ(promise_json(p),
-            R"({"id":"p","state":"REJECTED_TIMEDOUT","param":{},"value":{},"timeout":0,"createdOn":5})");
-}
-
-TEST(Codec, StringsAreEscapedLikeGo) {
-  std::string out;
-  json_append_string(out, "a\"b\\c\n<>&\x01\t\xe2\x80\xa8 \xff\xc3\xa9");
-  EXPECT_EQ(out, R"("a\"b\\c\n\u003c\u003e\u0026\u0001\t\u2028 \ufffdé")");
-}
-
-TEST(Codec, Base64RoundTripIncludingBinary) {
-  std::string all;
-  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
-  for (size_t n = 0; n <= all.size(); n += (n < 8 ? 1 : 37)) {
-    std::string bytes = all.substr(0, n);
-    size_t bad = 0;
-    auto back = base64_decode(base64_encode(bytes), bad);
-    ASSERT_TRUE(back) << n;
-    EXPECT_EQ(*back, bytes);
-    auto url = base64url_decode(base64url_encode(bytes));
-    ASSERT_TRUE(url);
-    EXPECT_EQ(*url, bytes);
-  }
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
-  size_t bad = 0;
-  EXPECT_EQ(base64_decode("Zm9v\r\nYmFy", bad), "foobar");  // Go skips CR/LF
-  EXPECT_FALSE(base64_decode("Zg=", bad));
-  EXPECT_FALSE(base64_decode("Zg==Zg==", bad));
-  EXPECT_FALSE(base64_decode("Z===", bad));
-  EXPECT_FALSE(base64_decode("-_8=", bad));
-  EXPECT_FALSE(base64url_decode("Zg=="));
-}
 
 TEST(Codec, KernelErrorBodies) {
   auto nf = kernel_error(queues::status::promise_not_found, "");
   EXPECT_EQ(nf.status, 404u);
-  EXPECT_EQ(nf.body,
-            R"({"error":{"code":40400,"message":"The specified promise was not found","details":[)"
-            R"({"@type":"RequestError","message":"Request errors are not retryable since they are caused by invalid client requests",)"
-            R"("domain":"request","metadata":{"url":"https://docs.resonatehq.io/operate/errors#40400"}}]}})");
+  EXPECT_EQ(
+    nf.body,
+    R"({"error":{"code":40400,"message":"The specified promise was not found","details":[)"
+    R"({"@type":"RequestError","message":"Request errors are not retryable since they are caused by invalid client requests",)"
+    R"("domain":"request","metadata":{"url":"https://docs.resonatehq.io/operate/errors#40400"}}]}})");
   auto forbidden = kernel_error(queues::status::promise_already_resolved, "");
   EXPECT_EQ(forbidden.status, 403u);
   EXPECT_NE(forbidden.body.find(R"("@type":"RequestError")"), std::string::npos);
@@ -95,10 +38,11 @@ TEST(Codec, KernelErrorBodies) {
 
   auto server = kernel_error(queues::status::aio_store_error, "disk <full>");
   EXPECT_EQ(server.status, 500u);
-  EXPECT_EQ(server.body,
-            R"({"error":{"code":50004,"message":"There was an error in the store subsystem","details":[)"
-            R"({"@type":"ServerError","message":"disk \u003cfull\u003e","domain":"server",)"
-            R"("metadata":{"url":"https://docs.resonatehq.io/operate/errors#50004"}}]}})");
+  EXPECT_EQ(
+    server.body,
+    R"({"error":{"code":50004,"message":"There was an error in the store subsystem","details":[)"
+    R"({"@type":"ServerError","message":"disk \u003cfull\u003e","domain":"server",)"
+    R"("metadata":{"url":"https://docs.resonatehq.io/operate/errors#50004"}}]}})");
   auto fence = kernel_error(queues::status::task_precondition_failed, "invalid fence");
   EXPECT_EQ(fence.status, 412u);
   EXPECT_NE(fence.body.find(R"("domain":"server")"), std::string::npos);
@@ -123,8 +67,8 @@ TEST(Codec, PromiseReplies) {
 
 TEST(Codec, SearchReplyCursorOnlyWithNext) {
   queues::search_promises_response page;
-  auto r = encode_reply(queues::kind::search_promises,
-                        queues::response{queues::status::ok, page, {}});
+  auto r =
+    encode_reply(queues::kind::search_promises, queues::response{queues::status::ok, page, {}});
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"cursor":null,"promises":[]})");
 
@@ -192,8 +136,8 @@ TEST(Cursor, RejectsOtherKeysAndAlgorithms) {
   std::string input = head + "." + claims;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), "other", 5, reinterpret_cast<const unsigned char*>(input.data()),
-       input.size(), md, &len);
+  HMAC(EVP_sha256(), "other", 5, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+       md, &len);
   std::string sig = base64url_encode(std::string(reinterpret_cast<const char*>(md), len));
   EXPECT_FALSE(decode_cursor(input + "." + sig, err));
   EXPECT_EQ(err, "token signature is invalid: signature is invalid");

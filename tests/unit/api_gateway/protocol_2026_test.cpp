@@ -1,15 +1,16 @@
 // Protocol 2026-04-01: the request envelope's checks and the answers they give
-// (spec 1.2, 1.3, 1.7 "all"), the response envelope, and the PromiseRecord
-// shape the SDK 0.11.5 type guard demands (1.4).
+// (spec 1.2, 1.3, 1.7 "all") and the response envelope. The records (1.4) are
+// codecs/protocol_2026's, tested in tests/unit/codecs.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
 #include "api_gateway/protocol_2026/envelope.hpp"
-#include "api_gateway/protocol_2026/records.hpp"
 #include "api_gateway/protocol_2026/validate.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 namespace p26 = resonate::api_gateway::protocol_2026;
+namespace r26 = resonate::codecs::protocol_2026;
 namespace q = resonate::queues;
 namespace json = boost::json;
 
@@ -22,7 +23,8 @@ p26::envelope_error refused(std::string_view body) {
   return {};
 }
 
-const char* good = R"({"kind":"promise.get","head":{"corrId":"c1","version":"2026-04-01"},"data":{"id":"p"}})";
+const char* good =
+  R"({"kind":"promise.get","head":{"corrId":"c1","version":"2026-04-01"},"data":{"id":"p"}})";
 
 }  // namespace
 
@@ -47,7 +49,8 @@ TEST(protocol_2026_envelope, unreadable_bodies_echo_unknown_and_0) {
 }
 
 TEST(protocol_2026_envelope, what_can_be_read_is_echoed_on_a_refusal) {
-  auto e = refused(R"({"kind":"promise.get","head":{"corrId":"c9","version":"2025-01-01"},"data":{}})");
+  auto e =
+    refused(R"({"kind":"promise.get","head":{"corrId":"c9","version":"2025-01-01"},"data":{}})");
   EXPECT_EQ(e.kind, "promise.get");
   EXPECT_EQ(e.corr_id, "c9");
   EXPECT_EQ(e.message,
@@ -55,8 +58,9 @@ TEST(protocol_2026_envelope, what_can_be_read_is_echoed_on_a_refusal) {
 }
 
 TEST(protocol_2026_envelope, each_check_in_the_reference_order) {
-  EXPECT_EQ(refused(R"({"kind":"","head":{"corrId":"c","version":"2026-04-01"},"data":{}})").message,
-            "Invalid request: 'kind' must be a non-empty string");
+  EXPECT_EQ(
+    refused(R"({"kind":"","head":{"corrId":"c","version":"2026-04-01"},"data":{}})").message,
+    "Invalid request: 'kind' must be a non-empty string");
   EXPECT_EQ(refused(R"({"kind":5,"head":{"corrId":"c","version":"2026-04-01"},"data":{}})").kind,
             "unknown");
   EXPECT_EQ(refused(R"({"kind":"promise.get","data":{}})").message,
@@ -68,19 +72,38 @@ TEST(protocol_2026_envelope, each_check_in_the_reference_order) {
             "Invalid 'data' field — must be an object");
   EXPECT_EQ(refused(R"({"kind":"nope","head":{"corrId":"c"},"data":{}})").message,
             "Unsupported protocol version '', supported versions: [\"2026-04-01\"]");
-  EXPECT_EQ(refused(R"({"kind":"nope","head":{"corrId":"c","version":"2026-04-01"},"data":{}})")
-              .message,
-            "Unknown operation: nope");
+  EXPECT_EQ(
+    refused(R"({"kind":"nope","head":{"corrId":"c","version":"2026-04-01"},"data":{}})").message,
+    "Unknown operation: nope");
 }
 
 TEST(protocol_2026_envelope, every_kind_of_the_spec_is_known_and_nothing_else) {
-  for (const char* k :
-       {"promise.get", "promise.create", "promise.settle", "promise.register_callback",
-        "promise.register_listener", "promise.search", "task.get", "task.create", "task.acquire",
-        "task.release", "task.fulfill", "task.suspend", "task.fence", "task.heartbeat",
-        "task.halt", "task.continue", "task.search", "schedule.get", "schedule.create",
-        "schedule.delete", "schedule.search", "debug.start", "debug.stop", "debug.reset",
-        "debug.tick", "debug.snap"})
+  for (const char* k : {"promise.get",
+                        "promise.create",
+                        "promise.settle",
+                        "promise.register_callback",
+                        "promise.register_listener",
+                        "promise.search",
+                        "task.get",
+                        "task.create",
+                        "task.acquire",
+                        "task.release",
+                        "task.fulfill",
+                        "task.suspend",
+                        "task.fence",
+                        "task.heartbeat",
+                        "task.halt",
+                        "task.continue",
+                        "task.search",
+                        "schedule.get",
+                        "schedule.create",
+                        "schedule.delete",
+                        "schedule.search",
+                        "debug.start",
+                        "debug.stop",
+                        "debug.reset",
+                        "debug.tick",
+                        "debug.snap"})
     EXPECT_TRUE(p26::known_kind(k)) << k;
   for (const char* k : {"", "promise", "promise.", "Promise.get", "task.claim", "debug.state"})
     EXPECT_FALSE(p26::known_kind(k)) << k;
@@ -99,76 +122,15 @@ TEST(protocol_2026_envelope, responses_carry_kind_corr_id_status_and_version) {
   EXPECT_EQ(err.at("data").as_string(), "Promise not found");
 }
 
-TEST(protocol_2026_records, a_pending_promise_has_no_settled_at_and_empty_values) {
-  q::promise_record p;
-  p.id = "wf";
-  p.timeout = 5000;
-  p.created_on = 1000;
-  p.tags = {{"resonate:scope", "global"}};
-  std::string out;
-  p26::append_promise(out, p);
-  EXPECT_EQ(out,
-            R"({"id":"wf","state":"pending","param":{},"value":{},)"
-            R"("tags":{"resonate:scope":"global"},"timeoutAt":5000,"createdAt":1000})");
-}
-
-TEST(protocol_2026_records, a_settled_promise_has_settled_at_and_its_value) {
-  q::promise_record p;
-  p.id = "wf";
-  p.state = q::promise_state::rejected_timedout;
-  p.timeout = 5000;
-  p.created_on = 1000;
-  p.completed_on = 5000;
-  p.param.headers = {{"h", "v"}};
-  p.param.data = "\"x\"";
-  std::string out;
-  p26::append_promise(out, p);
-  auto j = json::parse(out);
-  EXPECT_EQ(j.at("state").as_string(), "rejected_timedout");
-  EXPECT_EQ(j.at("settledAt").as_int64(), 5000);
-  EXPECT_EQ(j.at("param").at("headers").at("h").as_string(), "v");
-  EXPECT_EQ(j.at("param").at("data").as_string(), "Ingi");  // base64 of "x" in quotes
-  EXPECT_EQ(j.at("value").as_object().size(), 0u);
-}
-
-TEST(protocol_2026_records, state_names_and_the_states_a_client_may_settle_to) {
-  EXPECT_EQ(p26::promise_state_name(q::promise_state::rejected_canceled), "rejected_canceled");
-  EXPECT_EQ(p26::settle_state("resolved"), q::promise_state::resolved);
-  EXPECT_EQ(p26::settle_state("rejected_canceled"), q::promise_state::rejected_canceled);
-  EXPECT_FALSE(p26::settle_state("rejected_timedout"));  // only the server times out
-  EXPECT_FALSE(p26::settle_state("RESOLVED"));
-  EXPECT_FALSE(p26::settle_state("pending"));
-}
-
-TEST(protocol_2026_records, values_decode_canonical_base64_and_keep_any_other_text) {
-  auto v = json::parse(R"({"headers":{"a":"b"},"data":"eyJ4IjoxfQ=="})");
-  auto got = p26::value_from_json(&v);
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->data, "{\"x\":1}");
-  EXPECT_EQ(got->headers.at("a"), "b");
-  auto odd = json::parse(R"({"data":"not base64!"})");
-  EXPECT_EQ(p26::value_from_json(&odd)->data, "not base64!");
-  auto empty = json::parse(R"({"headers":{},"data":""})");
-  EXPECT_EQ(p26::value_from_json(&empty)->data, "");
-  EXPECT_TRUE(p26::value_from_json(nullptr));  // absent: an empty value
-  for (const char* bad : {R"([])", R"({"data":5})", R"({"data":null})", R"({"headers":[]})",
-                          R"({"headers":{"a":1}})"}) {
-    auto b = json::parse(bad);
-    EXPECT_FALSE(p26::value_from_json(&b)) << bad;
-  }
-  auto tags = json::parse(R"({"resonate:target":"poll://any@default"})");
-  EXPECT_EQ(p26::tags_from_json(&tags)->at("resonate:target"), "poll://any@default");
-  auto bad_tags = json::parse(R"({"n":1})");
-  EXPECT_FALSE(p26::tags_from_json(&bad_tags));  // tag values are strings (spec 1.5)
-}
-
 TEST(protocol_2026_validate, addresses_the_sdk_builds_pass_and_others_are_400) {
-  for (const char* ok : {"poll://uni@default/abc123", "poll://any@default/abc123", "poll://any@workers",
-                         "poll://uni@g", "http://worker:9999/recv", "https://example.com"}) {
+  for (const char* ok :
+       {"poll://uni@default/abc123", "poll://any@default/abc123", "poll://any@workers",
+        "poll://uni@g", "http://worker:9999/recv", "https://example.com"}) {
     EXPECT_TRUE(p26::valid_address(ok)) << ok;
   }
-  for (const char* bad : {"", "poll://", "poll://any@", "poll://all@g", "poll://g", "poll://any@g/a/b",
-                          "poll://any@my group", "ftp://x", "http://", "local://uni@g/p", "workers"}) {
+  for (const char* bad :
+       {"", "poll://", "poll://any@", "poll://all@g", "poll://g", "poll://any@g/a/b",
+        "poll://any@my group", "ftp://x", "http://", "local://uni@g/p", "workers"}) {
     EXPECT_FALSE(p26::valid_address(bad)) << bad;
   }
   auto check = [](const char* body) {
@@ -177,38 +139,18 @@ TEST(protocol_2026_validate, addresses_the_sdk_builds_pass_and_others_are_400) {
     return std::holds_alternative<p26::envelope>(r) ? p26::validate(std::get<p26::envelope>(r))
                                                     : std::optional<std::string>("unparsed");
   };
-  EXPECT_EQ(check(R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":"p","timeoutAt":1,"tags":{"resonate:target":"nowhere"}}})"),
-            "Invalid resonate:target address");
-  EXPECT_EQ(check(R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":"p","timeoutAt":1,"tags":{"resonate:target":"poll://any@g"}}})"),
-            std::nullopt);
-  EXPECT_EQ(check(R"({"kind":"promise.register_listener","head":{"corrId":"c","version":"2026-04-01"},"data":{"awaited":"p","address":"poll://g"}})"),
-            "Invalid listener address");
-}
-
-TEST(protocol_2026_records, an_empty_value_comes_back_as_it_was_sent) {
-  // The SDK sends `{"headers":{},"data":""}` for an undefined argument; its own
-  // server echoes that, and `{}` for an absent value.
-  for (const char* sent : {R"({"headers":{},"data":""})", R"({"headers":{}})", R"({"data":""})",
-                           R"({})", R"({"headers":{"a":"b"},"data":""})"}) {
-    auto v = json::parse(sent);
-    auto got = p26::value_from_json(&v);
-    ASSERT_TRUE(got) << sent;
-    std::string out;
-    p26::append_value(out, *got);
-    EXPECT_EQ(json::parse(out), v) << sent << " came back as " << out;
-  }
-  std::string absent;
-  p26::append_value(absent, *p26::value_from_json(nullptr));
-  EXPECT_EQ(absent, "{}");
-  // Equal when they render alike: the presence of an empty part counts, not how it was set.
-  q::value given;
-  given.data_present = true;
-  EXPECT_NE(given, q::value{});
-  q::value full;
-  full.data = "x";
-  q::value full_flagged = full;
-  full_flagged.data_present = true;
-  EXPECT_EQ(full, full_flagged);
+  EXPECT_EQ(
+    check(
+      R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":"p","timeoutAt":1,"tags":{"resonate:target":"nowhere"}}})"),
+    "Invalid resonate:target address");
+  EXPECT_EQ(
+    check(
+      R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},"data":{"id":"p","timeoutAt":1,"tags":{"resonate:target":"poll://any@g"}}})"),
+    std::nullopt);
+  EXPECT_EQ(
+    check(
+      R"({"kind":"promise.register_listener","head":{"corrId":"c","version":"2026-04-01"},"data":{"awaited":"p","address":"poll://g"}})"),
+    "Invalid listener address");
 }
 
 namespace {
@@ -226,8 +168,8 @@ std::optional<std::string> checked(const std::string& kind, const std::string& d
 
 TEST(protocol_2026_validate, integer_fields_past_int64_are_400_and_fractions_are_floored) {
   const std::string create = R"({"id":"p","timeoutAt":)";
-  for (const char* big : {"1.5e20", "9223372036854775808", "18446744073709551615", "1e300",
-                          "-1", "-0.5", "\"5\"", "null", "true"}) {
+  for (const char* big : {"1.5e20", "9223372036854775808", "18446744073709551615", "1e300", "-1",
+                          "-0.5", "\"5\"", "null", "true"}) {
     EXPECT_EQ(checked("promise.create", create + big + "}"),
               "Invalid 'timeoutAt' — must be a non-negative integer")
       << big;
@@ -242,12 +184,16 @@ TEST(protocol_2026_validate, integer_fields_past_int64_are_400_and_fractions_are
   EXPECT_EQ(p26::integer_of(&big), std::nullopt);
 
   // Every other integer of a request that the spec names.
-  EXPECT_EQ(checked("task.create",
-                    R"({"pid":"w","ttl":1.5e20,"action":{"kind":"promise.create","head":{},"data":{"id":"p","timeoutAt":5,"tags":{"resonate:target":"poll://any@g"}}}})"),
-            "Invalid 'ttl' — must be a positive integer");
-  EXPECT_EQ(checked("task.create",
-                    R"({"pid":"w","ttl":60000,"action":{"kind":"promise.create","head":{},"data":{"id":"p","timeoutAt":1.5e20,"tags":{"resonate:target":"poll://any@g"}}}})"),
-            "Invalid 'timeoutAt' — must be a non-negative integer");
+  EXPECT_EQ(
+    checked(
+      "task.create",
+      R"({"pid":"w","ttl":1.5e20,"action":{"kind":"promise.create","head":{},"data":{"id":"p","timeoutAt":5,"tags":{"resonate:target":"poll://any@g"}}}})"),
+    "Invalid 'ttl' — must be a positive integer");
+  EXPECT_EQ(
+    checked(
+      "task.create",
+      R"({"pid":"w","ttl":60000,"action":{"kind":"promise.create","head":{},"data":{"id":"p","timeoutAt":1.5e20,"tags":{"resonate:target":"poll://any@g"}}}})"),
+    "Invalid 'timeoutAt' — must be a non-negative integer");
   EXPECT_EQ(checked("task.acquire", R"({"id":"t","version":1,"pid":"w","ttl":1.5e20})"),
             "Invalid 'ttl' — must be a positive integer");
   EXPECT_EQ(checked("task.acquire", R"({"id":"t","version":1.5e20,"pid":"w","ttl":1})"),
@@ -256,12 +202,16 @@ TEST(protocol_2026_validate, integer_fields_past_int64_are_400_and_fractions_are
             "Invalid 'version' — must be a non-negative integer");
   EXPECT_EQ(checked("task.heartbeat", R"({"pid":"w","tasks":[{"id":"t","version":1.5e20}]})"),
             "Invalid 'tasks' — every entry needs an id and a version");
-  EXPECT_EQ(checked("task.fence",
-                    R"({"id":"t","version":1,"action":{"kind":"promise.create","head":{},"data":{"id":"c","timeoutAt":1.5e20}}})"),
-            "Invalid 'timeoutAt' — must be a non-negative integer");
-  EXPECT_EQ(checked("schedule.create",
-                    R"({"id":"s","cron":"* * * * *","promiseId":"p","promiseTimeout":1.5e20,"promiseTags":{"resonate:target":"poll://any@g"}})"),
-            "Invalid 'promiseTimeout' — must be a non-negative integer");
+  EXPECT_EQ(
+    checked(
+      "task.fence",
+      R"({"id":"t","version":1,"action":{"kind":"promise.create","head":{},"data":{"id":"c","timeoutAt":1.5e20}}})"),
+    "Invalid 'timeoutAt' — must be a non-negative integer");
+  EXPECT_EQ(
+    checked(
+      "schedule.create",
+      R"({"id":"s","cron":"* * * * *","promiseId":"p","promiseTimeout":1.5e20,"promiseTags":{"resonate:target":"poll://any@g"}})"),
+    "Invalid 'promiseTimeout' — must be a non-negative integer");
   EXPECT_EQ(checked("debug.tick", R"({"time":9223372036854775808})"),
             "Invalid 'time' — must be an integer");
   EXPECT_EQ(checked("promise.search", R"({"limit":1.5e20})"),
@@ -332,6 +282,6 @@ TEST(protocol_2026_validate, search_filters_limit_and_cursor) {
         << kind << " " << bad;
     }
   }
-  EXPECT_EQ(p26::promise_state_from_name("rejected_timedout"), q::promise_state::rejected_timedout);
-  EXPECT_EQ(p26::promise_state_from_name("REJECTED"), std::nullopt);
+  EXPECT_EQ(r26::promise_state_from_name("rejected_timedout"), q::promise_state::rejected_timedout);
+  EXPECT_EQ(r26::promise_state_from_name("REJECTED"), std::nullopt);
 }

@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "api_gateway/base64.hpp"
 #include "api_gateway/rest_v1/cursor.hpp"
 #include "api_gateway/rest_v1/router.hpp"
+#include "codecs/base64.hpp"
 #include "tests/unit/api_gateway/test_util.hpp"
 
 namespace resonate::api_gateway {
+
+using codecs::base64_encode;
+using codecs::base64url_encode;
 namespace {
 
 using testing::make_req;
@@ -59,23 +62,23 @@ TEST(Routes, ReadyGoesToKernel) {
 }
 
 TEST(Routes, UnknownRoutesAndWrongMethodsAreGin404) {
-  for (auto [method, target] : std::vector<std::pair<const char*, const char*>>{
-         {"GET", "/nope"},
-         {"PUT", "/promises"},
-         {"DELETE", "/promises/x"},
-         {"POST", "/promises/x"},
-         {"POST", "/promises/task/x"},
-         {"POST", "/promises/taskx"},
-         {"GET", "/callbacks"},
-         {"GET", "/tasks/claim"},
-         {"POST", "/tasks/claim/a/1"},
-         {"GET", "/tasks/claim/a"},
-         {"GET", "/tasks/claim/a/1/2"},
-         {"GET", "/tasks/claim/a%2Fb/1"},
-         {"POST", "/ping"},
-         {"PUT", "/schedules"},
-         {"PATCH", "/schedules/x"},
-         {"DELETE", "/schedules"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<const char*, const char*>>{{"GET", "/nope"},
+                                                        {"PUT", "/promises"},
+                                                        {"DELETE", "/promises/x"},
+                                                        {"POST", "/promises/x"},
+                                                        {"POST", "/promises/task/x"},
+                                                        {"POST", "/promises/taskx"},
+                                                        {"GET", "/callbacks"},
+                                                        {"GET", "/tasks/claim"},
+                                                        {"POST", "/tasks/claim/a/1"},
+                                                        {"GET", "/tasks/claim/a"},
+                                                        {"GET", "/tasks/claim/a/1/2"},
+                                                        {"GET", "/tasks/claim/a%2Fb/1"},
+                                                        {"POST", "/ping"},
+                                                        {"PUT", "/schedules"},
+                                                        {"PATCH", "/schedules/x"},
+                                                        {"DELETE", "/schedules"}}) {
     auto r = route_request(make_req(method, target, "{}"));
     EXPECT_FALSE(r.request) << method << ' ' << target;
     EXPECT_EQ(r.route, route_id::not_found);
@@ -158,11 +161,9 @@ TEST(Routes, DuplicateKeysLastOneWinsLikeGo) {
 }
 
 TEST(Routes, CreateHeaders) {
-  auto r = route_request(make_req("POST", "/promises", R"({"id":"p"})",
-                                  {{"Idempotency-Key", "k1"},
-                                   {"strict", "true"},
-                                   {"Task-Id", "t1"},
-                                   {"Task-Counter", "7"}}));
+  auto r = route_request(make_req(
+    "POST", "/promises", R"({"id":"p"})",
+    {{"Idempotency-Key", "k1"}, {"strict", "true"}, {"Task-Id", "t1"}, {"Task-Counter", "7"}}));
   const auto& c = payload<queues::create_promise_request>(r);
   EXPECT_EQ(c.idempotency_key, "k1");
   EXPECT_TRUE(c.strict);
@@ -203,8 +204,8 @@ TEST(Routes, FenceHeaders) {
                                 {{"Task-Id", "t"}, {"Task-Counter", "99999999999999999999"}})),
             R"(strconv.ParseInt: parsing "99999999999999999999": value out of range)");
   // The fence is active only with a non-empty Task-Id.
-  auto r = route_request(make_req("POST", "/promises", R"({"id":"p"})",
-                                  {{"Task-Id", ""}, {"Task-Counter", "3"}}));
+  auto r = route_request(
+    make_req("POST", "/promises", R"({"id":"p"})", {{"Task-Id", ""}, {"Task-Counter", "3"}}));
   EXPECT_FALSE(payload<queues::create_promise_request>(r).fence_token);
   r = route_request(make_req("POST", "/promises", R"({"id":"p"})", {{"Task-Id", "t"}}));
   auto fence = payload<queues::create_promise_request>(r).fence_token;
@@ -218,7 +219,9 @@ TEST(Routes, FenceHeaders) {
 }
 
 TEST(Routes, CreateValidationFailures) {
-  auto create = [](std::string_view body) { return reject_one(make_req("POST", "/promises", body)); };
+  auto create = [](std::string_view body) {
+    return reject_one(make_req("POST", "/promises", body));
+  };
   EXPECT_EQ(create(R"({})"), "The field id is required.");
   EXPECT_EQ(create(R"({"id":""})"), "The field id is required.");
   EXPECT_EQ(create(R"({"id":null})"), "The field id is required.");
@@ -227,11 +230,13 @@ TEST(Routes, CreateValidationFailures) {
   EXPECT_EQ(create(R"({"id":"p")"), "unexpected EOF");
   EXPECT_FALSE(create(R"({"id":"p",})").empty());
   EXPECT_FALSE(create("nope").empty());
-  EXPECT_EQ(create("[]"), "json: cannot unmarshal array into Go value of type http.createPromiseBody");
-  EXPECT_EQ(create(R"({"id":5})"),
-            "json: cannot unmarshal number into Go struct field createPromiseBody.id of type string");
-  for (auto t : {"1.5", "1e3", "1.5e20", "\"5\"", "9223372036854775808", "-9223372036854775809",
-                 "true"}) {
+  EXPECT_EQ(create("[]"),
+            "json: cannot unmarshal array into Go value of type http.createPromiseBody");
+  EXPECT_EQ(
+    create(R"({"id":5})"),
+    "json: cannot unmarshal number into Go struct field createPromiseBody.id of type string");
+  for (auto t :
+       {"1.5", "1e3", "1.5e20", "\"5\"", "9223372036854775808", "-9223372036854775809", "true"}) {
     auto msg = create(std::string(R"({"id":"p","timeout":)") + t + "}");
     EXPECT_NE(msg.find("createPromiseBody.timeout of type int64"), std::string::npos) << t;
   }
@@ -240,7 +245,8 @@ TEST(Routes, CreateValidationFailures) {
             "promise.Value");
   EXPECT_EQ(create(R"({"id":"p","param":{"data":"not base64!"}})"),
             "illegal base64 data at input byte 3");
-  EXPECT_EQ(create(R"({"id":"p","param":{"data":"YWJj="}})"), "illegal base64 data at input byte 4");
+  EXPECT_EQ(create(R"({"id":"p","param":{"data":"YWJj="}})"),
+            "illegal base64 data at input byte 4");
   EXPECT_EQ(create(R"({"id":"p","param":{"data":"YWI"}})"), "illegal base64 data at input byte 0");
   EXPECT_EQ(create(R"({"id":"p","param":{"data":5}})"),
             "json: cannot unmarshal number into Go struct field Value.param.data of type []uint8");
@@ -257,10 +263,11 @@ TEST(Routes, CreateValidationFailures) {
 
 TEST(Routes, ValidationErrorBodyIsExact) {
   auto r = route_request(make_req("POST", "/promises", "{}"));
-  EXPECT_EQ(r.response.body,
-            R"({"error":{"code":40000,"message":"The request is invalid","details":[)"
-            R"({"@type":"FieldValidationError","message":"The field id is required.",)"
-            R"("domain":"request","metadata":{"url":"https://docs.resonatehq.io/operate/errors#40000"}}]}})");
+  EXPECT_EQ(
+    r.response.body,
+    R"({"error":{"code":40000,"message":"The request is invalid","details":[)"
+    R"({"@type":"FieldValidationError","message":"The field id is required.",)"
+    R"("domain":"request","metadata":{"url":"https://docs.resonatehq.io/operate/errors#40000"}}]}})");
 }
 
 // -- complete --------------------------------------------------------------------------
@@ -274,10 +281,10 @@ TEST(Routes, CompleteStates) {
                              tc{"resolved", queues::promise_state::resolved},
                              tc{"Rejected", queues::promise_state::rejected},
                              tc{"rejected_canceled", queues::promise_state::rejected_canceled}}) {
-    auto r = route_request(make_req("PATCH", "/promises/a/b",
-                                    std::string(R"({"state":")") + wire +
-                                      R"(","value":{"data":"aGk="}})",
-                                    {{"Idempotency-Key", "ck"}}));
+    auto r =
+      route_request(make_req("PATCH", "/promises/a/b",
+                             std::string(R"({"state":")") + wire + R"(","value":{"data":"aGk="}})",
+                             {{"Idempotency-Key", "ck"}}));
     EXPECT_EQ(r.route, route_id::complete_promise);
     const auto& c = payload<queues::complete_promise_request>(r);
     EXPECT_EQ(c.id, "a/b");
@@ -329,8 +336,8 @@ TEST(Routes, SearchDefaultsAndStates) {
 }
 
 TEST(Routes, SearchLimitAndTags) {
-  auto r = route_request(
-    make_req("GET", "/promises?id=a+b&limit=7&tags[k1]=v1&tags%5Bk2%5D=v%202&tags[k1]=later&tags[]=x"));
+  auto r = route_request(make_req(
+    "GET", "/promises?id=a+b&limit=7&tags[k1]=v1&tags%5Bk2%5D=v%202&tags[k1]=later&tags[]=x"));
   const auto& s = payload<queues::search_promises_request>(r);
   EXPECT_EQ(s.id, "a b");
   EXPECT_EQ(s.limit, 7);
@@ -346,11 +353,13 @@ TEST(Routes, SearchLimitAndTags) {
 TEST(Routes, SearchValidationFailures) {
   auto search = [](const char* target) { return rejected(make_req("GET", target)); };
   EXPECT_EQ(search("/promises"), std::vector<std::string>{"the field id is required"});
-  EXPECT_EQ(search("/promises?state=pending"), std::vector<std::string>{"the field id is required"});
+  EXPECT_EQ(search("/promises?state=pending"),
+            std::vector<std::string>{"the field id is required"});
   EXPECT_EQ(search("/promises?id="),
             std::vector<std::string>{"The field id must be be at least length 1."});
-  EXPECT_EQ(search("/promises?id=x&state=timedout"),
-            std::vector<std::string>{"The field state must be one of pending, resolved, or rejected."});
+  EXPECT_EQ(
+    search("/promises?id=x&state=timedout"),
+    std::vector<std::string>{"The field state must be one of pending, resolved, or rejected."});
   EXPECT_EQ(search("/promises?id=x&limit=101"),
             std::vector<std::string>{"The field limit must be less than or equal to 100."});
   EXPECT_EQ(search("/promises?id=x&limit=-1"),
@@ -358,10 +367,11 @@ TEST(Routes, SearchValidationFailures) {
   EXPECT_EQ(search("/promises?id=x&limit=ten"),
             std::vector<std::string>{R"(strconv.ParseInt: parsing "ten": invalid syntax)"});
   // Every failing field gets its own detail.
-  EXPECT_EQ(search("/promises?id=&state=x&limit=500"),
-            (std::vector<std::string>{"The field id must be be at least length 1.",
-                                      "The field state must be one of pending, resolved, or rejected.",
-                                      "The field limit must be less than or equal to 100."}));
+  EXPECT_EQ(
+    search("/promises?id=&state=x&limit=500"),
+    (std::vector<std::string>{"The field id must be be at least length 1.",
+                              "The field state must be one of pending, resolved, or rejected.",
+                              "The field limit must be less than or equal to 100."}));
 }
 
 TEST(Routes, SearchCursorIgnoresOtherParameters) {
@@ -372,8 +382,8 @@ TEST(Routes, SearchCursorIgnoresOtherParameters) {
   next.limit = 10;
   next.sort_id = 42;
   std::string cursor = encode_cursor(next);
-  auto r = route_request(make_req(
-    "GET", "/promises?id=&state=bogus&limit=1000&tags[x]=y&cursor=" + cursor));
+  auto r = route_request(
+    make_req("GET", "/promises?id=&state=bogus&limit=1000&tags[x]=y&cursor=" + cursor));
   const auto& s = payload<queues::search_promises_request>(r);
   EXPECT_EQ(s.id, "p*");
   EXPECT_EQ(s.states, 4 | 8 | 16);

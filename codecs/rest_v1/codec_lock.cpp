@@ -1,8 +1,8 @@
-#include "api_gateway/rest_v1/codec_lock.hpp"
+#include "codecs/rest_v1/codec_lock.hpp"
 
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 void append_lock_json(std::string& out, const queues::lock_record& l) {
   out.append(R"({"resourceId":)");
@@ -18,4 +18,4 @@ void append_lock_json(std::string& out, const queues::lock_record& l) {
   out.push_back('}');
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

@@ -1,8 +1,8 @@
-#include "api_gateway/rest_v1/codec_task.hpp"
+#include "codecs/rest_v1/codec_task.hpp"
 
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 void append_task_json(std::string& out, const queues::task_record& t) {
   out.append(R"({"id":)");
@@ -40,4 +40,4 @@ void append_callback_json(std::string& out, const queues::callback_record& c) {
   out.push_back('}');
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

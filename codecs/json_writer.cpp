@@ -1,8 +1,8 @@
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
 
 #include <charconv>
 
-namespace resonate::api_gateway {
+namespace resonate::codecs {
 
 namespace {
 
@@ -56,12 +56,24 @@ void json_append_string(std::string& out, std::string_view s) {
       }
       flush(i);
       switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        default: append_u_escape(out, c); break;
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        default:
+          append_u_escape(out, c);
+          break;
       }
       start = ++i;
       continue;
@@ -108,4 +120,4 @@ void json_append_string_map(std::string& out, const std::map<std::string, std::s
   out.push_back('}');
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs

@@ -1,9 +1,9 @@
-#include "api_gateway/rest_v1/codec_promise.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/json_writer.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 void append_value_json(std::string& out, const queues::value& v) {
   out.push_back('{');
@@ -63,4 +63,4 @@ std::string promise_json(const queues::promise_record& p) {
   return out;
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

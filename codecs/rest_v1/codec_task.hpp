@@ -7,7 +7,7 @@
 
 #include "queues/records.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 /// `{"id","counter","timeout","rootPromiseId","processId"?,"createdOn"?,"completedOn"?}`.
 /// State, recv, mesg, attempt, ttl and expiresAt are never written.
@@ -18,4 +18,4 @@ void append_task_json(std::string& out, const queues::task_record& t);
 /// always "" on the wire, whatever the record holds.
 void append_callback_json(std::string& out, const queues::callback_record& c);
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace resonate::api_gateway {
+namespace resonate::codecs {
 
 /// Appends the standard, padded base64 of `bytes` to `out`.
 void base64_encode_append(std::string& out, std::string_view bytes);
@@ -22,4 +22,4 @@ std::optional<std::string> base64_decode(std::string_view text, size_t& bad_offs
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs

@@ -1,9 +1,9 @@
-#include "api_gateway/protocol_2026/records.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
-#include "api_gateway/base64.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/base64.hpp"
+#include "codecs/json_writer.hpp"
 
-namespace resonate::api_gateway::protocol_2026 {
+namespace resonate::codecs::protocol_2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
@@ -41,11 +41,16 @@ std::optional<std::map<std::string, std::string>> string_map(const json::value& 
 
 std::string_view promise_state_name(q::promise_state s) {
   switch (s) {
-    case q::promise_state::pending: return "pending";
-    case q::promise_state::resolved: return "resolved";
-    case q::promise_state::rejected: return "rejected";
-    case q::promise_state::rejected_canceled: return "rejected_canceled";
-    case q::promise_state::rejected_timedout: return "rejected_timedout";
+    case q::promise_state::pending:
+      return "pending";
+    case q::promise_state::resolved:
+      return "resolved";
+    case q::promise_state::rejected:
+      return "rejected";
+    case q::promise_state::rejected_canceled:
+      return "rejected_canceled";
+    case q::promise_state::rejected_timedout:
+      return "rejected_timedout";
   }
   return "pending";
 }
@@ -105,8 +110,10 @@ std::optional<q::value> value_from_json(const json::value* v) {
     auto decoded = base64_decode(text, bad);
     // Canonical base64 only: a text that decodes but would not encode back
     // the same (line breaks) is kept as it is.
-    if (decoded && base64_encode(*decoded) == text) out.data = std::move(*decoded);
-    else out.data = std::string(text);
+    if (decoded && base64_encode(*decoded) == text)
+      out.data = std::move(*decoded);
+    else
+      out.data = std::string(text);
     out.data_present = true;
   }
   return out;
@@ -117,4 +124,4 @@ std::optional<q::tag_map> tags_from_json(const json::value* v) {
   return string_map(*v);
 }
 
-}  // namespace resonate::api_gateway::protocol_2026
+}  // namespace resonate::codecs::protocol_2026

@@ -1,9 +1,9 @@
-#include "api_gateway/rest_v1/codec_schedule.hpp"
+#include "codecs/rest_v1/codec_schedule.hpp"
 
-#include "api_gateway/rest_v1/codec_promise.hpp"
-#include "api_gateway/json_writer.hpp"
+#include "codecs/json_writer.hpp"
+#include "codecs/rest_v1/codec_promise.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 void append_schedule_json(std::string& out, const queues::schedule_record& s) {
   out.append(R"({"id":)");
@@ -41,4 +41,4 @@ void append_schedule_json(std::string& out, const queues::schedule_record& s) {
   out.push_back('}');
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

@@ -1,16 +1,14 @@
-#include "api_gateway/base64.hpp"
+#include "codecs/base64.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace resonate::api_gateway {
+namespace resonate::codecs {
 
 namespace {
 
-constexpr char std_alphabet[] =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char url_alphabet[] =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char std_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 constexpr std::array<int8_t, 256> make_table(const char* alphabet) {
   std::array<int8_t, 256> t{};
@@ -161,4 +159,4 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs

@@ -7,7 +7,7 @@
 
 #include "queues/records.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 /// `{"headers"?,"data"?}`; both omitted when empty, so an empty value is `{}`.
 void append_value_json(std::string& out, const queues::value& v);
@@ -18,4 +18,4 @@ void append_promise_json(std::string& out, const queues::promise_record& p);
 
 std::string promise_json(const queues::promise_record& p);
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

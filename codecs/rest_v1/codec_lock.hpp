@@ -6,9 +6,9 @@
 
 #include "queues/records.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 /// `{"resourceId","executionId","processId","ttl","expiresAt"}`, every field always.
 void append_lock_json(std::string& out, const queues::lock_record& l);
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1

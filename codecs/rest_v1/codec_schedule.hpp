@@ -6,10 +6,10 @@
 
 #include "queues/records.hpp"
 
-namespace resonate::api_gateway {
+namespace resonate::codecs::rest_v1 {
 
 /// `desc` and `promiseTags` omitted when empty, `lastRunTime` and
 /// `idempotencyKey` when null; `tags` and `promiseParam` always present.
 void append_schedule_json(std::string& out, const queues::schedule_record& s);
 
-}  // namespace resonate::api_gateway
+}  // namespace resonate::codecs::rest_v1
