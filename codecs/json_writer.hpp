@@ -25,11 +25,3 @@ void json_append_int(std::string& out, int64_t v);
 void json_append_string_map(std::string& out, const std::map<std::string, std::string>& m);
 
 }  // namespace resonate::codecs
-
-// The old names, for kernel/v2026 only: it is being rewritten and keeps spelling
-// api_gateway::json_append_* until then. Remove this block when it says codecs::.
-namespace resonate::api_gateway {
-using codecs::json_append_int;
-using codecs::json_append_string;
-using codecs::json_append_string_map;
-}  // namespace resonate::api_gateway

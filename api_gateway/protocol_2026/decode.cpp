@@ -1,9 +1,14 @@
 #include "api_gateway/protocol_2026/decode.hpp"
 
-#include "api_gateway/protocol_2026/records.hpp"
 #include "api_gateway/protocol_2026/validate.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 namespace resonate::api_gateway::protocol_2026 {
+
+using codecs::protocol_2026::append_promise;
+using codecs::protocol_2026::settle_state;
+using codecs::protocol_2026::tags_from_json;
+using codecs::protocol_2026::value_from_json;
 
 namespace q = resonate::queues;
 namespace json = boost::json;

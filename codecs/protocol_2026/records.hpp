@@ -52,15 +52,3 @@ std::optional<queues::value> value_from_json(const boost::json::value* v);
 std::optional<queues::tag_map> tags_from_json(const boost::json::value* v);
 
 }  // namespace resonate::codecs::protocol_2026
-
-// The old names, for kernel/v2026 only: it is being rewritten and keeps spelling
-// api_gateway::protocol_2026::* until then. Remove this block when it says codecs::.
-namespace resonate::api_gateway::protocol_2026 {
-using codecs::protocol_2026::append_promise;
-using codecs::protocol_2026::append_value;
-using codecs::protocol_2026::promise_state_from_name;
-using codecs::protocol_2026::settle_state;
-using codecs::protocol_2026::tags_from_json;
-using codecs::protocol_2026::task_state_names;
-using codecs::protocol_2026::value_from_json;
-}  // namespace resonate::api_gateway::protocol_2026

@@ -14,8 +14,8 @@ namespace resonate::kernel::v2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
-using api_gateway::json_append_int;
-using api_gateway::json_append_string;
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 void fire_due_schedules(op& o);  // schedules.cpp
 

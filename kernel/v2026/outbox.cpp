@@ -14,8 +14,8 @@
 namespace resonate::kernel::v2026 {
 
 namespace q = resonate::queues;
-using api_gateway::json_append_int;
-using api_gateway::json_append_string;
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 namespace {
 
@@ -87,7 +87,7 @@ q::outbox_result take_outbox(database& db, const q::take_outbox_cmd& cmd) {
     auto p = o.read_promise(m.id);
     if (!p) continue;  // deleted meanwhile (debug.reset): nothing to say
     m.body = "{\"kind\":\"unblock\",\"head\":{},\"data\":{\"promise\":";
-    api_gateway::protocol_2026::append_promise(m.body, *p);
+    codecs::protocol_2026::append_promise(m.body, *p);
     m.body += "}}";
     out.messages.push_back(std::move(m));
   }

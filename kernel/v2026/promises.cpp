@@ -64,7 +64,7 @@ std::optional<q::promise_record> settle_promise(op& o, const json::object& data)
   auto p = o.materialise(id);
   if (!p) return std::nullopt;
   if (p->state != q::promise_state::pending) return p;
-  auto state = api_gateway::protocol_2026::settle_state(string_field(data, "state"));
+  auto state = codecs::protocol_2026::settle_state(string_field(data, "state"));
   return o.settle(id, state.value_or(q::promise_state::resolved), value_field(data, "value"),
                   o.now);
 }
@@ -113,7 +113,7 @@ q::v2026_result promise_register_listener(op& o, const json::object& data) {
 /// promise.get would settle it; its chain runs when something touches it.
 q::v2026_result promise_search(op& o, const json::object& data) {
   auto limit = search_limit(data, 100);
-  auto state = api_gateway::protocol_2026::promise_state_from_name(string_field(data, "state"));
+  auto state = codecs::protocol_2026::promise_state_from_name(string_field(data, "state"));
   q::search_promises_cmd s;
   s.id = "*";
   s.states = state ? q::mask_of(*state) : q::all_promise_states;
@@ -130,7 +130,7 @@ q::v2026_result promise_search(op& o, const json::object& data) {
       p.val = q::value{};
       p.completed_on = p.timeout;
     }
-    api_gateway::protocol_2026::append_promise(out, p);
+    codecs::protocol_2026::append_promise(out, p);
   };
   return answer(200, page_data("promises", rows, limit, shown));
 }

@@ -13,8 +13,8 @@ namespace resonate::kernel::v2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
-using api_gateway::json_append_int;
-using api_gateway::json_append_string;
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 namespace {
 
@@ -28,9 +28,9 @@ void append_schedule(std::string& out, const q::schedule_record& s) {
   out += ",\"promiseTimeout\":";
   json_append_int(out, s.promise_timeout);
   out += ",\"promiseParam\":";
-  api_gateway::protocol_2026::append_value(out, s.promise_param);
+  codecs::protocol_2026::append_value(out, s.promise_param);
   out += ",\"promiseTags\":";
-  api_gateway::json_append_string_map(out, s.promise_tags);
+  codecs::json_append_string_map(out, s.promise_tags);
   out += ",\"createdAt\":";
   json_append_int(out, s.created_on);
   out += ",\"nextRunAt\":";

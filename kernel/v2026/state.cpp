@@ -12,8 +12,8 @@ namespace resonate::kernel::v2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
-using api_gateway::json_append_int;
-using api_gateway::json_append_string;
+using codecs::json_append_int;
+using codecs::json_append_string;
 
 // -- rows ---------------------------------------------------------------------------
 
@@ -34,12 +34,12 @@ std::optional<int64_t> sql_row::optional_int64(size_t i) const {
 
 std::string_view task_state_name(task_state s) {
   auto i = static_cast<size_t>(s);
-  const auto& names = api_gateway::protocol_2026::task_state_names;
+  const auto& names = codecs::protocol_2026::task_state_names;
   return i < std::size(names) ? names[i] : names[0];
 }
 
 std::optional<task_state> task_state_from_name(std::string_view name) {
-  const auto& names = api_gateway::protocol_2026::task_state_names;
+  const auto& names = codecs::protocol_2026::task_state_names;
   for (size_t i = 0; i < std::size(names); ++i) {
     if (names[i] == name) return static_cast<task_state>(i);
   }
@@ -223,14 +223,14 @@ void append_promises(std::string& out, const std::vector<q::promise_record>& ps)
   out += '[';
   for (size_t i = 0; i < ps.size(); ++i) {
     if (i) out += ',';
-    api_gateway::protocol_2026::append_promise(out, ps[i]);
+    codecs::protocol_2026::append_promise(out, ps[i]);
   }
   out += ']';
 }
 
 std::string promise_data(const q::promise_record& p) {
   std::string out = "{\"promise\":";
-  api_gateway::protocol_2026::append_promise(out, p);
+  codecs::protocol_2026::append_promise(out, p);
   out += '}';
   return out;
 }
@@ -278,12 +278,12 @@ int64_t int_field(const json::object& o, std::string_view key, int64_t fallback)
 }
 
 q::value value_field(const json::object& o, std::string_view key) {
-  auto v = api_gateway::protocol_2026::value_from_json(o.if_contains(key));
+  auto v = codecs::protocol_2026::value_from_json(o.if_contains(key));
   return v ? std::move(*v) : q::value{};
 }
 
 q::tag_map tags_field(const json::object& o, std::string_view key) {
-  auto t = api_gateway::protocol_2026::tags_from_json(o.if_contains(key));
+  auto t = codecs::protocol_2026::tags_from_json(o.if_contains(key));
   return t ? std::move(*t) : q::tag_map{};
 }
 

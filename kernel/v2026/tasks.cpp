@@ -59,7 +59,7 @@ std::string claimed_data(op& o, const task_row& t, const q::promise_record& p, b
   std::string out = "{\"task\":";
   append_task(out, t);
   out += ",\"promise\":";
-  api_gateway::protocol_2026::append_promise(out, p);
+  codecs::protocol_2026::append_promise(out, p);
   out += ",\"preload\":";
   append_promises(out, with_preload ? o.preload(p) : std::vector<q::promise_record>{});
   out += '}';
@@ -215,18 +215,18 @@ q::v2026_result task_fence(op& o, const json::object& data) {
   // The inner answer is an envelope of its own, echoing the action's head.
   const auto& head = object_field(action, "head");
   std::string out = "{\"action\":{\"kind\":";
-  api_gateway::json_append_string(out, kind);
+  codecs::json_append_string(out, kind);
   out += ",\"head\":{";
   if (const auto* c = head.if_contains("corrId"); c && c->is_string()) {
     out += "\"corrId\":";
-    api_gateway::json_append_string(out, c->as_string());
+    codecs::json_append_string(out, c->as_string());
     out += ',';
   }
   out += "\"status\":";
-  api_gateway::json_append_int(out, result.status);
+  codecs::json_append_int(out, result.status);
   if (const auto* v = head.if_contains("version"); v && v->is_string()) {
     out += ",\"version\":";
-    api_gateway::json_append_string(out, v->as_string());
+    codecs::json_append_string(out, v->as_string());
   }
   out += "},\"data\":";
   out += result.data_json;
