@@ -89,8 +89,8 @@ TEST_F(kernel_promise26, settle_takes_effect_once_and_later_settles_see_the_firs
 }
 
 TEST_F(kernel_promise26, settle_and_get_of_an_unknown_id_are_404) {
-  for (auto r : {h.call(settle("nope", q::promise_state::resolved)),
-                 h.call(q::promise26_get_request{"nope", std::nullopt})}) {
+  for (const auto& r : {h.call(settle("nope", q::promise_state::resolved)),
+                        h.call(q::promise26_get_request{"nope", std::nullopt})}) {
     EXPECT_EQ(answer(r).status, 404);
     EXPECT_EQ(answer(r).message, "Promise not found");
     EXPECT_FALSE(answer(r).promise);
