@@ -1,11 +1,16 @@
-// resonate_bench: a closed-loop HTTP/1.1 load generator for the REST v1 API.
+// resonate_bench: a closed-loop HTTP/1.1 load generator for the REST v1 API
+// and protocol 2026-04-01 (POST / envelopes).
 //
 // Plain POSIX sockets + epoll, no HTTP library, so that its own CPU cost stays
 // small: it shares the machine's cores with the server under test.
 //
 // Every connection is keep-alive and has exactly one request in flight. For
 // --mix create-complete each connection alternates POST /promises (fresh id)
-// and PATCH /promises/<that id>, so ops = creates + completes.
+// and PATCH /promises/<that id>, so ops = creates + completes. For
+// --mix create-settle-2026 each connection alternates POST / with a
+// promise.create envelope (fresh id) and POST / with promise.settle of that
+// id: the same figure in protocol 2026-04-01 (ops = creates + settles; the
+// HTTP status equals head.status there, so only 200 is a success).
 //
 // Only responses that arrive after the warm-up and before the end of the
 // measured window are counted. Latency = time from the first byte written to
@@ -45,7 +50,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using time_point = clock_type::time_point;
 
-enum class mix { create_complete, ping, create, read };
+enum class mix { create_complete, create_settle_2026, ping, create, read };
 
 struct options {
   std::string host = "127.0.0.1";
@@ -64,7 +69,8 @@ struct options {
   if (msg) std::fprintf(stderr, "resonate_bench: %s\n", msg);
   std::fprintf(stderr,
                "usage: resonate_bench [--host H] [--port P] [--connections N] [--duration 10s]\n"
-               "                      [--warmup 2s] [--mix create-complete|ping|create|read]\n"
+               "                      [--warmup 2s]\n"
+               "                      [--mix create-complete|create-settle-2026|ping|create|read]\n"
                "                      [--id-prefix STR] [--threads 1|2]\n");
   std::exit(2);
 }
@@ -122,6 +128,8 @@ options parse_args(int argc, char** argv) {
       o.mix_name = v;
       if (v == "create-complete")
         o.workload = mix::create_complete;
+      else if (v == "create-settle-2026")
+        o.workload = mix::create_settle_2026;
       else if (v == "ping")
         o.workload = mix::ping;
       else if (v == "create")
@@ -282,13 +290,13 @@ parse_result parse_response(std::string_view buf, http_response& out, size_t* co
 // ---------------------------------------------------------------------------
 // Per-thread worker: an epoll loop over its share of the connections.
 
-enum class op_kind : uint8_t { create, complete, ping, read };
+enum class op_kind : uint8_t { create, complete, ping, read, create26, settle26 };
 
 struct stats {
   std::vector<uint32_t> lat_us;  // measured window only
   uint64_t ops = 0;              // 2xx + non-2xx responses in the window
   uint64_t creates = 0, completes = 0, pings = 0, reads = 0;
-  uint64_t errors = 0;            // non-2xx responses in the window
+  uint64_t errors = 0;            // failed responses in the window: non-2xx (2026: non-200)
   uint64_t transport_errors = 0;  // resets, parse errors, unexpected close (any time)
   uint64_t reconnects = 0;
   uint64_t unfinished = 0;                   // requests still in flight when the drain ended
@@ -393,6 +401,8 @@ private:
         return op_kind::ping;
       case mix::read:
         return op_kind::create;  // one create, then reads of that id
+      case mix::create_settle_2026:
+        return op_kind::create26;
       default:
         return op_kind::create;
     }
@@ -492,36 +502,54 @@ private:
       case op_kind::create: {
         // Timeouts are absolute epoch milliseconds: one hour ahead, so none
         // times out during the run.
-        std::string body = "{\"id\":\"" + c.id +
-                           "\",\"timeout\":" + std::to_string(now_epoch_ms() + 3600000) +
-                           ",\"param\":{},\"tags\":{}}";
-        o += "POST /promises HTTP/1.1\r\nHost: ";
-        o += host_header_;
-        o += "\r\nContent-Type: application/json\r\nContent-Length: ";
-        o += std::to_string(body.size());
-        o += "\r\n\r\n";
-        o += body;
+        append_with_body(o, "POST /promises",
+                         "{\"id\":\"" + c.id + "\",\"timeout\":" +
+                           std::to_string(now_epoch_ms() + 3600000) + ",\"param\":{},\"tags\":{}}");
         break;
       }
-      case op_kind::complete: {
-        static const std::string body = "{\"state\":\"RESOLVED\",\"value\":{}}";
-        o += "PATCH /promises/";
-        o += c.id;
-        o += " HTTP/1.1\r\nHost: ";
-        o += host_header_;
-        o += "\r\nContent-Type: application/json\r\nContent-Length: ";
-        o += std::to_string(body.size());
-        o += "\r\n\r\n";
-        o += body;
+      case op_kind::complete:
+        append_with_body(o, "PATCH /promises/" + c.id, "{\"state\":\"RESOLVED\",\"value\":{}}");
         break;
-      }
+      case op_kind::create26:
+        // Protocol 2026-04-01: timeoutAt is absolute epoch milliseconds, one
+        // hour ahead too; param and value as the SDK sends them.
+        append_with_body(o, "POST /",
+                         envelope_2026("promise.create",
+                                       "{\"id\":\"" + c.id + "\",\"timeoutAt\":" +
+                                         std::to_string(now_epoch_ms() + 3600000) +
+                                         ",\"param\":{\"headers\":{},\"data\":\"\"},\"tags\":{}}"));
+        break;
+      case op_kind::settle26:
+        append_with_body(o, "POST /",
+                         envelope_2026("promise.settle", "{\"id\":\"" + c.id +
+                                                           "\",\"state\":\"resolved\",\"value\":{"
+                                                           "\"headers\":{},\"data\":\"\"}}"));
+        break;
     }
+  }
+
+  // A request with a JSON body: "METHOD /path" HTTP/1.1, Host, Content-Type, Content-Length.
+  void append_with_body(std::string& o, const std::string& method_path,
+                        const std::string& body) const {
+    o += method_path;
+    o += " HTTP/1.1\r\nHost: ";
+    o += host_header_;
+    o += "\r\nContent-Type: application/json\r\nContent-Length: ";
+    o += std::to_string(body.size());
+    o += "\r\n\r\n";
+    o += body;
+  }
+
+  // A protocol 2026-04-01 request envelope (spec 1.2), a fresh corrId each.
+  std::string envelope_2026(const char* kind, const std::string& data) {
+    return std::string("{\"kind\":\"") + kind + "\",\"head\":{\"corrId\":\"" +
+           std::to_string(corr_++) + "\",\"version\":\"2026-04-01\"},\"data\":" + data + "}";
   }
 
   void send_next(connection& c) {
     if (stopping_ || c.fd < 0) return;
     c.kind = c.next;
-    if (c.kind == op_kind::create) {
+    if (c.kind == op_kind::create || c.kind == op_kind::create26) {
       c.id = opt_.id_prefix + "-" + std::to_string(c.index) + "-" + std::to_string(c.seq++);
     }
     build_request(c);
@@ -605,7 +633,10 @@ private:
 
   void complete(connection& c, const http_response& r, std::string_view raw, time_point done_at) {
     c.in_flight = false;
-    bool ok = r.status >= 200 && r.status < 300;
+    // Protocol 2026-04-01 answers with the HTTP status equal to head.status:
+    // 200 is its only success for these kinds.
+    const bool v2026 = c.kind == op_kind::create26 || c.kind == op_kind::settle26;
+    bool ok = v2026 ? r.status == 200 : r.status >= 200 && r.status < 300;
     bool counted = c.sent_at >= measure_from_ && done_at <= measure_to_;
     if (counted) {
       stats_.ops++;
@@ -614,9 +645,11 @@ private:
       stats_.status_counts[r.status]++;
       switch (c.kind) {
         case op_kind::create:
+        case op_kind::create26:
           stats_.creates++;
           break;
         case op_kind::complete:
+        case op_kind::settle26:
           stats_.completes++;
           break;
         case op_kind::ping:
@@ -651,6 +684,10 @@ private:
         // A failed create is not followed by a complete of the same id.
         c.next = (c.kind == op_kind::create && ok) ? op_kind::complete : op_kind::create;
         break;
+      case mix::create_settle_2026:
+        // Likewise: a failed promise.create is not followed by its settle.
+        c.next = (c.kind == op_kind::create26 && ok) ? op_kind::settle26 : op_kind::create26;
+        break;
     }
   }
 
@@ -666,6 +703,7 @@ private:
   stats stats_;
   int first_connect_failures_ = 0;
   int bad_parse_reports_ = 0;
+  uint64_t corr_ = 0;  // head.corrId of the next envelope
 };
 
 double cpu_seconds() {
@@ -760,10 +798,13 @@ int main(int argc, char** argv) {
   std::printf("mix=%s conns=%d threads=%d warmup=%.1fs measured=%.1fs target=%s:%d id-prefix=%s\n",
               opt.mix_name.c_str(), opt.connections, opt.threads, opt.warmup_s, secs,
               opt.host.c_str(), opt.port, opt.id_prefix.c_str());
-  std::printf("  ops        %llu  (%.0f ops/s; 2xx %.0f/s)",
+  std::printf("  ops        %llu  (%.0f ops/s; successful %.0f/s)",
               static_cast<unsigned long long>(total.ops), ops_s, ok_s);
-  if (opt.workload == mix::create_complete || opt.workload == mix::create ||
-      opt.workload == mix::read)
+  if (opt.workload == mix::create_settle_2026)
+    std::printf("  creates=%llu settles=%llu", static_cast<unsigned long long>(total.creates),
+                static_cast<unsigned long long>(total.completes));
+  else if (opt.workload == mix::create_complete || opt.workload == mix::create ||
+           opt.workload == mix::read)
     std::printf("  creates=%llu completes=%llu reads=%llu",
                 static_cast<unsigned long long>(total.creates),
                 static_cast<unsigned long long>(total.completes),
@@ -774,7 +815,8 @@ int main(int argc, char** argv) {
   for (auto& [k, v] : total.status_counts)
     std::printf(" %d:%llu", k, static_cast<unsigned long long>(v));
   std::printf(
-    "\n  errors     %llu non-2xx, %llu transport, %llu reconnects, %llu unfinished at end\n",
+    "\n  errors     %llu failed (non-2xx; 2026: non-200), %llu transport, %llu reconnects, %llu "
+    "unfinished at end\n",
     static_cast<unsigned long long>(total.errors),
     static_cast<unsigned long long>(total.transport_errors),
     static_cast<unsigned long long>(total.reconnects),
