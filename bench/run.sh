@@ -495,8 +495,8 @@ echo "CPU in % of one core ($(nproc)00 in all): srv server, cli load generator, 
 printf "  %-44s %9s %8s %8s %8s %7s %5s %5s %5s %5s\n" "" "ops/s" "p50 ms" "p99 ms" "max ms" "errors" "srv" "cli" "pg" "oth"
 if [ -n "$pg_workers" ]; then
   for w in $pg_workers; do
-    row "pg_w${w}_cc" "PostgreSQL, $w workers: REST v1 create+complete"
-    row "pg_w${w}_cs26" "PostgreSQL, $w workers: 2026 create+settle"
+    row "pg_w${w}_cc" "PostgreSQL, workers=$w: REST v1 create+complete"
+    row "pg_w${w}_cs26" "PostgreSQL, workers=$w: 2026 create+settle"
   done
   echo
   echo "protocol 2026 create+settle / REST v1 create+complete, same server:"
