@@ -25,7 +25,8 @@
 # BENCH_BASELINE=/path/to/an/older/resonate: the same run also starts that binary
 # on each store and measures GET /ping and REST v1 create+complete against it,
 # right after this build's (e.g. the commit before protocol 2026-04-01,
-# bench/README.md "Baseline"); the summary shows both ratios side by side.
+# bench/README.md "Baseline"); the summary shows both ratios side by side. Its label is
+# the commit of the worktree the binary is in, or BENCH_BASELINE_LABEL.
 # BENCH_QUICK=1: only GET /ping and both protocols' writes (process durability) on
 # each store (and the baseline's): no task round trips, idle SSE, schedules, power
 # durability, storage limits or pgbench.
@@ -62,7 +63,7 @@ done
 baseline_label=""
 if [ -n "$baseline_bin" ]; then
   [ -x "$baseline_bin" ] || die "BENCH_BASELINE=$baseline_bin is not an executable"
-  baseline_label=$(git -C "$(dirname "$baseline_bin")" rev-parse --short HEAD 2>/dev/null || echo "?")
+  baseline_label=${BENCH_BASELINE_LABEL:-$(git -C "$(dirname "$baseline_bin")" rev-parse --short HEAD 2>/dev/null || echo "?")}
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/resonate-bench.XXXXXX")
