@@ -229,6 +229,16 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // block of 1 MiB or more mmapped, so it goes back to the system when freed
   // (bench/large_bodies.mjs).
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // glibc gives the free top of an arena back to the system (madvise) once it passes
+  // the trim threshold: 128 KiB, no longer raised once the mmap threshold is fixed.
+  // SQLite opens an ephemeral b-tree, with a page cache of its own, for many
+  // statements (an UPDATE, an IN list or subquery) and frees it at the end of the
+  // step, so the store thread's arena gave those pages back and faulted them in again
+  // several times per request, with a TLB shootdown each time (REST v1
+  // create+complete: ~0.6 madvise and 5-7 page faults per operation; 29 while
+  // protocol 2026's triggers ran on every completion). Now up to 4 MiB of free memory
+  // stays at the top of an arena; a block of 1 MiB or more still goes back when freed.
+  mallopt(M_TRIM_THRESHOLD, 4 << 20);
 #endif
   std::vector<std::shared_ptr<st::store>> stores;
   try {

@@ -1,11 +1,16 @@
-// resonate_bench: a closed-loop HTTP/1.1 load generator for the REST v1 API.
+// resonate_bench: a closed-loop HTTP/1.1 load generator for the REST v1 API
+// and protocol 2026-04-01 (POST / envelopes).
 //
 // Plain POSIX sockets + epoll, no HTTP library, so that its own CPU cost stays
 // small: it shares the machine's cores with the server under test.
 //
 // Every connection is keep-alive and has exactly one request in flight. For
 // --mix create-complete each connection alternates POST /promises (fresh id)
-// and PATCH /promises/<that id>, so ops = creates + completes.
+// and PATCH /promises/<that id>, so ops = creates + completes. For
+// --mix create-settle-2026 each connection alternates POST / with a
+// promise.create envelope (fresh id) and POST / with promise.settle of that
+// id: the same figure in protocol 2026-04-01 (ops = creates + settles; the
+// HTTP status equals head.status there, so only 200 is a success).
 //
 // Only responses that arrive after the warm-up and before the end of the
 // measured window are counted. Latency = time from the first byte written to
@@ -45,7 +50,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using time_point = clock_type::time_point;
 
-enum class mix { create_complete, ping, create, read };
+enum class mix { create_complete, create_settle_2026, ping, create, read };
 
 struct options {
   std::string host = "127.0.0.1";
@@ -64,7 +69,8 @@ struct options {
   if (msg) std::fprintf(stderr, "resonate_bench: %s\n", msg);
   std::fprintf(stderr,
                "usage: resonate_bench [--host H] [--port P] [--connections N] [--duration 10s]\n"
-               "                      [--warmup 2s] [--mix create-complete|ping|create|read]\n"
+               "                      [--warmup 2s]\n"
+               "                      [--mix create-complete|create-settle-2026|ping|create|read]\n"
                "                      [--id-prefix STR] [--threads 1|2]\n");
   std::exit(2);
 }
@@ -84,7 +90,8 @@ double parse_duration(const std::string& s) {
 int parse_int(const std::string& s, const char* what) {
   int v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || p != s.data() + s.size()) usage((std::string("bad ") + what + ": " + s).c_str());
+  if (ec != std::errc{} || p != s.data() + s.size())
+    usage((std::string("bad ") + what + ": " + s).c_str());
   return v;
 }
 
@@ -103,21 +110,36 @@ options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage(("missing value for " + a).c_str());
       v = argv[++i];
     }
-    if (a == "--host") o.host = v;
-    else if (a == "--port") o.port = parse_int(v, "port");
-    else if (a == "--connections") o.connections = parse_int(v, "connections");
-    else if (a == "--duration") o.duration_s = parse_duration(v);
-    else if (a == "--warmup") o.warmup_s = parse_duration(v);
-    else if (a == "--id-prefix") o.id_prefix = v;
-    else if (a == "--threads") o.threads = parse_int(v, "threads");
+    if (a == "--host")
+      o.host = v;
+    else if (a == "--port")
+      o.port = parse_int(v, "port");
+    else if (a == "--connections")
+      o.connections = parse_int(v, "connections");
+    else if (a == "--duration")
+      o.duration_s = parse_duration(v);
+    else if (a == "--warmup")
+      o.warmup_s = parse_duration(v);
+    else if (a == "--id-prefix")
+      o.id_prefix = v;
+    else if (a == "--threads")
+      o.threads = parse_int(v, "threads");
     else if (a == "--mix") {
       o.mix_name = v;
-      if (v == "create-complete") o.workload = mix::create_complete;
-      else if (v == "ping") o.workload = mix::ping;
-      else if (v == "create") o.workload = mix::create;
-      else if (v == "read") o.workload = mix::read;
-      else usage(("unknown mix: " + v).c_str());
-    } else usage(("unknown option: " + a).c_str());
+      if (v == "create-complete")
+        o.workload = mix::create_complete;
+      else if (v == "create-settle-2026")
+        o.workload = mix::create_settle_2026;
+      else if (v == "ping")
+        o.workload = mix::ping;
+      else if (v == "create")
+        o.workload = mix::create;
+      else if (v == "read")
+        o.workload = mix::read;
+      else
+        usage(("unknown mix: " + v).c_str());
+    } else
+      usage(("unknown option: " + a).c_str());
   }
   if (o.connections < 1) usage("--connections must be >= 1");
   if (o.threads < 1) usage("--threads must be >= 1");
@@ -126,16 +148,16 @@ options parse_args(int argc, char** argv) {
   if (o.id_prefix.empty()) {
     o.id_prefix = "bench-" + std::to_string(::getpid()) + "-" +
                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
   }
   return o;
 }
 
 int64_t now_epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
 }
 
 // ---------------------------------------------------------------------------
@@ -168,7 +190,8 @@ bool icontains(std::string_view hay, std::string_view needle) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -177,7 +200,8 @@ std::string_view trim(std::string_view s) {
 // the caller treating them as a response (the API never sends them).
 parse_result parse_response(std::string_view buf, http_response& out, size_t* consumed) {
   auto hdr_end = buf.find("\r\n\r\n");
-  if (hdr_end == std::string_view::npos) return buf.size() > 64 * 1024 ? parse_result::bad : parse_result::need_more;
+  if (hdr_end == std::string_view::npos)
+    return buf.size() > 64 * 1024 ? parse_result::bad : parse_result::need_more;
   std::string_view head = buf.substr(0, hdr_end);
   auto line_end = head.find("\r\n");
   std::string_view status_line = head.substr(0, line_end);
@@ -211,8 +235,10 @@ parse_result parse_response(std::string_view buf, http_response& out, size_t* co
     } else if (iequals(name, "transfer-encoding")) {
       if (icontains(value, "chunked")) chunked = true;
     } else if (iequals(name, "connection")) {
-      if (icontains(value, "close")) keep_alive = false;
-      else if (icontains(value, "keep-alive")) keep_alive = true;
+      if (icontains(value, "close"))
+        keep_alive = false;
+      else if (icontains(value, "keep-alive"))
+        keep_alive = true;
     }
   }
 
@@ -264,17 +290,17 @@ parse_result parse_response(std::string_view buf, http_response& out, size_t* co
 // ---------------------------------------------------------------------------
 // Per-thread worker: an epoll loop over its share of the connections.
 
-enum class op_kind : uint8_t { create, complete, ping, read };
+enum class op_kind : uint8_t { create, complete, ping, read, create26, settle26 };
 
 struct stats {
   std::vector<uint32_t> lat_us;  // measured window only
   uint64_t ops = 0;              // 2xx + non-2xx responses in the window
   uint64_t creates = 0, completes = 0, pings = 0, reads = 0;
-  uint64_t errors = 0;           // non-2xx responses in the window
-  uint64_t transport_errors = 0; // resets, parse errors, unexpected close (any time)
+  uint64_t errors = 0;            // failed responses in the window: non-2xx (2026: non-200)
+  uint64_t transport_errors = 0;  // resets, parse errors, unexpected close (any time)
   uint64_t reconnects = 0;
-  uint64_t unfinished = 0;       // requests still in flight when the drain ended
-  std::map<int, uint64_t> status_counts;  // in the window
+  uint64_t unfinished = 0;                   // requests still in flight when the drain ended
+  std::map<int, uint64_t> status_counts;     // in the window
   std::map<int, std::string> error_samples;  // first body prefix per error status
 };
 
@@ -296,9 +322,9 @@ struct connection {
 };
 
 class worker {
- public:
+public:
   worker(const options& o, sockaddr_storage addr, socklen_t addrlen, int first, int count)
-      : opt_(o), addr_(addr), addrlen_(addrlen) {
+    : opt_(o), addr_(addr), addrlen_(addrlen) {
     conns_.resize(static_cast<size_t>(count));
     for (int i = 0; i < count; ++i) conns_[static_cast<size_t>(i)].index = first + i;
     host_header_ = o.host + ":" + std::to_string(o.port);
@@ -316,7 +342,7 @@ class worker {
     }
     stats_.lat_us.reserve(1 << 20);
     const time_point drain_until =
-        measure_to + std::chrono::microseconds(static_cast<int64_t>(opt_.drain_s * 1e6));
+      measure_to + std::chrono::microseconds(static_cast<int64_t>(opt_.drain_s * 1e6));
     std::vector<epoll_event> events(256);
     for (;;) {
       auto now = clock_type::now();
@@ -331,7 +357,8 @@ class worker {
         }
       }
       reopen_due();
-      int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), reopen_pending_ ? 1 : 10);
+      int n =
+        epoll_wait(ep_, events.data(), static_cast<int>(events.size()), reopen_pending_ ? 1 : 10);
       if (n < 0) {
         if (errno == EINTR) continue;
         throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
@@ -346,7 +373,8 @@ class worker {
           getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
           if (err != 0 || (ev & (EPOLLERR | EPOLLHUP))) {
             if (first_connect_failures_++ < 3)
-              std::fprintf(stderr, "resonate_bench: connect: %s\n", std::strerror(err ? err : ECONNREFUSED));
+              std::fprintf(stderr, "resonate_bench: connect: %s\n",
+                           std::strerror(err ? err : ECONNREFUSED));
             fail(c, false, std::chrono::milliseconds(10));
             continue;
           }
@@ -366,12 +394,17 @@ class worker {
 
   stats& result() { return stats_; }
 
- private:
+private:
   op_kind first_op() const {
     switch (opt_.workload) {
-      case mix::ping: return op_kind::ping;
-      case mix::read: return op_kind::create;  // one create, then reads of that id
-      default: return op_kind::create;
+      case mix::ping:
+        return op_kind::ping;
+      case mix::read:
+        return op_kind::create;  // one create, then reads of that id
+      case mix::create_settle_2026:
+        return op_kind::create26;
+      default:
+        return op_kind::create;
     }
   }
 
@@ -469,35 +502,54 @@ class worker {
       case op_kind::create: {
         // Timeouts are absolute epoch milliseconds: one hour ahead, so none
         // times out during the run.
-        std::string body = "{\"id\":\"" + c.id + "\",\"timeout\":" + std::to_string(now_epoch_ms() + 3600000) +
-                           ",\"param\":{},\"tags\":{}}";
-        o += "POST /promises HTTP/1.1\r\nHost: ";
-        o += host_header_;
-        o += "\r\nContent-Type: application/json\r\nContent-Length: ";
-        o += std::to_string(body.size());
-        o += "\r\n\r\n";
-        o += body;
+        append_with_body(o, "POST /promises",
+                         "{\"id\":\"" + c.id + "\",\"timeout\":" +
+                           std::to_string(now_epoch_ms() + 3600000) + ",\"param\":{},\"tags\":{}}");
         break;
       }
-      case op_kind::complete: {
-        static const std::string body = "{\"state\":\"RESOLVED\",\"value\":{}}";
-        o += "PATCH /promises/";
-        o += c.id;
-        o += " HTTP/1.1\r\nHost: ";
-        o += host_header_;
-        o += "\r\nContent-Type: application/json\r\nContent-Length: ";
-        o += std::to_string(body.size());
-        o += "\r\n\r\n";
-        o += body;
+      case op_kind::complete:
+        append_with_body(o, "PATCH /promises/" + c.id, "{\"state\":\"RESOLVED\",\"value\":{}}");
         break;
-      }
+      case op_kind::create26:
+        // Protocol 2026-04-01: timeoutAt is absolute epoch milliseconds, one
+        // hour ahead too; param and value as the SDK sends them.
+        append_with_body(o, "POST /",
+                         envelope_2026("promise.create",
+                                       "{\"id\":\"" + c.id + "\",\"timeoutAt\":" +
+                                         std::to_string(now_epoch_ms() + 3600000) +
+                                         ",\"param\":{\"headers\":{},\"data\":\"\"},\"tags\":{}}"));
+        break;
+      case op_kind::settle26:
+        append_with_body(o, "POST /",
+                         envelope_2026("promise.settle", "{\"id\":\"" + c.id +
+                                                           "\",\"state\":\"resolved\",\"value\":{"
+                                                           "\"headers\":{},\"data\":\"\"}}"));
+        break;
     }
+  }
+
+  // A request with a JSON body: "METHOD /path" HTTP/1.1, Host, Content-Type, Content-Length.
+  void append_with_body(std::string& o, const std::string& method_path,
+                        const std::string& body) const {
+    o += method_path;
+    o += " HTTP/1.1\r\nHost: ";
+    o += host_header_;
+    o += "\r\nContent-Type: application/json\r\nContent-Length: ";
+    o += std::to_string(body.size());
+    o += "\r\n\r\n";
+    o += body;
+  }
+
+  // A protocol 2026-04-01 request envelope (spec 1.2), a fresh corrId each.
+  std::string envelope_2026(const char* kind, const std::string& data) {
+    return std::string("{\"kind\":\"") + kind + "\",\"head\":{\"corrId\":\"" +
+           std::to_string(corr_++) + "\",\"version\":\"2026-04-01\"},\"data\":" + data + "}";
   }
 
   void send_next(connection& c) {
     if (stopping_ || c.fd < 0) return;
     c.kind = c.next;
-    if (c.kind == op_kind::create) {
+    if (c.kind == op_kind::create || c.kind == op_kind::create26) {
       c.id = opt_.id_prefix + "-" + std::to_string(c.index) + "-" + std::to_string(c.seq++);
     }
     build_request(c);
@@ -560,7 +612,8 @@ class worker {
       if (pr == parse_result::need_more) return;
       if (pr == parse_result::bad || !c.in_flight) {
         if (bad_parse_reports_++ < 3)
-          std::fprintf(stderr, "resonate_bench: unparsable or unsolicited response: %.200s\n", c.in.c_str());
+          std::fprintf(stderr, "resonate_bench: unparsable or unsolicited response: %.200s\n",
+                       c.in.c_str());
         fail(c, true);
         return;
       }
@@ -580,7 +633,10 @@ class worker {
 
   void complete(connection& c, const http_response& r, std::string_view raw, time_point done_at) {
     c.in_flight = false;
-    bool ok = r.status >= 200 && r.status < 300;
+    // Protocol 2026-04-01 answers with the HTTP status equal to head.status:
+    // 200 is its only success for these kinds.
+    const bool v2026 = c.kind == op_kind::create26 || c.kind == op_kind::settle26;
+    bool ok = v2026 ? r.status == 200 : r.status >= 200 && r.status < 300;
     bool counted = c.sent_at >= measure_from_ && done_at <= measure_to_;
     if (counted) {
       stats_.ops++;
@@ -588,23 +644,38 @@ class worker {
       stats_.lat_us.push_back(static_cast<uint32_t>(std::min<int64_t>(us, UINT32_MAX)));
       stats_.status_counts[r.status]++;
       switch (c.kind) {
-        case op_kind::create: stats_.creates++; break;
-        case op_kind::complete: stats_.completes++; break;
-        case op_kind::ping: stats_.pings++; break;
-        case op_kind::read: stats_.reads++; break;
+        case op_kind::create:
+        case op_kind::create26:
+          stats_.creates++;
+          break;
+        case op_kind::complete:
+        case op_kind::settle26:
+          stats_.completes++;
+          break;
+        case op_kind::ping:
+          stats_.pings++;
+          break;
+        case op_kind::read:
+          stats_.reads++;
+          break;
       }
       if (!ok) stats_.errors++;
     }
     if (!ok && !stats_.error_samples.count(r.status)) {
       auto body = raw.find("\r\n\r\n");
       stats_.error_samples[r.status] =
-          std::string(raw.substr(0, std::min<size_t>(raw.find("\r\n"), 60))) + " | " +
-          std::string(body == std::string_view::npos ? std::string_view{} : raw.substr(body + 4, 200));
+        std::string(raw.substr(0, std::min<size_t>(raw.find("\r\n"), 60))) + " | " +
+        std::string(body == std::string_view::npos ? std::string_view{}
+                                                   : raw.substr(body + 4, 200));
     }
     // Choose the next operation.
     switch (opt_.workload) {
-      case mix::ping: c.next = op_kind::ping; break;
-      case mix::create: c.next = op_kind::create; break;
+      case mix::ping:
+        c.next = op_kind::ping;
+        break;
+      case mix::create:
+        c.next = op_kind::create;
+        break;
       case mix::read:
         // Keep creating until one create succeeded, then read that id forever.
         c.next = (c.kind == op_kind::create && !ok) ? op_kind::create : op_kind::read;
@@ -612,6 +683,10 @@ class worker {
       case mix::create_complete:
         // A failed create is not followed by a complete of the same id.
         c.next = (c.kind == op_kind::create && ok) ? op_kind::complete : op_kind::create;
+        break;
+      case mix::create_settle_2026:
+        // Likewise: a failed promise.create is not followed by its settle.
+        c.next = (c.kind == op_kind::create26 && ok) ? op_kind::settle26 : op_kind::create26;
         break;
     }
   }
@@ -628,6 +703,7 @@ class worker {
   stats stats_;
   int first_connect_failures_ = 0;
   int bad_parse_reports_ = 0;
+  uint64_t corr_ = 0;  // head.corrId of the next envelope
 };
 
 double cpu_seconds() {
@@ -655,7 +731,8 @@ int main(int argc, char** argv) {
   addrinfo* res = nullptr;
   std::string port_s = std::to_string(opt.port);
   if (int rc = getaddrinfo(opt.host.c_str(), port_s.c_str(), &hints, &res); rc != 0 || !res) {
-    std::fprintf(stderr, "resonate_bench: cannot resolve %s: %s\n", opt.host.c_str(), gai_strerror(rc));
+    std::fprintf(stderr, "resonate_bench: cannot resolve %s: %s\n", opt.host.c_str(),
+                 gai_strerror(rc));
     return 2;
   }
   sockaddr_storage addr{};
@@ -711,36 +788,50 @@ int main(int argc, char** argv) {
   double secs = opt.duration_s;
   double ops_s = static_cast<double>(total.ops) / secs;
   double ok_s = static_cast<double>(total.ops - total.errors) / secs;
-  double p50 = pct_ms(total.lat_us, 50), p90 = pct_ms(total.lat_us, 90), p99 = pct_ms(total.lat_us, 99),
-         p999 = pct_ms(total.lat_us, 99.9);
+  double p50 = pct_ms(total.lat_us, 50), p90 = pct_ms(total.lat_us, 90),
+         p99 = pct_ms(total.lat_us, 99), p999 = pct_ms(total.lat_us, 99.9);
   double mx = total.lat_us.empty() ? 0.0 : total.lat_us.back() / 1000.0;
   double mean = 0;
   for (auto v : total.lat_us) mean += v;
   mean = total.lat_us.empty() ? 0.0 : mean / static_cast<double>(total.lat_us.size()) / 1000.0;
 
   std::printf("mix=%s conns=%d threads=%d warmup=%.1fs measured=%.1fs target=%s:%d id-prefix=%s\n",
-              opt.mix_name.c_str(), opt.connections, opt.threads, opt.warmup_s, secs, opt.host.c_str(), opt.port,
-              opt.id_prefix.c_str());
-  std::printf("  ops        %llu  (%.0f ops/s; 2xx %.0f/s)", static_cast<unsigned long long>(total.ops), ops_s, ok_s);
-  if (opt.workload == mix::create_complete || opt.workload == mix::create || opt.workload == mix::read)
-    std::printf("  creates=%llu completes=%llu reads=%llu", static_cast<unsigned long long>(total.creates),
-                static_cast<unsigned long long>(total.completes), static_cast<unsigned long long>(total.reads));
-  std::printf("\n  latency ms mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", mean, p50, p90, p99,
-              p999, mx);
+              opt.mix_name.c_str(), opt.connections, opt.threads, opt.warmup_s, secs,
+              opt.host.c_str(), opt.port, opt.id_prefix.c_str());
+  std::printf("  ops        %llu  (%.0f ops/s; successful %.0f/s)",
+              static_cast<unsigned long long>(total.ops), ops_s, ok_s);
+  if (opt.workload == mix::create_settle_2026)
+    std::printf("  creates=%llu settles=%llu", static_cast<unsigned long long>(total.creates),
+                static_cast<unsigned long long>(total.completes));
+  else if (opt.workload == mix::create_complete || opt.workload == mix::create ||
+           opt.workload == mix::read)
+    std::printf("  creates=%llu completes=%llu reads=%llu",
+                static_cast<unsigned long long>(total.creates),
+                static_cast<unsigned long long>(total.completes),
+                static_cast<unsigned long long>(total.reads));
+  std::printf("\n  latency ms mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
+              mean, p50, p90, p99, p999, mx);
   std::printf("  status    ");
-  for (auto& [k, v] : total.status_counts) std::printf(" %d:%llu", k, static_cast<unsigned long long>(v));
-  std::printf("\n  errors     %llu non-2xx, %llu transport, %llu reconnects, %llu unfinished at end\n",
-              static_cast<unsigned long long>(total.errors), static_cast<unsigned long long>(total.transport_errors),
-              static_cast<unsigned long long>(total.reconnects), static_cast<unsigned long long>(total.unfinished));
+  for (auto& [k, v] : total.status_counts)
+    std::printf(" %d:%llu", k, static_cast<unsigned long long>(v));
+  std::printf(
+    "\n  errors     %llu failed (non-2xx; 2026: non-200), %llu transport, %llu reconnects, %llu "
+    "unfinished at end\n",
+    static_cast<unsigned long long>(total.errors),
+    static_cast<unsigned long long>(total.transport_errors),
+    static_cast<unsigned long long>(total.reconnects),
+    static_cast<unsigned long long>(total.unfinished));
   for (auto& [k, v] : total.error_samples) std::printf("  first %d: %s\n", k, v.c_str());
   std::printf("  client cpu %.2fs over the whole run (%.0f%% of one core)\n", cpu_used,
               100.0 * cpu_used / (opt.warmup_s + secs));
   std::printf(
-      "RESULT mix=%s conns=%d duration_s=%.1f ops=%llu ops_per_s=%.0f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
-      "max_ms=%.3f errors=%llu transport_errors=%llu client_cpu_pct=%.0f\n",
-      opt.mix_name.c_str(), opt.connections, secs, static_cast<unsigned long long>(total.ops), ops_s, p50, p90, p99,
-      mx, static_cast<unsigned long long>(total.errors), static_cast<unsigned long long>(total.transport_errors),
-      100.0 * cpu_used / (opt.warmup_s + secs));
+    "RESULT mix=%s conns=%d duration_s=%.1f ops=%llu ops_per_s=%.0f p50_ms=%.3f p90_ms=%.3f "
+    "p99_ms=%.3f "
+    "max_ms=%.3f errors=%llu transport_errors=%llu client_cpu_pct=%.0f\n",
+    opt.mix_name.c_str(), opt.connections, secs, static_cast<unsigned long long>(total.ops), ops_s,
+    p50, p90, p99, mx, static_cast<unsigned long long>(total.errors),
+    static_cast<unsigned long long>(total.transport_errors),
+    100.0 * cpu_used / (opt.warmup_s + secs));
   std::fflush(stdout);
   return (total.ops == 0 || total.transport_errors > 0 || total.errors > 0) ? 1 : 0;
 }

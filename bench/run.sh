@@ -3,21 +3,33 @@
 #
 #   bench/run.sh [BUILD_DIR]        BUILD_DIR defaults to build
 #
-# 1. resonate on SQLite (fresh temp dir, port 0): GET /ping, then create+complete
-#    at the default durability (process), then create+complete at power
-#    durability (fsync on every commit);
+# 1. resonate on SQLite (fresh temp dir, port 0): GET /ping, then both
+#    protocols' promise writes, REST v1 create+complete and protocol 2026-04-01
+#    promise.create + promise.settle through POST /, at the default durability
+#    (process), then both at power durability (fsync on every commit);
 # 2. resonate_storage_bench: SQLite commit-each vs batched inserts;
 # 3. if PostgreSQL is reachable (RESONATE_TEST_PG, or scripts/pg.sh start):
 #    resonate on PostgreSQL the same way, and pgbench single-row INSERTs with
 #    synchronous_commit on and off;
-# 4. a summary table with the ratios.
+# 4. a summary table with the ratios (each protocol's rate / the same server's
+#    GET /ping rate).
 #
 # Environment: BENCH_SCHEDULES (10000), BENCH_CONNS (64), BENCH_DURATION (10, seconds), BENCH_PING_DURATION (5),
 # BENCH_WARMUP (2), BENCH_PGBENCH_DURATION (10), BENCH_NO_PG=1 to skip PostgreSQL,
-# BENCH_PG_STOP=1 to stop a PostgreSQL this script started via scripts/pg.sh.
+# BENCH_PG_STOP=1 to stop a PostgreSQL this script started via scripts/pg.sh, BENCH_PG_DB (resonate_bench)
+# the database it recreates and drops in that cluster.
 # BENCH_PG_WORKERS="1 2 4": instead of all of the above, only PostgreSQL:
 # create+complete and task round trips (64 workers) once per number of store
 # workers (--aio-store-postgres-workers, one connection each), on a fresh database each.
+# Both protocols, REST v1 create+complete and 2026 create+settle, for each number.
+# BENCH_BASELINE=/path/to/an/older/resonate: the same run also starts that binary
+# on each store and measures GET /ping and REST v1 create+complete against it,
+# right after this build's (e.g. the commit before protocol 2026-04-01,
+# bench/README.md "Baseline"); the summary shows both ratios side by side. Its label is
+# the commit of the worktree the binary is in, or BENCH_BASELINE_LABEL.
+# BENCH_QUICK=1: only GET /ping and both protocols' writes (process durability) on
+# each store (and the baseline's): no task round trips, idle SSE, schedules, power
+# durability, storage limits or pgbench.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +49,9 @@ ping_dur=${BENCH_PING_DURATION:-5}
 warmup=${BENCH_WARMUP:-2}
 pgb_dur=${BENCH_PGBENCH_DURATION:-10}
 pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
-pg_db=resonate_bench
+pg_db=${BENCH_PG_DB:-resonate_bench}
+baseline_bin=${BENCH_BASELINE:-}
+quick=${BENCH_QUICK:-}
 
 log() { echo "run.sh: $*" >&2; }
 . "$here/pg_lib.sh"
@@ -46,6 +60,11 @@ die() { log "$*"; exit 1; }
 for b in "$server_bin" "$load_bin" "$storage_bin" "$task_bin" "$sched_bin"; do
   [ -x "$b" ] || die "$b not built (cmake --build $build --target resonate resonate_bench resonate_storage_bench resonate_task_bench)"
 done
+baseline_label=""
+if [ -n "$baseline_bin" ]; then
+  [ -x "$baseline_bin" ] || die "BENCH_BASELINE=$baseline_bin is not an executable"
+  baseline_label=${BENCH_BASELINE_LABEL:-$(git -C "$(dirname "$baseline_bin")" rev-parse --short HEAD 2>/dev/null || echo "?")}
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/resonate-bench.XXXXXX")
 server_pid=""
@@ -92,7 +111,7 @@ start_server() { # start_server LABEL ARGS... ; sets server_pid, server_port
   shift
   local errlog="$work/$label.stderr"
   # RESONATE_* variables are read as configuration; keep the test conninfo out.
-  env -u RESONATE_TEST_PG "$server_bin" serve --api-http-addr 127.0.0.1:0 --metrics-addr "${metrics_addr:-}" --log-level info \
+  env -u RESONATE_TEST_PG "${bin:-$server_bin}" serve --api-http-addr 127.0.0.1:0 --metrics-addr "${metrics_addr:-}" --log-level info \
     --aio-poll-addr 127.0.0.1:0 --aio-poll-max-connections 20000 "$@" \
     >"$work/$label.stdout" 2>"$errlog" &
   server_pid=$!
@@ -271,7 +290,8 @@ phase_end() {
 }
 
 echo "== machine: $(nproc) cores, $(uname -sr); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== build: $build"
+echo "== build: $build (commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo ?))"
+[ -z "$baseline_bin" ] || echo "== baseline: $baseline_bin (commit $baseline_label)"
 if awk '{ exit !($1 > 1.0) }' /proc/loadavg; then
   log "WARNING: 1-minute load average is $(cut -d' ' -f1 /proc/loadavg): something else is busy; figures will be low"
 fi
@@ -285,25 +305,41 @@ echo "== resonate on SQLite (durability process: WAL, synchronous=NORMAL)"
 if start_server sqlite --aio-store-sqlite-path "$work/sqlite.db"; then
   load sqlite_ping ping "$ping_dur"
   load sqlite_cc create-complete "$dur"
-  echo "-- task round trips over the SSE poller"
-  tasks sqlite_rt8 8
-  tasks sqlite_rt64 64
-  echo "-- idle SSE connections"
-  idle sqlite_idle 10000
+  load sqlite_cs26 create-settle-2026 "$dur"
+  if [ -z "$quick" ]; then
+    echo "-- task round trips over the SSE poller"
+    tasks sqlite_rt8 8
+    tasks sqlite_rt64 64
+    echo "-- idle SSE connections"
+    idle sqlite_idle 10000
+  fi
   stop_server sqlite
 fi
+if [ -n "$baseline_bin" ]; then
+  echo
+  echo "== baseline $baseline_label on SQLite (durability process): GET /ping and REST v1 create+complete"
+  if bin=$baseline_bin start_server base_sqlite --aio-store-sqlite-path "$work/sqlite-base.db"; then
+    load base_sqlite_ping ping "$ping_dur"
+    load base_sqlite_cc create-complete "$dur"
+    stop_server base_sqlite
+  fi
+fi
+if [ -z "$quick" ]; then
 echo
 echo "== resonate on SQLite (durability power: WAL, synchronous=FULL)"
 if start_server sqlite_power --aio-store-sqlite-path "$work/sqlite-power.db" --aio-store-durability power; then
   load sqlite_power_cc create-complete "$dur"
+  load sqlite_power_cs26 create-settle-2026 "$dur"
   stop_server sqlite_power
 fi
 echo
 echo "== $sched_n schedules due in the same second (SQLite)"
 schedules sqlite_sched --aio-store-sqlite-path "$work/sqlite-sched.db"
+fi  # not quick
 rm -f "$work"/sqlite*.db*
 
 # ---------------------------------------------------------------- storage limits
+if [ -z "$quick" ]; then
 echo
 echo "== SQLite storage limits (resonate_storage_bench, same filesystem)"
 phase_begin
@@ -322,6 +358,7 @@ while read -r line; do
   done
   R["storage.$sync.$stmt.$mode"]=$rows
 done < <(grep '^RESULT ' "$work/storage.out")
+fi  # not quick
 fi  # not the workers sweep
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -362,8 +399,11 @@ if [ "$pg_ok" = 1 ] && [ -n "$pg_workers" ]; then
     pg_recreate_db "$pg_db"
     if start_server "pg_w$w" "${pg_args[@]}" --aio-store-postgres-workers "$w"; then
       load "pg_w${w}_cc" create-complete "$dur"
-      echo "-- task round trips over the SSE poller"
-      tasks "pg_w${w}_rt64" 64
+      load "pg_w${w}_cs26" create-settle-2026 "$dur"
+      if [ -z "$quick" ]; then
+        echo "-- task round trips over the SSE poller"
+        tasks "pg_w${w}_rt64" 64
+      fi
       stop_server "pg_w$w"
     fi
   done
@@ -374,11 +414,26 @@ elif [ "$pg_ok" = 1 ]; then
   if start_server pg "${pg_args[@]}"; then
     load pg_ping ping "$ping_dur"
     load pg_cc create-complete "$dur"
-    echo "-- task round trips over the SSE poller"
-    tasks pg_rt8 8
-    tasks pg_rt64 64
+    load pg_cs26 create-settle-2026 "$dur"
+    if [ -z "$quick" ]; then
+      echo "-- task round trips over the SSE poller"
+      tasks pg_rt8 8
+      tasks pg_rt64 64
+    fi
     stop_server pg
   fi
+  if [ -n "$baseline_bin" ]; then
+    echo
+    echo "== baseline $baseline_label on PostgreSQL (durability process): GET /ping and REST v1 create+complete"
+    pg_recreate_db "$pg_db"
+    if bin=$baseline_bin start_server base_pg "${pg_args[@]}"; then
+      load base_pg_ping ping "$ping_dur"
+      load base_pg_cc create-complete "$dur"
+      stop_server base_pg
+    fi
+  fi
+fi
+if [ "$pg_ok" = 1 ] && [ -z "$pg_workers" ] && [ -z "$quick" ]; then
   echo
   echo "== $sched_n schedules due in the same second (PostgreSQL)"
   pg_recreate_db "$pg_db"
@@ -387,6 +442,7 @@ elif [ "$pg_ok" = 1 ]; then
   echo "== resonate on PostgreSQL (durability power: synchronous_commit=on)"
   if start_server pg_power "${pg_args[@]}" --aio-store-durability power; then
     load pg_power_cc create-complete "$dur"
+    load pg_power_cs26 create-settle-2026 "$dur"
     stop_server pg_power
   fi
 
@@ -409,17 +465,21 @@ SQL
     R["pgbench.$sc.tps"]=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench-$sc.out" | head -1 | awk '{printf "%.0f", $1}')
     [ -n "${R[pgbench.$sc.tps]}" ] || { log "pgbench ($sc) failed:"; tail -5 "$work/pgbench-$sc.out" >&2; }
   done
+fi
+if [ "$pg_ok" = 1 ] && [ -z "$pg_workers" ]; then
   pg_drop_db "$pg_db"
-
-  if [ -n "${BENCH_PG_STOP:-}" ] && [ "${pg_was_running:-1}" = 0 ]; then
-    "$root/scripts/pg.sh" stop
-  fi
+fi
+if [ "$pg_ok" = 1 ] && [ -n "${BENCH_PG_STOP:-}" ] && [ "${pg_was_running:-1}" = 0 ]; then
+  "$root/scripts/pg.sh" stop
 fi
 
 # ---------------------------------------------------------------- summary
 get() { echo "${R[$1]:-}"; }
-ratio() { # ratio A B -> "A/B" as 1 decimal, or "-"
-  if [ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; else echo "-"; fi
+ratio() { # ratio A B [C D] -> "A/B" (or "(A/B)/(C/D)") with 2 decimals, or "-"
+  local v
+  for v in "$@"; do [ -n "$v" ] && [ "$v" != 0 ] || { echo "-"; return; }; done
+  if [ $# = 4 ]; then awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { printf "%.2fx", (a / b) / (c / d) }'
+  else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; fi
 }
 row() { # row NAME LABEL
   local n=$1
@@ -435,7 +495,16 @@ echo "one request in flight each; ${dur}s measured after ${warmup}s warm-up (pin
 echo "CPU in % of one core ($(nproc)00 in all): srv server, cli load generator, pg PostgreSQL, oth everything else."
 printf "  %-44s %9s %8s %8s %8s %7s %5s %5s %5s %5s\n" "" "ops/s" "p50 ms" "p99 ms" "max ms" "errors" "srv" "cli" "pg" "oth"
 if [ -n "$pg_workers" ]; then
-  for w in $pg_workers; do row "pg_w${w}_cc" "PostgreSQL, $w store workers: create+complete"; done
+  for w in $pg_workers; do
+    row "pg_w${w}_cc" "PostgreSQL, workers=$w: REST v1 create+complete"
+    row "pg_w${w}_cs26" "PostgreSQL, workers=$w: 2026 create+settle"
+  done
+  echo
+  echo "protocol 2026 create+settle / REST v1 create+complete, same server:"
+  for w in $pg_workers; do
+    printf "  %-44s %9s\n" "PostgreSQL, $w store workers" "$(ratio "$(get "pg_w${w}_cs26.ops_per_s")" "$(get "pg_w${w}_cc.ops_per_s")")"
+  done
+  [ -z "$quick" ] || exit 0
   echo
   echo "task round trips, 64 workers (create with resonate:invoke -> SSE -> claim -> complete task -> resolve):"
   for w in $pg_workers; do
@@ -445,13 +514,46 @@ if [ -n "$pg_workers" ]; then
   done
   exit 0
 fi
-row sqlite_ping "SQLite server: GET /ping"
-row sqlite_cc "SQLite server: create+complete (process)"
-row sqlite_power_cc "SQLite server: create+complete (power)"
+store_rows() { # store_rows PREFIX LABEL: this build's rows on one store, then the baseline's
+  local p=$1 l=$2
+  row "${p}_ping" "$l server: GET /ping"
+  row "${p}_cc" "$l: REST v1 create+complete (process)"
+  row "${p}_cs26" "$l: 2026 create+settle (process)"
+  if [ -z "$quick" ]; then
+    row "${p}_power_cc" "$l: REST v1 create+complete (power)"
+    row "${p}_power_cs26" "$l: 2026 create+settle (power)"
+  fi
+  if [ -n "$baseline_bin" ]; then
+    row "base_${p}_ping" "$l, baseline $baseline_label: GET /ping"
+    row "base_${p}_cc" "$l, baseline: REST v1 create+complete"
+  fi
+}
+store_rows sqlite SQLite
+[ "$pg_ok" != 1 ] || store_rows pg PostgreSQL
+echo
+echo "both protocols, $conns connections, process durability (ops/s; x = / the same server's GET /ping):"
+printf "  %-28s %9s %18s %18s %10s\n" "" "ping/s" "REST v1 c+c" "2026 create+settle" "2026/v1"
+prow() { # prow PREFIX LABEL
+  local p=$1 ping cc cs
+  ping=$(get "${p}_ping.ops_per_s") cc=$(get "${p}_cc.ops_per_s") cs=$(get "${p}_cs26.ops_per_s")
+  printf "  %-28s %9s %18s %18s %10s\n" "$2" "$ping" "${cc:--}${cc:+ ($(ratio "$cc" "$ping"))}" \
+    "${cs:--}${cs:+ ($(ratio "$cs" "$ping"))}" "$(ratio "$cs" "$cc")"
+}
+prow sqlite "SQLite, this build"
+[ -z "$baseline_bin" ] || prow base_sqlite "SQLite, baseline $baseline_label"
 if [ "$pg_ok" = 1 ]; then
-  row pg_ping "PostgreSQL server: GET /ping"
-  row pg_cc "PostgreSQL server: create+complete (process)"
-  row pg_power_cc "PostgreSQL server: create+complete (power)"
+  prow pg "PostgreSQL, this build"
+  [ -z "$baseline_bin" ] || prow base_pg "PostgreSQL, baseline $baseline_label"
+fi
+if [ -n "$baseline_bin" ]; then
+  printf "  %-62s %s\n" "SQLite REST v1 ratio to ping, this build / baseline" \
+    "$(ratio "$(get sqlite_cc.ops_per_s)" "$(get sqlite_ping.ops_per_s)" \
+      "$(get base_sqlite_cc.ops_per_s)" "$(get base_sqlite_ping.ops_per_s)")"
+fi
+if [ -n "$quick" ]; then
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (includes this run's own processes)"
+  [ -z "$disturbed" ] || echo "WARNING: other processes used the CPU during:$disturbed -- rerun on an idle machine"
+  exit 0
 fi
 echo
 echo "task round trips (create with resonate:invoke -> SSE message -> claim -> complete task -> resolve):"
