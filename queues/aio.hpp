@@ -254,6 +254,9 @@ struct v2026_cmd {
   std::string kind;
   std::string data_json;
   int64_t now = 0;
+  /// The zone schedules' cron is read in, by name (the kernel's configured
+  /// zone: an IANA name, "UTC" or "Local"; empty means UTC).
+  std::string schedule_zone{};
 };
 
 /// A message waiting in the outbox (spec 2.7, 3.3), keyed as the outbox keys
@@ -312,13 +315,13 @@ struct count_promises_by_state_cmd {};
 
 using store_command =
   std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
-               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd,
-               read_task_cmd, read_enqueueable_tasks_cmd, read_expired_tasks_cmd,
-               create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
-               acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd,
-               read_schedule_cmd, search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd,
-               read_due_schedules_cmd, update_schedule_cmd, count_tasks_by_state_cmd,
-               count_promises_by_state_cmd, v2026_cmd, take_outbox_cmd, ack_outbox_cmd>;
+               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd,
+               read_enqueueable_tasks_cmd, read_expired_tasks_cmd, create_task_cmd, update_task_cmd,
+               heartbeat_tasks_cmd, read_lock_cmd, acquire_lock_cmd, release_lock_cmd,
+               heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd, search_schedules_cmd,
+               create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
+               update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd,
+               v2026_cmd, take_outbox_cmd, ack_outbox_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
 /// command (the 2026 state machine and its outbox): a pipelining session runs
@@ -345,7 +348,7 @@ struct promise_write_result {
   int64_t rows_affected = 0;
   std::optional<promise_record> row;  ///< with read_back: the row after the write, if any
   int64_t tasks_created = 0;          ///< update: callbacks turned into tasks
-  bool root_busy = false;  ///< create with a task: its root already had an active task
+  bool root_busy = false;             ///< create with a task: its root already had an active task
 };
 
 struct query_tasks_result {

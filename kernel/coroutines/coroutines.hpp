@@ -100,8 +100,9 @@ root_task enqueue_tasks(context& c, const settings& s);
 root_task timeout_tasks(context& c, const settings& s);
 /// Deletes every lock whose expiry has passed (one statement).
 root_task timeout_locks(context& c, const settings& s);
-/// Fires every due schedule: creates its promise and advances it, in one
-/// transaction, back-filling missed runs (schedule_promises.cpp).
+/// Fires every due schedule of both protocols: creates its promise and
+/// advances it, in one transaction, back-filling missed runs
+/// (schedule_promises.cpp, the one schedule firer).
 root_task schedule_promises(context& c, const settings& s);
 /// Sets the gauges tasks{state} and promises{state} from the store's counts by
 /// state (gauge_states.cpp); on its own period (system_config::gauge_interval_ms).
@@ -130,6 +131,16 @@ void count_completed_promises(queues::promise_state state, int64_t n = 1);
 /// tasks_total{state}: transitions into a state (created, claimed, enqueued,
 /// completed, dropped, retried, timedout).
 void count_tasks(const char* transition, int64_t n = 1);
+
+/// Fires the run of `s` due at s.next_run_time, at `now`, with the create of
+/// its protocol (schedule_promises.cpp); the failure response on a store
+/// error, when it stays due. `debug`: a debug.tick's, which arms no timer.
+task<std::optional<queues::response>> fire_schedule(context& c, const queues::schedule_record& s,
+                                                    const settings& set, int64_t now, bool debug);
+/// Fires every schedule due at `now` once, one after the other (debug.tick);
+/// the first failure stops the pass.
+task<std::optional<queues::response>> fire_due_schedules(context& c, const settings& s,
+                                                         int64_t now);
 
 /// A promise write changed the task table: new tasks may be enqueueable, so the
 /// EnqueueTasks job runs now rather than at its next period.

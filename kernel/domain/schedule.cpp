@@ -34,8 +34,8 @@ std::optional<variable> action_variable(std::string_view a, bool& trim_left, boo
 }
 
 struct piece {
-  std::string_view text;            // literal text before the action
-  std::optional<variable> var;      // the action, or none at the end
+  std::string_view text;        // literal text before the action
+  std::optional<variable> var;  // the action, or none at the end
   bool trim_left = false, trim_right = false;
 };
 
@@ -52,14 +52,17 @@ std::optional<std::string> parse(std::string_view t, std::vector<piece>* out) {
     if (close == std::string_view::npos) return "unclosed action";
     piece p{t.substr(0, open), std::nullopt};
     p.var = action_variable(t.substr(open + 2, close - open - 2), p.trim_left, p.trim_right);
-    if (!p.var) return "unsupported action {{" + std::string(t.substr(open + 2, close - open - 2)) +
-                       "}}: only {{.id}} and {{.timestamp}}";
+    if (!p.var)
+      return "unsupported action {{" + std::string(t.substr(open + 2, close - open - 2)) +
+             "}}: only {{.id}} and {{.timestamp}}";
     if (out) out->push_back(p);
     t.remove_prefix(close + 2);
   }
 }
 
-bool go_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+bool go_space(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
 
 }  // namespace
 
@@ -72,13 +75,26 @@ std::string html_escape(std::string_view v) {
   out.reserve(v.size());
   for (char ch : v) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      case '\0': out += "\xEF\xBF\xBD"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\0':
+        out += "\xEF\xBF\xBD";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -92,8 +108,10 @@ std::string render_promise_id(std::string_view tmpl, std::string_view schedule_i
   bool trim_next = false;  // the previous action had a right trim marker
   for (const auto& p : pieces) {
     auto text = p.text;
-    if (trim_next) while (!text.empty() && go_space(text.front())) text.remove_prefix(1);
-    if (p.trim_left) while (!text.empty() && go_space(text.back())) text.remove_suffix(1);
+    if (trim_next)
+      while (!text.empty() && go_space(text.front())) text.remove_prefix(1);
+    if (p.trim_left)
+      while (!text.empty() && go_space(text.back())) text.remove_suffix(1);
     out += text;
     if (p.var == variable::id) out += html_escape(schedule_id);
     if (p.var == variable::timestamp) out += std::to_string(timestamp);
@@ -104,6 +122,16 @@ std::string render_promise_id(std::string_view tmpl, std::string_view schedule_i
 
 int64_t next_run_time(const cron_schedule& cron, int64_t after) {
   return cron.next(after).value_or(std::numeric_limits<int64_t>::max());
+}
+
+schedule_protocol protocol_of(const q::schedule_record& s) {
+  return s.promise_tags.count("resonate:target") ? schedule_protocol::v2026
+                                                 : schedule_protocol::rest_v1;
+}
+
+int64_t run_after(const q::schedule_record& s, const time_zone& zone) {
+  auto cron = cron_schedule::parse(s.cron, zone);
+  return cron ? next_run_time(*cron, s.next_run_time) : std::numeric_limits<int64_t>::max();
 }
 
 q::create_promise_request scheduled_promise(const q::schedule_record& s) {
@@ -117,7 +145,7 @@ q::create_promise_request scheduled_promise(const q::schedule_record& s) {
   p.param = s.promise_param;
   p.tags = s.promise_tags;
   p.tags["resonate:schedule"] = s.id;
-  p.tags["resonate:invocation"] = "true";
+  if (protocol_of(s) == schedule_protocol::rest_v1) p.tags["resonate:invocation"] = "true";
   return p;
 }
 
@@ -139,7 +167,8 @@ q::schedule_record new_schedule(q::create_schedule_request req, int64_t next_run
 
 bool same_schedule_create(const q::schedule_record& existing,
                           const std::optional<std::string>& idempotency_key) {
-  return existing.idempotency_key && idempotency_key && *existing.idempotency_key == *idempotency_key;
+  return existing.idempotency_key && idempotency_key &&
+         *existing.idempotency_key == *idempotency_key;
 }
 
 }  // namespace resonate::kernel::domain

@@ -1,7 +1,9 @@
 #pragma once
 
-// Schedule rules of REST v1 (spec sections 2.6, 4.8): the promise a schedule
-// creates at each run time, and its id rendered from the schedule's template.
+// Schedule rules of both protocols (REST v1 spec 2.6, 4.8; protocol
+// 2026-04-01 spec 2.10, which shares the schedules table): the promise a
+// schedule creates at each run time, its id rendered from the schedule's
+// template, and the next run in the configured zone.
 //
 // The reference renders the id with Go's html/template over {{.id}} and
 // {{.timestamp}}, and panics at firing time on a template that does not parse.
@@ -36,10 +38,26 @@ std::string render_promise_id(std::string_view tmpl, std::string_view schedule_i
 /// schedule then never fires again; the reference would store Go's zero time).
 int64_t next_run_time(const cron_schedule& cron, int64_t after);
 
-/// The promise the run of `s` at s.next_run_time creates: rendered id,
-/// timeout = run time + promiseTimeout (clamped to int64), the schedule's param,
-/// its promise tags plus resonate:schedule and resonate:invocation, no
-/// idempotency key.
+/// The protocol whose rules a schedule's runs follow. Protocol 2026-04-01's
+/// schedule.create requires promise tags with resonate:target, and a promise
+/// with that tag is that protocol's targeted promise (its task, its timeout)
+/// whichever protocol creates it; any other schedule is REST v1's. Both share
+/// the schedules table, and one firer fires both (schedule_promises.cpp).
+enum class schedule_protocol { rest_v1, v2026 };
+schedule_protocol protocol_of(const queues::schedule_record& s);
+
+/// The run after the one due (s.next_run_time), with the cron read in `zone`,
+/// the configured zone of both protocols (a CRON_TZ= prefix still wins);
+/// INT64_MAX when the cron has none, or no longer parses (it was validated at
+/// creation): such a schedule never fires again rather than failing each pass.
+int64_t run_after(const queues::schedule_record& s, const time_zone& zone);
+
+/// The promise the run of `s` at s.next_run_time creates, in both protocols:
+/// rendered id, timeout = run time + promiseTimeout (clamped to int64), the
+/// schedule's param, its promise tags plus resonate:schedule, no idempotency
+/// key; plus resonate:invocation = "true" for a REST v1 schedule (its spec
+/// 4.8). Protocol 2026-04-01 adds no other tag (spec 2.10 as the SDK 0.11.5's
+/// own server fires: Rust's origin, branch and parent tags are not added).
 queues::create_promise_request scheduled_promise(const queues::schedule_record& s);
 
 /// The row a create at `now` inserts (defaults of 4.8: empty maps).

@@ -17,8 +17,6 @@ namespace json = boost::json;
 using codecs::json_append_int;
 using codecs::json_append_string;
 
-void fire_due_schedules(op& o);  // schedules.cpp
-
 namespace {
 
 std::vector<task_row> all_tasks(op& o) {
@@ -153,10 +151,9 @@ q::v2026_result tick(op& o, const json::object& data) {
     o.write_task(*t);
     o.enqueue_execute(t->id, t->version, t->address);
   }
-  // 4. Schedules, for debug.tick (a running server fires them with REST v1's job).
-  if (const auto* s = data.if_contains("schedules"); s && s->is_bool() && s->as_bool()) {
-    // debug.tick: the test moves time itself, so there is no next timer to find.
-    fire_due_schedules(o);
+  // 4. Schedules fire from the kernel's one schedule firer, after this pass.
+  // debug.tick: the test moves time itself, so there is no next timer to find.
+  if (const auto* d = data.if_contains("debug"); d && d->is_bool() && d->as_bool()) {
     return answer(200, "[]");
   }
   // The running server's tick sleeps until the earliest timer left.

@@ -102,14 +102,15 @@ q::v2026_result apply(database& db, const q::v2026_cmd& cmd) {
     auto v = json::parse(cmd.data_json);
     if (v.is_object()) data = std::move(v.as_object());
   }
-  // debug.tick fires due schedules too; the running server's tick leaves them
-  // to REST v1's schedule job.
-  if (cmd.kind == "debug.tick") data["schedules"] = true;
+  // debug.tick moves time itself: it arms no timer (the kernel's schedule
+  // firer fires the due schedules after this pass).
+  if (cmd.kind == "debug.tick") data["debug"] = true;
   // Time is the command's: the store's steps after a promise write take it
   // as a parameter. What keeps concurrent operations apart is the promises
   // each holds (the background pass holds its own, see tick).
   db.hold_promises(named_promises(cmd.kind, data));
   op o{db, cmd.now};
+  o.schedule_zone = cmd.schedule_zone;
   auto result = fn(o, data);
   result.outbox = o.outbox;
   if (o.wake_at != std::numeric_limits<int64_t>::max()) result.wake_at = o.wake_at;

@@ -42,8 +42,9 @@ queues::v2026_result schedule_search(op& o, const boost::json::object& data);
 queues::v2026_result debug_reset(op& o, const boost::json::object& data);
 queues::v2026_result debug_snap(op& o, const boost::json::object& data);
 /// One pass of the background loops at `o.now` (spec 4.2): promise timeouts,
-/// task retries, lease expiries; with `"schedules": true` also due schedules
-/// (debug.tick; a running server fires them from the REST v1 schedule job).
+/// task retries, lease expiries; the kernel's schedule firer does the due
+/// schedules after it (kernel/coroutines/schedule_promises.cpp). With
+/// `"debug": true` (debug.tick) it arms no timer.
 queues::v2026_result tick(op& o, const boost::json::object& data);
 
 // -- shared by the fence and the stand-alone kinds ---------------------------------

@@ -1,8 +1,9 @@
 // schedule.* of protocol 2026-04-01 (spec 1.9, 2.10) over the schedules table
-// REST v1 shares: a running server fires them with REST v1's SchedulePromises
-// (rendered id, timeout = run time + promiseTimeout, the promise tags plus
-// resonate:schedule), and the store's step after a create gives the promise
-// its task because its tags carry a resonate:target. Cron is evaluated in UTC.
+// REST v1 shares. Both protocols' schedules fire from the kernel's one schedule
+// firer (kernel/coroutines/schedule_promises.cpp), in the running server and
+// on debug.tick, which creates this protocol's promises as promise.create
+// does. Cron is read in the configured zone (schedules.timeZone), as REST v1
+// reads it.
 #include "codecs/json_writer.hpp"
 #include "codecs/protocol_2026/records.hpp"
 #include "kernel/domain/cron.hpp"
@@ -56,6 +57,10 @@ std::optional<q::schedule_record> read_schedule(op& o, const std::string& id) {
   return std::move(rows.front());
 }
 
+domain::time_zone schedule_zone(const op& o) {
+  return domain::time_zone::load(o.schedule_zone).value_or(domain::time_zone::utc());
+}
+
 }  // namespace
 
 q::v2026_result schedule_get(op& o, const json::object& data) {
@@ -68,7 +73,7 @@ q::v2026_result schedule_create(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   if (auto existing = read_schedule(o, id)) return answer(200, schedule_data(*existing));
   auto cron = string_field(data, "cron");
-  auto parsed = domain::cron_schedule::parse(cron, domain::time_zone::utc());
+  auto parsed = domain::cron_schedule::parse(cron, schedule_zone(o));
   if (!parsed) return failure(400, "Invalid cron expression");
   q::schedule_record s;
   s.id = id;
@@ -104,26 +109,6 @@ q::v2026_result schedule_search(op& o, const json::object& data) {
   auto r = o.db.run(s);
   auto& rows = std::get<q::query_schedules_result>(r).records;
   return answer(200, page_data("schedules", rows, limit, append_schedule));
-}
-
-/// Fires each schedule due at `o.now` once, for its earliest due run time
-/// (debug.tick). One occurrence per schedule per tick, as Rust and the SDK's
-/// server do, so missed runs catch up over the following ticks; a run whose
-/// promise would be past its timeout already is created timed out.
-void fire_due_schedules(op& o) {
-  auto r = o.db.run(q::read_due_schedules_cmd{o.now, 1000});
-  for (auto& s : std::get<q::query_schedules_result>(r).records) {
-    auto parsed = domain::cron_schedule::parse(s.cron, domain::time_zone::utc());
-    if (!parsed || s.next_run_time > o.now) continue;
-    auto fired_at = s.next_run_time;
-    auto pid = domain::render_promise_id(s.promise_id, s.id, fired_at);
-    auto tags = s.promise_tags;
-    tags["resonate:schedule"] = s.id;
-    if (!o.read_promise(pid)) {
-      create_promise(o, pid, s.promise_param, fired_at + s.promise_timeout, std::move(tags));
-    }
-    o.db.run(q::update_schedule_cmd{s.id, domain::next_run_time(*parsed, fired_at), fired_at});
-  }
 }
 
 }  // namespace resonate::kernel::v2026

@@ -62,6 +62,8 @@ struct op {
   database& db;
   int64_t now = 0;
   bool outbox = false;
+  /// The configured zone of schedules, by name (v2026_cmd::schedule_zone).
+  std::string schedule_zone{};
   /// The earliest timer this operation armed (INT64_MAX: none); see v2026_result.
   int64_t wake_at = std::numeric_limits<int64_t>::max();
   void arm(int64_t at) { wake_at = std::min(wake_at, at); }

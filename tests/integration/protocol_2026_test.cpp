@@ -42,7 +42,7 @@ std::string envelope(std::string_view kind, std::string_view data, std::string_v
 }
 
 class Protocol2026Test : public ::testing::TestWithParam<store_kind> {
- protected:
+protected:
   // The skip is decided here: a GTEST_SKIP inside start() would only leave start().
   void SetUp() override {
     if (GetParam() == store_kind::postgres && !test_pg_conninfo())
@@ -107,8 +107,8 @@ TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
     {R"({"kind":"promise.create","head":{"corrId":"c6","version":"2026-04-01"},"data":[]})", 400,
      "promise.create", "c6"},
     {envelope("promise.create", R"({"timeoutAt":1})", "c7"), 400, "promise.create", "c7"},
-    {envelope("promise.create", R"({"id":"p1","timeoutAt":"soon"})", "c8"), 400,
-     "promise.create", "c8"},
+    {envelope("promise.create", R"({"id":"p1","timeoutAt":"soon"})", "c8"), 400, "promise.create",
+     "c8"},
     {envelope("promise.create", R"({"id":"p1","timeoutAt":1,"tags":{"a":1}})", "c10"), 400,
      "promise.create", "c10"},
     {envelope("promise.settle", R"({"id":"p1","state":"rejected_timedout"})", "c11"), 400,
@@ -116,18 +116,18 @@ TEST_P(Protocol2026Test, BadEnvelopesGetTheSpecErrorsAndChangeNothing) {
     {envelope("task.acquire", R"({"id":"p1","version":"1","pid":"w","ttl":1})", "c12"), 400,
      "task.acquire", "c12"},
     // Not an int64 (spec 1.4: integer ms), however JSON spells the number.
-    {envelope("promise.create", R"({"id":"p1","timeoutAt":1.5e20})", "c16"), 400,
-     "promise.create", "c16"},
+    {envelope("promise.create", R"({"id":"p1","timeoutAt":1.5e20})", "c16"), 400, "promise.create",
+     "c16"},
     {envelope("task.acquire", R"({"id":"p1","version":0,"pid":"w","ttl":1e300})", "c17"), 400,
      "task.acquire", "c17"},
     {envelope("promise.register_callback", R"({"awaited":"p1","awaiter":"p1"})", "c13"), 400,
      "promise.register_callback", "c13"},
     {envelope("promise.register_listener", R"({"awaited":"p1","address":"ftp://x"})", "c14"), 400,
      "promise.register_listener", "c14"},
-    {envelope("task.create",
-              R"({"pid":"w","ttl":1,"action":{"kind":"promise.create","head":{},"data":)" + create +
-                "}}",
-              "c15"),
+    {envelope(
+       "task.create",
+       R"({"pid":"w","ttl":1,"action":{"kind":"promise.create","head":{},"data":)" + create + "}}",
+       "c15"),
      400, "task.create", "c15"},  // the action has no resonate:target tag
   };
   for (const auto& c : cases) {
@@ -182,10 +182,10 @@ TEST_P(Protocol2026Test, DebugKindsAre403AndDebugTimeIgnoredWithoutDebug) {
     EXPECT_EQ(o["data"], "Debug operations are disabled") << kind;
   }
   // resonate:debug_time is a test clock: without --debug the server's own time counts.
-  auto o = call(envelope("promise.create",
-                         R"({"id":"t1","timeoutAt":)" + std::to_string(k_future) + "}", "c1",
-                         R"(,"resonate:debug_time":5)"),
-                200);
+  auto o =
+    call(envelope("promise.create", R"({"id":"t1","timeoutAt":)" + std::to_string(k_future) + "}",
+                  "c1", R"(,"resonate:debug_time":5)"),
+         200);
   EXPECT_GT(o["data"].at("promise").at("createdAt").to_number<int64_t>(), 1'700'000'000'000);
 }
 
@@ -218,21 +218,22 @@ TEST_P(Protocol2026Test, EmptyValuesComeBackAsSent) {
   const std::string timeout = std::to_string(k_future);
   const json::value empty = json::parse(R"({"headers":{},"data":""})");
   auto created = call(envelope("promise.create", R"({"id":"e1","timeoutAt":)" + timeout +
-                                                    R"(,"param":{"headers":{},"data":""}})"),
+                                                   R"(,"param":{"headers":{},"data":""}})"),
                       200);
   EXPECT_EQ(created["data"].at("promise").at("param"), empty) << json::serialize(created);
   EXPECT_EQ(created["data"].at("promise").at("value"), json::object{});
-  auto settled = call(envelope("promise.settle",
-                               R"({"id":"e1","state":"resolved","value":{"headers":{},"data":""}})"),
-                      200);
+  auto settled =
+    call(envelope("promise.settle",
+                  R"({"id":"e1","state":"resolved","value":{"headers":{},"data":""}})"),
+         200);
   EXPECT_EQ(settled["data"].at("promise").at("value"), empty) << json::serialize(settled);
   auto read = call(envelope("promise.get", R"({"id":"e1"})"), 200);
   EXPECT_EQ(read["data"].at("promise").at("param"), empty) << json::serialize(read);
   EXPECT_EQ(read["data"].at("promise").at("value"), empty) << json::serialize(read);
   // Absent stays absent; one empty part alone stays alone.
-  auto bare = call(envelope("promise.create", R"({"id":"e2","timeoutAt":)" + timeout +
-                                                 R"(,"param":{"data":""}})"),
-                   200);
+  auto bare = call(
+    envelope("promise.create", R"({"id":"e2","timeoutAt":)" + timeout + R"(,"param":{"data":""}})"),
+    200);
   EXPECT_EQ(bare["data"].at("promise").at("param"), json::parse(R"({"data":""})"));
   call(envelope("promise.settle", R"({"id":"e2","state":"rejected"})"), 200);
   auto bare_read = call(envelope("promise.get", R"({"id":"e2"})"), 200);
@@ -250,10 +251,10 @@ TEST_P(Protocol2026Test, EmptyValuesComeBackAsSent) {
 TEST_P(Protocol2026Test, TheDefaultBodyLimitTakesALargeArgument) {
   start({});
   const std::string data(3 << 20, 'A');  // 3 MiB of base64
-  auto created = call(envelope("promise.create", R"({"id":"large","timeoutAt":)" +
-                                                    std::to_string(k_future) +
-                                                    R"(,"param":{"data":")" + data + R"("}})"),
-                      200);
+  auto created =
+    call(envelope("promise.create", R"({"id":"large","timeoutAt":)" + std::to_string(k_future) +
+                                      R"(,"param":{"data":")" + data + R"("}})"),
+         200);
   EXPECT_EQ(created["data"].at("promise").at("param").at("data"), json::value(data));
 }
 
@@ -261,21 +262,22 @@ TEST_P(Protocol2026Test, TheDefaultBodyLimitTakesALargeArgument) {
 // key, with the prefix claim; basic auth of the API port covers POST / too.
 TEST_P(Protocol2026Test, JwtInTheHeadAndBasicAuthOnTheWire) {
   const auto keys = make_rsa_key_pair();
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("resonate-p26-auth-" + std::to_string(::getpid()));
+  const auto dir =
+    std::filesystem::temp_directory_path() / ("resonate-p26-auth-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "public.pem") << keys.public_pem;
   start({"--api-auth-public-key", (dir / "public.pem").string()});
   const auto exp = std::to_string(std::time(nullptr) + 600);
-  const auto token = sign_token(R"({"exp":)" + exp + R"(,"prefix":"a-"})", JWT_ALG_RS256,
-                                keys.private_pem);
+  const auto token =
+    sign_token(R"({"exp":)" + exp + R"(,"prefix":"a-"})", JWT_ALG_RS256, keys.private_pem);
   const std::string create_a = R"({"id":"a-1","timeoutAt":)" + std::to_string(k_future) + "}";
   const std::string create_b = R"({"id":"b-1","timeoutAt":)" + std::to_string(k_future) + "}";
   EXPECT_EQ(call(envelope("promise.create", create_a), 401)["data"], "Unauthorized");
   EXPECT_EQ(call(envelope("promise.create", create_a, "c1", R"(,"auth":"nope")"), 401)["data"],
             "Unauthorized");
-  EXPECT_EQ(call(envelope("promise.create", create_b, "c1", R"(,"auth":")" + token + "\""), 403)["data"],
-            "Forbidden");
+  EXPECT_EQ(
+    call(envelope("promise.create", create_b, "c1", R"(,"auth":")" + token + "\""), 403)["data"],
+    "Forbidden");
   auto ok = call(envelope("promise.create", create_a, "c1", R"(,"auth":")" + token + "\""), 200);
   EXPECT_EQ(ok["data"].at("promise").at("id"), "a-1");
   EXPECT_EQ(store_->query("SELECT id FROM promises"), std::vector<std::string>{"a-1"});
@@ -290,7 +292,8 @@ TEST_P(Protocol2026Test, JwtInTheHeadAndBasicAuthOnTheWire) {
   client_ = std::make_unique<http_client>("127.0.0.1", server_->port());
   auto refused = client_->post("/", envelope("promise.get", R"({"id":"a-1"})"));
   EXPECT_EQ(refused.status, 401) << refused.body;
-  EXPECT_EQ(refused.header("WWW-Authenticate").value_or(""), R"(Basic realm="Authorization Required")");
+  EXPECT_EQ(refused.header("WWW-Authenticate").value_or(""),
+            R"(Basic realm="Authorization Required")");
   auto admitted = client_->post("/", envelope("promise.get", R"({"id":"a-1"})"),
                                 {{"Authorization", "Basic dTpw"}});
   EXPECT_EQ(admitted.status, 200) << admitted.body;
@@ -313,11 +316,11 @@ TEST_P(Protocol2026Test, StalledSseReaderBlocksNeitherTheKernelNorOtherStreams) 
   auto slowest = std::chrono::steady_clock::duration::zero();
   for (int i = 0; i < 300; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    auto o = call(envelope("promise.create",
-                           R"({"id":"slow-)" + std::to_string(i) + "-" + pad + R"(","timeoutAt":)" +
-                             std::to_string(k_future) +
-                             R"(,"tags":{"resonate:target":"poll://uni@gs/slow"}})"),
-                  200);
+    auto o =
+      call(envelope("promise.create", R"({"id":"slow-)" + std::to_string(i) + "-" + pad +
+                                        R"(","timeoutAt":)" + std::to_string(k_future) +
+                                        R"(,"tags":{"resonate:target":"poll://uni@gs/slow"}})"),
+           200);
     slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
     if (HasFailure()) return;
   }
@@ -617,6 +620,71 @@ TEST_P(Protocol2026Test, ScheduleSearchFiltersByPromiseTagsAndPagesByTen) {
     call(envelope("schedule.search", bad), 400);
   }
   EXPECT_EQ(store_->query("SELECT count(*) FROM schedules"), std::vector<std::string>{"12"});
+}
+
+// One schedule firer for both protocols: a schedule's cron is read in the
+// configured zone (schedules.timeZone) whichever protocol created it (it was
+// read in UTC here, in the configured zone by REST v1), and debug.tick fires
+// through the running server's pass. The promise carries this protocol's tags:
+// the promise tags plus resonate:schedule, not REST v1's resonate:invocation.
+TEST_P(Protocol2026Test, ScheduleCronIsReadInTheConfiguredZone) {
+  start({"--debug", "--schedule-time-zone", "America/New_York"});
+  call(envelope("debug.start", "{}"), 200);    // the background is paused: only debug.tick fires
+  constexpr int64_t noon_utc = 1736942400000;  // 2025-01-15T12:00:00Z
+  constexpr int64_t nine_new_york = 1736949600000;  // 09:00 EST = 14:00Z
+  constexpr int64_t day = 86400000;
+  auto at = [](int64_t t) { return R"(,"resonate:debug_time":)" + std::to_string(t); };
+  auto created = call(
+    envelope(
+      "schedule.create",
+      R"({"id":"s","cron":"0 9 * * *","promiseId":"{{.id}}-{{.timestamp}}",)"
+      R"("promiseTimeout":60000,"promiseParam":{},"promiseTags":{"resonate:target":"poll://any@g"}})",
+      "c1", at(noon_utc)),
+    200);
+  EXPECT_EQ(created["data"].at("schedule").at("nextRunAt"), nine_new_york)
+    << json::serialize(created);
+
+  call(envelope("debug.tick", R"({"time":)" + std::to_string(nine_new_york) + "}"), 200);
+  const std::string id = "s-" + std::to_string(nine_new_york);
+  auto got =
+    call(envelope("promise.get", R"({"id":")" + id + R"("})", "c2", at(nine_new_york)), 200);
+  const auto& p = got["data"].at("promise");
+  EXPECT_EQ(p.at("state"), "pending") << json::serialize(got);
+  EXPECT_EQ(p.at("timeoutAt"), nine_new_york + 60000);
+  EXPECT_EQ(p.at("tags"),
+            (json::object{{"resonate:target", "poll://any@g"}, {"resonate:schedule", "s"}}));
+  EXPECT_EQ(store_->query("SELECT state FROM tasks26 WHERE id = '" + id + "'"),
+            std::vector<std::string>{"0"});
+  auto s = call(envelope("schedule.get", R"({"id":"s"})", "c3", at(nine_new_york)), 200);
+  EXPECT_EQ(s["data"].at("schedule").at("lastRunAt"), nine_new_york) << json::serialize(s);
+  EXPECT_EQ(s["data"].at("schedule").at("nextRunAt"), nine_new_york + day);
+}
+
+// The running server's schedule job fires a protocol 2026-04-01 schedule as
+// that protocol says (the targeted create: a pending task), with its tags, not
+// REST v1's resonate:invocation.
+TEST_P(Protocol2026Test, TheRunningServerFiresA2026ScheduleWithThatProtocolsTags) {
+  start({"--system-signal-timeout", "100ms"});
+  call(envelope("schedule.create",
+                R"({"id":"every","cron":"* * * * * *","promiseId":"{{.id}}-{{.timestamp}}",)"
+                R"("promiseTimeout":3600000,"promiseParam":{},)"
+                R"("promiseTags":{"resonate:target":"poll://any@g","k":"v"}})"),
+       200);
+  std::vector<std::string> fired;
+  for (int i = 0; i < 100 && fired.empty(); ++i) {
+    std::this_thread::sleep_for(50ms);
+    fired = store_->query("SELECT id FROM promises WHERE id LIKE 'every-%' ORDER BY id");
+  }
+  ASSERT_FALSE(fired.empty()) << "the schedule never fired";
+  auto got = call(envelope("promise.get", R"({"id":")" + fired.front() + R"("})"), 200);
+  const auto& p = got["data"].at("promise");
+  EXPECT_EQ(
+    p.at("tags"),
+    (json::object{{"resonate:target", "poll://any@g"}, {"k", "v"}, {"resonate:schedule", "every"}}))
+    << json::serialize(got);
+  EXPECT_EQ(p.at("state"), "pending");
+  EXPECT_EQ(store_->query("SELECT count(*) FROM tasks26 WHERE id = '" + fired.front() + "'"),
+            std::vector<std::string>{"1"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, Protocol2026Test,

@@ -1840,6 +1840,28 @@ TEST_P(store_cases, parked_messages_are_bounded_in_age_and_count) {
   EXPECT_EQ(count("outbox_parked26", "id = 'c'"), 1);
 }
 
+// -- protocol 2026-04-01 schedules: the zone, and the create of a run -------------------
+
+namespace {
+
+q::v2026_result v2026(store& s, std::string kind, std::string data, int64_t now,
+                      std::string zone = "") {
+  return std::get<q::v2026_result>(
+    run_cmd(s, q::v2026_cmd{std::move(kind), std::move(data), now, std::move(zone)}));
+}
+
+}  // namespace
+
+// schedule.create reads the cron in the zone the kernel passes (it read UTC).
+TEST_P(store_cases, a_2026_schedule_create_reads_the_cron_in_the_given_zone) {
+  constexpr const char* create_data =
+    R"({"id":"s","cron":"0 9 * * *","promiseId":"{{.id}}-{{.timestamp}}","promiseTimeout":60000,)"
+    R"("promiseParam":{},"promiseTags":{"resonate:target":"poll://any@g"}})";
+  auto r = v2026(s(), "schedule.create", create_data, 1736942400000, "America/New_York");
+  ASSERT_EQ(r.status, 200) << r.data_json;
+  EXPECT_NE(r.data_json.find(R"("nextRunAt":1736949600000)"), std::string::npos) << r.data_json;
+}
+
 // -- counts by state (the tasks{state} and promises{state} gauges) ---------------------
 
 std::map<int64_t, int64_t> counts_of(const q::store_result& r) {

@@ -52,6 +52,44 @@ TEST(ScheduledPromise, TagsTimeoutAndParam) {
   EXPECT_EQ(scheduled_promise(s).timeout, std::numeric_limits<int64_t>::max());  // clamped
 }
 
+// A schedule of protocol 2026-04-01 (its promise tags carry resonate:target,
+// which that protocol's schedule.create requires) fires with that protocol's
+// tags (spec 2.10, as the SDK 0.11.5's own server): the promise tags plus
+// resonate:schedule. resonate:invocation is REST v1's (its spec 4.8).
+TEST(ScheduledPromise, A2026ScheduleGetsThatProtocolsTags) {
+  queues::schedule_record s;
+  s.id = "sch";
+  s.promise_id = "{{.id}}-{{.timestamp}}";
+  s.promise_timeout = 500;
+  s.next_run_time = 2000;
+  s.promise_tags = {{"resonate:target", "poll://any@g"}, {"k", "v"}};
+  EXPECT_EQ(protocol_of(s), schedule_protocol::v2026);
+  auto p = scheduled_promise(s);
+  EXPECT_EQ(p.id, "sch-2000");
+  EXPECT_EQ(p.timeout, 2500);
+  EXPECT_EQ(p.tags,
+            (queues::tag_map{
+              {"resonate:target", "poll://any@g"}, {"k", "v"}, {"resonate:schedule", "sch"}}));
+  s.promise_tags = {{"resonate:invoke", "poll://any@g"}};
+  EXPECT_EQ(protocol_of(s), schedule_protocol::rest_v1);
+}
+
+// Both protocols' runs follow the cron in the one configured zone (a prefix in
+// the cron still wins): 09:00 in New York is 14:00Z in January.
+TEST(ScheduleNextRun, TheRunAfterIsInTheConfiguredZone) {
+  auto new_york = time_zone::load("America/New_York");
+  ASSERT_TRUE(new_york);
+  queues::schedule_record s;
+  s.cron = "0 9 * * *";
+  s.next_run_time = 1736949600000;  // 2025-01-15T14:00:00Z
+  EXPECT_EQ(run_after(s, *new_york), 1736949600000 + 86400000);
+  EXPECT_EQ(run_after(s, time_zone::utc()), 1737018000000);  // 2025-01-16T09:00:00Z
+  s.cron = "CRON_TZ=UTC 0 9 * * *";
+  EXPECT_EQ(run_after(s, *new_york), 1737018000000);
+  s.cron = "not a cron";  // it was checked at creation; one that no longer parses never runs
+  EXPECT_EQ(run_after(s, *new_york), std::numeric_limits<int64_t>::max());
+}
+
 TEST(ScheduleCreate, DeduplicatesOnlyOnEqualNonNullKeys) {
   queues::schedule_record s;
   EXPECT_FALSE(same_schedule_create(s, std::nullopt));

@@ -87,7 +87,8 @@ TEST_F(kernel_schedules, an_existing_promise_still_advances_the_schedule) {
 }
 
 TEST_F(kernel_schedules, search_pages_newest_first_with_partial_records) {
-  for (auto id : {"a1", "a2", "b1"}) ASSERT_EQ(create(id, "@hourly", "p").status, q::status::created);
+  for (auto id : {"a1", "a2", "b1"})
+    ASSERT_EQ(create(id, "@hourly", "p").status, q::status::created);
   auto r = h.call(q::search_schedules_request{"a*", {}, 1, std::nullopt});
   ASSERT_EQ(r.status, q::status::ok);
   auto& page = std::get<q::search_schedules_response>(r.payload);
@@ -118,13 +119,14 @@ TEST(kernel_schedule_burst, leaves_half_the_aio_queue_to_requests) {
     r.promise_timeout = 100'000;
     ASSERT_EQ(h.call(std::move(r)).status, q::status::created);
   }
-  h.now = 1'001'500;  // all 30 are due once
+  h.now = 1'001'500;               // all 30 are due once
   auto reads = h.sys.tick(h.now);  // the background jobs read (schedules among them)
   for (auto& cqe : h.store.process(reads)) h.sys.complete(std::move(cqe));
   auto firings = h.sys.tick(h.now);  // the firings go out; the store holds them
   EXPECT_GT(firings.size(), 0u);
   EXPECT_LE(firings.size(), 10u);
-  for (int i = 0; i < 10; ++i) h.submit(resonate::tests::create_req("r" + std::to_string(i), 9'000'000));
+  for (int i = 0; i < 10; ++i)
+    h.submit(resonate::tests::create_req("r" + std::to_string(i), 9'000'000));
   auto requests = h.sys.tick(h.now);
   EXPECT_EQ(requests.size(), 10u) << "every request got an AIO slot";
   for (auto& cqe : h.store.process(firings)) h.sys.complete(std::move(cqe));
@@ -139,4 +141,47 @@ TEST(kernel_schedule_burst, leaves_half_the_aio_queue_to_requests) {
   size_t fired = 0;
   for (const auto& [id, p] : h.store.promises) fired += p.tags.count("resonate:schedule");
   EXPECT_EQ(fired, 30u) << "every schedule still fires, over several passes";
+}
+
+// One firer for both protocols: the schedule job fires a protocol 2026-04-01
+// schedule (promise tags with resonate:target) with that protocol's create and
+// tags (promise.create's insert: not REST v1's create and its
+// resonate:invocation), the run after it computed in the configured zone; a
+// run caught up past its promise's timeout is created at that timeout and
+// timed out, as promise.create creates it.
+TEST(kernel_schedule_protocols, a_2026_schedule_fires_with_its_protocols_create_in_the_zone) {
+  resonate::kernel::system_config cfg;
+  auto new_york = resonate::kernel::domain::time_zone::load("America/New_York");
+  ASSERT_TRUE(new_york);
+  cfg.settings.schedule_zone = *new_york;
+  kernel_harness h(cfg);
+  constexpr int64_t nine_new_york = 1736949600000;  // 2025-01-15T14:00:00Z
+  constexpr int64_t day = 86400000;
+  q::schedule_record s;
+  s.id = "s";
+  s.cron = "0 9 * * *";
+  s.promise_id = "{{.id}}-{{.timestamp}}";
+  s.promise_timeout = 60000;
+  s.promise_tags = {{"resonate:target", "poll://any@g"}};
+  s.next_run_time = nine_new_york;
+  h.store.schedules["s"] = s;
+  h.now = nine_new_york + 500;
+  h.run();
+  auto first = h.store.promises.find("s-" + std::to_string(nine_new_york));
+  ASSERT_NE(first, h.store.promises.end());
+  EXPECT_EQ(first->second.tags,
+            (q::tag_map{{"resonate:target", "poll://any@g"}, {"resonate:schedule", "s"}}));
+  EXPECT_EQ(first->second.state, q::promise_state::pending);
+  EXPECT_EQ(first->second.timeout, nine_new_york + 60000);
+  EXPECT_EQ(first->second.created_on, nine_new_york + 500);
+  EXPECT_EQ(h.store.schedules.at("s").last_run_time, nine_new_york);
+  EXPECT_EQ(h.store.schedules.at("s").next_run_time, nine_new_york + day);
+
+  h.now = nine_new_york + day + 120000;  // the next run's promise timed out a minute ago
+  h.run();
+  auto late = h.store.promises.find("s-" + std::to_string(nine_new_york + day));
+  ASSERT_NE(late, h.store.promises.end());
+  EXPECT_EQ(late->second.state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(late->second.created_on, nine_new_york + day + 60000);
+  EXPECT_EQ(h.store.schedules.at("s").next_run_time, nine_new_york + 2 * day);
 }
