@@ -8,14 +8,6 @@ namespace resonate::kernel::domain {
 
 namespace q = resonate::queues;
 
-namespace {
-
-/// The retry period of a pending task (spec 2.5); the store's step after a
-/// create arms the same 30 s.
-constexpr int64_t retry_timeout_ms = 30000;
-
-}  // namespace
-
 bool created_timed_out(const q::promise26_create_request& req, int64_t now) {
   return now >= req.timeout_at;
 }
@@ -43,7 +35,7 @@ bool created_with_messages(const q::tag_map& tags) {
 
 std::optional<int64_t> created_wake(const q::promise_record& p) {
   if (!created_with_messages(p.tags) || p.state != q::promise_state::pending) return std::nullopt;
-  return std::min(p.timeout, p.created_on.value_or(0) + retry_timeout_ms);
+  return std::min(p.timeout, p.created_on.value_or(0) + task26_retry_timeout_ms);
 }
 
 }  // namespace resonate::kernel::domain

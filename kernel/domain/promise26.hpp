@@ -16,6 +16,10 @@
 
 namespace resonate::kernel::domain {
 
+/// The retry period of a pending task (spec 2.5, tasks.retry_timeout); the
+/// store's step after a create and its settlement chain arm the same 30 s.
+inline constexpr int64_t task26_retry_timeout_ms = 30000;
+
 /// The insert of promise.create, read back. A promise created at or past its
 /// timeout is created at its timeout (and then timed out by the caller: it
 /// never is pending at a time that counts); the store gives a targeted one a

@@ -36,6 +36,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -79,15 +80,24 @@ template <class C>
 std::optional<pg_call> lock_of(const C&) {
   return std::nullopt;
 }
-/// The statement that runs right after call_of(cmd) as part of the same
-/// command, or none: protocol 2026-04-01's step after a promise write (the
-/// task of a targeted promise, the settlement chain; migration 006). Its
-/// result is read, and dropped, by the command's receive.
-std::optional<pg_call> follow_up_of(const q::create_promise_cmd& cmd);
-std::optional<pg_call> follow_up_of(const q::update_promise_cmd& cmd);
+/// Whether `cmd` has a statement that runs right after call_of(cmd) as part
+/// of the same command: protocol 2026-04-01's step after a promise write (the
+/// task of a targeted promise, the settlement chain; migration 006).
+bool has_follow_up(const q::create_promise_cmd& cmd);
+inline bool has_follow_up(const q::update_promise_cmd&) {
+  return true;
+}
 template <class C>
-std::optional<pg_call> follow_up_of(const C&) {
-  return std::nullopt;
+bool has_follow_up(const C&) {
+  return false;
+}
+/// That statement (only when has_follow_up(cmd)). Its result is read, and
+/// dropped, by the command's receive.
+pg_call follow_up_of(const q::create_promise_cmd& cmd);
+pg_call follow_up_of(const q::update_promise_cmd& cmd);
+template <class C>
+pg_call follow_up_of(const C&) {
+  throw std::logic_error("a command without a follow-up statement");
 }
 q::store_result result_of(const q::read_promise_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_timedout_promises_cmd& cmd, const pg_result& r);

@@ -268,18 +268,19 @@ std::optional<pg_call> lock_of(const q::update_promise_cmd& cmd) {
   return promise_lock_call(cmd.id);
 }
 
-std::optional<pg_call> follow_up_of(const q::create_promise_cmd& cmd) {
+bool has_follow_up(const q::create_promise_cmd& cmd) {
   // Only a promise with a branch or a target has anything of protocol
   // 2026-04-01 to create: a plain REST v1 create costs no statement more.
-  if (!cmd.tags.count("resonate:target") && !cmd.tags.count("resonate:branch")) {
-    return std::nullopt;
-  }
+  return cmd.tags.count("resonate:target") || cmd.tags.count("resonate:branch");
+}
+
+pg_call follow_up_of(const q::create_promise_cmd& cmd) {
   auto c = prepared("promise26_created");
   c.params.add(cmd.id);
   return c;
 }
 
-std::optional<pg_call> follow_up_of(const q::update_promise_cmd& cmd) {
+pg_call follow_up_of(const q::update_promise_cmd& cmd) {
   // The chain's "now": the operation's time, or the settlement time when it
   // is later (a timeout settles at the promise's deadline, in the past).
   auto c = prepared("promise26_settled");

@@ -261,7 +261,7 @@ struct postgres_store::impl final : store_session {
             auto lock = postgres_dialect::lock_of(c);
             if (lock && !held) conn->send(*lock, /*internal=*/true);
             conn->send(postgres_dialect::call_of(c));
-            if (auto next = postgres_dialect::follow_up_of(c)) conn->send(*next);
+            if (postgres_dialect::has_follow_up(c)) conn->send(postgres_dialect::follow_up_of(c));
           }
         },
         cmd);
@@ -279,7 +279,7 @@ struct postgres_store::impl final : store_session {
           if constexpr (is_protocol_2026_t<std::decay_t<decltype(c)>>) {
             throw std::logic_error("an interactive command is run, not received");
           } else {
-            const bool follow_up = postgres_dialect::follow_up_of(c).has_value();
+            const bool follow_up = postgres_dialect::has_follow_up(c);
             pg_result r;
             try {
               r = conn->receive();

@@ -25,26 +25,35 @@ std::optional<std::string> tag(const q::tag_map& tags, const char* key) {
 // that are not suspended; resume the suspended awaiters whose own promise is
 // still pending and not timed out (execute to the awaiter's address; pending,
 // same version, retry timer); drop the callbacks on it; unblock the listeners.
-constexpr std::array<const char*, 9> settlement_chain = {
-  "DELETE FROM promise_timeouts26 WHERE id = ?1",
-  "UPDATE tasks26 SET state = 4, pid = NULL, ttl = NULL, resumes = 0, timer_type = NULL, "
-  "timer_at = NULL WHERE id = ?1 AND state <> 4",
-  "DELETE FROM callbacks26 WHERE awaiter = ?1",
-  "UPDATE tasks26 SET resumes = resumes + 1 WHERE state IN (0, 1, 3) "
-  "AND id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1)",
-  "INSERT INTO outbox_execute26 (id, version, address) "
-  "SELECT t.id, t.version, t.address FROM tasks26 t JOIN promises p ON p.id = t.id "
-  "WHERE t.state = 2 AND p.state = 1 AND p.timeout > ?2 "
-  "AND t.id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1) "
-  "ON CONFLICT (id) DO UPDATE SET version = excluded.version, address = excluded.address",
-  "UPDATE tasks26 SET state = 0, resumes = 1, timer_type = 0, timer_at = ?2 + 30000 "
-  "WHERE state = 2 AND id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1) "
-  "AND id IN (SELECT id FROM promises WHERE state = 1 AND timeout > ?2)",
-  "DELETE FROM callbacks26 WHERE awaited = ?1",
-  "INSERT INTO outbox_unblock26 (promise_id, address) "
-  "SELECT promise_id, address FROM listeners26 WHERE promise_id = ?1 ON CONFLICT DO NOTHING",
-  "DELETE FROM listeners26 WHERE promise_id = ?1",
+struct chain_step {
+  const char* sql;
+  bool binds_now;  ///< takes ?2 too
 };
+constexpr std::array<chain_step, 9> settlement_chain = {{
+  {"DELETE FROM promise_timeouts26 WHERE id = ?1", false},
+  {"UPDATE tasks26 SET state = 4, pid = NULL, ttl = NULL, resumes = 0, timer_type = NULL, "
+   "timer_at = NULL WHERE id = ?1 AND state <> 4",
+   false},
+  {"DELETE FROM callbacks26 WHERE awaiter = ?1", false},
+  {"UPDATE tasks26 SET resumes = resumes + 1 WHERE state IN (0, 1, 3) "
+   "AND id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1)",
+   false},
+  {"INSERT INTO outbox_execute26 (id, version, address) "
+   "SELECT t.id, t.version, t.address FROM tasks26 t JOIN promises p ON p.id = t.id "
+   "WHERE t.state = 2 AND p.state = 1 AND p.timeout > ?2 "
+   "AND t.id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1) "
+   "ON CONFLICT (id) DO UPDATE SET version = excluded.version, address = excluded.address",
+   true},
+  {"UPDATE tasks26 SET state = 0, resumes = 1, timer_type = 0, timer_at = ?2 + 30000 "
+   "WHERE state = 2 AND id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1) "
+   "AND id IN (SELECT id FROM promises WHERE state = 1 AND timeout > ?2)",
+   true},
+  {"DELETE FROM callbacks26 WHERE awaited = ?1", false},
+  {"INSERT INTO outbox_unblock26 (promise_id, address) "
+   "SELECT promise_id, address FROM listeners26 WHERE promise_id = ?1 ON CONFLICT DO NOTHING",
+   false},
+  {"DELETE FROM listeners26 WHERE promise_id = ?1", false},
+}};
 
 }  // namespace
 
@@ -100,10 +109,10 @@ void promise26_settled(sqlite_connection& c, const std::string& id, int64_t now)
     probe.bind_text(id);
     if (!probe.step() || probe.column_int(0) == 0) return;
   }
-  for (const char* sql : settlement_chain) {
-    auto st = c.prepare(sql);
+  for (const auto& step : settlement_chain) {
+    auto st = c.prepare(step.sql);
     st.bind_text(id);
-    if (std::string_view(sql).find("?2") != std::string_view::npos) st.bind_int(now);
+    if (step.binds_now) st.bind_int(now);
     st.run();
   }
 }
