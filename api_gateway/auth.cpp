@@ -372,9 +372,7 @@ bool open_route(route_id r) {
 std::shared_ptr<const access_control> access_control::create(auth_options opts,
                                                              std::string& error) {
   std::shared_ptr<access_control> gate(new access_control());
-  for (const auto& [user, password] : opts.basic_users) {
-    gate->basic_.push_back("Basic " + base64_encode(user + ":" + password));
-  }
+  gate->basic_ = codecs::basic_auth(opts.basic_users);
   if (!opts.public_key_pem.empty()) {
     gate->jwt_ = jwt_verifier::create(opts.public_key_pem, error);
     if (!gate->jwt_) return nullptr;
@@ -384,17 +382,10 @@ std::shared_ptr<const access_control> access_control::create(auth_options opts,
 }
 
 std::optional<http_response> access_control::check_basic(const http_request& req) const {
-  if (basic_.empty()) return std::nullopt;
   // gin compares the whole header value with each expected one, in constant time.
-  std::string_view given = req.header("Authorization").value_or(std::string_view{});
-  bool ok = false;
-  for (const auto& want : basic_) {
-    if (want.size() == given.size() &&
-        CRYPTO_memcmp(want.data(), given.data(), given.size()) == 0) {
-      ok = true;
-    }
+  if (basic_.allows(req.header("Authorization").value_or(std::string_view{}))) {
+    return std::nullopt;
   }
-  if (ok) return std::nullopt;
   return basic_auth_required();
 }
 

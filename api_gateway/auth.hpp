@@ -23,8 +23,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api_gateway/transport/http_types.hpp"
+#include "codecs/basic_auth.hpp"
+
 #include "api_gateway/rest_v1/router.hpp"
+#include "api_gateway/transport/http_types.hpp"
 #include "queues/api.hpp"
 
 namespace resonate::api_gateway {
@@ -104,7 +106,7 @@ public:
   static std::shared_ptr<const access_control> create(auth_options opts, std::string& error);
 
   /// Whether any check is configured (a disabled gate answers nullopt to everything).
-  bool enabled() const { return !basic_.empty() || jwt_ != nullptr; }
+  bool enabled() const { return basic_.enabled() || jwt_ != nullptr; }
 
   /// For a routed REST request: the answer to send instead, or nullopt to go on. `payload`
   /// is the typed request about to be submitted, nullptr when the router answered at once
@@ -140,7 +142,7 @@ private:
   /// The claims of the request's bearer token, or the 401 message.
   std::optional<token_claims> authenticate(const http_request& req, std::string& error) const;
 
-  std::vector<std::string> basic_;  ///< the accepted `Authorization` values, "Basic <b64>"
+  codecs::basic_auth basic_;  ///< the one basic-auth check (the poller's too)
   std::unique_ptr<jwt_verifier> jwt_;
   std::function<int64_t()> now_ms_;
 };

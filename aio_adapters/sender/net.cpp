@@ -33,7 +33,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "codecs/base64.hpp"
+#include "codecs/basic_auth.hpp"
 #include "codecs/url.hpp"
 #include "queues/metrics.hpp"
 
@@ -188,6 +188,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
   impl(io_thread& io_, poll_options o)
     : io(io_),
       opts(std::move(o)),
+      basic(opts.auth),
       acceptor(ctx_of(io_)),
       accept_timer(ctx_of(io_)),
       rng(std::random_device{}()),
@@ -198,6 +199,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
 
   io_thread& io;
   poll_options opts;
+  codecs::basic_auth basic;  ///< opts.auth, checked as the API port checks its own
   tcp::acceptor acceptor;
   asio::steady_timer accept_timer;
   std::atomic<uint16_t> bound_port{0};
@@ -465,17 +467,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     }
   }
 
-  bool authorized(std::string_view header) const {
-    if (opts.auth.empty()) return true;
-    if (header.size() < 6 || !iequals(header.substr(0, 6), "basic ")) return false;
-    size_t bad = 0;
-    auto decoded = codecs::base64_decode(trim(header.substr(6)), bad);
-    if (!decoded) return false;
-    auto colon = decoded->find(':');
-    if (colon == std::string::npos) return false;
-    auto it = opts.auth.find(decoded->substr(0, colon));
-    return it != opts.auth.end() && it->second == decoded->substr(colon + 1);
-  }
+  bool authorized(std::string_view header) const { return basic.allows(header); }
 
   std::string allowed_origin(std::string_view origin) const {
     const auto& allow = opts.cors_allow_origins;

@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "codecs/url.hpp"
+#include "codecs/address.hpp"
 
 namespace resonate::sender {
 
@@ -22,19 +22,13 @@ std::string to_std(const json::string& s) {
   return std::string(s.data(), s.size());
 }
 
-std::optional<cast_kind> parse_cast(std::string_view s) {
-  if (s == "any") return cast_kind::any;
-  if (s == "uni") return cast_kind::uni;
-  return std::nullopt;
-}
-
 resolution poll_from_json(const json::value& data) {
   const json::object* o = data.if_object();
   if (o == nullptr) return fail("invalid poll address: not an object");
   poll_address a;
   if (auto it = o->find("cast"); it != o->end() && !it->value().is_null()) {
     const json::string* s = it->value().if_string();
-    auto c = s != nullptr ? parse_cast(*s) : std::nullopt;
+    auto c = s != nullptr ? codecs::cast_of(*s) : std::nullopt;
     if (!c) return fail("invalid poll address: cast must be any or uni");
     a.cast = *c;
   }
@@ -77,17 +71,6 @@ resolution physical(std::string_view type, const json::value& data) {
   return fail("unknown plugin " + std::string(type));
 }
 
-// Ids in poll:// URLs are percent-decoded as a URL path (Go URL.Path: `+` stays `+`).
-using codecs::decode_path;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace
 
 target default_target() {
@@ -102,34 +85,17 @@ resolution resolve_physical(const std::string& type, const std::string& data_jso
 }
 
 resolution resolve_url(const std::string& url) {
-  auto unknown = [&] { return fail("unknown receiver " + url); };
-  auto sep = url.find("://");
-  if (sep == std::string::npos || sep == 0) return unknown();
-  std::string scheme = lower(std::string_view(url).substr(0, sep));
-  if (scheme == "http" || scheme == "https") return ok(http_address{url, {}});
-  if (scheme == "sqs+https" || scheme == "kafka") return fail("unsupported receiver " + url);
-  if (scheme != "poll") return unknown();
-
-  // poll://[cast@]group[/id]; a query or fragment is ignored, as URL parsing would.
-  std::string_view rest = std::string_view(url).substr(sep + 3);
-  rest = rest.substr(0, rest.find_first_of("?#"));
-  size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-  poll_address a;
-  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    auto cast = decode_path(authority.substr(0, at));
-    auto c = cast ? parse_cast(*cast) : std::nullopt;
-    if (!c) return unknown();
-    a.cast = *c;
-    authority = authority.substr(at + 1);
+  auto a = codecs::parse_address(url);
+  if (!a) return fail("unknown receiver " + url);
+  switch (a->kind) {
+    case codecs::parsed_address::scheme::poll:
+      return ok(std::move(a->poll));
+    case codecs::parsed_address::scheme::http:
+    case codecs::parsed_address::scheme::https:
+      return ok(http_address{url, {}});
+    default:
+      return fail("unsupported receiver " + url);
   }
-  a.group = std::string(authority);
-  auto id = decode_path(path);
-  if (!id) return unknown();
-  if (!id->empty() && id->front() == '/') id->erase(0, 1);
-  if (!id->empty()) a.id = std::move(*id);
-  return ok(std::move(a));
 }
 
 receiver_resolver::receiver_resolver(std::vector<target> targets) {

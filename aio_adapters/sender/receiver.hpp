@@ -10,19 +10,14 @@
 #include <variant>
 #include <vector>
 
+#include "codecs/address.hpp"
+
 namespace resonate::sender {
 
-/// `any`: the connection with the id if present, else a random one of the group;
-/// `uni`: only the connection with the id.
-enum class cast_kind : uint8_t { any, uni };
-
-/// Poll plugin address `{"cast"?,"group","id"?}`.
-struct poll_address {
-  cast_kind cast = cast_kind::any;
-  std::string group;
-  std::optional<std::string> id;
-  friend bool operator==(const poll_address&, const poll_address&) = default;
-};
+/// The poll plugin's address `{"cast"?,"group","id"?}` and its cast, as the
+/// one address grammar reads them (codecs/address.hpp).
+using codecs::cast_kind;
+using codecs::poll_address;
 
 /// HTTP push plugin address `{"url","headers"?}`; headers in their JSON order.
 struct http_address {
@@ -67,8 +62,10 @@ private:
 /// The address of a physical receiver `{"type","data"}` given as parts.
 resolution resolve_physical(const std::string& type, const std::string& data_json);
 
-/// URL forms of a logical receiver: http(s)://..., poll://[cast@]group[/id].
-/// `sqs+https` and `kafka` are recognised but not supported by this server.
+/// URL forms of a logical receiver: http(s)://..., poll://[cast@]group[/id], as
+/// the one address grammar reads them (codecs::parse_address: protocol 2026's
+/// targets and listeners are read by it too). `sqs+https` and `kafka` are
+/// recognised but not supported by this server.
 resolution resolve_url(const std::string& url);
 
 }  // namespace resonate::sender

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "codecs/address.hpp"
 #include "codecs/protocol_2026/records.hpp"
 
 namespace resonate::api_gateway::protocol_2026 {
@@ -62,24 +63,7 @@ std::optional<int64_t> integer_of(const json::value* v) {
 }
 
 bool valid_address(std::string_view a) {
-  if (a.starts_with("poll://")) {
-    a.remove_prefix(7);
-    if (!a.starts_with("uni@") && !a.starts_with("any@")) return false;
-    a.remove_prefix(4);
-    const auto slash = a.find('/');
-    const auto group = a.substr(0, slash);
-    if (group.empty() || group.find_first_of(" \t?#@") != std::string_view::npos) return false;
-    if (slash == std::string_view::npos) return true;
-    const auto id = a.substr(slash + 1);
-    return id.find_first_of(" \t?#/") == std::string_view::npos;
-  }
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (a.starts_with(scheme)) {
-      auto rest = a.substr(scheme.size());
-      return !rest.empty() && rest.front() != '/' && rest.find(' ') == std::string_view::npos;
-    }
-  }
-  return false;
+  return codecs::protocol_2026_address(a);
 }
 
 namespace {

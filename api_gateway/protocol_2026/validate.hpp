@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 #include "api_gateway/protocol_2026/envelope.hpp"
 
@@ -27,7 +27,9 @@ std::optional<int64_t> integer_of(const boost::json::value* v);
 
 /// An address this server can deliver to (spec 1.6, Rust's URL rule):
 /// `poll://uni@G[/id]`, `poll://any@G[/id]` with a non-empty group, or an
-/// `http(s)://` URL with a host. Checked on resonate:target and listener addresses.
+/// `http(s)://` URL with a host, as the one address grammar reads them
+/// (codecs::protocol_2026_address, the sender's grammar too). Checked on
+/// resonate:target and listener addresses.
 bool valid_address(std::string_view address);
 
 }  // namespace resonate::api_gateway::protocol_2026

@@ -237,6 +237,22 @@ TEST(poll_server, basic_auth_when_configured) {
   EXPECT_EQ(good.rfind("HTTP/1.1 200 ", 0), 0u) << good;
 }
 
+// One basic-auth check for the API port and the poller (codecs::basic_auth):
+// the poller takes exactly the Authorization values the API port takes (the
+// whole value, as gin compares it). It decoded the value itself (the scheme in
+// any case, spaces trimmed) and compared the password with ==.
+TEST(poll_server, basic_auth_takes_what_the_api_port_takes) {
+  poll_options o;
+  o.auth = {{"user", "secret"}};
+  poll_fixture f(o);
+  for (const std::string v :
+       {"basic dXNlcjpzZWNyZXQ=", "BASIC dXNlcjpzZWNyZXQ=", "Basic  dXNlcjpzZWNyZXQ="}) {
+    auto got =
+      raw_exchange(f.server.port(), "GET /g/a HTTP/1.1\r\nAuthorization: " + v + "\r\n\r\n", 300);
+    EXPECT_EQ(got.rfind("HTTP/1.1 401 ", 0), 0u) << v << "\n" << got;
+  }
+}
+
 TEST(poll_server, http10_clients_get_a_raw_stream_ended_by_close) {
   poll_options o;
   o.disconnect_after_ms = 100;

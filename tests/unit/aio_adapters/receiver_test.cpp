@@ -13,7 +13,7 @@ poll_address poll(cast_kind c, std::string g, std::optional<std::string> id = st
 
 struct resolve_case {
   const char* name;
-  std::string recv;            // raw JSON bytes of the task's recv
+  std::string recv;             // raw JSON bytes of the task's recv
   std::optional<address> want;  // nullopt: an error
   std::string error_prefix = {};
 };
@@ -39,8 +39,7 @@ INSTANTIATE_TEST_SUITE_P(
   sender, resolve,
   ::testing::Values(
     resolve_case{"default_target", R"("default")", poll(cast_kind::any, "default")},
-    resolve_case{"configured_target", R"("fast")",
-                 http_address{"http://fast:1/x", {{"A", "1"}}}},
+    resolve_case{"configured_target", R"("fast")", http_address{"http://fast:1/x", {{"A", "1"}}}},
     resolve_case{"invalid_target", R"("bad")", std::nullopt, "invalid poll address"},
     resolve_case{"http_url", R"("http://h:8/p?q=1")", http_address{"http://h:8/p?q=1", {}}},
     resolve_case{"https_url", R"("https://h/p")", http_address{"https://h/p", {}}},
@@ -52,6 +51,15 @@ INSTANTIATE_TEST_SUITE_P(
     resolve_case{"poll_trailing_slash", R"("poll://g/")", poll(cast_kind::any, "g")},
     resolve_case{"poll_query_ignored", R"("poll://g/x?y=1")", poll(cast_kind::any, "g", "x")},
     resolve_case{"poll_unknown_cast", R"("poll://all@g/x")", std::nullopt, "unknown receiver"},
+    // One address grammar (codecs/address.*): what protocol 2026 refused as a
+    // target the receiver took, though Go's and Rust's URL parsers refuse it.
+    resolve_case{"poll_space_in_group", R"("poll://any@my group")", std::nullopt,
+                 "unknown receiver"},
+    resolve_case{"poll_control_character", R"("poll://g/a\tb")", std::nullopt, "unknown receiver"},
+    resolve_case{"http_without_host", R"("http://")", std::nullopt, "unknown receiver"},
+    resolve_case{"http_path_without_host", R"("http:///x")", std::nullopt, "unknown receiver"},
+    resolve_case{"http_space_in_host", R"("http://a b/x")", std::nullopt, "unknown receiver"},
+    resolve_case{"scheme_case", R"("POLL://uni@g/w")", poll(cast_kind::uni, "g", "w")},
     resolve_case{"unknown_name", R"("nobody")", std::nullopt, "unknown receiver nobody"},
     resolve_case{"unknown_scheme", R"("ftp://x/y")", std::nullopt, "unknown receiver"},
     resolve_case{"sqs", R"("sqs+https://q/u")", std::nullopt, "unsupported receiver"},

@@ -125,12 +125,18 @@ TEST(protocol_2026_envelope, responses_carry_kind_corr_id_status_and_version) {
 TEST(protocol_2026_validate, addresses_the_sdk_builds_pass_and_others_are_400) {
   for (const char* ok :
        {"poll://uni@default/abc123", "poll://any@default/abc123", "poll://any@workers",
-        "poll://uni@g", "http://worker:9999/recv", "https://example.com"}) {
+        "poll://uni@g", "http://worker:9999/recv", "https://example.com",
+        // One address grammar with the receiver (codecs/address.*), as Rust's URL
+        // parser reads them (spec 1.6): the path is the id, slashes and all; a
+        // query or fragment is not part of it; the scheme's case does not count.
+        "poll://any@g/a/b", "poll://uni@g/w?x=1", "poll://uni@g/w#f", "POLL://any@g",
+        "https://h/a b"}) {
     EXPECT_TRUE(p26::valid_address(ok)) << ok;
   }
-  for (const char* bad :
-       {"", "poll://", "poll://any@", "poll://all@g", "poll://g", "poll://any@g/a/b",
-        "poll://any@my group", "ftp://x", "http://", "local://uni@g/p", "workers"}) {
+  for (const char* bad : {"", "poll://", "poll://any@", "poll://all@g", "poll://g",
+                          "poll://any@my group", "ftp://x", "http://", "local://uni@g/p", "workers",
+                          // A bad escape in the id: the sender could never deliver to it.
+                          "poll://uni@g/%zz", "poll://uni@g/a%"}) {
     EXPECT_FALSE(p26::valid_address(bad)) << bad;
   }
   auto check = [](const char* body) {
