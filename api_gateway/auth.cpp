@@ -73,7 +73,15 @@ access_key access_key_of(const queues::request_payload& payload) {
       } else if constexpr (std::is_same_v<T, queues::v2026_request> ||
                            std::is_same_v<T, queues::promise26_get_request> ||
                            std::is_same_v<T, queues::promise26_create_request> ||
-                           std::is_same_v<T, queues::promise26_settle_request>) {
+                           std::is_same_v<T, queues::promise26_settle_request> ||
+                           std::is_same_v<T, queues::task26_get_request> ||
+                           std::is_same_v<T, queues::task26_acquire_request> ||
+                           std::is_same_v<T, queues::task26_release_request> ||
+                           std::is_same_v<T, queues::task26_fulfill_request> ||
+                           std::is_same_v<T, queues::task26_suspend_request> ||
+                           std::is_same_v<T, queues::task26_heartbeat_request> ||
+                           std::is_same_v<T, queues::task26_halt_request> ||
+                           std::is_same_v<T, queues::task26_continue_request>) {
         return {rule::always, {}};  // never routed by REST v1: protocol_2026 has its own gate
       } else if constexpr (std::is_same_v<T, queues::stream_connected_request>) {
         return {rule::always, {}};  // internal: the poll server submits it, no route makes it

@@ -100,6 +100,12 @@ struct update_promise_cmd {
   int64_t timeout_after = std::numeric_limits<int64_t>::min();
   int64_t now = 0;  ///< completed_on of the tasks, created_on of the new ones
   bool read_back = false;
+  /// Protocol 2026-04-01's fence (task.fulfill): the update takes effect only
+  /// while the task of this id (tasks26) is acquired at this version. The
+  /// store holds that task row (FOR SHARE) after the promise's lock, so a
+  /// release or acquire that raced either committed first (and the guard
+  /// fails) or waits for this transaction.
+  std::optional<int64_t> task26_version{};
 };
 
 /// `SELECT 1`: readiness probe of the store.
@@ -303,6 +309,41 @@ struct ack_outbox_cmd {
   int64_t max_parked = 10000;
 };
 
+// -- store commands: protocol 2026-04-01's tasks ----------------------------------------
+
+/// SELECT one task of protocol 2026-04-01 by id. Result: query_tasks26_result.
+struct read_task26_cmd {
+  std::string id;
+};
+
+/// The promises on a branch (spec 2.8, preload): every promise whose
+/// resonate:branch is `branch` but `except_id`, ordered by id, in one
+/// statement. Result: query_promises_result.
+struct read_branch26_cmd {
+  std::string branch;
+  std::string except_id;
+};
+
+/// Writes the mutable columns of a task (state, version, pid, ttl, resumes,
+/// timer) as `task` has them, guarded: only while its row still has
+/// `current_state` and `current_version` (as the operation read it) and every
+/// promise in `awaited` is still pending. Only if it took effect, in the same
+/// command: a callback (awaited -> this task) on each awaited promise
+/// (task.suspend), and the task's execute queued at the version written
+/// (`send_execute`) or dropped (`drop_execute`). The store locks the awaited
+/// promises first, in id order with the batch's other promise locks, so a
+/// settlement of one either committed before the guard reads it, or waits
+/// and then finds the callback. Result: alter_result (1 written, 0 a guard
+/// did not hold and nothing was written).
+struct write_task26_cmd {
+  task26_record task;
+  task26_state current_state = task26_state::pending;
+  int64_t current_version = 0;
+  std::vector<std::string> awaited{};
+  bool send_execute = false;
+  bool drop_execute = false;
+};
+
 // -- store commands: gauges (metrics) -------------------------------------------------
 
 /// The count of tasks in each live state (INIT, ENQUEUED, CLAIMED; the
@@ -313,15 +354,14 @@ struct count_tasks_by_state_cmd {};
 /// promises{state} gauge. Result: state_counts_result.
 struct count_promises_by_state_cmd {};
 
-using store_command =
-  std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
-               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd,
-               read_enqueueable_tasks_cmd, read_expired_tasks_cmd, create_task_cmd, update_task_cmd,
-               heartbeat_tasks_cmd, read_lock_cmd, acquire_lock_cmd, release_lock_cmd,
-               heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd, search_schedules_cmd,
-               create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
-               update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd,
-               v2026_cmd, take_outbox_cmd, ack_outbox_cmd>;
+using store_command = std::variant<
+  read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd, create_promise_cmd,
+  update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd, read_enqueueable_tasks_cmd,
+  read_expired_tasks_cmd, create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
+  acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd,
+  search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
+  update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd, v2026_cmd,
+  take_outbox_cmd, ack_outbox_cmd, read_task26_cmd, read_branch26_cmd, write_task26_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
 /// command (the 2026 state machine and its outbox): a pipelining session runs
@@ -353,6 +393,10 @@ struct promise_write_result {
 
 struct query_tasks_result {
   std::vector<task_record> records;
+};
+
+struct query_tasks26_result {
+  std::vector<task26_record> records;
 };
 
 struct query_locks_result {
@@ -398,7 +442,7 @@ struct outbox_result {
 using store_result =
   std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
                query_locks_result, query_schedules_result, schedule_write_result,
-               state_counts_result, v2026_result, outbox_result>;
+               state_counts_result, v2026_result, outbox_result, query_tasks26_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).

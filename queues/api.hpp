@@ -200,6 +200,76 @@ struct promise26_settle_request {
   std::optional<int64_t> debug_time;
 };
 
+// The task.* kinds of protocol 2026-04-01 that run as typed operations
+// (kernel/coroutines/task26.cpp; spec 1.9, 2.3, 2.4). `version` is the one
+// the worker holds (-1 when the envelope had none: it never matches).
+
+/// task.get.
+struct task26_get_request {
+  std::string id;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.acquire: a pending task at `version` becomes acquired by `pid` for `ttl` ms.
+struct task26_acquire_request {
+  std::string id;
+  int64_t version = -1;
+  std::string pid;
+  int64_t ttl = 0;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.release: the acquired task at `version` becomes pending again.
+struct task26_release_request {
+  std::string id;
+  int64_t version = -1;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.fulfill: behind the fence (acquired at `version`), the task's promise
+/// is settled with `state` and `val`; the settlement chain fulfils the task.
+struct task26_fulfill_request {
+  std::string id;
+  int64_t version = -1;
+  promise_state state = promise_state::resolved;
+  value val;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.suspend: behind the fence, the task waits for `awaited` (callbacks),
+/// or keeps going (300) when one of them is settled already.
+struct task26_suspend_request {
+  std::string id;
+  int64_t version = -1;
+  std::vector<std::string> awaited;
+  std::optional<int64_t> debug_time;
+};
+
+/// A task a worker names with the version it holds.
+struct task26_ref {
+  std::string id;
+  int64_t version = -1;
+};
+
+/// task.heartbeat: the leases of `pid` on these tasks are extended.
+struct task26_heartbeat_request {
+  std::string pid;
+  std::vector<task26_ref> tasks;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.halt.
+struct task26_halt_request {
+  std::string id;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.continue.
+struct task26_continue_request {
+  std::string id;
+  std::optional<int64_t> debug_time;
+};
+
 /// An SSE stream of `group` with `id` connected to this node's poll server.
 /// Internal (the sender's poll server submits it, no client does): protocol
 /// 2026-04-01 messages parked for want of such a stream go out now.
@@ -240,7 +310,15 @@ struct stream_connected_request {
   X(promise26_get, promise26_get_request, "Promise26Get")                             \
   X(promise26_create, promise26_create_request, "Promise26Create")                    \
   X(promise26_settle, promise26_settle_request, "Promise26Settle")                    \
-  X(stream_connected, stream_connected_request, "StreamConnected")
+  X(stream_connected, stream_connected_request, "StreamConnected")                    \
+  X(task26_get, task26_get_request, "Task26Get")                                      \
+  X(task26_acquire, task26_acquire_request, "Task26Acquire")                          \
+  X(task26_release, task26_release_request, "Task26Release")                          \
+  X(task26_fulfill, task26_fulfill_request, "Task26Fulfill")                          \
+  X(task26_suspend, task26_suspend_request, "Task26Suspend")                          \
+  X(task26_heartbeat, task26_heartbeat_request, "Task26Heartbeat")                    \
+  X(task26_halt, task26_halt_request, "Task26Halt")                                   \
+  X(task26_continue, task26_continue_request, "Task26Continue")
 
 namespace detail {
 /// std::variant<Ts...> of a list written with a comma before every element.
@@ -366,11 +444,22 @@ struct promise26_response {
   std::string message;
 };
 
+/// The answer to a task26_*_request: with 200 (or 300, suspend's "keep
+/// going") the fields of its data that are present, written in this order
+/// ({} when none is); any other status is an error with its message.
+struct task26_response {
+  uint16_t status = 200;
+  std::string message;
+  std::optional<task26_record> task;
+  std::optional<promise_record> promise;
+  std::optional<std::vector<promise_record>> preload;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
                lock_response, schedule_response, search_schedules_response, v2026_response,
-               promise26_response>;
+               promise26_response, task26_response>;
 
 struct response {
   queues::status status = status::ok;

@@ -46,7 +46,9 @@ enum class promise_state : uint8_t {
 /// Bitmask of several promise states, as used by searches.
 using state_mask = uint8_t;
 constexpr state_mask all_promise_states = 1 | 2 | 4 | 8 | 16;
-constexpr state_mask mask_of(promise_state s) { return static_cast<state_mask>(s); }
+constexpr state_mask mask_of(promise_state s) {
+  return static_cast<state_mask>(s);
+}
 
 /// "PENDING", "RESOLVED", ... as REST v1 spells them.
 const char* to_rest_string(promise_state s);
@@ -118,9 +120,17 @@ struct callback_record {
   friend bool operator==(const callback_record&, const callback_record&) = default;
 };
 
-enum class task_state : uint8_t { init = 1, enqueued = 2, claimed = 4, completed = 8, timedout = 16 };
+enum class task_state : uint8_t {
+  init = 1,
+  enqueued = 2,
+  claimed = 4,
+  completed = 8,
+  timedout = 16
+};
 using task_state_mask = uint8_t;
-constexpr task_state_mask mask_of(task_state s) { return static_cast<task_state_mask>(s); }
+constexpr task_state_mask mask_of(task_state s) {
+  return static_cast<task_state_mask>(s);
+}
 
 /// A task (REST v1 2.4). `expires_at` means: INIT -> not enqueueable before it;
 /// ENQUEUED -> claim deadline; CLAIMED -> lease deadline.
@@ -153,6 +163,32 @@ inline task_record waiting_for_root(task_record t) {
   t.expires_at = 0;
   return t;
 }
+
+/// A task of protocol 2026-04-01 (its spec 1.4, 2.3), as stored in tasks26:
+/// one per targeted promise, with the promise's id. The version counts
+/// acquires; a timer is either the retry of a pending task or the lease of an
+/// acquired one.
+enum class task26_state : uint8_t {
+  pending = 0,
+  acquired = 1,
+  suspended = 2,
+  halted = 3,
+  fulfilled = 4
+};
+enum class task26_timer : uint8_t { retry = 0, lease = 1 };
+
+struct task26_record {
+  std::string id;
+  task26_state state = task26_state::pending;
+  int64_t version = 0;
+  std::string address;             ///< where its executes go (the promise's resonate:target)
+  std::optional<std::string> pid;  ///< only while acquired
+  std::optional<int64_t> ttl;      ///< only while acquired
+  int64_t resumes = 0;
+  std::optional<task26_timer> timer;
+  std::optional<int64_t> timer_at;
+  friend bool operator==(const task26_record&, const task26_record&) = default;
+};
 
 struct schedule_record {
   std::string id;

@@ -24,4 +24,10 @@ std::optional<queues::request_payload> decode_typed(const envelope& env,
 std::string encode_promise26(std::string_view kind, std::string_view corr_id,
                              const queues::promise26_response& r);
 
+/// The response envelope of a task operation's answer: with 200 or 300 its
+/// present fields (task, promise, preload, in that order) as data, else the
+/// message as data with the error status.
+std::string encode_task26(std::string_view kind, std::string_view corr_id,
+                          const queues::task26_response& r);
+
 }  // namespace resonate::api_gateway::protocol_2026

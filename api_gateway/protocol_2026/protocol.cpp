@@ -127,6 +127,9 @@ public:
     if (const auto* r = std::get_if<queues::promise26_response>(&res.payload)) {
       return envelope_response(r->status, p26::encode_promise26(kind, corr, *r));
     }
+    if (const auto* r = std::get_if<queues::task26_response>(&res.payload)) {
+      return envelope_response(r->status, p26::encode_task26(kind, corr, *r));
+    }
     // The kernel refused the request before running it (overloaded, shutting
     // down), or the store failed: a 500 the SDK retries (spec 1.3).
     std::string message =

@@ -70,6 +70,49 @@ std::optional<q::promise_state> settle_state(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view task_state_name(q::task26_state s) {
+  auto i = static_cast<size_t>(s);
+  return i < std::size(task_state_names) ? task_state_names[i] : task_state_names[0];
+}
+
+std::optional<q::task26_state> task_state_from_name(std::string_view name) {
+  for (size_t i = 0; i < std::size(task_state_names); ++i) {
+    if (task_state_names[i] == name) return static_cast<q::task26_state>(i);
+  }
+  return std::nullopt;
+}
+
+void append_task(std::string& out, const q::task26_record& t) {
+  out += "{\"id\":";
+  json_append_string(out, t.id);
+  out += ",\"state\":";
+  json_append_string(out, task_state_name(t.state));
+  out += ",\"version\":";
+  json_append_int(out, t.version);
+  out += ",\"resumes\":";
+  json_append_int(out, t.resumes);
+  if (t.state == q::task26_state::acquired) {
+    if (t.pid) {
+      out += ",\"pid\":";
+      json_append_string(out, *t.pid);
+    }
+    if (t.ttl) {
+      out += ",\"ttl\":";
+      json_append_int(out, *t.ttl);
+    }
+  }
+  out += '}';
+}
+
+void append_promises(std::string& out, const std::vector<q::promise_record>& ps) {
+  out += '[';
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (i) out += ',';
+    append_promise(out, ps[i]);
+  }
+  out += ']';
+}
+
 void append_promise(std::string& out, const q::promise_record& p) {
   out += "{\"id\":";
   json_append_string(out, p.id);

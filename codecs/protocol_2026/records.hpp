@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -33,9 +34,14 @@ std::optional<queues::promise_state> promise_state_from_name(std::string_view na
 std::optional<queues::promise_state> settle_state(std::string_view name);
 
 /// TaskRecord states (spec 1.4), at the index of the code tasks26.state stores
-/// (kernel::v2026::task_state).
+/// (queues::task26_state).
 inline constexpr std::string_view task_state_names[] = {"pending", "acquired", "suspended",
                                                         "halted", "fulfilled"};
+
+/// "pending", "acquired", ... (task_state_names).
+std::string_view task_state_name(queues::task26_state s);
+/// The state of that name, as task_state_name spells it.
+std::optional<queues::task26_state> task_state_from_name(std::string_view name);
 
 /// Appends a Value: {headers?, data?} (data base64-encoded), each part written when
 /// it was given, even empty (queues::value::has_headers/has_data), as sent.
@@ -43,6 +49,13 @@ void append_value(std::string& out, const queues::value& v);
 
 /// Appends a PromiseRecord: {id, state, param, value, tags, timeoutAt, createdAt, settledAt?}.
 void append_promise(std::string& out, const queues::promise_record& p);
+
+/// Appends a TaskRecord: {id, state, version, resumes, pid?, ttl?}; pid and
+/// ttl only while acquired.
+void append_task(std::string& out, const queues::task26_record& t);
+
+/// Appends a JSON array of PromiseRecords.
+void append_promises(std::string& out, const std::vector<queues::promise_record>& ps);
 
 /// A Value from JSON (`{headers?: {string: string}, data?: string}`); nullopt
 /// when it is not of that shape. An absent value (`nullptr` here) is empty.

@@ -87,6 +87,16 @@ root_task v2026(context& c, queues::request r, const settings& s);
 root_task promise26_get(context& c, queues::request r, const settings& s);
 root_task promise26_create(context& c, queues::request r, const settings& s);
 root_task promise26_settle(context& c, queues::request r, const settings& s);
+/// task.get, acquire, release, fulfill, suspend, heartbeat, halt, continue of
+/// protocol 2026-04-01 (task26.cpp).
+root_task task26_get(context& c, queues::request r, const settings& s);
+root_task task26_acquire(context& c, queues::request r, const settings& s);
+root_task task26_release(context& c, queues::request r, const settings& s);
+root_task task26_fulfill(context& c, queues::request r, const settings& s);
+root_task task26_suspend(context& c, queues::request r, const settings& s);
+root_task task26_heartbeat(context& c, queues::request r, const settings& s);
+root_task task26_halt(context& c, queues::request r, const settings& s);
+root_task task26_continue(context& c, queues::request r, const settings& s);
 /// A poll stream connected: the drain sends what was parked for it (stream_connected.cpp).
 root_task stream_connected(context& c, queues::request r, const settings& s);
 

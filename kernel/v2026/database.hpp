@@ -5,7 +5,7 @@
 // tables it shares with REST v1 (promises, schedules). One SQL text serves both
 // dialects: parameters are written $1, $2, ... (the SQLite session rewrites
 // them to ?1, ?2, ...), and only syntax both databases share is used (ON
-// CONFLICT, RETURNING-free statements, CAST where PostgreSQL must know a type).
+// CONFLICT, UPDATE .. RETURNING (SQLite 3.35+), CAST where PostgreSQL must know a type).
 
 #include <cstdint>
 #include <optional>

@@ -16,6 +16,8 @@ namespace q = resonate::queues;
 namespace json = boost::json;
 using codecs::json_append_int;
 using codecs::json_append_string;
+using codecs::protocol_2026::append_promises;
+using codecs::protocol_2026::append_task;
 
 namespace {
 
@@ -96,7 +98,7 @@ q::v2026_result debug_snap(op& o, const json::object&) {
     out += "{\"id\":";
     json_append_string(out, t.id);
     out += ",\"type\":";
-    json_append_int(out, t.timer_type.value_or(timer_retry));
+    json_append_int(out, static_cast<int64_t>(t.timer.value_or(task26_timer::retry)));
     out += ",\"timeout\":";
     json_append_int(out, *t.timer_at);
     out += '}';
@@ -141,13 +143,13 @@ q::v2026_result tick(op& o, const json::object& data) {
   for (const auto& r : due_tasks) {
     auto t = o.read_task(r.text(0));
     if (!t || !t->timer_at || *t->timer_at > o.now) continue;
-    if (t->timer_type == timer_lease && t->state == task_state::acquired) {
+    if (t->timer == task26_timer::lease && t->state == task_state::acquired) {
       t->state = task_state::pending;
-      t->drop_lease();
-    } else if (t->timer_type != timer_retry || t->state != task_state::pending) {
+      drop_lease(*t);
+    } else if (t->timer != task26_timer::retry || t->state != task_state::pending) {
       continue;
     }
-    t->set_timer(timer_retry, o.now + retry_timeout_ms);
+    set_timer(*t, task26_timer::retry, o.now + retry_timeout_ms);
     o.write_task(*t);
     o.enqueue_execute(t->id, t->version, t->address);
   }

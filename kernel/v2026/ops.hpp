@@ -22,16 +22,8 @@ queues::v2026_result promise_register_callback(op& o, const boost::json::object&
 queues::v2026_result promise_register_listener(op& o, const boost::json::object& data);
 queues::v2026_result promise_search(op& o, const boost::json::object& data);
 
-queues::v2026_result task_get(op& o, const boost::json::object& data);
 queues::v2026_result task_create(op& o, const boost::json::object& data);
-queues::v2026_result task_acquire(op& o, const boost::json::object& data);
-queues::v2026_result task_release(op& o, const boost::json::object& data);
-queues::v2026_result task_fulfill(op& o, const boost::json::object& data);
-queues::v2026_result task_suspend(op& o, const boost::json::object& data);
 queues::v2026_result task_fence(op& o, const boost::json::object& data);
-queues::v2026_result task_heartbeat(op& o, const boost::json::object& data);
-queues::v2026_result task_halt(op& o, const boost::json::object& data);
-queues::v2026_result task_continue(op& o, const boost::json::object& data);
 queues::v2026_result task_search(op& o, const boost::json::object& data);
 
 queues::v2026_result schedule_get(op& o, const boost::json::object& data);

@@ -32,18 +32,19 @@ std::optional<int64_t> sql_row::optional_int64(size_t i) const {
   return int64(i);
 }
 
-std::string_view task_state_name(task_state s) {
-  auto i = static_cast<size_t>(s);
-  const auto& names = codecs::protocol_2026::task_state_names;
-  return i < std::size(names) ? names[i] : names[0];
+void drop_lease(task_row& t) {
+  t.pid.reset();
+  t.ttl.reset();
 }
 
-std::optional<task_state> task_state_from_name(std::string_view name) {
-  const auto& names = codecs::protocol_2026::task_state_names;
-  for (size_t i = 0; i < std::size(names); ++i) {
-    if (names[i] == name) return static_cast<task_state>(i);
-  }
-  return std::nullopt;
+void set_timer(task_row& t, task26_timer timer, int64_t at) {
+  t.timer = timer;
+  t.timer_at = at;
+}
+
+void clear_timer(task_row& t) {
+  t.timer.reset();
+  t.timer_at.reset();
 }
 
 namespace {
@@ -121,7 +122,7 @@ task_row task_of(const sql_row& r) {
   t.pid = r.optional_text(4);
   t.ttl = r.optional_int64(5);
   t.resumes = r.int64(6);
-  t.timer_type = r.optional_int64(7);
+  if (auto type = r.optional_int64(7)) t.timer = static_cast<task26_timer>(*type);
   t.timer_at = r.optional_int64(8);
   return t;
 }
@@ -129,7 +130,13 @@ task_row task_of(const sql_row& r) {
 }  // namespace
 
 std::optional<task_row> op::read_task(const std::string& id) {
-  auto rows = db.query("SELECT " + std::string(task_columns) + " FROM tasks26 WHERE id = $1", {id});
+  // Read by a no-op UPDATE: it holds the row until this transaction ends (and
+  // reads it as the last writer left it), because the typed task operations
+  // (kernel/coroutines/task26.cpp) write tasks without holding their promise;
+  // what this operation decides on the task must stay true until it commits.
+  auto rows = db.query(
+    "UPDATE tasks26 SET version = version WHERE id = $1 RETURNING " + std::string(task_columns),
+    {id});
   if (rows.empty()) return std::nullopt;
   return task_of(rows.front());
 }
@@ -156,7 +163,8 @@ void op::write_task(const task_row& t) {
     "UPDATE tasks26 SET state = $2, version = $3, pid = $4, ttl = $5, resumes = $6, "
     "timer_type = $7, timer_at = $8 WHERE id = $1",
     {t.id, static_cast<int64_t>(t.state), t.version, opt(t.pid), opt(t.ttl), t.resumes,
-     opt(t.timer_type), opt(t.timer_at)});
+     t.timer ? sql_param{static_cast<int64_t>(*t.timer)} : sql_param{std::monostate{}},
+     opt(t.timer_at)});
 }
 
 void op::enqueue_execute(const std::string& id, int64_t version, const std::string& address) {
@@ -196,37 +204,6 @@ void append_cursor(std::string& out, const std::string& id) {
 }
 
 // -- JSON ---------------------------------------------------------------------------
-
-void append_task(std::string& out, const task_row& t) {
-  out += "{\"id\":";
-  json_append_string(out, t.id);
-  out += ",\"state\":";
-  json_append_string(out, task_state_name(t.state));
-  out += ",\"version\":";
-  json_append_int(out, t.version);
-  out += ",\"resumes\":";
-  json_append_int(out, t.resumes);
-  if (t.state == task_state::acquired) {
-    if (t.pid) {
-      out += ",\"pid\":";
-      json_append_string(out, *t.pid);
-    }
-    if (t.ttl) {
-      out += ",\"ttl\":";
-      json_append_int(out, *t.ttl);
-    }
-  }
-  out += '}';
-}
-
-void append_promises(std::string& out, const std::vector<q::promise_record>& ps) {
-  out += '[';
-  for (size_t i = 0; i < ps.size(); ++i) {
-    if (i) out += ',';
-    codecs::protocol_2026::append_promise(out, ps[i]);
-  }
-  out += ']';
-}
 
 std::string promise_data(const q::promise_record& p) {
   std::string out = "{\"promise\":";

@@ -22,40 +22,15 @@
 
 namespace resonate::kernel::v2026 {
 
-/// Task states as stored in tasks26.state.
-enum class task_state : int { pending = 0, acquired = 1, suspended = 2, halted = 3, fulfilled = 4 };
-std::string_view task_state_name(task_state s);
-std::optional<task_state> task_state_from_name(std::string_view name);
+/// A task as stored in tasks26, and its states and timers (queues/records.hpp).
+using task_row = queues::task26_record;
+using task_state = queues::task26_state;
+using queues::task26_timer;
 
-/// Task timer kinds (tasks26.timer_type; debug.snap's taskTimeouts type).
-inline constexpr int64_t timer_retry = 0;
-inline constexpr int64_t timer_lease = 1;
-
-struct task_row {
-  std::string id;
-  task_state state = task_state::pending;
-  int64_t version = 0;
-  std::string address;
-  std::optional<std::string> pid;
-  std::optional<int64_t> ttl;
-  int64_t resumes = 0;
-  std::optional<int64_t> timer_type;
-  std::optional<int64_t> timer_at;
-
-  /// Not holding a lease: no pid, ttl.
-  void drop_lease() {
-    pid.reset();
-    ttl.reset();
-  }
-  void set_timer(int64_t type, int64_t at) {
-    timer_type = type;
-    timer_at = at;
-  }
-  void clear_timer() {
-    timer_type.reset();
-    timer_at.reset();
-  }
-};
+/// Not holding a lease: no pid, ttl.
+void drop_lease(task_row& t);
+void set_timer(task_row& t, task26_timer timer, int64_t at);
+void clear_timer(task_row& t);
 
 /// An operation in progress: its store, its time, and whether it queued messages.
 struct op {
@@ -81,6 +56,7 @@ struct op {
   queues::promise_record create(const std::string& id, queues::value param, int64_t timeout_at,
                                 queues::tag_map tags, int64_t created_at);
 
+  /// The task, held until the transaction ends (no other writer moves it meanwhile).
   std::optional<task_row> read_task(const std::string& id);
   /// Up to `limit` tasks with ids after `after_id`, by id; only those in
   /// `state` when given (task.search).
@@ -126,8 +102,6 @@ std::string page_data(std::string_view field, std::vector<Row>& rows, int64_t li
 
 // -- JSON ---------------------------------------------------------------------------
 
-void append_task(std::string& out, const task_row& t);
-void append_promises(std::string& out, const std::vector<queues::promise_record>& ps);
 /// `{"promise":P}`
 std::string promise_data(const queues::promise_record& p);
 

@@ -1,9 +1,11 @@
-// task.* of protocol 2026-04-01 (spec 1.9, 2.3, 2.4): one task per targeted
-// promise, its id the promise's. The version counts acquires only; the fence
-// of fence, suspend, fulfill and release is "acquired, its promise still
-// pending, and this version" (409 otherwise). Every kind first materialises
-// the timeouts of the ids it names (2.1), so a task whose promise just timed
-// out is already fulfilled (by the settlement chain) when the fence is checked.
+// task.create, task.fence and task.search of protocol 2026-04-01 (spec 1.9,
+// 2.3, 2.4), still run inside the store transaction; the other task kinds are
+// typed kernel operations (kernel/coroutines/task26.cpp, kernel/domain/task26.*).
+// One task per targeted promise, its id the promise's. The version counts
+// acquires only; the fence is "acquired, its promise still pending, and this
+// version" (409 otherwise). Every kind first materialises the timeouts of the
+// ids it names (2.1), so a task whose promise just timed out is already
+// fulfilled (by the settlement chain) when the fence is checked.
 #include "codecs/json_writer.hpp"
 #include "codecs/protocol_2026/records.hpp"
 #include "kernel/v2026/ops.hpp"
@@ -12,6 +14,9 @@ namespace resonate::kernel::v2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
+using codecs::protocol_2026::append_promises;
+using codecs::protocol_2026::append_task;
+using codecs::protocol_2026::task_state_from_name;
 
 namespace {
 
@@ -41,17 +46,8 @@ void acquire(op& o, task_row& t, const json::object& data) {
   t.pid = string_field(data, "pid");
   t.ttl = int_field(data, "ttl");
   t.resumes = 0;
-  t.set_timer(timer_lease, o.now + *t.ttl);
+  set_timer(t, task26_timer::lease, o.now + *t.ttl);
   o.write_task(t);
-}
-
-/// pending again, same version: retry timer, and execute to its address now.
-void make_pending(op& o, task_row& t) {
-  t.state = task_state::pending;
-  t.drop_lease();
-  t.set_timer(timer_retry, o.now + retry_timeout_ms);
-  o.write_task(t);
-  o.enqueue_execute(t.id, t.version, t.address);
 }
 
 /// {"task":T,"promise":P,"preload":[...]}
@@ -76,17 +72,6 @@ q::v2026_result task_search(op& o, const json::object& data) {
   auto tasks = o.search_tasks(string_field(data, "cursor"),
                               task_state_from_name(string_field(data, "state")), limit + 1);
   return answer(200, page_data("tasks", tasks, limit, append_task));
-}
-
-q::v2026_result task_get(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  o.materialise(id);
-  auto t = o.read_task(id);
-  if (!t) return failure(404, "Task not found");
-  std::string out = "{\"task\":";
-  append_task(out, *t);
-  out += '}';
-  return answer(200, std::move(out));
 }
 
 q::v2026_result task_create(op& o, const json::object& data) {
@@ -123,85 +108,6 @@ q::v2026_result task_create(op& o, const json::object& data) {
   return answer(200, claimed_data(o, *t, p, true));
 }
 
-q::v2026_result task_acquire(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  auto p = o.materialise(id);
-  auto t = o.read_task(id);
-  if (!t) return failure(404, "Task not found");
-  if (t->state != task_state::pending) return failure(409, "Task is not pending");
-  if (!pending(p)) return failure(409, "Task is not pending");
-  if (t->version != int_field(data, "version", -1)) return failure(409, "Version mismatch");
-  acquire(o, *t, data);
-  return answer(200, claimed_data(o, *t, *p, true));
-}
-
-q::v2026_result task_release(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  o.materialise(id);
-  auto f =
-    check_fence(o, id, int_field(data, "version", -1), "Task version mismatch or invalid state");
-  if (f.refusal) return std::move(*f.refusal);
-  make_pending(o, *f.task);
-  return answer(200, "{}");
-}
-
-q::v2026_result task_fulfill(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  o.materialise(id);
-  auto f =
-    check_fence(o, id, int_field(data, "version", -1), "Task version mismatch or invalid state");
-  if (f.refusal) return std::move(*f.refusal);
-  // The action's id is the task's (checked by the gateway); settling it
-  // fulfils the task through the chain.
-  auto p = settle_promise(o, object_field(object_field(data, "action"), "data"));
-  if (!p) return failure(404, "Promise not found");
-  return answer(200, promise_data(*p));
-}
-
-q::v2026_result task_suspend(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  o.materialise(id);
-  std::vector<std::string> awaited;
-  if (const auto* a = data.if_contains("actions"); a && a->is_array()) {
-    for (const auto& action : a->as_array()) {
-      if (!action.is_object()) continue;
-      awaited.push_back(string_field(object_field(action.as_object(), "data"), "awaited"));
-    }
-  }
-  std::vector<std::optional<q::promise_record>> promises;
-  promises.reserve(awaited.size());
-  for (const auto& a : awaited) promises.push_back(o.materialise(a));
-  auto f =
-    check_fence(o, id, int_field(data, "version", -1), "Task is not acquired or version mismatch");
-  if (f.refusal) return std::move(*f.refusal);
-  auto& t = *f.task;
-  bool any_settled = false;
-  for (const auto& p : promises) {
-    if (!p) return failure(422, "Awaited promise not found");
-    if (p->state != q::promise_state::pending) any_settled = true;
-  }
-  if (any_settled) {
-    // Keep going (300): the task stays acquired at its version, lease untouched.
-    t.resumes = 0;
-    o.write_task(t);
-    auto own = o.read_promise(id);
-    std::string out = "{\"preload\":";
-    append_promises(out, own ? o.preload(*own) : std::vector<q::promise_record>{});
-    out += '}';
-    return answer(300, std::move(out));
-  }
-  for (const auto& a : awaited) {
-    o.db.query("INSERT INTO callbacks26 (awaited, awaiter) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-               {a, id});
-  }
-  t.state = task_state::suspended;
-  t.drop_lease();
-  t.resumes = 0;
-  t.clear_timer();
-  o.write_task(t);
-  return answer(200, "{}");
-}
-
 q::v2026_result task_fence(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   const auto& action = object_field(data, "action");
@@ -234,51 +140,6 @@ q::v2026_result task_fence(op& o, const json::object& data) {
   // and saves reading the branch on every child create.
   out += "},\"preload\":[]}";
   return answer(200, std::move(out));
-}
-
-q::v2026_result task_heartbeat(op& o, const json::object& data) {
-  auto pid = string_field(data, "pid");
-  const auto* tasks = data.if_contains("tasks");
-  if (!tasks || !tasks->is_array()) return answer(200, "{}");
-  for (const auto& ref : tasks->as_array()) {
-    if (!ref.is_object()) continue;
-    auto id = string_field(ref.as_object(), "id");
-    auto t = o.read_task(id);
-    if (!t || t->state != task_state::acquired ||
-        t->version != int_field(ref.as_object(), "version", -1) || t->pid != pid) {
-      continue;  // not this worker's lease: skipped silently
-    }
-    auto p = o.read_promise(id);
-    if (!pending(p) || o.now >= p->timeout) continue;
-    t->set_timer(timer_lease, o.now + t->ttl.value_or(retry_timeout_ms));
-    o.write_task(*t);
-  }
-  return answer(200, "{}");
-}
-
-q::v2026_result task_halt(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  o.materialise(id);
-  auto t = o.read_task(id);
-  if (!t) return failure(404, "Task not found");
-  if (t->state == task_state::fulfilled) return failure(409, "Task is fulfilled");
-  if (t->state != task_state::halted) {
-    t->state = task_state::halted;
-    t->drop_lease();
-    t->clear_timer();
-    o.write_task(*t);
-  }
-  return answer(200, "{}");
-}
-
-q::v2026_result task_continue(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  o.materialise(id);
-  auto t = o.read_task(id);
-  if (!t) return failure(404, "Task not found");
-  if (t->state != task_state::halted) return failure(409, "Task is not halted");
-  make_pending(o, *t);
-  return answer(200, "{}");
 }
 
 }  // namespace resonate::kernel::v2026

@@ -2,8 +2,8 @@
 // space, store completions delivered in random order, and injected store
 // failures before (nothing applied) and after (applied, caller told it failed)
 // processing. REST v1's promise operations and protocol 2026-04-01's
-// promise.create/settle/get run side by side on the same ids. After every step the promise
-// invariants are checked against the store and against every response delivered so far.
+// promise.create/settle/get and task operations run side by side on the same ids. After every step
+// the promise invariants are checked against the store and against every response delivered so far.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -43,7 +43,41 @@ std::optional<std::string> pick_key(std::mt19937_64& rng) {
 
 q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
   auto id = "p" + std::to_string(rng() % 12);
-  switch (rng() % 8) {
+  switch (rng() % 11) {
+    case 8: {  // a targeted promise: protocol 2026's task goes with it
+      q::promise26_create_request r;
+      r.id = id;
+      r.timeout_at = now + static_cast<int64_t>(rng() % 400);
+      r.tags = {{"resonate:target", "poll://any@workers"}};
+      return r;
+    }
+    case 9: {
+      auto version = static_cast<int64_t>(rng() % 3);
+      return q::task26_acquire_request{id, version, "w" + std::to_string(rng() % 2), 100,
+                                       std::nullopt};
+    }
+    case 10: {
+      auto version = static_cast<int64_t>(1 + rng() % 2);
+      switch (rng() % 4) {
+        case 0:
+          return q::task26_release_request{id, version, std::nullopt};
+        case 1: {
+          q::task26_suspend_request r{
+            id, version, {"p" + std::to_string(rng() % 12)}, std::nullopt};
+          if (r.awaited.front() == id) r.awaited.front() += "x";
+          return r;
+        }
+        case 2:
+          return q::task26_heartbeat_request{"w0", {{id, version}}, std::nullopt};
+        default: {
+          q::task26_fulfill_request r;
+          r.id = id;
+          r.version = version;
+          r.val.data = "done-" + id;
+          return r;
+        }
+      }
+    }
     case 5: {  // protocol 2026-04-01's promise.create, on the same ids
       q::promise26_create_request r;
       r.id = id;
@@ -106,7 +140,8 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
 
   std::vector<sent> requests;
   std::set<std::string> acked_creates;
-  std::map<std::string, q::promise_record> settled;  // terminal records seen in the store
+  std::map<std::string, q::promise_record> settled;    // terminal records seen in the store
+  std::set<std::pair<std::string, int64_t>> acquired;  // (task, version) acknowledged acquired
   size_t checked = 0;
   std::vector<q::aio_sqe> in_flight;
 
@@ -135,6 +170,16 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
       }
       if (p.state == S::rejected_timedout) {
         ASSERT_EQ(p.completed_on, p.timeout) << id;
+      }
+    }
+
+    // Protocol 2026: a task whose promise is settled is fulfilled (the
+    // settlement chain runs in the promise's own write).
+    for (auto& [id, t] : h.store.tasks26) {
+      auto p = h.store.promises.find(id);
+      ASSERT_NE(p, h.store.promises.end()) << id;
+      if (p->second.state != S::pending) {
+        ASSERT_EQ(t.state, q::task26_state::fulfilled) << id;
       }
     }
 
@@ -202,6 +247,23 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
           if (std::holds_alternative<q::promise26_create_request>(req.payload)) {
             acked_creates.insert(id);
           }
+        }
+      }
+      // Protocol 2026's tasks: one version is acquired by one worker at most;
+      // a fulfil answered 200 is the promise as stored.
+      if (const auto* a = std::get_if<q::task26_response>(&resp.payload)) {
+        ASSERT_TRUE(a->status == 200 || a->status == 300 || a->status == 404 || a->status == 409 ||
+                    a->status == 422)
+          << a->status << " " << a->message;
+        if (auto* r = std::get_if<q::task26_acquire_request>(&req.payload); r && a->status == 200) {
+          ASSERT_EQ(a->task->version, r->version + 1);
+          ASSERT_TRUE(acquired.emplace(r->id, a->task->version).second)
+            << "version acquired twice: " << r->id << " " << a->task->version;
+        }
+        if (std::holds_alternative<q::task26_fulfill_request>(req.payload) && a->status == 200) {
+          ASSERT_TRUE(a->promise);
+          ASSERT_NE(a->promise->state, S::pending);
+          ASSERT_EQ(*stored(a->promise->id), *a->promise);
         }
       }
       // Whatever the outcome, a failure status must be one the protocol defines.

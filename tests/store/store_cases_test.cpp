@@ -1706,6 +1706,53 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   EXPECT_NE(got.data_json.find(R"("state":"resolved")"), std::string::npos) << got.data_json;
 }
 
+// -- protocol 2026-04-01's typed task commands ----------------------------------------
+
+q::create_promise_cmd targeted(std::string id, std::string branch = "") {
+  auto c = create(std::move(id), 100000, 10);
+  c.tags["resonate:target"] = "poll://any@workers";
+  if (!branch.empty()) c.tags["resonate:branch"] = branch;
+  return c;
+}
+
+std::optional<q::task26_record> read_task26(store& s, const std::string& id) {
+  auto r = run_cmd(s, q::read_task26_cmd{id});
+  auto* t = std::get_if<q::query_tasks26_result>(&r);
+  EXPECT_NE(t, nullptr) << "expected a query_tasks26_result";
+  if (!t || t->records.empty()) return std::nullopt;
+  return t->records.front();
+}
+
+/// The write that acquires `t` (as read) for pid w1.
+q::write_task26_cmd acquire_write(const q::task26_record& t) {
+  q::write_task26_cmd w;
+  w.current_state = t.state;
+  w.current_version = t.version;
+  w.task = t;
+  w.task.state = q::task26_state::acquired;
+  w.task.version = t.version + 1;
+  w.task.pid = "w1";
+  w.task.ttl = 5000;
+  w.task.timer = q::task26_timer::lease;
+  w.task.timer_at = 5010;
+  return w;
+}
+
+/// The write that suspends `t` (as read) on `awaited`.
+q::write_task26_cmd suspend_write(const q::task26_record& t, std::vector<std::string> awaited) {
+  q::write_task26_cmd w;
+  w.current_state = t.state;
+  w.current_version = t.version;
+  w.task = t;
+  w.task.state = q::task26_state::suspended;
+  w.task.pid.reset();
+  w.task.ttl.reset();
+  w.task.timer.reset();
+  w.task.timer_at.reset();
+  w.awaited = std::move(awaited);
+  return w;
+}
+
 // A store of the release before migration 006 (its triggers and clock row
 // dropped; their work is the store's step after a promise write now): the
 // rows of protocol 2026-04-01 survive the migration, and the settlement
@@ -1728,12 +1775,9 @@ TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
                   2)
               .status,
             200);
-  ASSERT_EQ(v2026("task.suspend",
-                  R"({"id":"root","version":1,"actions":[{"kind":"promise.register_callback",)"
-                  R"("head":{},"data":{"awaited":"awaited","awaiter":"root"}}]})",
-                  3)
-              .status,
-            200);
+  auto root = read_task26(s(), "root");
+  ASSERT_TRUE(root);
+  ASSERT_EQ(rows(run_cmd(s(), suspend_write(*root, {"awaited"}))), 1);
   ASSERT_EQ(
     v2026("promise.register_listener", R"({"awaited":"awaited","address":"poll://uni@g/l"})", 4)
       .status,
@@ -1814,9 +1858,7 @@ TEST_P(store_cases, a_parked_execute_whose_task_moved_on_is_not_sent) {
   auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create("p", "poll://any@g"), 10});
   ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
   park(s(), take(s()), 20);
-  r = run_cmd(s(),
-              q::v2026_cmd{"task.acquire", R"({"id":"p","version":0,"pid":"w","ttl":60000})", 30});
-  ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "p")))), 1);
   EXPECT_TRUE(take(s(), {{"g", "w"}}).empty());
   EXPECT_EQ(count("outbox_parked26", "1 = 1"), 0);
 }
@@ -1860,6 +1902,98 @@ TEST_P(store_cases, a_2026_schedule_create_reads_the_cron_in_the_given_zone) {
   auto r = v2026(s(), "schedule.create", create_data, 1736942400000, "America/New_York");
   ASSERT_EQ(r.status, 200) << r.data_json;
   EXPECT_NE(r.data_json.find(R"("nextRunAt":1736949600000)"), std::string::npos) << r.data_json;
+}
+
+TEST_P(store_cases, a_task26_write_takes_effect_only_over_the_row_it_read) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  auto t = read_task26(s(), "t");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->state, q::task26_state::pending);
+  EXPECT_EQ(t->version, 0);
+  EXPECT_EQ(t->address, "poll://any@workers");
+  EXPECT_EQ(t->timer, q::task26_timer::retry);
+  EXPECT_EQ(count("outbox_execute26", "id = 't'"), 1);
+  auto w = acquire_write(*t);
+  w.drop_execute = true;  // as task.create does: its caller is the worker
+  EXPECT_EQ(rows(run_cmd(s(), w)), 1);
+  // The same write again: the row is no longer as it was read.
+  EXPECT_EQ(rows(run_cmd(s(), w)), 0);
+  auto after = read_task26(s(), "t");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, w.task);
+  EXPECT_EQ(count("outbox_execute26", "id = 't'"), 0);
+  EXPECT_FALSE(read_task26(s(), "nope"));
+}
+
+TEST_P(store_cases, a_task26_write_sends_its_execute_at_the_version_written) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  auto t = *read_task26(s(), "t");
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(t))), 1);
+  auto acquired = *read_task26(s(), "t");
+  q::write_task26_cmd release;
+  release.current_state = acquired.state;
+  release.current_version = acquired.version;
+  release.task = acquired;
+  release.task.state = q::task26_state::pending;
+  release.task.pid.reset();
+  release.task.ttl.reset();
+  release.task.timer = q::task26_timer::retry;
+  release.task.timer_at = 40000;
+  release.send_execute = true;
+  ASSERT_EQ(rows(run_cmd(s(), release)), 1);
+  EXPECT_EQ(count("outbox_execute26", "id = 't' AND version = 1"), 1);
+  EXPECT_EQ(*read_task26(s(), "t"), release.task);
+}
+
+TEST_P(store_cases, a_task26_suspend_registers_only_while_every_awaited_promise_is_pending) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("a", 100000))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("b", 100000))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("b", 20))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
+  auto suspend = suspend_write(*read_task26(s(), "t"), {"a", "b"});
+  EXPECT_EQ(rows(run_cmd(s(), suspend)), 0);
+  EXPECT_EQ(count("callbacks26", "awaiter = 't'"), 0);
+  EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::acquired);
+  suspend.awaited = {"a"};
+  EXPECT_EQ(rows(run_cmd(s(), suspend)), 1);
+  EXPECT_EQ(count("callbacks26", "awaiter = 't' AND awaited = 'a'"), 1);
+  EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::suspended);
+  // Settling what it awaits resumes it (the store's chain).
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("a", 30))), 1);
+  auto resumed = *read_task26(s(), "t");
+  EXPECT_EQ(resumed.state, q::task26_state::pending);
+  EXPECT_EQ(resumed.resumes, 1);
+  EXPECT_EQ(count("outbox_execute26", "id = 't' AND version = 1"), 1);
+}
+
+TEST_P(store_cases, a_task26_fenced_settle_takes_effect_only_at_the_acquired_version) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  auto settle = complete_at("t", 30);
+  settle.task26_version = 1;
+  EXPECT_EQ(rows(run_cmd(s(), settle)), 0);  // pending, not acquired
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
+  settle.task26_version = 2;
+  EXPECT_EQ(rows(run_cmd(s(), settle)), 0);  // another version
+  EXPECT_EQ(read(s(), "t")->state, q::promise_state::pending);
+  settle.task26_version = 1;
+  EXPECT_EQ(rows(run_cmd(s(), settle)), 1);
+  EXPECT_EQ(read(s(), "t")->state, q::promise_state::resolved);
+  EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::fulfilled);
+}
+
+TEST_P(store_cases, a_task26_branch_read_gives_the_branch_but_one_promise_by_id) {
+  for (const char* id : {"r", "r.2", "r.1", "r.3"}) {
+    auto c = create(id, 100000);
+    c.tags["resonate:branch"] = "r";
+    ASSERT_EQ(rows(run_cmd(s(), c)), 1);
+  }
+  auto other = create("x", 100000);
+  other.tags["resonate:branch"] = "x";
+  ASSERT_EQ(rows(run_cmd(s(), other)), 1);
+  auto got = query(run_cmd(s(), q::read_branch26_cmd{"r", "r.2"}));
+  EXPECT_EQ(ids_of(got), (std::vector<std::string>{"r", "r.1", "r.3"}));
+  EXPECT_TRUE(query(run_cmd(s(), q::read_branch26_cmd{"none", ""})).records.empty());
 }
 
 // -- counts by state (the tasks{state} and promises{state} gauges) ---------------------

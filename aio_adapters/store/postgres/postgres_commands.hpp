@@ -59,6 +59,7 @@ std::span<const prepared_statement> callback_statements();
 std::span<const prepared_statement> lock_statements();
 std::span<const prepared_statement> schedule_statements();
 std::span<const prepared_statement> count_statements();
+std::span<const prepared_statement> task26_statements();
 
 // -- promises (postgres_promises.cpp) -------------------------------------------------
 pg_call call_of(const q::read_promise_cmd& cmd);
@@ -105,6 +106,8 @@ q::store_result result_of(const q::search_promises_cmd& cmd, const pg_result& r)
 q::store_result result_of(const q::create_promise_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::update_promise_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::ping_cmd& cmd, const pg_result& r);
+/// Every row of a statement that selects promise_columns.
+q::query_promises_result read_promise_rows(const pg_result& r);
 
 // -- tasks (postgres_tasks.cpp) -------------------------------------------------------
 pg_call call_of(const q::read_task_cmd& cmd);
@@ -128,6 +131,14 @@ q::store_result result_of(const q::heartbeat_tasks_cmd& cmd, const pg_result& r)
 /// state = CLAIMED`; it holds when the count is 1.
 pg_call fence_call(const q::fence& f);
 bool fence_result(const pg_result& r);
+
+// -- protocol 2026-04-01's tasks (postgres_tasks26.cpp) -------------------------------
+pg_call call_of(const q::read_task26_cmd& cmd);
+pg_call call_of(const q::read_branch26_cmd& cmd);
+pg_call call_of(const q::write_task26_cmd& cmd);
+q::store_result result_of(const q::read_task26_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::read_branch26_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::write_task26_cmd& cmd, const pg_result& r);
 
 // -- callbacks (postgres_callbacks.cpp) -----------------------------------------------
 pg_call call_of(const q::create_callback_cmd& cmd);

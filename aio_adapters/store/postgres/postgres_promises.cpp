@@ -37,6 +37,27 @@ const std::string insert_promise =
   "RETURNING " +
   columns + ")";
 
+// The completion transaction: the guarded update; only if it took effect
+// (EXISTS w), the root's open tasks complete, the callbacks move into new
+// INIT tasks (column defaults: counter 1, attempt 0, ttl 0, expires_at 0).
+// All parts see the same snapshot, so `c` does not complete the tasks `n`
+// creates. No ON CONFLICT on `n`: a task with a callback's id means a bug.
+// `guard` narrows the update further (protocol 2026's fence).
+std::string update_statement(const std::string& guard) {
+  return "WITH w AS (UPDATE promises SET state = $2, value_headers = $3::jsonb, value_data = $4, "
+         "idempotency_key_for_complete = $5, completed_on = $6 "
+         "WHERE id = $1 AND state = 1 AND timeout > $7" +
+         guard + " RETURNING " + columns +
+         "), "
+         "c AS (UPDATE tasks SET state = 8, completed_on = $8 WHERE root_promise_id = $1 "
+         "AND state IN (1, 2, 4) AND EXISTS (SELECT 1 FROM w) RETURNING 1), "
+         "d AS (DELETE FROM callbacks WHERE promise_id = $1 AND EXISTS (SELECT 1 FROM w) "
+         "RETURNING id, recv, mesg, timeout, root_promise_id), "
+         "n AS (INSERT INTO tasks (id, recv, mesg, timeout, root_promise_id, created_on) "
+         "SELECT id, recv, mesg, timeout, root_promise_id, $8 FROM d ORDER BY id RETURNING 1) " +
+         write_result("$9", "(SELECT count(*) FROM n)");
+}
+
 const prepared_statement statements[] = {
   {"promise_read", "SELECT " + columns + " FROM promises WHERE id = $1"},
   {"promise_timedout", "SELECT " + columns +
@@ -64,24 +85,13 @@ const prepared_statement statements[] = {
   // holds every callback committed before the lock was granted, and no
   // registration can commit one after it (they lock the promise FOR SHARE).
   {"promise_lock", "SELECT 1 FROM promises WHERE id = $1 FOR NO KEY UPDATE"},
-  // The completion transaction: the guarded update; only if it took effect
-  // (EXISTS w), the root's open tasks complete, the callbacks move into new
-  // INIT tasks (column defaults: counter 1, attempt 0, ttl 0, expires_at 0).
-  // All parts see the same snapshot, so `c` does not complete the tasks `n`
-  // creates. No ON CONFLICT on `n`: a task with a callback's id means a bug.
-  {"promise_update",
-   "WITH w AS (UPDATE promises SET state = $2, value_headers = $3::jsonb, value_data = $4, "
-   "idempotency_key_for_complete = $5, completed_on = $6 "
-   "WHERE id = $1 AND state = 1 AND timeout > $7 RETURNING " +
-     columns +
-     "), "
-     "c AS (UPDATE tasks SET state = 8, completed_on = $8 WHERE root_promise_id = $1 "
-     "AND state IN (1, 2, 4) AND EXISTS (SELECT 1 FROM w) RETURNING 1), "
-     "d AS (DELETE FROM callbacks WHERE promise_id = $1 AND EXISTS (SELECT 1 FROM w) "
-     "RETURNING id, recv, mesg, timeout, root_promise_id), "
-     "n AS (INSERT INTO tasks (id, recv, mesg, timeout, root_promise_id, created_on) "
-     "SELECT id, recv, mesg, timeout, root_promise_id, $8 FROM d ORDER BY id RETURNING 1) " +
-     write_result("$9", "(SELECT count(*) FROM n)")},
+  {"promise_update", update_statement("")},
+  // Behind protocol 2026-04-01's fence (update_promise_cmd::task26_version):
+  // the task is held FOR SHARE after the promise (lock order: promises, then
+  // tasks), and a release or acquire committed while this waited is seen.
+  {"promise_update_fenced",
+   update_statement(" AND EXISTS (SELECT 1 FROM tasks26 WHERE id = $1 AND state = 1 "
+                    "AND version = $10 FOR SHARE)")},
   // Protocol 2026-04-01's step after a create and after a completion
   // (follow_up_of; the functions are migration 006's).
   {"promise26_created", "SELECT promise26_created($1)"},
@@ -104,14 +114,6 @@ q::promise_record read_promise_row(const pg_result& r, int i) {
   p.completed_on = r.optional_int64(i, col_completed_on);
   p.sort_id = r.int64(i, col_sort_id);
   return p;
-}
-
-q::query_promises_result read_promise_rows(const pg_result& r) {
-  q::query_promises_result out;
-  out.records.reserve(static_cast<size_t>(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) out.records.push_back(read_promise_row(r, i));
-  if (!out.records.empty()) out.last_sort_id = out.records.back().sort_id;
-  return out;
 }
 
 // The result of a write statement (see write_result).
@@ -137,6 +139,14 @@ void add_promise_params(pg_params& p, const q::create_promise_cmd& cmd) {
 }
 
 }  // namespace
+
+q::query_promises_result read_promise_rows(const pg_result& r) {
+  q::query_promises_result out;
+  out.records.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.records.push_back(read_promise_row(r, i));
+  if (!out.records.empty()) out.last_sort_id = out.records.back().sort_id;
+  return out;
+}
 
 std::span<const prepared_statement> promise_statements() {
   return statements;
@@ -218,7 +228,7 @@ q::store_result result_of(const q::create_promise_cmd& cmd, const pg_result& r) 
 }
 
 pg_call call_of(const q::update_promise_cmd& cmd) {
-  auto c = prepared("promise_update");
+  auto c = prepared(cmd.task26_version ? "promise_update_fenced" : "promise_update");
   c.params.add(cmd.id)
     .add(static_cast<int64_t>(cmd.state))
     .add(encode_value_headers(cmd.val))
@@ -228,6 +238,7 @@ pg_call call_of(const q::update_promise_cmd& cmd) {
     .add(cmd.timeout_after)
     .add(cmd.now)
     .add(cmd.read_back);
+  if (cmd.task26_version) c.params.add(*cmd.task26_version);
   return c;
 }
 
@@ -239,6 +250,10 @@ std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::s
       if (const auto* u = std::get_if<q::update_promise_cmd>(&cmd)) ids.push_back(u->id);
       if (const auto* c = std::get_if<q::create_callback_cmd>(&cmd)) {
         ids.push_back(c->callback.promise_id);
+      }
+      // Protocol 2026's registrations (task.suspend's callbacks).
+      if (const auto* w = std::get_if<q::write_task26_cmd>(&cmd)) {
+        ids.insert(ids.end(), w->awaited.begin(), w->awaited.end());
       }
     }
   }

@@ -65,7 +65,8 @@ struct postgres_store::impl final : store_session {
     for (auto family :
          {postgres_dialect::promise_statements(), postgres_dialect::task_statements(),
           postgres_dialect::callback_statements(), postgres_dialect::lock_statements(),
-          postgres_dialect::schedule_statements(), postgres_dialect::count_statements()}) {
+          postgres_dialect::schedule_statements(), postgres_dialect::count_statements(),
+          postgres_dialect::task26_statements()}) {
       for (const auto& st : family) conn->prepare(st.name, st.sql);
     }
   }

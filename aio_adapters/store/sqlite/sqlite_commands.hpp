@@ -22,6 +22,8 @@ q::store_result run(sqlite_connection& c, const q::search_promises_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::ping_cmd& cmd);
+/// Every row of a statement that selects promise_columns.
+q::query_promises_result read_promise_rows(sqlite_statement& st);
 
 // -- tasks (sqlite_tasks.cpp) ---------------------------------------------------------
 q::store_result run(sqlite_connection& c, const q::read_task_cmd& cmd);
@@ -46,6 +48,11 @@ q::store_result run(sqlite_connection& c, const q::create_callback_cmd& cmd);
 /// Every callback on `promise_id` becomes an INIT task created at `now` (in
 /// callback id order) and is deleted; the number of tasks created.
 int64_t callbacks_to_tasks(sqlite_connection& c, const std::string& promise_id, int64_t now);
+
+// -- protocol 2026-04-01's tasks (sqlite_tasks26.cpp) ---------------------------------
+q::store_result run(sqlite_connection& c, const q::read_task26_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::read_branch26_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd);
 
 // -- protocol 2026-04-01's step after a promise write (sqlite_settlement_2026.cpp) -------
 

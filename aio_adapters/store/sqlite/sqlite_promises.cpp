@@ -25,6 +25,10 @@ const std::string insert_promise =
 const std::string update_promise =
   "UPDATE promises SET state = ?, value_headers = ?, value_data = ?, "
   "idempotency_key_for_complete = ?, completed_on = ? WHERE id = ? AND state = 1 AND timeout > ?";
+// The same behind protocol 2026-04-01's fence (update_promise_cmd::task26_version).
+const std::string update_fenced_promise =
+  update_promise +
+  " AND EXISTS (SELECT 1 FROM tasks26 WHERE id = ?6 AND state = 1 AND version = ?)";
 
 // Searches with many tags or unusual keys get one-off statements so the cache
 // stays bounded.
@@ -48,13 +52,6 @@ q::promise_record read_promise_row(const sqlite_statement& st) {
   return p;
 }
 
-q::query_promises_result read_promise_rows(sqlite_statement& st) {
-  q::query_promises_result r;
-  while (st.step()) r.records.push_back(read_promise_row(st));
-  if (!r.records.empty()) r.last_sort_id = r.records.back().sort_id;
-  return r;
-}
-
 std::optional<q::promise_record> select_one(sqlite_connection& c, const std::string& id) {
   auto st = c.prepare(select_promise);
   st.bind_text(id);
@@ -63,6 +60,13 @@ std::optional<q::promise_record> select_one(sqlite_connection& c, const std::str
 }
 
 }  // namespace
+
+q::query_promises_result read_promise_rows(sqlite_statement& st) {
+  q::query_promises_result r;
+  while (st.step()) r.records.push_back(read_promise_row(st));
+  if (!r.records.empty()) r.last_sort_id = r.records.back().sort_id;
+  return r;
+}
 
 q::store_result run(sqlite_connection& c, const q::read_promise_cmd& cmd) {
   q::query_promises_result r;
@@ -151,7 +155,7 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
 q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
   q::promise_write_result r;
   {
-    auto st = c.prepare(update_promise);
+    auto st = c.prepare(cmd.task26_version ? update_fenced_promise : update_promise);
     st.bind_int(static_cast<int64_t>(cmd.state))
       .bind_text(encode_value_headers(cmd.val))
       .bind_optional_blob(value_data_column(cmd.val))
@@ -159,6 +163,7 @@ q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
       .bind_int(cmd.completed_on)
       .bind_text(cmd.id)
       .bind_int(cmd.timeout_after);
+    if (cmd.task26_version) st.bind_int(*cmd.task26_version);
     st.run();
     r.rows_affected = c.changes();
   }

@@ -100,6 +100,14 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::promise26_create_request{.id = "p/create26"}, rule::always, ""},
     {q::promise26_settle_request{.id = "p/settle26"}, rule::always, ""},
     {q::stream_connected_request{"g", "p"}, rule::always, ""},
+    {q::task26_get_request{.id = "t/get"}, rule::always, ""},
+    {q::task26_acquire_request{.id = "t/acquire"}, rule::always, ""},
+    {q::task26_release_request{.id = "t/release"}, rule::always, ""},
+    {q::task26_fulfill_request{.id = "t/fulfill"}, rule::always, ""},
+    {q::task26_suspend_request{.id = "t/suspend"}, rule::always, ""},
+    {q::task26_heartbeat_request{.pid = "w"}, rule::always, ""},
+    {q::task26_halt_request{.id = "t/halt"}, rule::always, ""},
+    {q::task26_continue_request{.id = "t/continue"}, rule::always, ""},
   };
   ASSERT_EQ(rows.size(), q::kind_count) << "a row per request kind";
   for (const auto& r : rows) {

@@ -41,11 +41,94 @@ q::task_record& fake_store::put_task(std::string id, int64_t counter, q::task_st
   return t;
 }
 
+void fake_store::created26(const q::promise_record& p) {
+  if (auto b = p.tags.find("resonate:branch"); b != p.tags.end()) branches26[p.id] = b->second;
+  auto target = p.tags.find("resonate:target");
+  if (target == p.tags.end() || tasks26.count(p.id)) return;
+  q::task26_record t;
+  t.id = p.id;
+  t.address = target->second;
+  if (p.created_on.value_or(0) >= p.timeout) {
+    t.state = q::task26_state::fulfilled;
+  } else {
+    t.timer = q::task26_timer::retry;
+    t.timer_at = p.created_on.value_or(0) + 30000;
+    executes26[p.id] = 0;
+  }
+  tasks26[p.id] = std::move(t);
+}
+
+void fake_store::settled26(const std::string& id, int64_t now) {
+  if (auto t = tasks26.find(id); t != tasks26.end()) {
+    auto& task = t->second;
+    task.state = q::task26_state::fulfilled;
+    task.pid.reset();
+    task.ttl.reset();
+    task.resumes = 0;
+    task.timer.reset();
+    task.timer_at.reset();
+  }
+  for (auto cb = callbacks26.begin(); cb != callbacks26.end();) {
+    if (cb->second == id) {
+      cb = callbacks26.erase(cb);
+      continue;
+    }
+    if (cb->first != id) {
+      ++cb;
+      continue;
+    }
+    auto awaiter = tasks26.find(cb->second);
+    auto own = promises.find(cb->second);
+    if (awaiter != tasks26.end()) {
+      auto& t = awaiter->second;
+      bool own_pending = own != promises.end() && own->second.state == q::promise_state::pending &&
+                         own->second.timeout > now;
+      if (t.state == q::task26_state::suspended && own_pending) {
+        t.state = q::task26_state::pending;
+        t.resumes = 1;
+        t.timer = q::task26_timer::retry;
+        t.timer_at = now + 30000;
+        executes26[t.id] = t.version;
+      } else if (t.state != q::task26_state::suspended && t.state != q::task26_state::fulfilled) {
+        ++t.resumes;
+      }
+    }
+    cb = callbacks26.erase(cb);
+  }
+}
+
+q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
+  auto it = tasks26.find(c.task.id);
+  if (it == tasks26.end() || it->second.state != c.current_state ||
+      it->second.version != c.current_version) {
+    return q::alter_result{0};
+  }
+  for (const auto& a : c.awaited) {
+    auto p = promises.find(a);
+    if (p == promises.end() || p->second.state != q::promise_state::pending) {
+      return q::alter_result{0};
+    }
+  }
+  auto address = it->second.address;
+  it->second = c.task;
+  it->second.address = address;
+  for (const auto& a : c.awaited) callbacks26.emplace(a, c.task.id);
+  if (c.send_execute) executes26[c.task.id] = c.task.version;
+  if (c.drop_execute) executes26.erase(c.task.id);
+  return q::alter_result{1};
+}
+
 q::promise_write_result fake_store::settle(const q::update_promise_cmd& c) {
   q::promise_write_result w;
   auto it = promises.find(c.id);
+  auto fence26 = [&] {
+    if (!c.task26_version) return true;
+    auto t = tasks26.find(c.id);
+    return t != tasks26.end() && t->second.state == q::task26_state::acquired &&
+           t->second.version == *c.task26_version;
+  };
   if (it != promises.end() && it->second.state == q::promise_state::pending &&
-      it->second.timeout > c.timeout_after) {
+      it->second.timeout > c.timeout_after && fence26()) {
     it->second.state = c.state;
     it->second.val = c.val;
     it->second.idempotency_key_for_complete = c.idempotency_key;
@@ -76,6 +159,7 @@ q::promise_write_result fake_store::settle(const q::update_promise_cmd& c) {
       ++w.tasks_created;
       cb = callbacks.erase(cb);
     }
+    settled26(c.id, std::max(c.now, c.completed_on));
   }
   if (c.read_back && it != promises.end()) w.row = it->second;
   return w;
@@ -111,8 +195,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           });
           if (tags_ok) hits.push_back(p);
         }
-        std::sort(hits.begin(), hits.end(),
-                  [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
+        std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
         if (static_cast<int64_t>(hits.size()) > c.limit) hits.resize(c.limit);
         q::query_promises_result r;
         if (!hits.empty()) r.last_sort_id = hits.back().sort_id;
@@ -129,6 +212,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           p.tags = c.tags;
           p.created_on = c.created_on;
           p.sort_id = next_sort_id_++;
+          created26(p);
           promises.emplace(c.id, std::move(p));
           w.rows_affected = 1;
           if (c.task) {
@@ -275,8 +359,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           partial.promise_tags.clear();
           hits.push_back(std::move(partial));
         }
-        std::sort(hits.begin(), hits.end(),
-                  [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
+        std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
         if (static_cast<int64_t>(hits.size()) > c.limit) hits.resize(c.limit);
         q::query_schedules_result r;
         if (!hits.empty()) r.last_sort_id = hits.back().sort_id;
@@ -330,6 +413,20 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           return q::v2026_result{200, "[]", false, v2026_wake_at};
         }
         return q::v2026_result{501, "\"not in the fake store\"", false, std::nullopt};
+      } else if constexpr (std::is_same_v<T, q::read_task26_cmd>) {
+        q::query_tasks26_result r;
+        if (auto it = tasks26.find(c.id); it != tasks26.end()) r.records.push_back(it->second);
+        return r;
+      } else if constexpr (std::is_same_v<T, q::read_branch26_cmd>) {
+        q::query_promises_result r;
+        for (auto& [id, branch] : branches26) {
+          if (branch == c.branch && id != c.except_id && promises.count(id)) {
+            r.records.push_back(promises.at(id));
+          }
+        }
+        return r;
+      } else if constexpr (std::is_same_v<T, q::write_task26_cmd>) {
+        return write26(c);
       } else if constexpr (std::is_same_v<T, q::take_outbox_cmd>) {
         return q::outbox_result{};
       } else {
@@ -375,7 +472,8 @@ q::aio_cqe fake_store::answer(const q::aio_sqe& sqe) {
   q::aio_cqe cqe;
   cqe.id = sqe.id;
   switch (sqe.kind()) {
-    case q::aio_kind::store: return process_one(sqe);
+    case q::aio_kind::store:
+      return process_one(sqe);
     case q::aio_kind::router: {
       // The default tag source: a value that is not JSON is a logical receiver.
       const auto& sub = std::get<q::route_submission>(sqe.payload);

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ public:
   /// what times, and the wake_at its answer carries.
   std::vector<int64_t> v2026_ticks;
   std::optional<int64_t> v2026_wake_at;
+  /// Protocol 2026's tasks and what the store's step after a promise write
+  /// keeps with them (migration 006): a targeted promise's task, its
+  /// executes (id -> version), callbacks (awaited, awaiter) and branches
+  /// (id -> branch). The settlement chain here fulfils the task and resumes
+  /// suspended awaiters; listeners and timers are the real stores' (tests/store).
+  std::map<std::string, queues::task26_record> tasks26;
+  std::map<std::string, int64_t> executes26;
+  std::set<std::pair<std::string, std::string>> callbacks26;
+  std::map<std::string, std::string> branches26;
 
   /// Inserts a task row directly (tests that need a claimed task for a fence).
   queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);
@@ -39,8 +49,8 @@ public:
   double send_error = 0;  ///< probability the sender fails as a whole (an AIO error; needs rng)
   int64_t time_to_retry = 15000;  ///< the plugin's TTR on a failed delivery
   int64_t time_to_claim = 60000;  ///< the plugin's TTC on a delivery
-  double fail_before = 0;  ///< probability a submission fails without effect
-  double fail_after = 0;   ///< probability a submission takes effect but reports failure
+  double fail_before = 0;         ///< probability a submission fails without effect
+  double fail_after = 0;          ///< probability a submission takes effect but reports failure
   std::mt19937_64* rng = nullptr;
 
   queues::aio_results process(const queues::aio_batch& batch);
@@ -51,6 +61,9 @@ public:
 private:
   queues::store_result run(const queues::store_command& cmd);
   queues::promise_write_result settle(const queues::update_promise_cmd& c);
+  void created26(const queues::promise_record& p);
+  void settled26(const std::string& id, int64_t now);
+  queues::alter_result write26(const queues::write_task26_cmd& c);
   int64_t next_sort_id_ = 1;
   int64_t next_task_sort_id_ = 1;
 };

@@ -1,0 +1,102 @@
+// The SQLite store's commands on protocol 2026-04-01's tasks: read one, read
+// a branch (preload), and the guarded write of the typed task operations
+// (kernel/coroutines/task26.cpp). The store's one connection writes in
+// BEGIN IMMEDIATE transactions, so the guard read and the write that follows
+// it see the same rows.
+
+#include "aio_adapters/store/sql_common.hpp"
+#include "aio_adapters/store/sqlite/sqlite_commands.hpp"
+
+namespace resonate::aio_adapters::store::sqlite_dialect {
+
+namespace {
+
+const std::string select_task =
+  "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
+  "FROM tasks26 WHERE id = ?";
+
+const std::string select_branch = "SELECT " + std::string(promise_columns) +
+                                  " FROM promises WHERE id IN (SELECT id FROM branches26 "
+                                  "WHERE branch = ? AND id <> ?) ORDER BY id";
+
+q::task26_record read_task_row(const sqlite_statement& st) {
+  q::task26_record t;
+  t.id = st.column_text(0);
+  t.state = static_cast<q::task26_state>(st.column_int(1));
+  t.version = st.column_int(2);
+  t.address = st.column_text(3);
+  t.pid = st.column_optional_text(4);
+  t.ttl = st.column_optional_int(5);
+  t.resumes = st.column_int(6);
+  if (auto type = st.column_optional_int(7)) t.timer = static_cast<q::task26_timer>(*type);
+  t.timer_at = st.column_optional_int(8);
+  return t;
+}
+
+bool every_pending(sqlite_connection& c, const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    auto st = c.prepare("SELECT 1 FROM promises WHERE id = ? AND state = 1");
+    st.bind_text(id);
+    if (!st.step()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+q::store_result run(sqlite_connection& c, const q::read_task26_cmd& cmd) {
+  auto st = c.prepare(select_task);
+  st.bind_text(cmd.id);
+  q::query_tasks26_result r;
+  while (st.step()) r.records.push_back(read_task_row(st));
+  return r;
+}
+
+q::store_result run(sqlite_connection& c, const q::read_branch26_cmd& cmd) {
+  auto st = c.prepare(select_branch);
+  st.bind_text(cmd.branch).bind_text(cmd.except_id);
+  return read_promise_rows(st);
+}
+
+q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd) {
+  if (!every_pending(c, cmd.awaited)) return q::alter_result{0};
+  const auto& t = cmd.task;
+  {
+    auto st = c.prepare(
+      "UPDATE tasks26 SET state = ?, version = ?, pid = ?, ttl = ?, resumes = ?, timer_type = ?, "
+      "timer_at = ? WHERE id = ? AND state = ? AND version = ?");
+    st.bind_int(static_cast<int64_t>(t.state))
+      .bind_int(t.version)
+      .bind_text(t.pid)
+      .bind_int(t.ttl)
+      .bind_int(t.resumes)
+      .bind_int(t.timer ? std::optional<int64_t>(static_cast<int64_t>(*t.timer)) : std::nullopt)
+      .bind_int(t.timer_at)
+      .bind_text(t.id)
+      .bind_int(static_cast<int64_t>(cmd.current_state))
+      .bind_int(cmd.current_version);
+    st.run();
+    if (c.changes() == 0) return q::alter_result{0};
+  }
+  for (const auto& awaited : cmd.awaited) {
+    auto st =
+      c.prepare("INSERT INTO callbacks26 (awaited, awaiter) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    st.bind_text(awaited).bind_text(t.id);
+    st.run();
+  }
+  if (cmd.send_execute) {
+    auto st = c.prepare(
+      "INSERT INTO outbox_execute26 (id, version, address) SELECT id, version, address "
+      "FROM tasks26 WHERE id = ? "
+      "ON CONFLICT (id) DO UPDATE SET version = excluded.version, address = excluded.address");
+    st.bind_text(t.id);
+    st.run();
+  } else if (cmd.drop_execute) {
+    auto st = c.prepare("DELETE FROM outbox_execute26 WHERE id = ?");
+    st.bind_text(t.id);
+    st.run();
+  }
+  return q::alter_result{1};
+}
+
+}  // namespace resonate::aio_adapters::store::sqlite_dialect

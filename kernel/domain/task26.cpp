@@ -1,0 +1,211 @@
+#include "kernel/domain/task26.hpp"
+
+#include <utility>
+
+#include "kernel/domain/promise26.hpp"
+#include "kernel/domain/task.hpp"
+
+namespace resonate::kernel::domain {
+
+namespace q = resonate::queues;
+using q::task26_state;
+
+namespace {
+
+bool pending(const std::optional<q::promise_record>& p) {
+  return p && p->state == q::promise_state::pending;
+}
+
+task26_decision refused(uint16_t status, std::string message) {
+  return task26_decision{task26_refusal(status, std::move(message)), {}, {}, {}};
+}
+
+/// The guarded write of `next` over the row `current` as read.
+q::write_task26_cmd write_over(const q::task26_record& current, q::task26_record next) {
+  q::write_task26_cmd w;
+  w.current_state = current.state;
+  w.current_version = current.version;
+  w.task = std::move(next);
+  return w;
+}
+
+/// The fence of spec 2.3: nullopt when it holds, else the refusal.
+std::optional<task26_decision> fence(const task26_rows& rows, int64_t version,
+                                     const char* conflict) {
+  if (!rows.task) return refused(404, "Task not found");
+  if (rows.task->state != task26_state::acquired || !pending(rows.promise) ||
+      rows.task->version != version) {
+    return refused(409, conflict);
+  }
+  return std::nullopt;
+}
+
+/// pending again at the same version: its retry timer, and an execute to its
+/// address now.
+q::write_task26_cmd make_pending(const q::task26_record& t, int64_t now) {
+  auto next = t;
+  next.state = task26_state::pending;
+  next.pid.reset();
+  next.ttl.reset();
+  next.timer = q::task26_timer::retry;
+  next.timer_at = clamp_add(now, task26_retry_timeout_ms);
+  auto w = write_over(t, std::move(next));
+  w.send_execute = true;
+  return w;
+}
+
+q::task26_response ok() {
+  return q::task26_response{200, {}, std::nullopt, std::nullopt, std::nullopt};
+}
+
+}  // namespace
+
+q::task26_response task26_refusal(uint16_t status, std::string message) {
+  return q::task26_response{status, std::move(message), std::nullopt, std::nullopt, std::nullopt};
+}
+
+std::optional<q::read_branch26_cmd> preload_of(const q::promise_record& p) {
+  auto it = p.tags.find("resonate:branch");
+  if (it == p.tags.end()) return std::nullopt;
+  return q::read_branch26_cmd{it->second, p.id};
+}
+
+q::task26_response decide_get(const task26_rows& rows) {
+  if (!rows.task) return task26_refusal(404, "Task not found");
+  auto out = ok();
+  out.task = *rows.task;
+  return out;
+}
+
+task26_decision decide_acquire(const q::task26_acquire_request& req, const task26_rows& rows,
+                               int64_t now) {
+  if (!rows.task) return refused(404, "Task not found");
+  const auto& t = *rows.task;
+  if (t.state != task26_state::pending || !pending(rows.promise)) {
+    return refused(409, "Task is not pending");
+  }
+  if (t.version != req.version) return refused(409, "Version mismatch");
+  auto next = t;
+  next.state = task26_state::acquired;
+  next.version = t.version + 1;
+  next.pid = req.pid;
+  next.ttl = req.ttl;
+  next.resumes = 0;
+  next.timer = q::task26_timer::lease;
+  next.timer_at = clamp_add(now, req.ttl);
+  task26_decision d;
+  d.answer = ok();
+  d.answer.task = next;
+  d.answer.promise = *rows.promise;
+  d.answer.preload = std::vector<q::promise_record>{};
+  d.preload = preload_of(*rows.promise);
+  d.writes.push_back(write_over(t, std::move(next)));
+  return d;
+}
+
+task26_decision decide_release(const q::task26_release_request& req, const task26_rows& rows,
+                               int64_t now) {
+  if (auto refusal = fence(rows, req.version, "Task version mismatch or invalid state")) {
+    return std::move(*refusal);
+  }
+  task26_decision d;
+  d.answer = ok();
+  d.writes.push_back(make_pending(*rows.task, now));
+  return d;
+}
+
+task26_decision decide_fulfill(const q::task26_fulfill_request& req, const task26_rows& rows,
+                               int64_t now) {
+  if (auto refusal = fence(rows, req.version, "Task version mismatch or invalid state")) {
+    return std::move(*refusal);
+  }
+  // Settling the task's promise fulfils the task through the chain; the
+  // settle holds only while the task is still acquired at this version.
+  q::promise26_settle_request settle{req.id, req.state, req.val, req.debug_time};
+  task26_decision d;
+  d.answer = ok();
+  d.settle = settle26_command(settle, now);
+  d.settle->task26_version = req.version;
+  return d;
+}
+
+task26_decision decide_suspend(const q::task26_suspend_request& req, const task26_rows& rows,
+                               const std::vector<std::optional<q::promise_record>>& awaited) {
+  if (auto refusal = fence(rows, req.version, "Task is not acquired or version mismatch")) {
+    return std::move(*refusal);
+  }
+  bool any_settled = false;
+  for (const auto& p : awaited) {
+    if (!p) return refused(422, "Awaited promise not found");
+    if (p->state != q::promise_state::pending) any_settled = true;
+  }
+  const auto& t = *rows.task;
+  auto next = t;
+  next.resumes = 0;
+  task26_decision d;
+  d.answer = ok();
+  if (any_settled) {
+    // Keep going (300): the task stays acquired at its version, lease untouched.
+    d.answer.status = 300;
+    d.answer.preload = std::vector<q::promise_record>{};
+    d.preload = preload_of(*rows.promise);
+    d.writes.push_back(write_over(t, std::move(next)));
+    return d;
+  }
+  next.state = task26_state::suspended;
+  next.pid.reset();
+  next.ttl.reset();
+  next.timer.reset();
+  next.timer_at.reset();
+  auto w = write_over(t, std::move(next));
+  w.awaited = req.awaited;
+  d.writes.push_back(std::move(w));
+  return d;
+}
+
+task26_decision decide_heartbeat(const q::task26_heartbeat_request& req,
+                                 const std::vector<task26_rows>& rows, int64_t now) {
+  task26_decision d;
+  d.answer = ok();
+  for (size_t i = 0; i < rows.size() && i < req.tasks.size(); ++i) {
+    const auto& r = rows[i];
+    if (!r.task || r.task->state != task26_state::acquired ||
+        r.task->version != req.tasks[i].version || r.task->pid != req.pid) {
+      continue;  // not this worker's lease: skipped silently
+    }
+    if (!pending(r.promise) || now >= r.promise->timeout) continue;
+    auto next = *r.task;
+    next.timer = q::task26_timer::lease;
+    next.timer_at = clamp_add(now, r.task->ttl.value_or(task26_retry_timeout_ms));
+    d.writes.push_back(write_over(*r.task, std::move(next)));
+  }
+  return d;
+}
+
+task26_decision decide_halt(const task26_rows& rows) {
+  if (!rows.task) return refused(404, "Task not found");
+  const auto& t = *rows.task;
+  if (t.state == task26_state::fulfilled) return refused(409, "Task is fulfilled");
+  task26_decision d;
+  d.answer = ok();
+  if (t.state == task26_state::halted) return d;
+  auto next = t;
+  next.state = task26_state::halted;
+  next.pid.reset();
+  next.ttl.reset();
+  next.timer.reset();
+  next.timer_at.reset();
+  d.writes.push_back(write_over(t, std::move(next)));
+  return d;
+}
+
+task26_decision decide_continue(const task26_rows& rows, int64_t now) {
+  if (!rows.task) return refused(404, "Task not found");
+  if (rows.task->state != task26_state::halted) return refused(409, "Task is not halted");
+  task26_decision d;
+  d.answer = ok();
+  d.writes.push_back(make_pending(*rows.task, now));
+  return d;
+}
+
+}  // namespace resonate::kernel::domain

@@ -1,0 +1,69 @@
+#pragma once
+
+// Task rules of protocol 2026-04-01 (spec 1.9, 2.3, 2.4) as pure functions:
+// given the rows an operation read (its promise and task, as they are at the
+// operation's time: a promise past its timeout was timed out before), each
+// decides the answer and the guarded writes that make it true. The writes
+// take effect only while the rows are as read (write_task26_cmd's guard, the
+// settle's fence); when one does not, the operation reads again and decides
+// again (kernel/coroutines/task26.cpp).
+//
+// The fence of release, fulfill and suspend is "acquired, its promise still
+// pending, and this version" (409 otherwise). A task whose promise settled is
+// fulfilled by the store's settlement chain in the same transaction, so the
+// task's own state and version are the guard.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "queues/aio.hpp"
+#include "queues/api.hpp"
+#include "queues/records.hpp"
+
+namespace resonate::kernel::domain {
+
+/// A promise and its task as an operation read them (either may be absent).
+struct task26_rows {
+  std::optional<queues::promise_record> promise;
+  std::optional<queues::task26_record> task;
+};
+
+/// What an operation decided: the answer, and what must be written for it to
+/// hold. No write and no settle: answer as is.
+struct task26_decision {
+  queues::task26_response answer;
+  std::vector<queues::write_task26_cmd> writes;
+  /// task.fulfill: the guarded settle; its row read back is the answer's promise.
+  std::optional<queues::update_promise_cmd> settle;
+  /// Read the branch after the writes into the answer's preload (spec 2.8):
+  /// the branch, and the promise left out of it.
+  std::optional<queues::read_branch26_cmd> preload;
+};
+
+/// The answer of a refusal: `status` with its message.
+queues::task26_response task26_refusal(uint16_t status, std::string message);
+
+queues::task26_response decide_get(const task26_rows& rows);
+task26_decision decide_acquire(const queues::task26_acquire_request& req, const task26_rows& rows,
+                               int64_t now);
+task26_decision decide_release(const queues::task26_release_request& req, const task26_rows& rows,
+                               int64_t now);
+task26_decision decide_fulfill(const queues::task26_fulfill_request& req, const task26_rows& rows,
+                               int64_t now);
+/// `awaited`: the awaited promises in the order of req.awaited.
+task26_decision decide_suspend(const queues::task26_suspend_request& req, const task26_rows& rows,
+                               const std::vector<std::optional<queues::promise_record>>& awaited);
+/// `rows`: each task of req.tasks with its promise, in that order. A task that
+/// is not this worker's lease at that version is skipped silently.
+task26_decision decide_heartbeat(const queues::task26_heartbeat_request& req,
+                                 const std::vector<task26_rows>& rows, int64_t now);
+task26_decision decide_halt(const task26_rows& rows);
+task26_decision decide_continue(const task26_rows& rows, int64_t now);
+
+/// The preload of `p`: its branch but itself, or nothing when it has no
+/// resonate:branch tag.
+std::optional<queues::read_branch26_cmd> preload_of(const queues::promise_record& p);
+
+}  // namespace resonate::kernel::domain
