@@ -185,7 +185,10 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         return r;
       } else if constexpr (std::is_same_v<T, q::search_promises_cmd>) {
         std::vector<q::promise_record> hits;
-        for (auto& [id, p] : promises) {
+        for (auto& entry : promises) {
+          // Not a structured binding: the lambda below captures it.
+          const auto& id = entry.first;
+          const auto& p = entry.second;
           if (!pattern_matches(c.id, id)) continue;
           if (!(q::mask_of(p.state) & c.states)) continue;
           if (c.sort_id && p.sort_id >= *c.sort_id) continue;
@@ -342,7 +345,10 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         return r;
       } else if constexpr (std::is_same_v<T, q::search_schedules_cmd>) {
         std::vector<q::schedule_record> hits;
-        for (auto& [id, s] : schedules) {
+        for (auto& entry : schedules) {
+          // Not a structured binding: the lambda below captures it.
+          const auto& id = entry.first;
+          const auto& s = entry.second;
           if (!pattern_matches(c.id, id)) continue;
           if (c.sort_id && s.sort_id >= *c.sort_id) continue;
           bool tags_ok = std::all_of(c.tags.begin(), c.tags.end(), [&](auto& kv) {
