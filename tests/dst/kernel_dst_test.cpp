@@ -43,37 +43,40 @@ std::optional<std::string> pick_key(std::mt19937_64& rng) {
 
 q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
   auto id = "p" + std::to_string(rng() % 12);
+  // Protocol 2026's tasks on ids of their own, so that their promises are
+  // targeted ones (the first create of an id wins).
+  auto task_id = "t" + std::to_string(rng() % 6);
   switch (rng() % 11) {
     case 8: {  // a targeted promise: protocol 2026's task goes with it
       q::promise26_create_request r;
-      r.id = id;
-      r.timeout_at = now + static_cast<int64_t>(rng() % 400);
+      r.id = task_id;
+      r.timeout_at = now + 200 + static_cast<int64_t>(rng() % 2000);
       r.tags = {{"resonate:target", "poll://any@workers"}};
       return r;
     }
     case 9: {
-      auto version = static_cast<int64_t>(rng() % 3);
-      return q::task26_acquire_request{id, version, "w" + std::to_string(rng() % 2), 100,
+      auto version = static_cast<int64_t>(rng() % 2);
+      return q::task26_acquire_request{task_id, version, "w" + std::to_string(rng() % 2), 100,
                                        std::nullopt};
     }
     case 10: {
       auto version = static_cast<int64_t>(1 + rng() % 2);
       switch (rng() % 4) {
         case 0:
-          return q::task26_release_request{id, version, std::nullopt};
+          return q::task26_release_request{task_id, version, std::nullopt};
         case 1: {
-          q::task26_suspend_request r{
-            id, version, {"p" + std::to_string(rng() % 12)}, std::nullopt};
-          if (r.awaited.front() == id) r.awaited.front() += "x";
-          return r;
+          // What it awaits: a promise of either protocol, or another task's.
+          auto awaited = rng() % 2 ? id : "t" + std::to_string(rng() % 6);
+          if (awaited == task_id) awaited = id;
+          return q::task26_suspend_request{task_id, version, {awaited}, std::nullopt};
         }
         case 2:
-          return q::task26_heartbeat_request{"w0", {{id, version}}, std::nullopt};
+          return q::task26_heartbeat_request{"w0", {{task_id, version}}, std::nullopt};
         default: {
           q::task26_fulfill_request r;
-          r.id = id;
+          r.id = task_id;
           r.version = version;
-          r.val.data = "done-" + id;
+          r.val.data = "done-" + task_id;
           return r;
         }
       }
