@@ -48,4 +48,11 @@ queues::promise_record create_promise(op& o, const boost::json::object& data);
 /// promise.settle of an id; nullopt when there is no such promise.
 std::optional<queues::promise_record> settle_promise(op& o, const boost::json::object& data);
 
+// The same two given the promise as it is now (materialised already, under
+// the operation's hold), which saves reading it again (task.fence).
+queues::v2026_result promise_create_as_of(op& o, const boost::json::object& data,
+                                          const std::optional<queues::promise_record>& current);
+std::optional<queues::promise_record> settle_promise_as_of(
+  op& o, const boost::json::object& data, std::optional<queues::promise_record> current);
+
 }  // namespace resonate::kernel::v2026

@@ -52,21 +52,26 @@ q::promise_record create_promise(op& o, const json::object& data) {
                         int_field(data, "timeoutAt"), tags_field(data, "tags"));
 }
 
-q::v2026_result promise_create(op& o, const json::object& data) {
-  if (auto existing = o.materialise(string_field(data, "id"))) {
-    return answer(200, promise_data(*existing));
-  }
+q::v2026_result promise_create_as_of(op& o, const json::object& data,
+                                     const std::optional<q::promise_record>& current) {
+  if (current) return answer(200, promise_data(*current));
   return answer(200, promise_data(create_promise(o, data)));
 }
 
-std::optional<q::promise_record> settle_promise(op& o, const json::object& data) {
-  auto id = string_field(data, "id");
-  auto p = o.materialise(id);
-  if (!p) return std::nullopt;
-  if (p->state != q::promise_state::pending) return p;
+q::v2026_result promise_create(op& o, const json::object& data) {
+  return promise_create_as_of(o, data, o.materialise(string_field(data, "id")));
+}
+
+std::optional<q::promise_record> settle_promise_as_of(op& o, const json::object& data,
+                                                      std::optional<q::promise_record> current) {
+  if (!current || current->state != q::promise_state::pending) return current;
   auto state = codecs::protocol_2026::settle_state(string_field(data, "state"));
-  return o.settle(id, state.value_or(q::promise_state::resolved), value_field(data, "value"),
-                  o.now);
+  return o.settle(current->id, state.value_or(q::promise_state::resolved),
+                  value_field(data, "value"), o.now);
+}
+
+std::optional<q::promise_record> settle_promise(op& o, const json::object& data) {
+  return settle_promise_as_of(o, data, o.materialise(string_field(data, "id")));
 }
 
 q::v2026_result promise_settle(op& o, const json::object& data) {

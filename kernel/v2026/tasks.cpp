@@ -30,10 +30,12 @@ struct fenced {
   std::optional<q::v2026_result> refusal;
 };
 
-fenced check_fence(op& o, const std::string& id, int64_t version, std::string_view conflict) {
+/// `own`: the task's promise as the operation materialised it.
+fenced check_fence(op& o, const std::string& id, const std::optional<q::promise_record>& own,
+                   int64_t version, std::string_view conflict) {
   auto t = o.read_task(id);
   if (!t) return {std::nullopt, failure(404, "Task not found")};
-  if (t->state != task_state::acquired || !pending(o.read_promise(id)) || t->version != version) {
+  if (t->state != task_state::acquired || !pending(own) || t->version != version) {
     return {std::nullopt, failure(409, conflict)};
   }
   return {std::move(t), std::nullopt};
@@ -112,12 +114,21 @@ q::v2026_result task_fence(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   const auto& action = object_field(data, "action");
   const auto& inner = object_field(action, "data");
-  o.materialise(id);
-  o.materialise(string_field(inner, "id"));
-  auto f = check_fence(o, id, int_field(data, "version", -1), "Version mismatch");
+  auto own = o.materialise(id);
+  auto target = o.materialise(string_field(inner, "id"));
+  auto f = check_fence(o, id, own, int_field(data, "version", -1), "Version mismatch");
   if (f.refusal) return std::move(*f.refusal);
+  // Both promises are held (engine.cpp) and read already: the action decides
+  // on them as read.
   auto kind = string_field(action, "kind");
-  auto result = kind == "promise.create" ? promise_create(o, inner) : promise_settle(o, inner);
+  q::v2026_result result;
+  if (kind == "promise.create") {
+    result = promise_create_as_of(o, inner, target);
+  } else if (auto settled = settle_promise_as_of(o, inner, std::move(target))) {
+    result = answer(200, promise_data(*settled));
+  } else {
+    result = failure(404, "Promise not found");
+  }
   // The inner answer is an envelope of its own, echoing the action's head.
   const auto& head = object_field(action, "head");
   std::string out = "{\"action\":{\"kind\":";
