@@ -7,6 +7,7 @@
 
 #include "codecs/json_writer.hpp"
 #include "codecs/protocol_2026/records.hpp"
+#include "kernel/domain/task26.hpp"
 
 namespace resonate::kernel::v2026 {
 
@@ -180,16 +181,10 @@ void op::remove_execute(const std::string& id) {
 }
 
 std::vector<q::promise_record> op::preload(const q::promise_record& p) {
-  std::vector<q::promise_record> out;
-  auto it = p.tags.find("resonate:branch");
-  if (it == p.tags.end()) return out;
-  auto rows = db.query("SELECT id FROM branches26 WHERE branch = $1 AND id <> $2 ORDER BY id",
-                       {it->second, p.id});
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    if (auto x = read_promise(r.text(0))) out.push_back(std::move(*x));
-  }
-  return out;
+  // One statement for the whole branch, as the typed task operations read it.
+  auto branch = domain::preload_of(p);
+  if (!branch) return {};
+  return std::get<q::query_promises_result>(db.run(*branch)).records;
 }
 
 // -- search pages -------------------------------------------------------------------
