@@ -42,6 +42,10 @@ public:
                                      const std::vector<sql_param>& params) = 0;
   /// Runs one of the store's own commands inside the transaction.
   virtual queues::store_result run(const queues::store_command& cmd) = 0;
+  /// Runs several of them in order, in one round trip where the store can
+  /// (PostgreSQL pipelines them); their results in the same order.
+  virtual std::vector<queues::store_result> run_all(
+    const std::vector<queues::store_command>& cmds) = 0;
   /// Holds the promises with these ids (sorted, no duplicates) until the
   /// transaction ends: no other transaction settles them or registers on them
   /// meanwhile, and what this one reads of them afterwards is current. Every

@@ -83,8 +83,9 @@ q::v2026_result promise_settle(op& o, const json::object& data) {
 q::v2026_result promise_register_callback(op& o, const json::object& data) {
   auto awaited_id = string_field(data, "awaited");
   auto awaiter_id = string_field(data, "awaiter");
-  auto awaited = o.materialise(awaited_id);
-  auto awaiter = o.materialise(awaiter_id);
+  auto read = o.materialise_all({awaited_id, awaiter_id});
+  auto& awaited = read[0];
+  auto& awaiter = read[1];
   if (!awaited) return failure(404, "Awaited promise not found");
   if (!awaiter) return failure(422, "Awaiter promise not found");
   if (!awaiter->tags.count("resonate:target")) {

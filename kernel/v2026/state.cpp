@@ -1,5 +1,6 @@
 #include "kernel/v2026/state.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -72,9 +73,31 @@ std::optional<q::promise_record> op::read_promise(const std::string& id) {
 }
 
 std::optional<q::promise_record> op::materialise(const std::string& id) {
-  auto p = read_promise(id);
-  if (!p || p->state != q::promise_state::pending || now < p->timeout) return p;
-  return settle(id, q::timed_out_state(*p), q::value{}, p->timeout);
+  return std::move(materialise_all({id}).front());
+}
+
+std::vector<std::optional<q::promise_record>> op::materialise_all(
+  const std::vector<std::string>& ids) {
+  std::vector<q::store_command> reads;
+  reads.reserve(ids.size());
+  for (const auto& id : ids) reads.emplace_back(q::read_promise_cmd{id});
+  auto results = db.run_all(reads);
+  std::vector<std::optional<q::promise_record>> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto& rows = std::get<q::query_promises_result>(results.at(i)).records;
+    std::optional<q::promise_record> p;
+    if (!rows.empty()) p = std::move(rows.front());
+    // An id named twice is timed out once: the second sees the first's write.
+    if (p && p->state == q::promise_state::pending && now >= p->timeout) {
+      bool earlier = std::find(ids.begin(), ids.begin() + static_cast<long>(i), ids[i]) !=
+                     ids.begin() + static_cast<long>(i);
+      p = earlier ? read_promise(ids[i])
+                  : settle(ids[i], q::timed_out_state(*p), q::value{}, p->timeout);
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 q::promise_record op::settle(const std::string& id, q::promise_state state, q::value val,

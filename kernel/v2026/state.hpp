@@ -48,6 +48,9 @@ struct op {
   /// settled first (resolved for a resonate:timer, else rejected_timedout;
   /// settledAt = timeoutAt), with the settlement chain.
   std::optional<queues::promise_record> materialise(const std::string& id);
+  /// The same for several promises, read in one round trip (in the order given).
+  std::vector<std::optional<queues::promise_record>> materialise_all(
+    const std::vector<std::string>& ids);
   /// Takes `id` out of pending (REST v1's completion command: its chain, and the
   /// store's steps after it); the row after the write.
   queues::promise_record settle(const std::string& id, queues::promise_state state,

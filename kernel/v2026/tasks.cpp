@@ -114,8 +114,9 @@ q::v2026_result task_fence(op& o, const json::object& data) {
   auto id = string_field(data, "id");
   const auto& action = object_field(data, "action");
   const auto& inner = object_field(action, "data");
-  auto own = o.materialise(id);
-  auto target = o.materialise(string_field(inner, "id"));
+  auto read = o.materialise_all({id, string_field(inner, "id")});
+  auto& own = read[0];
+  auto& target = read[1];
   auto f = check_fence(o, id, own, int_field(data, "version", -1), "Version mismatch");
   if (f.refusal) return std::move(*f.refusal);
   // Both promises are held (engine.cpp) and read already: the action decides
