@@ -43,13 +43,7 @@ std::optional<task26_decision> fence(const task26_rows& rows, int64_t version,
 /// pending again at the same version: its retry timer, and an execute to its
 /// address now.
 q::write_task26_cmd make_pending(const q::task26_record& t, int64_t now) {
-  auto next = t;
-  next.state = task26_state::pending;
-  next.pid.reset();
-  next.ttl.reset();
-  next.timer = q::task26_timer::retry;
-  next.timer_at = clamp_add(now, task26_retry_timeout_ms);
-  auto w = write_over(t, std::move(next));
+  auto w = write_over(t, pending_again(t, now));
   w.send_execute = true;
   return w;
 }
@@ -59,6 +53,35 @@ q::task26_response ok() {
 }
 
 }  // namespace
+
+q::task26_record acquired(q::task26_record t, const std::string& pid, int64_t ttl, int64_t now) {
+  t.state = task26_state::acquired;
+  t.version += 1;
+  t.pid = pid;
+  t.ttl = ttl;
+  t.resumes = 0;
+  t.timer = q::task26_timer::lease;
+  t.timer_at = clamp_add(now, ttl);
+  return t;
+}
+
+q::task26_record pending_again(q::task26_record t, int64_t now) {
+  t.state = task26_state::pending;
+  t.pid.reset();
+  t.ttl.reset();
+  t.timer = q::task26_timer::retry;
+  t.timer_at = clamp_add(now, task26_retry_timeout_ms);
+  return t;
+}
+
+q::task26_record at_rest(q::task26_record t, q::task26_state state) {
+  t.state = state;
+  t.pid.reset();
+  t.ttl.reset();
+  t.timer.reset();
+  t.timer_at.reset();
+  return t;
+}
 
 q::task26_response task26_refusal(uint16_t status, std::string message) {
   return q::task26_response{status, std::move(message), std::nullopt, std::nullopt, std::nullopt};
@@ -85,14 +108,7 @@ task26_decision decide_acquire(const q::task26_acquire_request& req, const task2
     return refused(409, "Task is not pending");
   }
   if (t.version != req.version) return refused(409, "Version mismatch");
-  auto next = t;
-  next.state = task26_state::acquired;
-  next.version = t.version + 1;
-  next.pid = req.pid;
-  next.ttl = req.ttl;
-  next.resumes = 0;
-  next.timer = q::task26_timer::lease;
-  next.timer_at = clamp_add(now, req.ttl);
+  auto next = acquired(t, req.pid, req.ttl, now);
   task26_decision d;
   d.answer = ok();
   d.answer.task = next;
@@ -152,12 +168,7 @@ task26_decision decide_suspend(const q::task26_suspend_request& req, const task2
     d.writes.push_back(write_over(t, std::move(next)));
     return d;
   }
-  next.state = task26_state::suspended;
-  next.pid.reset();
-  next.ttl.reset();
-  next.timer.reset();
-  next.timer_at.reset();
-  auto w = write_over(t, std::move(next));
+  auto w = write_over(t, at_rest(std::move(next), task26_state::suspended));
   w.awaited = req.awaited;
   d.writes.push_back(std::move(w));
   return d;
@@ -189,13 +200,7 @@ task26_decision decide_halt(const task26_rows& rows) {
   task26_decision d;
   d.answer = ok();
   if (t.state == task26_state::halted) return d;
-  auto next = t;
-  next.state = task26_state::halted;
-  next.pid.reset();
-  next.ttl.reset();
-  next.timer.reset();
-  next.timer_at.reset();
-  d.writes.push_back(write_over(t, std::move(next)));
+  d.writes.push_back(write_over(t, at_rest(t, task26_state::halted)));
   return d;
 }
 

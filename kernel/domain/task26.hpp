@@ -42,6 +42,19 @@ struct task26_decision {
   std::optional<queues::read_branch26_cmd> preload;
 };
 
+// The transitions of a task row, shared by the typed operations and the ones
+// still in kernel/v2026/ (task.create, the background pass).
+
+/// `t` acquired by `pid` for `ttl` ms at `now`: the next version, resumes
+/// cleared, its lease timer.
+queues::task26_record acquired(queues::task26_record t, const std::string& pid, int64_t ttl,
+                               int64_t now);
+/// `t` pending again at its version (released, continued, its lease lapsed,
+/// its retry due): no lease, its retry timer.
+queues::task26_record pending_again(queues::task26_record t, int64_t now);
+/// `t` in `state` (suspended, halted): no lease, no timer.
+queues::task26_record at_rest(queues::task26_record t, queues::task26_state state);
+
 /// The answer of a refusal: `status` with its message.
 queues::task26_response task26_refusal(uint16_t status, std::string message);
 

@@ -8,6 +8,7 @@
 #include "codecs/json_writer.hpp"
 #include "codecs/protocol_2026/records.hpp"
 
+#include "kernel/domain/task26.hpp"
 #include "kernel/v2026/ops.hpp"
 
 namespace resonate::kernel::v2026 {
@@ -143,13 +144,10 @@ q::v2026_result tick(op& o, const json::object& data) {
   for (const auto& r : due_tasks) {
     auto t = o.read_task(r.text(0));
     if (!t || !t->timer_at || *t->timer_at > o.now) continue;
-    if (t->timer == task26_timer::lease && t->state == task_state::acquired) {
-      t->state = task_state::pending;
-      drop_lease(*t);
-    } else if (t->timer != task26_timer::retry || t->state != task_state::pending) {
-      continue;
-    }
-    set_timer(*t, task26_timer::retry, o.now + retry_timeout_ms);
+    const bool lease_lapsed = t->timer == task26_timer::lease && t->state == task_state::acquired;
+    const bool retry_due = t->timer == task26_timer::retry && t->state == task_state::pending;
+    if (!lease_lapsed && !retry_due) continue;
+    *t = domain::pending_again(std::move(*t), o.now);
     o.write_task(*t);
     o.enqueue_execute(t->id, t->version, t->address);
   }

@@ -13,14 +13,10 @@
 // Semantics follow the SDK 0.11.5's own in-process server where the spec says
 // the SDK wins; the differences are listed in docs/protocol-2026.md.
 
-#include "kernel/domain/promise26.hpp"
 #include "kernel/v2026/database.hpp"
 #include "queues/aio.hpp"
 
 namespace resonate::kernel::v2026 {
-
-/// The retry period of a pending task (spec 2.5).
-inline constexpr int64_t retry_timeout_ms = domain::task26_retry_timeout_ms;
 
 /// Runs one operation; never throws for a request (a missing object is a 404,
 /// and so on), only for store failures.

@@ -34,21 +34,6 @@ std::optional<int64_t> sql_row::optional_int64(size_t i) const {
   return int64(i);
 }
 
-void drop_lease(task_row& t) {
-  t.pid.reset();
-  t.ttl.reset();
-}
-
-void set_timer(task_row& t, task26_timer timer, int64_t at) {
-  t.timer = timer;
-  t.timer_at = at;
-}
-
-void clear_timer(task_row& t) {
-  t.timer.reset();
-  t.timer_at.reset();
-}
-
 namespace {
 
 sql_param opt(const std::optional<int64_t>& v) {

@@ -27,11 +27,6 @@ using task_row = queues::task26_record;
 using task_state = queues::task26_state;
 using queues::task26_timer;
 
-/// Not holding a lease: no pid, ttl.
-void drop_lease(task_row& t);
-void set_timer(task_row& t, task26_timer timer, int64_t at);
-void clear_timer(task_row& t);
-
 /// An operation in progress: its store, its time, and whether it queued messages.
 struct op {
   database& db;

@@ -8,6 +8,7 @@
 // fulfilled (by the settlement chain) when the fence is checked.
 #include "codecs/json_writer.hpp"
 #include "codecs/protocol_2026/records.hpp"
+#include "kernel/domain/task26.hpp"
 #include "kernel/v2026/ops.hpp"
 
 namespace resonate::kernel::v2026 {
@@ -43,12 +44,7 @@ fenced check_fence(op& o, const std::string& id, const std::optional<q::promise_
 
 /// acquired at version+1 by pid for ttl, its lease timer at now+ttl, resumes cleared.
 void acquire(op& o, task_row& t, const json::object& data) {
-  t.state = task_state::acquired;
-  t.version += 1;
-  t.pid = string_field(data, "pid");
-  t.ttl = int_field(data, "ttl");
-  t.resumes = 0;
-  set_timer(t, task26_timer::lease, o.now + *t.ttl);
+  t = domain::acquired(std::move(t), string_field(data, "pid"), int_field(data, "ttl"), o.now);
   o.write_task(t);
 }
 
