@@ -81,7 +81,11 @@ access_key access_key_of(const queues::request_payload& payload) {
                            std::is_same_v<T, queues::task26_suspend_request> ||
                            std::is_same_v<T, queues::task26_heartbeat_request> ||
                            std::is_same_v<T, queues::task26_halt_request> ||
-                           std::is_same_v<T, queues::task26_continue_request>) {
+                           std::is_same_v<T, queues::task26_continue_request> ||
+                           std::is_same_v<T, queues::task26_create_request> ||
+                           std::is_same_v<T, queues::task26_fence_request> ||
+                           std::is_same_v<T, queues::promise26_register_callback_request> ||
+                           std::is_same_v<T, queues::promise26_register_listener_request>) {
         return {rule::always, {}};  // never routed by REST v1: protocol_2026 has its own gate
       } else if constexpr (std::is_same_v<T, queues::stream_connected_request>) {
         return {rule::always, {}};  // internal: the poll server submits it, no route makes it

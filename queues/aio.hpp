@@ -70,6 +70,16 @@ struct create_task_cmd {
 /// out nor sends it; EnqueueTasks does once the root is free.
 /// Result: promise_write_result; with `read_back` it carries the row as it is
 /// after the statement (the new row, or the existing one).
+/// Protocol 2026-04-01's fence on a promise write (task.fulfill, task.fence):
+/// the write takes effect only while the task `task_id` (tasks26) is acquired
+/// at `version`. The store holds that task row (FOR SHARE) after the
+/// promise's lock, so a release or acquire that raced either committed first
+/// (and the write does not take effect) or waits for this transaction.
+struct task26_fence {
+  std::string task_id;
+  int64_t version = -1;
+};
+
 struct create_promise_cmd {
   std::string id;
   value param;
@@ -79,6 +89,8 @@ struct create_promise_cmd {
   int64_t created_on = 0;
   std::optional<create_task_cmd> task;
   bool read_back = false;
+  /// The insert takes effect only behind this fence (task.fence's create).
+  std::optional<task26_fence> fence{};
 };
 
 /// The completion transaction of REST v1 4.4 as one command: UPDATE a promise
@@ -100,12 +112,9 @@ struct update_promise_cmd {
   int64_t timeout_after = std::numeric_limits<int64_t>::min();
   int64_t now = 0;  ///< completed_on of the tasks, created_on of the new ones
   bool read_back = false;
-  /// Protocol 2026-04-01's fence (task.fulfill): the update takes effect only
-  /// while the task of this id (tasks26) is acquired at this version. The
-  /// store holds that task row (FOR SHARE) after the promise's lock, so a
-  /// release or acquire that raced either committed first (and the guard
-  /// fails) or waits for this transaction.
-  std::optional<int64_t> task26_version{};
+  /// The update takes effect only behind this fence (task.fulfill's settle of
+  /// the task's own promise, task.fence's settle of another).
+  std::optional<task26_fence> fence{};
 };
 
 /// `SELECT 1`: readiness probe of the store.
@@ -344,6 +353,20 @@ struct write_task26_cmd {
   bool drop_execute = false;
 };
 
+/// Protocol 2026-04-01's registrations: INSERT a callback (`awaited` resumes
+/// the task `awaiter`; promise.register_callback) or, without an awaiter, a
+/// listener (`awaited` unblocks `address`; promise.register_listener), only
+/// while `awaited` (and the awaiter) is pending; one that exists already
+/// stays. The store locks `awaited` first, with the batch's other promise
+/// locks in id order, so a settlement either committed before the check or
+/// waits and then finds the registration. Result: alter_result (1 inserted,
+/// 0 not: registered already, or a promise not pending).
+struct register26_cmd {
+  std::string awaited;
+  std::optional<std::string> awaiter;
+  std::string address;
+};
+
 // -- store commands: gauges (metrics) -------------------------------------------------
 
 /// The count of tasks in each live state (INIT, ENQUEUED, CLAIMED; the
@@ -354,14 +377,16 @@ struct count_tasks_by_state_cmd {};
 /// promises{state} gauge. Result: state_counts_result.
 struct count_promises_by_state_cmd {};
 
-using store_command = std::variant<
-  read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd, create_promise_cmd,
-  update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd, read_enqueueable_tasks_cmd,
-  read_expired_tasks_cmd, create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
-  acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd,
-  search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
-  update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd, v2026_cmd,
-  take_outbox_cmd, ack_outbox_cmd, read_task26_cmd, read_branch26_cmd, write_task26_cmd>;
+using store_command =
+  std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
+               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd,
+               read_enqueueable_tasks_cmd, read_expired_tasks_cmd, create_task_cmd, update_task_cmd,
+               heartbeat_tasks_cmd, read_lock_cmd, acquire_lock_cmd, release_lock_cmd,
+               heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd, search_schedules_cmd,
+               create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
+               update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd,
+               v2026_cmd, take_outbox_cmd, ack_outbox_cmd, read_task26_cmd, read_branch26_cmd,
+               write_task26_cmd, register26_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
 /// command (the 2026 state machine and its outbox): a pipelining session runs

@@ -270,6 +270,45 @@ struct task26_continue_request {
   std::optional<int64_t> debug_time;
 };
 
+/// task.create (spec 1.9, 2.3): `action` creates a targeted promise whose task
+/// the caller takes at once (acquired by `pid` for `ttl` ms at version 1; no
+/// execute goes out). On an existing task: a pending one is acquired, a
+/// fulfilled one reported, any other is a conflict.
+struct task26_create_request {
+  std::string pid;
+  int64_t ttl = 0;
+  promise26_create_request action;
+  std::optional<int64_t> debug_time;
+};
+
+/// task.fence (spec 1.9, 2.3): behind the fence (the task acquired at
+/// `version`), the action creates or settles another promise; exactly one of
+/// `create` and `settle` is present. The action's own head (kind, corrId,
+/// version) stays with the gateway.
+struct task26_fence_request {
+  std::string id;
+  int64_t version = -1;
+  std::optional<promise26_create_request> create;
+  std::optional<promise26_settle_request> settle;
+  std::optional<int64_t> debug_time;
+};
+
+/// promise.register_callback (spec 1.9, 2.6): when `awaited` settles, the
+/// task of `awaiter` is resumed.
+struct promise26_register_callback_request {
+  std::string awaited;
+  std::string awaiter;
+  std::optional<int64_t> debug_time;
+};
+
+/// promise.register_listener (spec 1.9, 2.6): when `awaited` settles,
+/// `address` gets an unblock.
+struct promise26_register_listener_request {
+  std::string awaited;
+  std::string address;
+  std::optional<int64_t> debug_time;
+};
+
 /// An SSE stream of `group` with `id` connected to this node's poll server.
 /// Internal (the sender's poll server submits it, no client does): protocol
 /// 2026-04-01 messages parked for want of such a stream go out now.
@@ -287,38 +326,42 @@ struct stream_connected_request {
 /// end: a row's place is its kind's number (the variant index), and appending keeps
 /// merges simple. The field lists for CAF stay beside the other inspect() overloads
 /// (caf_types.hpp): only `request` itself has a CAF type ID.
-#define RESONATE_REQUEST_KINDS(X)                                                     \
-  X(read_promise, read_promise_request, "ReadPromise")                                \
-  X(search_promises, search_promises_request, "SearchPromises")                       \
-  X(create_promise, create_promise_request, "CreatePromise")                          \
-  X(complete_promise, complete_promise_request, "CompletePromise")                    \
-  X(create_callback, create_callback_request, "CreateCallback")                       \
-  X(claim_task, claim_task_request, "ClaimTask")                                      \
-  X(complete_task, complete_task_request, "CompleteTask")                             \
-  X(drop_task, drop_task_request, "DropTask")                                         \
-  X(heartbeat_tasks, heartbeat_tasks_request, "HeartbeatTasks")                       \
-  X(ready, ready_request, "Ready")                                                    \
-  X(create_promise_and_task, create_promise_and_task_request, "CreatePromiseAndTask") \
-  X(acquire_lock, acquire_lock_request, "AcquireLock")                                \
-  X(release_lock, release_lock_request, "ReleaseLock")                                \
-  X(heartbeat_locks, heartbeat_locks_request, "HeartbeatLocks")                       \
-  X(create_schedule, create_schedule_request, "CreateSchedule")                       \
-  X(read_schedule, read_schedule_request, "ReadSchedule")                             \
-  X(search_schedules, search_schedules_request, "SearchSchedules")                    \
-  X(delete_schedule, delete_schedule_request, "DeleteSchedule")                       \
-  X(v2026, v2026_request, "Protocol2026")                                             \
-  X(promise26_get, promise26_get_request, "Promise26Get")                             \
-  X(promise26_create, promise26_create_request, "Promise26Create")                    \
-  X(promise26_settle, promise26_settle_request, "Promise26Settle")                    \
-  X(stream_connected, stream_connected_request, "StreamConnected")                    \
-  X(task26_get, task26_get_request, "Task26Get")                                      \
-  X(task26_acquire, task26_acquire_request, "Task26Acquire")                          \
-  X(task26_release, task26_release_request, "Task26Release")                          \
-  X(task26_fulfill, task26_fulfill_request, "Task26Fulfill")                          \
-  X(task26_suspend, task26_suspend_request, "Task26Suspend")                          \
-  X(task26_heartbeat, task26_heartbeat_request, "Task26Heartbeat")                    \
-  X(task26_halt, task26_halt_request, "Task26Halt")                                   \
-  X(task26_continue, task26_continue_request, "Task26Continue")
+#define RESONATE_REQUEST_KINDS(X)                                                                  \
+  X(read_promise, read_promise_request, "ReadPromise")                                             \
+  X(search_promises, search_promises_request, "SearchPromises")                                    \
+  X(create_promise, create_promise_request, "CreatePromise")                                       \
+  X(complete_promise, complete_promise_request, "CompletePromise")                                 \
+  X(create_callback, create_callback_request, "CreateCallback")                                    \
+  X(claim_task, claim_task_request, "ClaimTask")                                                   \
+  X(complete_task, complete_task_request, "CompleteTask")                                          \
+  X(drop_task, drop_task_request, "DropTask")                                                      \
+  X(heartbeat_tasks, heartbeat_tasks_request, "HeartbeatTasks")                                    \
+  X(ready, ready_request, "Ready")                                                                 \
+  X(create_promise_and_task, create_promise_and_task_request, "CreatePromiseAndTask")              \
+  X(acquire_lock, acquire_lock_request, "AcquireLock")                                             \
+  X(release_lock, release_lock_request, "ReleaseLock")                                             \
+  X(heartbeat_locks, heartbeat_locks_request, "HeartbeatLocks")                                    \
+  X(create_schedule, create_schedule_request, "CreateSchedule")                                    \
+  X(read_schedule, read_schedule_request, "ReadSchedule")                                          \
+  X(search_schedules, search_schedules_request, "SearchSchedules")                                 \
+  X(delete_schedule, delete_schedule_request, "DeleteSchedule")                                    \
+  X(v2026, v2026_request, "Protocol2026")                                                          \
+  X(promise26_get, promise26_get_request, "Promise26Get")                                          \
+  X(promise26_create, promise26_create_request, "Promise26Create")                                 \
+  X(promise26_settle, promise26_settle_request, "Promise26Settle")                                 \
+  X(stream_connected, stream_connected_request, "StreamConnected")                                 \
+  X(task26_get, task26_get_request, "Task26Get")                                                   \
+  X(task26_acquire, task26_acquire_request, "Task26Acquire")                                       \
+  X(task26_release, task26_release_request, "Task26Release")                                       \
+  X(task26_fulfill, task26_fulfill_request, "Task26Fulfill")                                       \
+  X(task26_suspend, task26_suspend_request, "Task26Suspend")                                       \
+  X(task26_heartbeat, task26_heartbeat_request, "Task26Heartbeat")                                 \
+  X(task26_halt, task26_halt_request, "Task26Halt")                                                \
+  X(task26_continue, task26_continue_request, "Task26Continue")                                    \
+  X(task26_create, task26_create_request, "Task26Create")                                          \
+  X(task26_fence, task26_fence_request, "Task26Fence")                                             \
+  X(promise26_register_callback, promise26_register_callback_request, "Promise26RegisterCallback") \
+  X(promise26_register_listener, promise26_register_listener_request, "Promise26RegisterListener")
 
 namespace detail {
 /// std::variant<Ts...> of a list written with a comma before every element.
@@ -455,11 +498,20 @@ struct task26_response {
   std::optional<std::vector<promise_record>> preload;
 };
 
+/// The answer to a task26_fence_request: the fence's status (200, or 404/409
+/// with its message) and, behind a fence that held, the action's own answer,
+/// which the gateway writes as an envelope echoing the action's head.
+struct task26_fence_response {
+  uint16_t status = 200;
+  std::string message;
+  promise26_response action;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
                lock_response, schedule_response, search_schedules_response, v2026_response,
-               promise26_response, task26_response>;
+               promise26_response, task26_response, task26_fence_response>;
 
 struct response {
   queues::status status = status::ok;

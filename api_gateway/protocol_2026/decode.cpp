@@ -1,10 +1,13 @@
 #include "api_gateway/protocol_2026/decode.hpp"
 
 #include "api_gateway/protocol_2026/validate.hpp"
+#include "codecs/json_writer.hpp"
 #include "codecs/protocol_2026/records.hpp"
 
 namespace resonate::api_gateway::protocol_2026 {
 
+using codecs::json_append_int;
+using codecs::json_append_string;
 using codecs::protocol_2026::append_promise;
 using codecs::protocol_2026::append_promises;
 using codecs::protocol_2026::append_task;
@@ -39,6 +42,26 @@ q::value value_at(const json::object& d, std::string_view key) {
   return v ? std::move(*v) : q::value{};
 }
 
+q::promise26_create_request create_at(const json::object& d, std::optional<int64_t> debug_time) {
+  q::promise26_create_request r;
+  r.id = string_at(d, "id");
+  r.param = value_at(d, "param");
+  r.timeout_at = integer_of(d.if_contains("timeoutAt")).value_or(0);
+  auto tags = tags_from_json(d.if_contains("tags"));
+  if (tags) r.tags = std::move(*tags);
+  r.debug_time = debug_time;
+  return r;
+}
+
+q::promise26_settle_request settle_at(const json::object& d, std::optional<int64_t> debug_time) {
+  q::promise26_settle_request r;
+  r.id = string_at(d, "id");
+  r.state = settle_state(string_at(d, "state")).value_or(q::promise_state::resolved);
+  r.val = value_at(d, "value");
+  r.debug_time = debug_time;
+  return r;
+}
+
 }  // namespace
 
 std::optional<q::request_payload> decode_typed(const envelope& env,
@@ -47,21 +70,34 @@ std::optional<q::request_payload> decode_typed(const envelope& env,
   if (env.kind == "promise.get") {
     return q::promise26_get_request{string_at(d, "id"), debug_time};
   }
-  if (env.kind == "promise.create") {
-    q::promise26_create_request r;
-    r.id = string_at(d, "id");
-    r.param = value_at(d, "param");
-    r.timeout_at = integer_of(d.if_contains("timeoutAt")).value_or(0);
-    auto tags = tags_from_json(d.if_contains("tags"));
-    if (tags) r.tags = std::move(*tags);
+  if (env.kind == "promise.create") return create_at(d, debug_time);
+  if (env.kind == "promise.settle") return settle_at(d, debug_time);
+  if (env.kind == "promise.register_callback") {
+    return q::promise26_register_callback_request{string_at(d, "awaited"), string_at(d, "awaiter"),
+                                                  debug_time};
+  }
+  if (env.kind == "promise.register_listener") {
+    return q::promise26_register_listener_request{string_at(d, "awaited"), string_at(d, "address"),
+                                                  debug_time};
+  }
+  if (env.kind == "task.create") {
+    q::task26_create_request r;
+    r.pid = string_at(d, "pid");
+    r.ttl = integer_of(d.if_contains("ttl")).value_or(0);
+    r.action = create_at(object_in(object_in(d, "action"), "data"), debug_time);
     r.debug_time = debug_time;
     return r;
   }
-  if (env.kind == "promise.settle") {
-    q::promise26_settle_request r;
+  if (env.kind == "task.fence") {
+    const auto& action = object_in(d, "action");
+    q::task26_fence_request r;
     r.id = string_at(d, "id");
-    r.state = settle_state(string_at(d, "state")).value_or(q::promise_state::resolved);
-    r.val = value_at(d, "value");
+    r.version = version_at(d);
+    if (string_at(action, "kind") == "promise.create") {
+      r.create = create_at(object_in(action, "data"), debug_time);
+    } else {
+      r.settle = settle_at(object_in(action, "data"), debug_time);
+    }
     r.debug_time = debug_time;
     return r;
   }
@@ -137,6 +173,47 @@ std::string encode_task26(std::string_view kind, std::string_view corr_id,
     append_promises(data, *r.preload);
   }
   data += '}';
+  return encode_response(kind, corr_id, r.status, data);
+}
+
+fence_echo fence_echo_of(const envelope& env) {
+  const auto& action = object_in(env.data, "action");
+  const auto& head = object_in(action, "head");
+  fence_echo e;
+  e.before_status = "{\"kind\":";
+  json_append_string(e.before_status, string_at(action, "kind"));
+  e.before_status += ",\"head\":{";
+  if (const auto* c = head.if_contains("corrId"); c && c->is_string()) {
+    e.before_status += "\"corrId\":";
+    json_append_string(e.before_status, c->as_string());
+    e.before_status += ',';
+  }
+  e.before_status += "\"status\":";
+  if (const auto* v = head.if_contains("version"); v && v->is_string()) {
+    e.after_status = ",\"version\":";
+    json_append_string(e.after_status, v->as_string());
+  }
+  e.after_status += "},\"data\":";
+  return e;
+}
+
+std::string encode_fence26(std::string_view kind, std::string_view corr_id, const fence_echo& echo,
+                           const q::task26_fence_response& r) {
+  if (r.status != 200) return encode_error(kind, corr_id, r.status, r.message);
+  std::string data = "{\"action\":";
+  data += echo.before_status;
+  json_append_int(data, r.action.status);
+  data += echo.after_status;
+  if (r.action.status == 200 && r.action.promise) {
+    data += "{\"promise\":";
+    append_promise(data, *r.action.promise);
+    data += '}';
+  } else {
+    json_append_string(data, r.action.message);
+  }
+  // The SDK re-fences what it does not find here; an empty preload is correct
+  // and saves reading the branch on every child create.
+  data += "},\"preload\":[]}";
   return encode_response(kind, corr_id, r.status, data);
 }
 

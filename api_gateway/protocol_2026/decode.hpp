@@ -30,4 +30,20 @@ std::string encode_promise26(std::string_view kind, std::string_view corr_id,
 std::string encode_task26(std::string_view kind, std::string_view corr_id,
                           const queues::task26_response& r);
 
+/// What a task.fence answer echoes of its action's head (spec 1.9): the
+/// action's envelope before its status (`{"kind":K,"head":{"corrId":C,"status":`,
+/// the corrId only when it was a string) and after it (`,"version":V},"data":`,
+/// the version likewise).
+struct fence_echo {
+  std::string before_status;
+  std::string after_status;
+};
+fence_echo fence_echo_of(const envelope& env);
+
+/// The response envelope of task.fence: with 200 `{"action": A, "preload": []}`,
+/// A the action's own envelope (its answer under the echoed head), else the
+/// fence's message as data with its error status.
+std::string encode_fence26(std::string_view kind, std::string_view corr_id, const fence_echo& echo,
+                           const queues::task26_fence_response& r);
+
 }  // namespace resonate::api_gateway::protocol_2026

@@ -26,16 +26,52 @@ http_response envelope_response(unsigned status, std::string body) {
   return r;
 }
 
-/// The context handed to encode_reply: kind and corrId, newline-separated
-/// (a kind has no newline; the corrId is the rest).
-std::string context_of(const std::string& kind, const std::string& corr_id) {
-  return kind + '\n' + corr_id;
+/// What encode_reply needs of the envelope: its kind and corrId, and for
+/// task.fence what the answer echoes of the action's head. Handed over as the
+/// exchange's context string: each part as its length, a newline and its bytes.
+struct reply_context {
+  std::string kind = "unknown";
+  std::string corr_id = "0";
+  p26::fence_echo echo;
+};
+
+void pack_part(std::string& out, std::string_view part) {
+  out += std::to_string(part.size());
+  out += '\n';
+  out += part;
 }
 
-std::pair<std::string, std::string> split_context(const std::string& context) {
-  auto nl = context.find('\n');
-  if (nl == std::string::npos) return {"unknown", "0"};
-  return {context.substr(0, nl), context.substr(nl + 1)};
+std::string pack(const reply_context& c) {
+  std::string out;
+  pack_part(out, c.kind);
+  pack_part(out, c.corr_id);
+  pack_part(out, c.echo.before_status);
+  pack_part(out, c.echo.after_status);
+  return out;
+}
+
+/// The next part of a packed context at `pos`, or nullopt past its end.
+std::optional<std::string> unpack_part(const std::string& in, size_t& pos) {
+  auto nl = in.find('\n', pos);
+  if (nl == std::string::npos) return std::nullopt;
+  size_t size = 0;
+  for (size_t i = pos; i < nl; ++i) size = size * 10 + static_cast<size_t>(in[i] - '0');
+  if (nl + 1 + size > in.size()) return std::nullopt;
+  pos = nl + 1 + size;
+  return in.substr(nl + 1, size);
+}
+
+reply_context unpack(const std::string& in) {
+  reply_context c;
+  size_t pos = 0;
+  auto kind = unpack_part(in, pos);
+  auto corr = unpack_part(in, pos);
+  if (!kind || !corr) return c;  // the transport's own answers carry none
+  c.kind = std::move(*kind);
+  c.corr_id = std::move(*corr);
+  c.echo.before_status = unpack_part(in, pos).value_or("");
+  c.echo.after_status = unpack_part(in, pos).value_or("");
+  return c;
 }
 
 /// Ignored unless it is an integer we can keep (a fraction floored), like a missing one.
@@ -100,7 +136,9 @@ public:
         r.debug_time = time;
       }
     }
-    ex.context = context_of(r.kind, r.corr_id);
+    reply_context context{r.kind, r.corr_id, {}};
+    if (env.kind == "task.fence") context.echo = p26::fence_echo_of(env);
+    ex.context = pack(context);
     if (auto typed = p26::decode_typed(env, r.debug_time)) {
       ex.request = queues::request{r.corr_id, std::move(*typed)};
       return ex;
@@ -123,7 +161,12 @@ public:
       return envelope_response(r->status,
                                p26::encode_response(r->kind, r->corr_id, r->status, r->data_json));
     }
-    auto [kind, corr] = split_context(context);
+    auto ctx = unpack(context);
+    const auto& kind = ctx.kind;
+    const auto& corr = ctx.corr_id;
+    if (const auto* r = std::get_if<queues::task26_fence_response>(&res.payload)) {
+      return envelope_response(r->status, p26::encode_fence26(kind, corr, ctx.echo, *r));
+    }
     if (const auto* r = std::get_if<queues::promise26_response>(&res.payload)) {
       return envelope_response(r->status, p26::encode_promise26(kind, corr, *r));
     }

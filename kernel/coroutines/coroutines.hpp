@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernel/domain/cron.hpp"
+#include "kernel/domain/task26.hpp"
 #include "kernel/scheduler.hpp"
 #include "queues/api.hpp"
 
@@ -97,6 +98,12 @@ root_task task26_suspend(context& c, queues::request r, const settings& s);
 root_task task26_heartbeat(context& c, queues::request r, const settings& s);
 root_task task26_halt(context& c, queues::request r, const settings& s);
 root_task task26_continue(context& c, queues::request r, const settings& s);
+/// task.create and task.fence of protocol 2026-04-01 (task26.cpp).
+root_task task26_create(context& c, queues::request r, const settings& s);
+root_task task26_fence(context& c, queues::request r, const settings& s);
+/// promise.register_callback and register_listener of protocol 2026-04-01 (register26.cpp).
+root_task promise26_register_callback(context& c, queues::request r, const settings& s);
+root_task promise26_register_listener(context& c, queues::request r, const settings& s);
 /// A poll stream connected: the drain sends what was parked for it (stream_connected.cpp).
 root_task stream_connected(context& c, queues::request r, const settings& s);
 
@@ -182,6 +189,23 @@ void watch_unclaimed(context& c, const queues::task_record& t, int64_t delay);
 /// `hold` (on the task's root) keeps other tasks of the root back until then.
 void deliver_soon(context& c, queues::task_record t, queues::promise_record root, root_hold hold,
                   const settings& s);
+
+/// What one read of protocol 2026-04-01's typed operations found (read26.cpp):
+/// the promise and the task of each id asked for, and the other promises
+/// named (suspend's awaited, a fence's action, a registration's), in order.
+struct rows26 {
+  std::vector<domain::task26_rows> rows;
+  std::vector<std::optional<queues::promise_record>> others;
+};
+/// Reads the promise and the task of each of `ids`, and the promises
+/// `others`, in one transaction.
+task<std::variant<rows26, queues::response>> read26_rows(context& c, std::vector<std::string> ids,
+                                                         std::vector<std::string> others);
+/// The same as they are at `now`: a named promise past its timeout is timed
+/// out first (spec 2.1), then everything is read again.
+task<std::variant<rows26, queues::response>> read26_as_of(context& c, std::vector<std::string> ids,
+                                                          std::vector<std::string> others,
+                                                          int64_t now);
 
 /// Outcome of a lazy timeout: the timed-out record, "someone else changed the
 /// promise first, start over", or a failure response.

@@ -9,6 +9,7 @@
 #include "kernel/domain/task26.hpp"
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/domain/promise.hpp"
+#include "kernel/domain/promise26.hpp"
 
 namespace resonate::kernel::coroutines {
 
@@ -22,84 +23,16 @@ q::response reply(q::task26_response r) {
   return q::response{q::status::ok, std::move(r), {}};
 }
 
-/// What one read round trip found: a promise and a task per id asked for.
-struct reading {
-  std::vector<task26_rows> rows;
-  /// The promises named besides the tasks' own (suspend's awaited), in order.
-  std::vector<std::optional<q::promise_record>> others;
-};
-
-/// Reads the promise and the task of each of `ids`, and the promises
-/// `others`, in one transaction.
-// Coroutine parameters are taken by value: a reference would outlive a
-// temporary argument once the coroutine suspends.
-task<std::variant<reading, q::response>> read_rows(context& c, std::vector<std::string> ids,
-                                                   std::vector<std::string> others) {
-  q::store_transaction tx;
-  for (const auto& id : ids) {
-    tx.commands.emplace_back(q::read_promise_cmd{id});
-    tx.commands.emplace_back(q::read_task26_cmd{id});
-  }
-  for (const auto& id : others) tx.commands.emplace_back(q::read_promise_cmd{id});
-  auto io = c.store(std::move(tx));
-  auto done = co_await io;
-  if (auto failure = store_failure(done)) co_return std::move(*failure);
-  auto& results = done.store().results;
-  auto promise_at = [&](size_t i) -> std::optional<q::promise_record> {
-    auto& rows = std::get<q::query_promises_result>(results.at(i)).records;
-    if (rows.empty()) return std::nullopt;
-    return std::move(rows.front());
-  };
-  reading out;
-  size_t i = 0;
-  for (size_t k = 0; k < ids.size(); ++k, i += 2) {
-    task26_rows r;
-    r.promise = promise_at(i);
-    auto& tasks = std::get<q::query_tasks26_result>(results.at(i + 1)).records;
-    if (!tasks.empty()) r.task = std::move(tasks.front());
-    out.rows.push_back(std::move(r));
-  }
-  for (size_t k = 0; k < others.size(); ++k, ++i) out.others.push_back(promise_at(i));
-  co_return out;
-}
-
-/// The first promise of `read` that is pending past its timeout at `now`.
-const q::promise_record* first_overdue(const reading& read, int64_t now) {
-  for (const auto& r : read.rows) {
-    if (r.promise && domain::is_timed_out(*r.promise, now)) return &*r.promise;
-  }
-  for (const auto& p : read.others) {
-    if (p && domain::is_timed_out(*p, now)) return &*p;
-  }
-  return nullptr;
-}
-
-/// Reads the rows, timing out named promises first: the rows as they are at `now`.
-task<std::variant<reading, q::response>> read_as_of(context& c, std::vector<std::string> ids,
-                                                    std::vector<std::string> others, int64_t now) {
-  for (;;) {
-    auto step = read_rows(c, ids, others);
-    auto read = co_await std::move(step);
-    if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
-    const auto* overdue = first_overdue(std::get<reading>(read), now);
-    if (!overdue) co_return std::move(std::get<reading>(read));
-    // Spec 2.1: the operation sees it settled, its chain run; then read again
-    // (also when another writer settled it meanwhile).
-    auto timing = apply_lazy_timeout(c, *overdue, std::nullopt, now);
-    auto timed = co_await std::move(timing);
-    if (auto* failure = std::get_if<q::response>(&timed)) co_return std::move(*failure);
-    c.shared().kicked_jobs.insert(outbox_2026_job);  // the chain may have queued messages
-  }
-}
-
 /// The writes of `d` in one transaction: the answer when every guarded write
 /// took effect (`all_or_retry`) or in any case (heartbeat: a lost lease is
 /// skipped), nullopt to decide again. Kicks the outbox drain for new
 /// messages and arms the tick at the timers written (not under a debug time).
 task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_or_retry,
                                         bool debug) {
-  if (d.writes.empty() && !d.settle) co_return reply(std::move(d.answer));
+  if (d.writes.empty() && !d.settle && !d.create && !d.preload)
+    co_return reply(std::move(d.answer));
   q::store_transaction tx;
+  if (d.create) tx.commands.emplace_back(*d.create);
   if (d.settle) tx.commands.emplace_back(*d.settle);
   for (const auto& w : d.writes) tx.commands.emplace_back(w);
   if (d.preload) tx.commands.emplace_back(*d.preload);
@@ -108,6 +41,19 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
   if (auto failure = store_failure(done)) co_return std::move(*failure);
   auto& results = done.store().results;
   size_t i = 0;
+  if (d.create) {
+    // Created now, or there already (another writer's): either way its task
+    // is what the guarded write below finds.
+    auto& w = std::get<q::promise_write_result>(results.at(i++));
+    if (!w.row) co_return std::nullopt;
+    if (w.rows_affected == 1) {
+      c.shared().kicked_jobs.insert(outbox_2026_job);
+      if (auto wake = domain::created_wake(*w.row); wake && !debug) {
+        c.shared().run_job_at(tick_2026_job, *wake);
+      }
+    }
+    d.answer.promise = std::move(*w.row);
+  }
   if (d.settle) {
     auto& w = std::get<q::promise_write_result>(results.at(i++));
     if (w.rows_affected != 1 || !w.row) co_return std::nullopt;
@@ -145,10 +91,10 @@ root_task single_task(context& c, q::request r, Decide decide) {
   std::vector<std::string> awaited;
   if constexpr (std::is_same_v<Request, q::task26_suspend_request>) awaited = req.awaited;
   for (;;) {
-    auto step = read_as_of(c, {req.id}, awaited, now);
+    auto step = read26_as_of(c, {req.id}, awaited, now);
     auto read = co_await std::move(step);
     if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
-    auto& rows = std::get<reading>(read);
+    auto& rows = std::get<rows26>(read);
     auto decision = decide(req, rows.rows.front(), rows.others, now);
     auto committing =
       commit(c, std::move(decision), /*all_or_retry=*/true, req.debug_time.has_value());
@@ -161,10 +107,10 @@ root_task single_task(context& c, q::request r, Decide decide) {
 root_task task26_get(context& c, q::request r, const settings&) {
   auto req = std::get<q::task26_get_request>(std::move(r.payload));
   const int64_t now = req.debug_time.value_or(c.now());
-  auto step = read_as_of(c, {req.id}, {}, now);
+  auto step = read26_as_of(c, {req.id}, {}, now);
   auto read = co_await std::move(step);
   if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
-  co_return reply(domain::decide_get(std::get<reading>(read).rows.front()));
+  co_return reply(domain::decide_get(std::get<rows26>(read).rows.front()));
 }
 
 root_task task26_acquire(context& c, q::request r, const settings&) {
@@ -213,6 +159,78 @@ root_task task26_continue(context& c, q::request r, const settings&) {
     });
 }
 
+root_task task26_create(context& c, q::request r, const settings&) {
+  auto req = std::get<q::task26_create_request>(std::move(r.payload));
+  const int64_t now = req.debug_time.value_or(c.now());
+  const bool debug = req.debug_time.has_value();
+  for (;;) {
+    auto step = read26_as_of(c, {req.action.id}, {}, now);
+    auto read = co_await std::move(step);
+    if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
+    auto decision = domain::decide_create(req, std::get<rows26>(read).rows.front(), now);
+    if (decision.create && domain::created_timed_out(req.action, now)) {
+      // Created at its timeout: timed out at once, its task fulfilled from
+      // the start (the store's step), nothing sent.
+      auto io = c.store(q::store_transaction{std::nullopt, {*decision.create}});
+      auto done = co_await io;
+      if (auto failure = store_failure(done)) co_return std::move(*failure);
+      auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
+      if (w.rows_affected != 1 || !w.row) continue;  // another writer's: read again
+      auto timing = apply_lazy_timeout(c, std::move(*w.row), std::nullopt, now);
+      auto timed = co_await std::move(timing);
+      if (auto* failure = std::get_if<q::response>(&timed)) co_return std::move(*failure);
+      if (!std::holds_alternative<q::promise_record>(timed)) continue;
+      c.shared().kicked_jobs.insert(outbox_2026_job);
+      co_return reply(domain::created_fulfilled(std::get<q::promise_record>(timed)));
+    }
+    auto committing = commit(c, std::move(decision), /*all_or_retry=*/true, debug);
+    if (auto out = co_await std::move(committing)) co_return std::move(*out);
+  }
+}
+
+root_task task26_fence(context& c, q::request r, const settings&) {
+  auto req = std::get<q::task26_fence_request>(std::move(r.payload));
+  const int64_t now = req.debug_time.value_or(c.now());
+  auto fenced = [](q::promise_record p) {
+    return q::response{
+      q::status::ok,
+      q::task26_fence_response{200, {}, q::promise26_response{200, std::move(p), {}}},
+      {}};
+  };
+  for (;;) {
+    auto step = read26_as_of(c, {req.id}, {domain::fence_action_id(req)}, now);
+    auto read = co_await std::move(step);
+    if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
+    auto& rows = std::get<rows26>(read);
+    auto d = domain::decide_fence(req, rows.rows.front(), rows.others.front(), now);
+    if (d.answer) co_return q::response{q::status::ok, std::move(*d.answer), {}};
+    q::store_transaction tx;
+    if (d.create) tx.commands.emplace_back(*d.create);
+    if (d.settle) tx.commands.emplace_back(*d.settle);
+    auto io = c.store(std::move(tx));
+    auto done = co_await io;
+    if (auto failure = store_failure(done)) co_return std::move(*failure);
+    auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
+    // Not written: the fence was lost, or another writer created or settled
+    // the promise first. Read and decide again.
+    if (w.rows_affected != 1 || !w.row) continue;
+    if (d.create) {
+      // Created past its timeout: read again, which times it out (spec 2.2).
+      if (domain::created_timed_out(*req.create, now)) continue;
+      if (domain::created_with_messages(w.row->tags))
+        c.shared().kicked_jobs.insert(outbox_2026_job);
+      if (auto wake = domain::created_wake(*w.row); wake && !req.debug_time) {
+        c.shared().run_job_at(tick_2026_job, *wake);
+      }
+    } else {
+      c.shared().kicked_jobs.insert(outbox_2026_job);
+      if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
+      count_completed_promises(w.row->state);
+    }
+    co_return fenced(std::move(*w.row));
+  }
+}
+
 // The leases are not timed out on access (the background pass does): a
 // heartbeat on a promise past its timeout is skipped, as one whose lease is
 // not this worker's; what it cannot extend it leaves alone, so it never
@@ -224,10 +242,10 @@ root_task task26_heartbeat(context& c, q::request r, const settings&) {
   ids.reserve(req.tasks.size());
   for (const auto& t : req.tasks) ids.push_back(t.id);
   if (ids.empty()) co_return reply(domain::decide_heartbeat(req, {}, now).answer);
-  auto step = read_rows(c, ids, {});
+  auto step = read26_rows(c, ids, {});
   auto read = co_await std::move(step);
   if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
-  auto decision = domain::decide_heartbeat(req, std::get<reading>(read).rows, now);
+  auto decision = domain::decide_heartbeat(req, std::get<rows26>(read).rows, now);
   auto committing =
     commit(c, std::move(decision), /*all_or_retry=*/false, req.debug_time.has_value());
   auto out = co_await std::move(committing);

@@ -38,4 +38,50 @@ std::optional<int64_t> created_wake(const q::promise_record& p) {
   return std::min(p.timeout, p.created_on.value_or(0) + task26_retry_timeout_ms);
 }
 
+namespace {
+
+registration26 refused(uint16_t status, std::string message) {
+  return registration26{q::promise26_response{status, std::nullopt, std::move(message)},
+                        std::nullopt};
+}
+
+bool is_pending(const q::promise_record& p) {
+  return p.state == q::promise_state::pending;
+}
+
+}  // namespace
+
+registration26 decide_register_callback(const q::promise26_register_callback_request& req,
+                                        const std::optional<q::promise_record>& awaited,
+                                        const std::optional<q::promise_record>& awaiter) {
+  if (!awaited) return refused(404, "Awaited promise not found");
+  if (!awaiter) return refused(422, "Awaiter promise not found");
+  if (!awaiter->tags.count("resonate:target")) {
+    return refused(422, "Awaiter promise has no resonate:target tag");
+  }
+  registration26 r{q::promise26_response{200, *awaited, {}}, std::nullopt};
+  if (is_pending(*awaited) && is_pending(*awaiter)) {
+    r.write = q::register26_cmd{req.awaited, req.awaiter, {}};
+  }
+  return r;
+}
+
+registration26 decide_register_listener(const q::promise26_register_listener_request& req,
+                                        const std::optional<q::promise_record>& awaited) {
+  if (!awaited) return refused(404, "Awaited promise not found");
+  if (!awaitable_by_listener(*awaited)) return refused(422, "Awaited promise is not awaitable");
+  registration26 r{q::promise26_response{200, *awaited, {}}, std::nullopt};
+  if (is_pending(*awaited)) r.write = q::register26_cmd{req.awaited, std::nullopt, req.address};
+  return r;
+}
+
+bool awaitable_by_listener(const q::promise_record& p) {
+  auto is = [&](const char* key, std::string_view value) {
+    auto it = p.tags.find(key);
+    return it != p.tags.end() && it->second == value;
+  };
+  return is("resonate:scope", "global") || is("resonate:external", "true") ||
+         p.tags.count("resonate:target") != 0 || is("resonate:timer", "true");
+}
+
 }  // namespace resonate::kernel::domain

@@ -41,6 +41,29 @@ queues::update_promise_cmd settle26_command(const queues::promise26_settle_reque
 /// awaiters it resumes, unblocks of its listeners).
 bool created_with_messages(const queues::tag_map& tags);
 
+/// What a registration (promise.register_callback, register_listener)
+/// decided on the promises it names, as read at the operation's time: the
+/// answer (the awaited promise as read, or a refusal), or the write to make,
+/// after which the awaited promise read back is the answer.
+struct registration26 {
+  queues::promise26_response answer;
+  std::optional<queues::register26_cmd> write;
+};
+
+/// promise.register_callback: written only while both promises are pending;
+/// an awaited promise settled already is only reported (the SDK reaches this
+/// through task.suspend, which answers 300).
+registration26 decide_register_callback(const queues::promise26_register_callback_request& req,
+                                        const std::optional<queues::promise_record>& awaited,
+                                        const std::optional<queues::promise_record>& awaiter);
+/// promise.register_listener: only on a promise that the SDK's LocalNetwork
+/// lets a listener wait on (awaitable_by_listener), written while it is pending.
+registration26 decide_register_listener(const queues::promise26_register_listener_request& req,
+                                        const std::optional<queues::promise_record>& awaited);
+/// Whether a listener may wait on `p`: a global, external, targeted or timer
+/// promise (the promise.* kinds the LocalNetwork of 0.11.5 accepts).
+bool awaitable_by_listener(const queues::promise_record& p);
+
 /// The first timer a new targeted pending promise arms: its retry (30 s after
 /// creation) or its timeout, whichever comes first; none for another promise.
 std::optional<int64_t> created_wake(const queues::promise_record& p);

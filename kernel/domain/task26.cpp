@@ -17,7 +17,7 @@ bool pending(const std::optional<q::promise_record>& p) {
 }
 
 task26_decision refused(uint16_t status, std::string message) {
-  return task26_decision{task26_refusal(status, std::move(message)), {}, {}, {}};
+  return task26_decision{task26_refusal(status, std::move(message)), {}, {}, {}, {}};
 }
 
 /// The guarded write of `next` over the row `current` as read.
@@ -50,6 +50,18 @@ q::write_task26_cmd make_pending(const q::task26_record& t, int64_t now) {
 
 q::task26_response ok() {
   return q::task26_response{200, {}, std::nullopt, std::nullopt, std::nullopt};
+}
+
+/// The answer of a worker taking `t` (task.acquire, task.create): the task,
+/// its promise `p`, and the preload of `p` read after the writes.
+task26_decision claimed(const q::task26_record& t, const q::promise_record& p) {
+  task26_decision d;
+  d.answer = ok();
+  d.answer.task = t;
+  d.answer.promise = p;
+  d.answer.preload = std::vector<q::promise_record>{};
+  d.preload = preload_of(p);
+  return d;
 }
 
 }  // namespace
@@ -109,12 +121,7 @@ task26_decision decide_acquire(const q::task26_acquire_request& req, const task2
   }
   if (t.version != req.version) return refused(409, "Version mismatch");
   auto next = acquired(t, req.pid, req.ttl, now);
-  task26_decision d;
-  d.answer = ok();
-  d.answer.task = next;
-  d.answer.promise = *rows.promise;
-  d.answer.preload = std::vector<q::promise_record>{};
-  d.preload = preload_of(*rows.promise);
+  auto d = claimed(next, *rows.promise);
   d.writes.push_back(write_over(t, std::move(next)));
   return d;
 }
@@ -141,7 +148,7 @@ task26_decision decide_fulfill(const q::task26_fulfill_request& req, const task2
   task26_decision d;
   d.answer = ok();
   d.settle = settle26_command(settle, now);
-  d.settle->task26_version = req.version;
+  d.settle->fence = q::task26_fence{req.id, req.version};
   return d;
 }
 
@@ -210,6 +217,97 @@ task26_decision decide_continue(const task26_rows& rows, int64_t now) {
   task26_decision d;
   d.answer = ok();
   d.writes.push_back(make_pending(*rows.task, now));
+  return d;
+}
+
+task26_decision decide_create(const q::task26_create_request& req, const task26_rows& rows,
+                              int64_t now) {
+  if (rows.task) {
+    // A task.create on an existing task: a pending one is acquired, a
+    // fulfilled one is reported, any other is a conflict (the SDK then
+    // listens instead).
+    const auto& t = *rows.task;
+    if (!rows.promise) return refused(409, "Task already exists");
+    if (t.state == task26_state::pending) {
+      auto next = acquired(t, req.pid, req.ttl, now);
+      auto d = claimed(next, *rows.promise);
+      d.writes.push_back(write_over(t, std::move(next)));
+      return d;
+    }
+    if (t.state == task26_state::fulfilled) return claimed(t, *rows.promise);
+    return refused(409, "Task already exists");
+  }
+  if (rows.promise) {
+    if (!rows.promise->tags.count("resonate:target")) {
+      return refused(422, "The promise does not have a resonate:target tag");
+    }
+    return refused(409, "Promise already exists");
+  }
+  task26_decision d;
+  d.answer = ok();
+  d.create = create26_command(req.action, now);
+  if (created_timed_out(req.action, now)) return d;
+  // The row the store's step makes for a new targeted promise, acquired.
+  q::task26_record fresh;
+  fresh.id = req.action.id;
+  if (auto target = req.action.tags.find("resonate:target"); target != req.action.tags.end()) {
+    fresh.address = target->second;  // validate() refuses a task.create without one
+  }
+  auto w = write_over(fresh, acquired(fresh, req.pid, req.ttl, now));
+  w.drop_execute = true;
+  // The promise as created; the create's row read back replaces it.
+  q::promise_record created;
+  created.id = req.action.id;
+  created.tags = req.action.tags;
+  auto claim = claimed(w.task, created);
+  claim.create = std::move(d.create);
+  claim.writes.push_back(std::move(w));
+  return claim;
+}
+
+q::task26_response created_fulfilled(const q::promise_record& p) {
+  q::task26_record t;
+  t.id = p.id;
+  t.state = task26_state::fulfilled;
+  if (auto target = p.tags.find("resonate:target"); target != p.tags.end()) {
+    t.address = target->second;
+  }
+  auto out = ok();
+  out.task = std::move(t);
+  out.promise = p;
+  out.preload = std::vector<q::promise_record>{};
+  return out;
+}
+
+const std::string& fence_action_id(const q::task26_fence_request& req) {
+  return req.create ? req.create->id : req.settle->id;
+}
+
+task26_fence_decision decide_fence(const q::task26_fence_request& req, const task26_rows& rows,
+                                   const std::optional<q::promise_record>& action, int64_t now) {
+  task26_fence_decision d;
+  if (auto refusal = fence(rows, req.version, "Version mismatch")) {
+    d.answer = q::task26_fence_response{refusal->answer.status, refusal->answer.message, {}};
+    return d;
+  }
+  auto answer_with = [&](q::promise26_response inner) {
+    d.answer = q::task26_fence_response{200, {}, std::move(inner)};
+    return d;
+  };
+  const q::task26_fence fenced{req.id, req.version};
+  if (req.create) {
+    // Idempotent on the id: an existing promise is answered as it is.
+    if (action) return answer_with(q::promise26_response{200, *action, {}});
+    d.create = create26_command(*req.create, now);
+    d.create->fence = fenced;
+    return d;
+  }
+  if (!action) return answer_with(q::promise26_response{404, std::nullopt, "Promise not found"});
+  if (action->state != q::promise_state::pending) {
+    return answer_with(q::promise26_response{200, *action, {}});
+  }
+  d.settle = settle26_command(*req.settle, now);
+  d.settle->fence = fenced;
   return d;
 }
 

@@ -40,6 +40,18 @@ struct task26_decision {
   /// Read the branch after the writes into the answer's preload (spec 2.8):
   /// the branch, and the promise left out of it.
   std::optional<queues::read_branch26_cmd> preload;
+  /// task.create: the create, first in the transaction; its row read back is
+  /// the answer's promise.
+  std::optional<queues::create_promise_cmd> create;
+};
+
+/// What task.fence decided: the answer without a write (a refusal, or the
+/// action's promise as it is), or the action's write behind the fence, whose
+/// row read back is the action's answer.
+struct task26_fence_decision {
+  std::optional<queues::task26_fence_response> answer;
+  std::optional<queues::create_promise_cmd> create;
+  std::optional<queues::update_promise_cmd> settle;
 };
 
 // The transitions of a task row, shared by the typed operations and the ones
@@ -73,6 +85,22 @@ task26_decision decide_suspend(const queues::task26_suspend_request& req, const 
 task26_decision decide_heartbeat(const queues::task26_heartbeat_request& req,
                                  const std::vector<task26_rows>& rows, int64_t now);
 task26_decision decide_halt(const task26_rows& rows);
+/// task.create on the rows of its action's id. A new promise is created and
+/// its task (which the store's step after the create makes pending at
+/// version 0, with an execute) acquired in the same transaction, the execute
+/// dropped: the caller is the worker. A promise created past its timeout has
+/// only the create: the caller times it out and answers (created_fulfilled).
+task26_decision decide_create(const queues::task26_create_request& req, const task26_rows& rows,
+                              int64_t now);
+/// The answer of a task.create whose promise was created past its timeout
+/// (`p`, timed out since): its task fulfilled from the start, no preload.
+queues::task26_response created_fulfilled(const queues::promise_record& p);
+/// task.fence on the task's rows and the action's promise as read (at `now`).
+task26_fence_decision decide_fence(const queues::task26_fence_request& req, const task26_rows& rows,
+                                   const std::optional<queues::promise_record>& action,
+                                   int64_t now);
+/// The id of the promise the fence's action names.
+const std::string& fence_action_id(const queues::task26_fence_request& req);
 task26_decision decide_continue(const task26_rows& rows, int64_t now);
 
 /// The preload of `p`: its branch but itself, or nothing when it has no

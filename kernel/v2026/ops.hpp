@@ -18,12 +18,8 @@ using op_fn = queues::v2026_result (*)(op&, const boost::json::object& data);
 queues::v2026_result promise_get(op& o, const boost::json::object& data);
 queues::v2026_result promise_create(op& o, const boost::json::object& data);
 queues::v2026_result promise_settle(op& o, const boost::json::object& data);
-queues::v2026_result promise_register_callback(op& o, const boost::json::object& data);
-queues::v2026_result promise_register_listener(op& o, const boost::json::object& data);
 queues::v2026_result promise_search(op& o, const boost::json::object& data);
 
-queues::v2026_result task_create(op& o, const boost::json::object& data);
-queues::v2026_result task_fence(op& o, const boost::json::object& data);
 queues::v2026_result task_search(op& o, const boost::json::object& data);
 
 queues::v2026_result schedule_get(op& o, const boost::json::object& data);

@@ -1,5 +1,7 @@
-// promise.* of protocol 2026-04-01 (spec 1.9, 2.2): get, create, settle,
-// register_callback, register_listener, search. Create and settle are
+// promise.* of protocol 2026-04-01 (spec 1.9, 2.2) still run inside the store
+// transaction: search, and get, create and settle for the schedule firer's
+// and the tests' v2026_cmd (the gateway sends them as typed operations:
+// kernel/coroutines/promise26.cpp, register26.cpp). Create and settle are
 // idempotent: an existing id, or a settled promise, answers 200 with what is
 // stored.
 #include "codecs/protocol_2026/records.hpp"
@@ -9,23 +11,6 @@ namespace resonate::kernel::v2026 {
 
 namespace q = resonate::queues;
 namespace json = boost::json;
-
-namespace {
-
-/// The promise.* kinds the LocalNetwork of 0.11.5 lets a listener wait on.
-bool external(const q::promise_record& p) {
-  auto tag = [&](const char* k) -> const std::string* {
-    auto it = p.tags.find(k);
-    return it == p.tags.end() ? nullptr : &it->second;
-  };
-  const auto* scope = tag("resonate:scope");
-  const auto* ext = tag("resonate:external");
-  const auto* timer = tag("resonate:timer");
-  return (scope && *scope == "global") || (ext && *ext == "true") || tag("resonate:target") ||
-         (timer && *timer == "true");
-}
-
-}  // namespace
 
 q::v2026_result promise_get(op& o, const json::object& data) {
   auto p = o.materialise(string_field(data, "id"));
@@ -77,38 +62,6 @@ std::optional<q::promise_record> settle_promise(op& o, const json::object& data)
 q::v2026_result promise_settle(op& o, const json::object& data) {
   auto p = settle_promise(o, data);
   if (!p) return failure(404, "Promise not found");
-  return answer(200, promise_data(*p));
-}
-
-q::v2026_result promise_register_callback(op& o, const json::object& data) {
-  auto awaited_id = string_field(data, "awaited");
-  auto awaiter_id = string_field(data, "awaiter");
-  auto read = o.materialise_all({awaited_id, awaiter_id});
-  auto& awaited = read[0];
-  auto& awaiter = read[1];
-  if (!awaited) return failure(404, "Awaited promise not found");
-  if (!awaiter) return failure(422, "Awaiter promise not found");
-  if (!awaiter->tags.count("resonate:target")) {
-    return failure(422, "Awaiter promise has no resonate:target tag");
-  }
-  // Written only while both are pending; an awaited already settled is only
-  // reported (the SDK reaches this through task.suspend, which answers 300).
-  if (awaited->state == q::promise_state::pending && awaiter->state == q::promise_state::pending) {
-    o.db.query("INSERT INTO callbacks26 (awaited, awaiter) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-               {awaited_id, awaiter_id});
-  }
-  return answer(200, promise_data(*awaited));
-}
-
-q::v2026_result promise_register_listener(op& o, const json::object& data) {
-  auto p = o.materialise(string_field(data, "awaited"));
-  if (!p) return failure(404, "Awaited promise not found");
-  if (!external(*p)) return failure(422, "Awaited promise is not awaitable");
-  if (p->state == q::promise_state::pending) {
-    o.db.query(
-      "INSERT INTO listeners26 (promise_id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-      {p->id, string_field(data, "address")});
-  }
   return answer(200, promise_data(*p));
 }
 

@@ -188,13 +188,6 @@ void op::remove_execute(const std::string& id) {
   db.query("DELETE FROM outbox_execute26 WHERE id = $1", {id});
 }
 
-std::vector<q::promise_record> op::preload(const q::promise_record& p) {
-  // One statement for the whole branch, as the typed task operations read it.
-  auto branch = domain::preload_of(p);
-  if (!branch) return {};
-  return std::get<q::query_promises_result>(db.run(*branch)).records;
-}
-
 // -- search pages -------------------------------------------------------------------
 
 int64_t search_limit(const json::object& data, int64_t fallback) {

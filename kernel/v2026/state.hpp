@@ -3,7 +3,7 @@
 // The pieces every operation of the 2026 state machine shares: reading and
 // writing a task row, promises through the store's own commands (so REST v1's
 // completion chain and protocol 2026's settlement chain run as for any write),
-// materialising a timeout on access (spec 2.1), preload (2.8), and the JSON of
+// materialising a timeout on access (spec 2.1), and the JSON of
 // records and answers. Internal to kernel/v2026/.
 
 #include <algorithm>
@@ -64,8 +64,6 @@ struct op {
   /// Queues execute(version) for the task (replacing an older queued one).
   void enqueue_execute(const std::string& id, int64_t version, const std::string& address);
   void remove_execute(const std::string& id);
-  /// Every promise on the branch of `p` but `p` itself, ordered by id (spec 2.8).
-  std::vector<queues::promise_record> preload(const queues::promise_record& p);
 };
 
 // -- search pages (spec 1.9) ----------------------------------------------------------

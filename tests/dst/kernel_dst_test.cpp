@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <iterator>
 #include <map>
 #include <random>
@@ -55,13 +56,44 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
       return r;
     }
     case 9: {
+      if (rng() % 3 == 0) {  // task.create: the promise and its task, acquired
+        q::task26_create_request r;
+        r.pid = "w" + std::to_string(rng() % 2);
+        r.ttl = 100;
+        r.action.id = task_id;
+        r.action.timeout_at = now + 200 + static_cast<int64_t>(rng() % 2000);
+        r.action.tags = {{"resonate:target", "poll://any@workers"}};
+        return r;
+      }
       auto version = static_cast<int64_t>(rng() % 2);
       return q::task26_acquire_request{task_id, version, "w" + std::to_string(rng() % 2), 100,
                                        std::nullopt};
     }
     case 10: {
       auto version = static_cast<int64_t>(1 + rng() % 2);
-      switch (rng() % 4) {
+      switch (rng() % 8) {
+        case 4:
+        case 5: {  // task.fence: a child promise of either kind behind the fence
+          q::task26_fence_request r;
+          r.id = task_id;
+          r.version = version;
+          q::promise26_create_request c;
+          c.id = rng() % 2 ? id : "t" + std::to_string(rng() % 6);
+          if (c.id == task_id) c.id = id;
+          c.timeout_at = now + static_cast<int64_t>(rng() % 400) - 50;
+          if (c.id[0] == 't') c.tags = {{"resonate:target", "poll://any@workers"}};
+          r.create = std::move(c);
+          return r;
+        }
+        case 6:
+        case 7: {
+          q::task26_fence_request r;
+          r.id = task_id;
+          r.version = version;
+          r.settle = q::promise26_settle_request{id, S::resolved, {}, std::nullopt};
+          r.settle->val.data = "fenced-" + task_id;
+          return r;
+        }
         case 0:
           return q::task26_release_request{task_id, version, std::nullopt};
         case 1: {
@@ -98,7 +130,18 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
       return r;
     }
     case 7:
-      return q::promise26_get_request{id, std::nullopt};
+      switch (rng() % 3) {
+        case 0:
+          return q::promise26_register_listener_request{
+            rng() % 2 ? id : task_id, "poll://uni@g/" + std::to_string(rng() % 2), std::nullopt};
+        case 1: {
+          auto awaited = rng() % 2 ? id : "t" + std::to_string(rng() % 6);
+          if (awaited == task_id) awaited = id;
+          return q::promise26_register_callback_request{awaited, task_id, std::nullopt};
+        }
+        default:
+          return q::promise26_get_request{id, std::nullopt};
+      }
     case 0:
     case 1: {
       q::create_promise_request r;
@@ -145,6 +188,8 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
   std::set<std::string> acked_creates;
   std::map<std::string, q::promise_record> settled;    // terminal records seen in the store
   std::set<std::pair<std::string, int64_t>> acquired;  // (task, version) acknowledged acquired
+  size_t fenced = 0;                                   // fences that held
+  size_t registered = 0;                               // registrations answered 200
   size_t checked = 0;
   std::vector<q::aio_sqe> in_flight;
 
@@ -174,6 +219,16 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
       if (p.state == S::rejected_timedout) {
         ASSERT_EQ(p.completed_on, p.timeout) << id;
       }
+    }
+
+    // Protocol 2026: no registration is left on a settled promise (the
+    // chain takes them in the settling write; a registration checks under
+    // the promise's lock that it is still pending): none is orphaned.
+    for (const auto& [awaited, awaiter] : h.store.callbacks26) {
+      ASSERT_EQ(h.store.promises.at(awaited).state, S::pending) << awaited << " <- " << awaiter;
+    }
+    for (const auto& [awaited, address] : h.store.listeners26) {
+      ASSERT_EQ(h.store.promises.at(awaited).state, S::pending) << awaited << " <- " << address;
     }
 
     // Protocol 2026: a task whose promise is settled is fulfilled (the
@@ -228,7 +283,30 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
       }
       // Protocol 2026-04-01: 200 with the promise as stored (a settled one is
       // the stored one for good), or 404 for an id never acknowledged.
-      if (const auto* a = std::get_if<q::promise26_response>(&resp.payload)) {
+      // A registration: 200 with the awaited promise (as stored, once
+      // settled), or a refusal.
+      const q::promise26_response* registration = nullptr;
+      std::string awaited;
+      if (auto* g = std::get_if<q::promise26_register_listener_request>(&req.payload)) {
+        awaited = g->awaited;
+        registration = std::get_if<q::promise26_response>(&resp.payload);
+      }
+      if (auto* g = std::get_if<q::promise26_register_callback_request>(&req.payload)) {
+        awaited = g->awaited;
+        registration = std::get_if<q::promise26_response>(&resp.payload);
+      }
+      if (registration) {
+        ASSERT_TRUE(registration->status == 200 || registration->status == 404 ||
+                    registration->status == 422)
+          << registration->status << " " << registration->message;
+        if (registration->status == 200) {
+          ASSERT_EQ(registration->promise->id, awaited);
+          if (registration->promise->state != S::pending) {
+            ASSERT_EQ(*stored(awaited), *registration->promise) << awaited;
+          }
+          ++registered;
+        }
+      } else if (const auto* a = std::get_if<q::promise26_response>(&resp.payload)) {
         std::string id;
         if (auto* c = std::get_if<q::promise26_create_request>(&req.payload)) id = c->id;
         if (auto* c = std::get_if<q::promise26_settle_request>(&req.payload)) id = c->id;
@@ -263,10 +341,32 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
           ASSERT_TRUE(acquired.emplace(r->id, a->task->version).second)
             << "version acquired twice: " << r->id << " " << a->task->version;
         }
+        if (auto* r = std::get_if<q::task26_create_request>(&req.payload); r && a->status == 200) {
+          ASSERT_TRUE(a->task && a->promise);
+          if (a->task->state == q::task26_state::acquired) {
+            ASSERT_TRUE(acquired.emplace(r->action.id, a->task->version).second)
+              << "version acquired twice: " << r->action.id << " " << a->task->version;
+          } else {
+            ASSERT_EQ(a->task->state, q::task26_state::fulfilled);
+            ASSERT_NE(a->promise->state, S::pending);
+          }
+        }
         if (std::holds_alternative<q::task26_fulfill_request>(req.payload) && a->status == 200) {
           ASSERT_TRUE(a->promise);
           ASSERT_NE(a->promise->state, S::pending);
           ASSERT_EQ(*stored(a->promise->id), *a->promise);
+        }
+      }
+      // task.fence: the fence's refusal, or behind it the action's answer: a
+      // settled promise as stored.
+      if (const auto* f = std::get_if<q::task26_fence_response>(&resp.payload)) {
+        ASSERT_TRUE(f->status == 200 || f->status == 404 || f->status == 409) << f->status;
+        if (f->status == 200) {
+          ++fenced;
+          ASSERT_TRUE(f->action.status == 200 || f->action.status == 404) << f->action.status;
+          if (f->action.status == 200 && f->action.promise->state != S::pending) {
+            ASSERT_EQ(*stored(f->action.promise->id), *f->action.promise);
+          }
         }
       }
       // Whatever the outcome, a failure status must be one the protocol defines.
@@ -287,6 +387,10 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
   EXPECT_TRUE(h.sys.done());
   // The task invariants were exercised, not vacuous: some versions were acquired.
   EXPECT_FALSE(acquired.empty());
+  EXPECT_GT(fenced, 0u);
+  std::cout << "acquired " << acquired.size() << ", fenced " << fenced << ", registered "
+            << registered << "\n";
+  EXPECT_GT(registered, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(seeds, kernel_dst,

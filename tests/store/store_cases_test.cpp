@@ -1768,20 +1768,15 @@ TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
           R"({"id":"awaited","timeoutAt":)" + future + R"(,"tags":{"resonate:scope":"global"}})", 1)
       .status,
     200);
-  ASSERT_EQ(v2026("task.create",
-                  R"({"pid":"w","ttl":60000,"action":{"kind":"promise.create","head":{},"data":)"
-                  R"({"id":"root","timeoutAt":)" +
-                    future + R"(,"tags":{"resonate:target":"poll://any@g"}}}})",
-                  2)
-              .status,
-            200);
+  auto root_create = targeted("root");
+  root_create.timeout = 9999999999999;
+  root_create.created_on = 2;
+  ASSERT_EQ(rows(run_cmd(s(), root_create)), 1);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "root")))), 1);
   auto root = read_task26(s(), "root");
   ASSERT_TRUE(root);
   ASSERT_EQ(rows(run_cmd(s(), suspend_write(*root, {"awaited"}))), 1);
-  ASSERT_EQ(
-    v2026("promise.register_listener", R"({"awaited":"awaited","address":"poll://uni@g/l"})", 4)
-      .status,
-    200);
+  ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"awaited", std::nullopt, "poll://uni@g/l"})), 1);
   // Back to version 5: the clock row as that release had it, without 006's functions.
   if (h_->kind() == backend::postgres)
     h_->exec_sql(
@@ -1970,16 +1965,75 @@ TEST_P(store_cases, a_task26_suspend_registers_only_while_every_awaited_promise_
 TEST_P(store_cases, a_task26_fenced_settle_takes_effect_only_at_the_acquired_version) {
   ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
   auto settle = complete_at("t", 30);
-  settle.task26_version = 1;
+  settle.fence = q::task26_fence{"t", 1};
   EXPECT_EQ(rows(run_cmd(s(), settle)), 0);  // pending, not acquired
   ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
-  settle.task26_version = 2;
+  settle.fence = q::task26_fence{"t", 2};
   EXPECT_EQ(rows(run_cmd(s(), settle)), 0);  // another version
   EXPECT_EQ(read(s(), "t")->state, q::promise_state::pending);
-  settle.task26_version = 1;
+  settle.fence = q::task26_fence{"t", 1};
   EXPECT_EQ(rows(run_cmd(s(), settle)), 1);
   EXPECT_EQ(read(s(), "t")->state, q::promise_state::resolved);
   EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::fulfilled);
+}
+
+TEST_P(store_cases, a_task26_fenced_create_takes_effect_only_at_the_acquired_version) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  auto child = targeted("t.1", "t");
+  child.read_back = true;
+  child.fence = q::task26_fence{"t", 1};
+  EXPECT_EQ(rows(run_cmd(s(), child)), 0);  // pending, not acquired
+  EXPECT_FALSE(read(s(), "t.1"));
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
+  child.fence = q::task26_fence{"t", 2};
+  EXPECT_EQ(rows(run_cmd(s(), child)), 0);  // another version
+  EXPECT_FALSE(read(s(), "t.1"));
+  EXPECT_FALSE(read_task26(s(), "t.1"));
+  child.fence = q::task26_fence{"t", 1};
+  auto w = written(run_cmd(s(), child));
+  EXPECT_EQ(w.rows_affected, 1);
+  ASSERT_TRUE(w.row);
+  EXPECT_EQ(w.row->id, "t.1");
+  // The store's step after a create ran behind the fence too: its task, its
+  // execute and its place on the branch.
+  EXPECT_EQ(read_task26(s(), "t.1")->state, q::task26_state::pending);
+  EXPECT_EQ(count("outbox_execute26", "id = 't.1'"), 1);
+  EXPECT_EQ(count("branches26", "id = 't.1'"), 1);
+  // Again: it exists, nothing is written, the row comes back as it is.
+  auto again = written(run_cmd(s(), child));
+  EXPECT_EQ(again.rows_affected, 0);
+  ASSERT_TRUE(again.row);
+  EXPECT_EQ(again.row->id, "t.1");
+}
+
+TEST_P(store_cases, a_task26_registration_is_written_only_while_its_promises_are_pending) {
+  ASSERT_EQ(rows(run_cmd(s(), create("a", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  q::register26_cmd callback{"a", std::string("t"), ""};
+  q::register26_cmd listener{"a", std::nullopt, "poll://uni@g/p"};
+  EXPECT_EQ(rows(run_cmd(s(), callback)), 1);
+  EXPECT_EQ(rows(run_cmd(s(), callback)), 0);  // there already
+  EXPECT_EQ(rows(run_cmd(s(), listener)), 1);
+  EXPECT_EQ(rows(run_cmd(s(), listener)), 0);
+  EXPECT_EQ(count("callbacks26", "awaited = 'a' AND awaiter = 't'"), 1);
+  EXPECT_EQ(count("listeners26", "promise_id = 'a' AND address = 'poll://uni@g/p'"), 1);
+  // No such promise: nothing.
+  EXPECT_EQ(rows(run_cmd(s(), q::register26_cmd{"nope", std::string("t"), ""})), 0);
+  EXPECT_EQ(rows(run_cmd(s(), q::register26_cmd{"a", std::string("nope"), ""})), 0);
+  EXPECT_EQ(rows(run_cmd(s(), q::register26_cmd{"nope", std::nullopt, "poll://uni@g/p"})), 0);
+  // Settling runs the chain: the listener is unblocked and both are gone.
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("a", 30))), 1);
+  EXPECT_EQ(count("callbacks26", "awaited = 'a'"), 0);
+  EXPECT_EQ(count("listeners26", "promise_id = 'a'"), 0);
+  EXPECT_EQ(count("outbox_unblock26", "promise_id = 'a'"), 1);
+  // A settled promise takes no registration.
+  EXPECT_EQ(rows(run_cmd(s(), callback)), 0);
+  EXPECT_EQ(rows(run_cmd(s(), listener)), 0);
+  EXPECT_EQ(count("listeners26", "promise_id = 'a'"), 0);
+  // Nor does a settled awaiter.
+  ASSERT_EQ(rows(run_cmd(s(), create("b", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("t", 30))), 1);
+  EXPECT_EQ(rows(run_cmd(s(), q::register26_cmd{"b", std::string("t"), ""})), 0);
 }
 
 TEST_P(store_cases, a_task26_branch_read_gives_the_branch_but_one_promise_by_id) {

@@ -139,6 +139,8 @@ pg_call call_of(const q::write_task26_cmd& cmd);
 q::store_result result_of(const q::read_task26_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_branch26_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::write_task26_cmd& cmd, const pg_result& r);
+pg_call call_of(const q::register26_cmd& cmd);
+q::store_result result_of(const q::register26_cmd& cmd, const pg_result& r);
 
 // -- callbacks (postgres_callbacks.cpp) -----------------------------------------------
 pg_call call_of(const q::create_callback_cmd& cmd);

@@ -37,6 +37,16 @@ const std::string insert_promise =
   "RETURNING " +
   columns + ")";
 
+// The same behind protocol 2026-04-01's fence (create_promise_cmd::fence):
+// the task $9 acquired at version $10, held FOR SHARE until the end.
+const std::string insert_fenced_promise =
+  "w AS (INSERT INTO promises (id, state, param_headers, param_data, timeout, "
+  "idempotency_key_for_create, tags, created_on) "
+  "SELECT $1::text, 1, $2::jsonb, $3::bytea, $4::bigint, $5::text, $6::jsonb, $7::bigint "
+  "WHERE EXISTS (SELECT 1 FROM tasks26 WHERE id = $9::text AND state = 1 "
+  "AND version = $10::bigint FOR SHARE) ON CONFLICT (id) DO NOTHING RETURNING " +
+  columns + ")";
+
 // The completion transaction: the guarded update; only if it took effect
 // (EXISTS w), the root's open tasks complete, the callbacks move into new
 // INIT tasks (column defaults: counter 1, attempt 0, ttl 0, expires_at 0).
@@ -64,6 +74,8 @@ const prepared_statement statements[] = {
                          " FROM promises WHERE state = 1 AND timeout <= $1"
                          " ORDER BY timeout, sort_id LIMIT $2"},
   {"promise_create", "WITH " + insert_promise + " " + write_result("$8", "0::bigint")},
+  {"promise_create_fenced",
+   "WITH " + insert_fenced_promise + " " + write_result("$8", "0::bigint")},
   // The task goes in only if the promise row did (CreatePromiseAndTask); a
   // CLAIMED one goes in as INIT, without process or lease, when its root
   // already has an active task (`b`; q::waiting_for_root).
@@ -86,12 +98,12 @@ const prepared_statement statements[] = {
   // registration can commit one after it (they lock the promise FOR SHARE).
   {"promise_lock", "SELECT 1 FROM promises WHERE id = $1 FOR NO KEY UPDATE"},
   {"promise_update", update_statement("")},
-  // Behind protocol 2026-04-01's fence (update_promise_cmd::task26_version):
-  // the task is held FOR SHARE after the promise (lock order: promises, then
-  // tasks), and a release or acquire committed while this waited is seen.
+  // Behind protocol 2026-04-01's fence (update_promise_cmd::fence): the task
+  // is held FOR SHARE after the promise (lock order: promises, then tasks),
+  // and a release or acquire committed while this waited is seen.
   {"promise_update_fenced",
-   update_statement(" AND EXISTS (SELECT 1 FROM tasks26 WHERE id = $1 AND state = 1 "
-                    "AND version = $10 FOR SHARE)")},
+   update_statement(" AND EXISTS (SELECT 1 FROM tasks26 WHERE id = $10 AND state = 1 "
+                    "AND version = $11 FOR SHARE)")},
   // Protocol 2026-04-01's step after a create and after a completion
   // (follow_up_of; the functions are migration 006's).
   {"promise26_created", "SELECT promise26_created($1)"},
@@ -216,10 +228,14 @@ q::store_result result_of(const q::search_promises_cmd&, const pg_result& r) {
 }
 
 pg_call call_of(const q::create_promise_cmd& cmd) {
-  auto c = prepared(cmd.task ? "promise_create_task" : "promise_create");
+  if (cmd.task && cmd.fence) throw std::logic_error("a fenced create has no REST v1 task");
+  auto c = prepared(cmd.task    ? "promise_create_task"
+                    : cmd.fence ? "promise_create_fenced"
+                                : "promise_create");
   add_promise_params(c.params, cmd);
   c.params.add(cmd.read_back);
   if (cmd.task) add_task_row_params(c.params, cmd.task->task);
+  if (cmd.fence) c.params.add(cmd.fence->task_id).add(cmd.fence->version);
   return c;
 }
 
@@ -228,7 +244,7 @@ q::store_result result_of(const q::create_promise_cmd& cmd, const pg_result& r) 
 }
 
 pg_call call_of(const q::update_promise_cmd& cmd) {
-  auto c = prepared(cmd.task26_version ? "promise_update_fenced" : "promise_update");
+  auto c = prepared(cmd.fence ? "promise_update_fenced" : "promise_update");
   c.params.add(cmd.id)
     .add(static_cast<int64_t>(cmd.state))
     .add(encode_value_headers(cmd.val))
@@ -238,7 +254,7 @@ pg_call call_of(const q::update_promise_cmd& cmd) {
     .add(cmd.timeout_after)
     .add(cmd.now)
     .add(cmd.read_back);
-  if (cmd.task26_version) c.params.add(*cmd.task26_version);
+  if (cmd.fence) c.params.add(cmd.fence->task_id).add(cmd.fence->version);
   return c;
 }
 
@@ -251,9 +267,14 @@ std::vector<pg_call> batch_lock_calls(const q::aio_batch& batch, std::set<std::s
       if (const auto* c = std::get_if<q::create_callback_cmd>(&cmd)) {
         ids.push_back(c->callback.promise_id);
       }
-      // Protocol 2026's registrations (task.suspend's callbacks).
+      // Protocol 2026's registrations (task.suspend's callbacks, the
+      // promise.register_* kinds).
       if (const auto* w = std::get_if<q::write_task26_cmd>(&cmd)) {
         ids.insert(ids.end(), w->awaited.begin(), w->awaited.end());
+      }
+      if (const auto* g = std::get_if<q::register26_cmd>(&cmd)) {
+        ids.push_back(g->awaited);
+        if (g->awaiter) ids.push_back(*g->awaiter);
       }
     }
   }

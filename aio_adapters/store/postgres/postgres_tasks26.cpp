@@ -1,6 +1,7 @@
 // The PostgreSQL store's commands on protocol 2026-04-01's tasks: read one,
-// read a branch (preload) and the guarded write of the typed task operations
-// (kernel/coroutines/task26.cpp), each one statement.
+// read a branch (preload), the guarded write of the typed task operations
+// (kernel/coroutines/task26.cpp) and the registrations (callbacks,
+// listeners), each one statement.
 //
 // The write is a guarded UPDATE: under READ COMMITTED it waits for a
 // concurrent writer of the row and then re-checks `state` and `version` on
@@ -43,6 +44,15 @@ const prepared_statement statements[] = {
      "dx AS (DELETE FROM outbox_execute26 WHERE id = $1 AND $13::boolean "
      "AND EXISTS (SELECT 1 FROM w) RETURNING 1) "
      "SELECT count(*) FROM w"},
+  // The registrations: only while the promises they name are pending (the
+  // batch locked them first: batch_lock_calls).
+  {"register26_callback",
+   "INSERT INTO callbacks26 (awaited, awaiter) SELECT $1::text, $2::text "
+   "WHERE EXISTS (SELECT 1 FROM promises WHERE id = $1 AND state = 1) "
+   "AND EXISTS (SELECT 1 FROM promises WHERE id = $2 AND state = 1) ON CONFLICT DO NOTHING"},
+  {"register26_listener",
+   "INSERT INTO listeners26 (promise_id, address) SELECT $1::text, $2::text "
+   "WHERE EXISTS (SELECT 1 FROM promises WHERE id = $1 AND state = 1) ON CONFLICT DO NOTHING"},
 };
 
 std::string json_array(const std::vector<std::string>& ids) {
@@ -92,6 +102,12 @@ pg_call call_of(const q::write_task26_cmd& cmd) {
   return c;
 }
 
+pg_call call_of(const q::register26_cmd& cmd) {
+  auto c = prepared(cmd.awaiter ? "register26_callback" : "register26_listener");
+  c.params.add(cmd.awaited).add(cmd.awaiter ? *cmd.awaiter : cmd.address);
+  return c;
+}
+
 q::store_result result_of(const q::read_task26_cmd&, const pg_result& r) {
   q::query_tasks26_result out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -116,6 +132,10 @@ q::store_result result_of(const q::read_branch26_cmd&, const pg_result& r) {
 
 q::store_result result_of(const q::write_task26_cmd&, const pg_result& r) {
   return q::alter_result{r.int64(0, 0)};
+}
+
+q::store_result result_of(const q::register26_cmd&, const pg_result& r) {
+  return q::alter_result{r.affected_rows()};
 }
 
 }  // namespace resonate::aio_adapters::store::postgres_dialect

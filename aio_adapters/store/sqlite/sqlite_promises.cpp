@@ -25,10 +25,15 @@ const std::string insert_promise =
 const std::string update_promise =
   "UPDATE promises SET state = ?, value_headers = ?, value_data = ?, "
   "idempotency_key_for_complete = ?, completed_on = ? WHERE id = ? AND state = 1 AND timeout > ?";
-// The same behind protocol 2026-04-01's fence (update_promise_cmd::task26_version).
-const std::string update_fenced_promise =
-  update_promise +
-  " AND EXISTS (SELECT 1 FROM tasks26 WHERE id = ?6 AND state = 1 AND version = ?)";
+// Protocol 2026-04-01's fence (q::task26_fence) on either write: the task
+// `?` acquired at version `?`.
+const std::string fence_holds =
+  " AND EXISTS (SELECT 1 FROM tasks26 WHERE id = ? AND state = 1 AND version = ?)";
+const std::string insert_fenced_promise =
+  "INSERT INTO promises (id, state, param_headers, param_data, timeout, "
+  "idempotency_key_for_create, tags, created_on) SELECT ?, 1, ?, ?, ?, ?, ?, ? WHERE true" +
+  fence_holds + " ON CONFLICT(id) DO NOTHING";
+const std::string update_fenced_promise = update_promise + fence_holds;
 
 // Searches with many tags or unusual keys get one-off statements so the cache
 // stays bounded.
@@ -131,7 +136,7 @@ q::store_result run(sqlite_connection& c, const q::search_promises_cmd& cmd) {
 q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
   q::promise_write_result r;
   {
-    auto st = c.prepare(insert_promise);
+    auto st = c.prepare(cmd.fence ? insert_fenced_promise : insert_promise);
     st.bind_text(cmd.id)
       .bind_text(encode_value_headers(cmd.param))
       .bind_optional_blob(value_data_column(cmd.param))
@@ -139,6 +144,7 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
       .bind_text(cmd.idempotency_key)
       .bind_text(encode_string_map(cmd.tags))
       .bind_int(cmd.created_on);
+    if (cmd.fence) st.bind_text(cmd.fence->task_id).bind_int(cmd.fence->version);
     st.run();
     r.rows_affected = c.changes();
   }
@@ -155,7 +161,7 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
 q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
   q::promise_write_result r;
   {
-    auto st = c.prepare(cmd.task26_version ? update_fenced_promise : update_promise);
+    auto st = c.prepare(cmd.fence ? update_fenced_promise : update_promise);
     st.bind_int(static_cast<int64_t>(cmd.state))
       .bind_text(encode_value_headers(cmd.val))
       .bind_optional_blob(value_data_column(cmd.val))
@@ -163,7 +169,7 @@ q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
       .bind_int(cmd.completed_on)
       .bind_text(cmd.id)
       .bind_int(cmd.timeout_after);
-    if (cmd.task26_version) st.bind_int(*cmd.task26_version);
+    if (cmd.fence) st.bind_text(cmd.fence->task_id).bind_int(cmd.fence->version);
     st.run();
     r.rows_affected = c.changes();
   }

@@ -1,7 +1,7 @@
 // The SQLite store's commands on protocol 2026-04-01's tasks: read one, read
-// a branch (preload), and the guarded write of the typed task operations
-// (kernel/coroutines/task26.cpp). The store's one connection writes in
-// BEGIN IMMEDIATE transactions, so the guard read and the write that follows
+// a branch (preload), the guarded write of the typed task operations
+// (kernel/coroutines/task26.cpp) and the registrations (callbacks, listeners). The store's one
+// connection writes in BEGIN IMMEDIATE transactions, so the guard read and the write that follows
 // it see the same rows.
 
 #include "aio_adapters/store/sql_common.hpp"
@@ -18,6 +18,15 @@ const std::string select_task =
 const std::string select_branch = "SELECT " + std::string(promise_columns) +
                                   " FROM promises WHERE id IN (SELECT id FROM branches26 "
                                   "WHERE branch = ? AND id <> ?) ORDER BY id";
+
+// The registrations: only while the promises they name are pending.
+const std::string register_callback =
+  "INSERT INTO callbacks26 (awaited, awaiter) SELECT ?1, ?2 "
+  "WHERE EXISTS (SELECT 1 FROM promises WHERE id = ?1 AND state = 1) "
+  "AND EXISTS (SELECT 1 FROM promises WHERE id = ?2 AND state = 1) ON CONFLICT DO NOTHING";
+const std::string register_listener =
+  "INSERT INTO listeners26 (promise_id, address) SELECT ?1, ?2 "
+  "WHERE EXISTS (SELECT 1 FROM promises WHERE id = ?1 AND state = 1) ON CONFLICT DO NOTHING";
 
 q::task26_record read_task_row(const sqlite_statement& st) {
   q::task26_record t;
@@ -97,6 +106,13 @@ q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd) {
     st.run();
   }
   return q::alter_result{1};
+}
+
+q::store_result run(sqlite_connection& c, const q::register26_cmd& cmd) {
+  auto st = c.prepare(cmd.awaiter ? register_callback : register_listener);
+  st.bind_text(cmd.awaited).bind_text(cmd.awaiter ? *cmd.awaiter : cmd.address);
+  st.run();
+  return q::alter_result{c.changes()};
 }
 
 }  // namespace resonate::aio_adapters::store::sqlite_dialect

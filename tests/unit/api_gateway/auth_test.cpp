@@ -108,6 +108,10 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::task26_heartbeat_request{.pid = "w"}, rule::always, ""},
     {q::task26_halt_request{.id = "t/halt"}, rule::always, ""},
     {q::task26_continue_request{.id = "t/continue"}, rule::always, ""},
+    {q::task26_create_request{.pid = "w"}, rule::always, ""},
+    {q::task26_fence_request{.id = "t/fence"}, rule::always, ""},
+    {q::promise26_register_callback_request{.awaited = "a"}, rule::always, ""},
+    {q::promise26_register_listener_request{.awaited = "a"}, rule::always, ""},
   };
   ASSERT_EQ(rows.size(), q::kind_count) << "a row per request kind";
   for (const auto& r : rows) {

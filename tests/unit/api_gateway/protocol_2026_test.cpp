@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "api_gateway/protocol_2026/decode.hpp"
 #include "api_gateway/protocol_2026/envelope.hpp"
 #include "api_gateway/protocol_2026/validate.hpp"
 #include "codecs/protocol_2026/records.hpp"
@@ -290,4 +291,62 @@ TEST(protocol_2026_validate, search_filters_limit_and_cursor) {
   }
   EXPECT_EQ(r26::promise_state_from_name("rejected_timedout"), q::promise_state::rejected_timedout);
   EXPECT_EQ(r26::promise_state_from_name("REJECTED"), std::nullopt);
+}
+
+namespace {
+
+p26::envelope parsed(std::string_view body) {
+  auto r = p26::parse_envelope(body);
+  EXPECT_TRUE(std::holds_alternative<p26::envelope>(r)) << body;
+  return std::get<p26::envelope>(std::move(r));
+}
+
+}  // namespace
+
+TEST(protocol_2026_fence, the_answer_echoes_the_actions_head_around_its_status) {
+  auto env = parsed(
+    R"({"kind":"task.fence","head":{"corrId":"outer","version":"2026-04-01"},"data":{"id":"t",)"
+    R"("version":3,"action":{"kind":"promise.settle","head":{"corrId":"inner","version":"v9"},)"
+    R"("data":{"id":"p","state":"resolved"}}}})");
+  auto typed = p26::decode_typed(env, std::nullopt);
+  ASSERT_TRUE(typed);
+  const auto& req = std::get<q::task26_fence_request>(*typed);
+  EXPECT_EQ(req.id, "t");
+  EXPECT_EQ(req.version, 3);
+  ASSERT_TRUE(req.settle);
+  EXPECT_FALSE(req.create);
+  EXPECT_EQ(req.settle->id, "p");
+  q::promise_record p;
+  p.id = "p";
+  p.state = q::promise_state::resolved;
+  q::task26_fence_response r{200, {}, q::promise26_response{200, p, {}}};
+  auto out = json::parse(p26::encode_fence26("task.fence", "outer", p26::fence_echo_of(env), r));
+  EXPECT_EQ(out.at("head").at("corrId").as_string(), "outer");
+  EXPECT_EQ(out.at("head").at("status").as_int64(), 200);
+  const auto& action = out.at("data").at("action");
+  EXPECT_EQ(action.at("kind").as_string(), "promise.settle");
+  EXPECT_EQ(action.at("head").at("corrId").as_string(), "inner");
+  EXPECT_EQ(action.at("head").at("status").as_int64(), 200);
+  EXPECT_EQ(action.at("head").at("version").as_string(), "v9");
+  EXPECT_EQ(action.at("data").at("promise").at("id").as_string(), "p");
+  EXPECT_TRUE(out.at("data").at("preload").as_array().empty());
+  // The action's error: its status and message under the same head; a head
+  // without corrId and version echoes neither.
+  auto bare = parsed(
+    R"({"kind":"task.fence","head":{"corrId":"o","version":"2026-04-01"},"data":{"id":"t",)"
+    R"("version":1,"action":{"kind":"promise.create","head":{},"data":{"id":"c","timeoutAt":5}}}})");
+  ASSERT_TRUE(std::get<q::task26_fence_request>(*p26::decode_typed(bare, 7)).create);
+  q::task26_fence_response missing{
+    200, {}, q::promise26_response{404, std::nullopt, "Promise not found"}};
+  auto err = json::parse(p26::encode_fence26("task.fence", "o", p26::fence_echo_of(bare), missing));
+  const auto& inner = err.at("data").at("action");
+  EXPECT_EQ(inner.at("head").at("status").as_int64(), 404);
+  EXPECT_FALSE(inner.at("head").as_object().contains("corrId"));
+  EXPECT_FALSE(inner.at("head").as_object().contains("version"));
+  EXPECT_EQ(inner.at("data").as_string(), "Promise not found");
+  // The fence itself refused: an error envelope, no action.
+  q::task26_fence_response refused{409, "Version mismatch", {}};
+  auto no = json::parse(p26::encode_fence26("task.fence", "o", p26::fence_echo_of(bare), refused));
+  EXPECT_EQ(no.at("head").at("status").as_int64(), 409);
+  EXPECT_EQ(no.at("data").as_string(), "Version mismatch");
 }

@@ -95,6 +95,14 @@ void fake_store::settled26(const std::string& id, int64_t now) {
     }
     cb = callbacks26.erase(cb);
   }
+  for (auto l = listeners26.begin(); l != listeners26.end();) {
+    if (l->first != id) {
+      ++l;
+      continue;
+    }
+    unblocks26.push_back(*l);
+    l = listeners26.erase(l);
+  }
 }
 
 q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
@@ -118,17 +126,29 @@ q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
   return q::alter_result{1};
 }
 
+bool fake_store::fence_holds(const std::optional<q::task26_fence>& f) const {
+  if (!f) return true;
+  auto t = tasks26.find(f->task_id);
+  return t != tasks26.end() && t->second.state == q::task26_state::acquired &&
+         t->second.version == f->version;
+}
+
+q::alter_result fake_store::register26(const q::register26_cmd& c) {
+  auto pending = [&](const std::string& id) {
+    auto p = promises.find(id);
+    return p != promises.end() && p->second.state == q::promise_state::pending;
+  };
+  if (!pending(c.awaited) || (c.awaiter && !pending(*c.awaiter))) return q::alter_result{0};
+  bool inserted = c.awaiter ? callbacks26.emplace(c.awaited, *c.awaiter).second
+                            : listeners26.emplace(c.awaited, c.address).second;
+  return q::alter_result{inserted ? 1 : 0};
+}
+
 q::promise_write_result fake_store::settle(const q::update_promise_cmd& c) {
   q::promise_write_result w;
   auto it = promises.find(c.id);
-  auto fence26 = [&] {
-    if (!c.task26_version) return true;
-    auto t = tasks26.find(c.id);
-    return t != tasks26.end() && t->second.state == q::task26_state::acquired &&
-           t->second.version == *c.task26_version;
-  };
   if (it != promises.end() && it->second.state == q::promise_state::pending &&
-      it->second.timeout > c.timeout_after && fence26()) {
+      it->second.timeout > c.timeout_after && fence_holds(c.fence)) {
     it->second.state = c.state;
     it->second.val = c.val;
     it->second.idempotency_key_for_complete = c.idempotency_key;
@@ -206,7 +226,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         return r;
       } else if constexpr (std::is_same_v<T, q::create_promise_cmd>) {
         q::promise_write_result w;
-        if (!promises.count(c.id)) {
+        if (!promises.count(c.id) && fence_holds(c.fence)) {
           q::promise_record p;
           p.id = c.id;
           p.param = c.param;
@@ -233,7 +253,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
             w.tasks_created = 1;
           }
         }
-        if (c.read_back) w.row = promises.at(c.id);
+        if (auto it = promises.find(c.id); c.read_back && it != promises.end()) w.row = it->second;
         return w;
       } else if constexpr (std::is_same_v<T, q::update_promise_cmd>) {
         return settle(c);
@@ -433,6 +453,8 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         return r;
       } else if constexpr (std::is_same_v<T, q::write_task26_cmd>) {
         return write26(c);
+      } else if constexpr (std::is_same_v<T, q::register26_cmd>) {
+        return register26(c);
       } else if constexpr (std::is_same_v<T, q::take_outbox_cmd>) {
         return q::outbox_result{};
       } else {

@@ -31,12 +31,16 @@ public:
   /// Protocol 2026's tasks and what the store's step after a promise write
   /// keeps with them (migration 006): a targeted promise's task, its
   /// executes (id -> version), callbacks (awaited, awaiter) and branches
-  /// (id -> branch). The settlement chain here fulfils the task and resumes
-  /// suspended awaiters; listeners and timers are the real stores' (tests/store).
+  /// (id -> branch), listeners (promise, address) and the unblocks the
+  /// chain queued for them. The settlement chain here fulfils the task,
+  /// resumes suspended awaiters and unblocks listeners; timers are the real
+  /// stores' (tests/store).
   std::map<std::string, queues::task26_record> tasks26;
   std::map<std::string, int64_t> executes26;
   std::set<std::pair<std::string, std::string>> callbacks26;
   std::map<std::string, std::string> branches26;
+  std::set<std::pair<std::string, std::string>> listeners26;
+  std::vector<std::pair<std::string, std::string>> unblocks26;
 
   /// Inserts a task row directly (tests that need a claimed task for a fence).
   queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);
@@ -64,6 +68,8 @@ private:
   void created26(const queues::promise_record& p);
   void settled26(const std::string& id, int64_t now);
   queues::alter_result write26(const queues::write_task26_cmd& c);
+  queues::alter_result register26(const queues::register26_cmd& c);
+  bool fence_holds(const std::optional<queues::task26_fence>& f) const;
   int64_t next_sort_id_ = 1;
   int64_t next_task_sort_id_ = 1;
 };
