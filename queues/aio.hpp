@@ -72,12 +72,17 @@ struct create_task_cmd {
 /// after the statement (the new row, or the existing one).
 /// Protocol 2026-04-01's fence on a promise write (task.fulfill, task.fence):
 /// the write takes effect only while the task `task_id` (tasks26) is acquired
-/// at `version`. The store holds that task row (FOR SHARE) after the
-/// promise's lock, so a release or acquire that raced either committed first
-/// (and the write does not take effect) or waits for this transaction.
+/// at `version` and its own promise is pending with its timeout after
+/// `as_of` (spec 2.1: past its timeout it counts as timed out, and its task
+/// as fulfilled). The store holds that task row (FOR SHARE) after the
+/// promise's lock, so a release, an acquire or a settlement that raced
+/// either committed first (and the write does not take effect) or waits for
+/// this transaction. So the write needs nothing read before it: a fence that
+/// holds lets it through, one that does not leaves everything as it was.
 struct task26_fence {
   std::string task_id;
   int64_t version = -1;
+  int64_t as_of = std::numeric_limits<int64_t>::min();
 };
 
 struct create_promise_cmd {

@@ -170,7 +170,7 @@ RESONATE_INSPECT(read_timedout_promises_cmd, x.time, x.limit)
 RESONATE_INSPECT(search_promises_cmd, x.id, x.states, x.tags, x.limit, x.sort_id, x.by_id,
                  x.after_id, x.as_of)
 RESONATE_INSPECT(create_task_cmd, x.task)
-RESONATE_INSPECT(task26_fence, x.task_id, x.version)
+RESONATE_INSPECT(task26_fence, x.task_id, x.version, x.as_of)
 RESONATE_INSPECT(create_promise_cmd, x.id, x.param, x.timeout, x.idempotency_key, x.tags,
                  x.created_on, x.task, x.read_back, x.fence)
 RESONATE_INSPECT(update_promise_cmd, x.id, x.state, x.val, x.idempotency_key, x.completed_on,

@@ -81,15 +81,30 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
 
 using awaited_rows = std::vector<std::optional<q::promise_record>>;
 
+/// No write to try before reading (every kind but task.fulfill).
+struct nothing_unread {
+  template <class Request>
+  std::optional<task26_decision> operator()(const Request&, int64_t) const {
+    return std::nullopt;
+  }
+};
+
 /// An operation on one task: `decide(req, rows, awaited, now)` on the task
 /// and its promise (and, for a suspend, the promises it awaits) as they are
 /// at the request's time, then commit; decided again while a guard is lost.
-template <class Request, class Decide>
-root_task single_task(context& c, q::request r, Decide decide) {
+/// `unread(req, now)`: a write to try before reading anything, if any.
+template <class Request, class Decide, class Unread = nothing_unread>
+root_task single_task(context& c, q::request r, Decide decide, Unread unread = {}) {
   auto req = std::get<Request>(std::move(r.payload));
   const int64_t now = req.debug_time.value_or(c.now());
   std::vector<std::string> awaited;
   if constexpr (std::is_same_v<Request, q::task26_suspend_request>) awaited = req.awaited;
+  // A write whose guards need nothing read goes first; where they do not
+  // hold, nothing changed, and the operation reads and decides.
+  if (auto first = unread(req, now)) {
+    auto trying = commit(c, std::move(*first), /*all_or_retry=*/true, req.debug_time.has_value());
+    if (auto out = co_await std::move(trying)) co_return std::move(*out);
+  }
   for (;;) {
     auto step = read26_as_of(c, {req.id}, awaited, now);
     auto read = co_await std::move(step);
@@ -130,10 +145,15 @@ root_task task26_release(context& c, q::request r, const settings&) {
 }
 
 root_task task26_fulfill(context& c, q::request r, const settings&) {
+  // The fenced settle needs nothing read: where the fence holds (the common
+  // case) it is the whole operation.
   return single_task<q::task26_fulfill_request>(
     c, std::move(r),
     [](const auto& req, const task26_rows& rows, const awaited_rows&, int64_t now) {
       return domain::decide_fulfill(req, rows, now);
+    },
+    [](const auto& req, int64_t now) {
+      return std::optional<task26_decision>{domain::fulfill_unread(req, now)};
     });
 }
 
@@ -188,15 +208,46 @@ root_task task26_create(context& c, q::request r, const settings&) {
   }
 }
 
+/// The fence's action written: the answer when it took effect, nullopt when
+/// not (the fence was lost, or another writer created or settled the promise
+/// first: read and decide again).
+task<std::optional<q::response>> write_fenced(context& c, domain::task26_fence_decision d,
+                                              bool debug) {
+  q::store_transaction tx;
+  if (d.create) tx.commands.emplace_back(*d.create);
+  if (d.settle) tx.commands.emplace_back(*d.settle);
+  auto io = c.store(std::move(tx));
+  auto done = co_await io;
+  if (auto failure = store_failure(done)) co_return std::move(*failure);
+  auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
+  if (w.rows_affected != 1 || !w.row) co_return std::nullopt;
+  if (d.create) {
+    if (domain::created_with_messages(w.row->tags)) c.shared().kicked_jobs.insert(outbox_2026_job);
+    if (auto wake = domain::created_wake(*w.row); wake && !debug) {
+      c.shared().run_job_at(tick_2026_job, *wake);
+    }
+  } else {
+    c.shared().kicked_jobs.insert(outbox_2026_job);
+    if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
+    count_completed_promises(w.row->state);
+  }
+  co_return q::response{
+    q::status::ok,
+    q::task26_fence_response{200, {}, q::promise26_response{200, std::move(*w.row), {}}},
+    {}};
+}
+
 root_task task26_fence(context& c, q::request r, const settings&) {
   auto req = std::get<q::task26_fence_request>(std::move(r.payload));
   const int64_t now = req.debug_time.value_or(c.now());
-  auto fenced = [](q::promise_record p) {
-    return q::response{
-      q::status::ok,
-      q::task26_fence_response{200, {}, q::promise26_response{200, std::move(p), {}}},
-      {}};
-  };
+  const bool debug = req.debug_time.has_value();
+  // The action behind the fence first, with nothing read: where the fence
+  // holds and the promise is new or pending (the common case), that is the
+  // whole operation; otherwise nothing changed.
+  if (auto unread = domain::fence_unread(req, now)) {
+    auto trying = write_fenced(c, std::move(*unread), debug);
+    if (auto out = co_await std::move(trying)) co_return std::move(*out);
+  }
   for (;;) {
     auto step = read26_as_of(c, {req.id}, {domain::fence_action_id(req)}, now);
     auto read = co_await std::move(step);
@@ -204,30 +255,13 @@ root_task task26_fence(context& c, q::request r, const settings&) {
     auto& rows = std::get<rows26>(read);
     auto d = domain::decide_fence(req, rows.rows.front(), rows.others.front(), now);
     if (d.answer) co_return q::response{q::status::ok, std::move(*d.answer), {}};
-    q::store_transaction tx;
-    if (d.create) tx.commands.emplace_back(*d.create);
-    if (d.settle) tx.commands.emplace_back(*d.settle);
-    auto io = c.store(std::move(tx));
-    auto done = co_await io;
-    if (auto failure = store_failure(done)) co_return std::move(*failure);
-    auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
-    // Not written: the fence was lost, or another writer created or settled
-    // the promise first. Read and decide again.
-    if (w.rows_affected != 1 || !w.row) continue;
-    if (d.create) {
-      // Created past its timeout: read again, which times it out (spec 2.2).
-      if (domain::created_timed_out(*req.create, now)) continue;
-      if (domain::created_with_messages(w.row->tags))
-        c.shared().kicked_jobs.insert(outbox_2026_job);
-      if (auto wake = domain::created_wake(*w.row); wake && !req.debug_time) {
-        c.shared().run_job_at(tick_2026_job, *wake);
-      }
-    } else {
-      c.shared().kicked_jobs.insert(outbox_2026_job);
-      if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
-      count_completed_promises(w.row->state);
-    }
-    co_return fenced(std::move(*w.row));
+    // Created past its timeout: write, then read again, which times it out
+    // (spec 2.2) and answers it as stored.
+    const bool timed_out = req.create && domain::created_timed_out(*req.create, now);
+    auto writing = write_fenced(c, std::move(d), debug);
+    auto out = co_await std::move(writing);
+    if (out && !timed_out) co_return std::move(*out);
+    if (out && out->status != q::status::ok) co_return std::move(*out);
   }
 }
 

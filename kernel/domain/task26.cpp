@@ -64,6 +64,20 @@ task26_decision claimed(const q::task26_record& t, const q::promise_record& p) {
   return d;
 }
 
+/// The fence's action as a write behind the fence, at `now`.
+task26_fence_decision fenced_action(const q::task26_fence_request& req, int64_t now) {
+  const q::task26_fence fenced{req.id, req.version, now};
+  task26_fence_decision d;
+  if (req.create) {
+    d.create = create26_command(*req.create, now);
+    d.create->fence = fenced;
+  } else {
+    d.settle = settle26_command(*req.settle, now);
+    d.settle->fence = fenced;
+  }
+  return d;
+}
+
 }  // namespace
 
 q::task26_record acquired(q::task26_record t, const std::string& pid, int64_t ttl, int64_t now) {
@@ -142,13 +156,17 @@ task26_decision decide_fulfill(const q::task26_fulfill_request& req, const task2
   if (auto refusal = fence(rows, req.version, "Task version mismatch or invalid state")) {
     return std::move(*refusal);
   }
+  return fulfill_unread(req, now);
+}
+
+task26_decision fulfill_unread(const q::task26_fulfill_request& req, int64_t now) {
   // Settling the task's promise fulfils the task through the chain; the
   // settle holds only while the task is still acquired at this version.
   q::promise26_settle_request settle{req.id, req.state, req.val, req.debug_time};
   task26_decision d;
   d.answer = ok();
   d.settle = settle26_command(settle, now);
-  d.settle->fence = q::task26_fence{req.id, req.version};
+  d.settle->fence = q::task26_fence{req.id, req.version, now};
   return d;
 }
 
@@ -279,6 +297,12 @@ q::task26_response created_fulfilled(const q::promise_record& p) {
   return out;
 }
 
+std::optional<task26_fence_decision> fence_unread(const q::task26_fence_request& req, int64_t now) {
+  // A create past its timeout is timed out at once: that goes by the rows.
+  if (req.create && created_timed_out(*req.create, now)) return std::nullopt;
+  return fenced_action(req, now);
+}
+
 const std::string& fence_action_id(const q::task26_fence_request& req) {
   return req.create ? req.create->id : req.settle->id;
 }
@@ -294,21 +318,16 @@ task26_fence_decision decide_fence(const q::task26_fence_request& req, const tas
     d.answer = q::task26_fence_response{200, {}, std::move(inner)};
     return d;
   };
-  const q::task26_fence fenced{req.id, req.version};
   if (req.create) {
     // Idempotent on the id: an existing promise is answered as it is.
     if (action) return answer_with(q::promise26_response{200, *action, {}});
-    d.create = create26_command(*req.create, now);
-    d.create->fence = fenced;
-    return d;
+    return fenced_action(req, now);
   }
   if (!action) return answer_with(q::promise26_response{404, std::nullopt, "Promise not found"});
   if (action->state != q::promise_state::pending) {
     return answer_with(q::promise26_response{200, *action, {}});
   }
-  d.settle = settle26_command(*req.settle, now);
-  d.settle->fence = fenced;
-  return d;
+  return fenced_action(req, now);
 }
 
 }  // namespace resonate::kernel::domain

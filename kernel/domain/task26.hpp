@@ -99,6 +99,15 @@ queues::task26_response created_fulfilled(const queues::promise_record& p);
 task26_fence_decision decide_fence(const queues::task26_fence_request& req, const task26_rows& rows,
                                    const std::optional<queues::promise_record>& action,
                                    int64_t now);
+/// The write of task.fence to try before reading anything: the action behind
+/// the fence, which takes effect only where the fence holds and the action's
+/// promise is new (create) or pending (settle), the common case; otherwise
+/// nothing changes and the operation reads and decides. nullopt for a create
+/// past its timeout, which goes by the rows.
+std::optional<task26_fence_decision> fence_unread(const queues::task26_fence_request& req,
+                                                  int64_t now);
+/// The same for task.fulfill: the fenced settle, which needs nothing read.
+task26_decision fulfill_unread(const queues::task26_fulfill_request& req, int64_t now);
 /// The id of the promise the fence's action names.
 const std::string& fence_action_id(const queues::task26_fence_request& req);
 task26_decision decide_continue(const task26_rows& rows, int64_t now);

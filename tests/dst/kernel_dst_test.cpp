@@ -42,7 +42,10 @@ std::optional<std::string> pick_key(std::mt19937_64& rng) {
   return keys[rng() % keys.size()];
 }
 
-q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
+/// `held`: the (task, version) pairs acknowledged acquired so far; a fence
+/// names one of them half the time, so that some fences hold.
+q::request_payload random_request(std::mt19937_64& rng, int64_t now,
+                                  const std::set<std::pair<std::string, int64_t>>& held) {
   auto id = "p" + std::to_string(rng() % 12);
   // Protocol 2026's tasks on ids of their own, so that their promises are
   // targeted ones (the first create of an id wins).
@@ -51,7 +54,7 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
     case 8: {  // a targeted promise: protocol 2026's task goes with it
       q::promise26_create_request r;
       r.id = task_id;
-      r.timeout_at = now + 200 + static_cast<int64_t>(rng() % 2000);
+      r.timeout_at = now + 200 + static_cast<int64_t>(rng() % 20000);
       r.tags = {{"resonate:target", "poll://any@workers"}};
       return r;
     }
@@ -61,7 +64,7 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
         r.pid = "w" + std::to_string(rng() % 2);
         r.ttl = 100;
         r.action.id = task_id;
-        r.action.timeout_at = now + 200 + static_cast<int64_t>(rng() % 2000);
+        r.action.timeout_at = now + 200 + static_cast<int64_t>(rng() % 20000);
         r.action.tags = {{"resonate:target", "poll://any@workers"}};
         return r;
       }
@@ -77,9 +80,14 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
           q::task26_fence_request r;
           r.id = task_id;
           r.version = version;
+          if (!held.empty() && rng() % 2) {
+            auto pick = std::next(held.begin(), static_cast<long>(rng() % held.size()));
+            r.id = pick->first;
+            r.version = pick->second;
+          }
           q::promise26_create_request c;
           c.id = rng() % 2 ? id : "t" + std::to_string(rng() % 6);
-          if (c.id == task_id) c.id = id;
+          if (c.id == r.id) c.id = id;
           c.timeout_at = now + static_cast<int64_t>(rng() % 400) - 50;
           if (c.id[0] == 't') c.tags = {{"resonate:target", "poll://any@workers"}};
           r.create = std::move(c);
@@ -90,6 +98,11 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now) {
           q::task26_fence_request r;
           r.id = task_id;
           r.version = version;
+          if (!held.empty() && rng() % 2) {
+            auto pick = std::next(held.begin(), static_cast<long>(rng() % held.size()));
+            r.id = pick->first;
+            r.version = pick->second;
+          }
           r.settle = q::promise26_settle_request{id, S::resolved, {}, std::nullopt};
           r.settle->val.data = "fenced-" + task_id;
           return r;
@@ -195,7 +208,7 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
 
   for (int tick = 0; tick < 400; ++tick) {
     for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i) {
-      auto payload = random_request(rng, h.now);
+      auto payload = random_request(rng, h.now, acquired);
       requests.push_back(sent{payload, h.now, acked_creates});
       h.submit(std::move(payload));
     }

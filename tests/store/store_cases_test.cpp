@@ -1970,6 +1970,8 @@ TEST_P(store_cases, a_task26_fenced_settle_takes_effect_only_at_the_acquired_ver
   ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
   settle.fence = q::task26_fence{"t", 2};
   EXPECT_EQ(rows(run_cmd(s(), settle)), 0);  // another version
+  settle.fence = q::task26_fence{"t", 1, 100000};
+  EXPECT_EQ(rows(run_cmd(s(), settle)), 0);  // its promise is due at 100000
   EXPECT_EQ(read(s(), "t")->state, q::promise_state::pending);
   settle.fence = q::task26_fence{"t", 1};
   EXPECT_EQ(rows(run_cmd(s(), settle)), 1);
@@ -1987,6 +1989,9 @@ TEST_P(store_cases, a_task26_fenced_create_takes_effect_only_at_the_acquired_ver
   ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
   child.fence = q::task26_fence{"t", 2};
   EXPECT_EQ(rows(run_cmd(s(), child)), 0);  // another version
+  EXPECT_FALSE(read(s(), "t.1"));
+  child.fence = q::task26_fence{"t", 1, 100000};
+  EXPECT_EQ(rows(run_cmd(s(), child)), 0);  // the task's promise is due at 100000
   EXPECT_FALSE(read(s(), "t.1"));
   EXPECT_FALSE(read_task26(s(), "t.1"));
   child.fence = q::task26_fence{"t", 1};

@@ -37,15 +37,26 @@ const std::string insert_promise =
   "RETURNING " +
   columns + ")";
 
-// The same behind protocol 2026-04-01's fence (create_promise_cmd::fence):
-// the task $9 acquired at version $10, held FOR SHARE until the end.
+// Protocol 2026-04-01's fence (q::task26_fence) with its parameters from
+// `first`: the task acquired at a version, its own promise pending with its
+// timeout after a time; the task row held FOR SHARE until the end (a
+// settlement of its promise updates it too, so none can slip past).
+std::string fence_holds(int first) {
+  auto at = [&](int k) { return "$" + std::to_string(first + k); };
+  return "EXISTS (SELECT 1 FROM tasks26 AS t WHERE t.id = " + at(0) +
+         "::text AND t.state = 1 AND t.version = " + at(1) +
+         "::bigint AND EXISTS (SELECT 1 FROM promises AS own WHERE own.id = t.id "
+         "AND own.state = 1 AND own.timeout > " +
+         at(2) + "::bigint) FOR SHARE OF t)";
+}
+
+// The same behind protocol 2026-04-01's fence (create_promise_cmd::fence, $9-$11).
 const std::string insert_fenced_promise =
   "w AS (INSERT INTO promises (id, state, param_headers, param_data, timeout, "
   "idempotency_key_for_create, tags, created_on) "
   "SELECT $1::text, 1, $2::jsonb, $3::bytea, $4::bigint, $5::text, $6::jsonb, $7::bigint "
-  "WHERE EXISTS (SELECT 1 FROM tasks26 WHERE id = $9::text AND state = 1 "
-  "AND version = $10::bigint FOR SHARE) ON CONFLICT (id) DO NOTHING RETURNING " +
-  columns + ")";
+  "WHERE " +
+  fence_holds(9) + " ON CONFLICT (id) DO NOTHING RETURNING " + columns + ")";
 
 // The completion transaction: the guarded update; only if it took effect
 // (EXISTS w), the root's open tasks complete, the callbacks move into new
@@ -101,9 +112,7 @@ const prepared_statement statements[] = {
   // Behind protocol 2026-04-01's fence (update_promise_cmd::fence): the task
   // is held FOR SHARE after the promise (lock order: promises, then tasks),
   // and a release or acquire committed while this waited is seen.
-  {"promise_update_fenced",
-   update_statement(" AND EXISTS (SELECT 1 FROM tasks26 WHERE id = $10 AND state = 1 "
-                    "AND version = $11 FOR SHARE)")},
+  {"promise_update_fenced", update_statement(" AND " + fence_holds(10))},
   // Protocol 2026-04-01's step after a create and after a completion
   // (follow_up_of; the functions are migration 006's).
   {"promise26_created", "SELECT promise26_created($1)"},
@@ -235,7 +244,7 @@ pg_call call_of(const q::create_promise_cmd& cmd) {
   add_promise_params(c.params, cmd);
   c.params.add(cmd.read_back);
   if (cmd.task) add_task_row_params(c.params, cmd.task->task);
-  if (cmd.fence) c.params.add(cmd.fence->task_id).add(cmd.fence->version);
+  if (cmd.fence) c.params.add(cmd.fence->task_id).add(cmd.fence->version).add(cmd.fence->as_of);
   return c;
 }
 
@@ -254,7 +263,7 @@ pg_call call_of(const q::update_promise_cmd& cmd) {
     .add(cmd.timeout_after)
     .add(cmd.now)
     .add(cmd.read_back);
-  if (cmd.fence) c.params.add(cmd.fence->task_id).add(cmd.fence->version);
+  if (cmd.fence) c.params.add(cmd.fence->task_id).add(cmd.fence->version).add(cmd.fence->as_of);
   return c;
 }
 

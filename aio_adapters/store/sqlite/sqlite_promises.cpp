@@ -26,9 +26,12 @@ const std::string update_promise =
   "UPDATE promises SET state = ?, value_headers = ?, value_data = ?, "
   "idempotency_key_for_complete = ?, completed_on = ? WHERE id = ? AND state = 1 AND timeout > ?";
 // Protocol 2026-04-01's fence (q::task26_fence) on either write: the task
-// `?` acquired at version `?`.
+// `?` acquired at version `?`, its own promise pending with its timeout
+// after `?`.
 const std::string fence_holds =
-  " AND EXISTS (SELECT 1 FROM tasks26 WHERE id = ? AND state = 1 AND version = ?)";
+  " AND EXISTS (SELECT 1 FROM tasks26 WHERE id = ? AND state = 1 AND version = ? "
+  "AND EXISTS (SELECT 1 FROM promises AS own WHERE own.id = tasks26.id AND own.state = 1 "
+  "AND own.timeout > ?))";
 const std::string insert_fenced_promise =
   "INSERT INTO promises (id, state, param_headers, param_data, timeout, "
   "idempotency_key_for_create, tags, created_on) SELECT ?, 1, ?, ?, ?, ?, ?, ? WHERE true" +
@@ -144,7 +147,9 @@ q::store_result run(sqlite_connection& c, const q::create_promise_cmd& cmd) {
       .bind_text(cmd.idempotency_key)
       .bind_text(encode_string_map(cmd.tags))
       .bind_int(cmd.created_on);
-    if (cmd.fence) st.bind_text(cmd.fence->task_id).bind_int(cmd.fence->version);
+    if (cmd.fence) {
+      st.bind_text(cmd.fence->task_id).bind_int(cmd.fence->version).bind_int(cmd.fence->as_of);
+    }
     st.run();
     r.rows_affected = c.changes();
   }
@@ -169,7 +174,9 @@ q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
       .bind_int(cmd.completed_on)
       .bind_text(cmd.id)
       .bind_int(cmd.timeout_after);
-    if (cmd.fence) st.bind_text(cmd.fence->task_id).bind_int(cmd.fence->version);
+    if (cmd.fence) {
+      st.bind_text(cmd.fence->task_id).bind_int(cmd.fence->version).bind_int(cmd.fence->as_of);
+    }
     st.run();
     r.rows_affected = c.changes();
   }

@@ -129,8 +129,10 @@ q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
 bool fake_store::fence_holds(const std::optional<q::task26_fence>& f) const {
   if (!f) return true;
   auto t = tasks26.find(f->task_id);
+  auto own = promises.find(f->task_id);
   return t != tasks26.end() && t->second.state == q::task26_state::acquired &&
-         t->second.version == f->version;
+         t->second.version == f->version && own != promises.end() &&
+         own->second.state == q::promise_state::pending && own->second.timeout > f->as_of;
 }
 
 q::alter_result fake_store::register26(const q::register26_cmd& c) {

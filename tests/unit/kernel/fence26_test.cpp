@@ -149,21 +149,58 @@ TEST_F(kernel_fence26, a_fence_creates_and_settles_other_promises_only_at_the_ac
   EXPECT_EQ(h.store.promises.count("root.2") + h.store.promises.count("root.3"), 0u);
 }
 
-TEST_F(kernel_fence26, a_fence_racing_a_release_of_its_version_writes_nothing_after_it) {
+TEST_F(kernel_fence26, a_fence_racing_a_release_of_its_version_is_all_or_nothing) {
+  // Released before the fences write (the release committed first), or
+  // after (the fences committed first): each fence answers what it did.
+  for (int release_first = 0; release_first < 2; ++release_first) {
+    kernel_harness k;
+    auto run = [&](q::request_payload p) { return k.call(std::move(p)); };
+    run(create_task("root"));
+    run(promise("leaf"));
+    if (release_first) {
+      // The release has read "acquired at 1"; its write goes in the same
+      // batch as the fences' first writes, ahead of them.
+      k.submit(q::task26_release_request{"root", 1, std::nullopt});
+      k.step();
+    }
+    auto child = k.submit(fence_create("root", 1, promise("root.1")));
+    auto settle = k.submit(fence_settle("root", 1, "leaf"));
+    if (!release_first) k.submit(q::task26_release_request{"root", 1, std::nullopt});
+    k.run();
+    ASSERT_TRUE(k.responses[child] && k.responses[settle]);
+    const auto& c = std::get<q::task26_fence_response>(k.responses[child]->payload);
+    const auto& s = std::get<q::task26_fence_response>(k.responses[settle]->payload);
+    EXPECT_EQ(c.status, s.status) << "one release, one answer for both";
+    EXPECT_EQ(c.status == 200, k.store.promises.count("root.1") == 1u);
+    EXPECT_EQ(s.status == 200, k.store.promises.at("leaf").state == q::promise_state::resolved);
+    if (c.status != 200) {
+      EXPECT_EQ(c.status, 409);
+    }
+    EXPECT_EQ(k.store.tasks26.at("root").state, q::task26_state::pending);
+  }
+}
+
+TEST_F(kernel_fence26, a_fence_after_a_release_of_its_version_writes_nothing) {
   h.call(create_task("root"));
   h.call(promise("leaf"));
-  // Both read "acquired at 1" in the same tick; the release writes first.
-  auto released = h.submit(q::task26_release_request{"root", 1, std::nullopt});
-  auto child = h.submit(fence_create("root", 1, promise("root.1")));
-  auto settle = h.submit(fence_settle("root", 1, "leaf"));
-  h.run();
-  ASSERT_TRUE(h.responses[released] && h.responses[child] && h.responses[settle]);
-  ASSERT_EQ(answer(*h.responses[released]).status, 200);
-  EXPECT_EQ(task("root").state, q::task26_state::pending);
-  EXPECT_EQ(fenced(*h.responses[child]).status, 409);
-  EXPECT_EQ(fenced(*h.responses[settle]).status, 409);
+  h.call(q::task26_release_request{"root", 1, std::nullopt});
+  auto child = h.call(fence_create("root", 1, promise("root.1")));
+  auto settle = h.call(fence_settle("root", 1, "leaf"));
+  EXPECT_EQ(fenced(child).status, 409);
+  EXPECT_EQ(fenced(settle).status, 409);
   EXPECT_EQ(h.store.promises.count("root.1"), 0u);
   EXPECT_EQ(h.store.promises.at("leaf").state, q::promise_state::pending);
+}
+
+TEST_F(kernel_fence26, a_fence_on_a_task_whose_promise_is_past_its_timeout_is_refused) {
+  h.call(create_task("root", 100));
+  h.call(promise("leaf"));
+  h.now += 100;  // the task's promise is due: it counts as timed out (spec 2.1)
+  auto settle = h.call(fence_settle("root", 1, "leaf"));
+  EXPECT_EQ(fenced(settle).status, 409);
+  EXPECT_EQ(h.store.promises.at("leaf").state, q::promise_state::pending);
+  EXPECT_EQ(h.store.promises.at("root").state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(task("root").state, q::task26_state::fulfilled);
 }
 
 TEST_F(kernel_fence26, a_fenced_create_past_its_timeout_is_answered_timed_out) {
