@@ -50,10 +50,12 @@ const json::object* object_at(const json::value& v, std::string_view key) {
   return f && f->is_object() ? &f->as_object() : nullptr;
 }
 
-/// The promises a promise.* or task.* operation decides on: the ids it names
-/// (its own id, awaited and awaiter, the promise of its action, what a
-/// suspend awaits, the tasks of a heartbeat), sorted, once each. A task's id
-/// is its promise's, so holding the promise holds the task too.
+/// The promises a promise.* or task.* operation decides on: the ids it names,
+/// sorted, once each. A task's id is its promise's, so holding the promise
+/// holds the task too. Of the kinds still run here only promise.get, create
+/// and settle name any (their `id`; the store tests send them); the other
+/// fields read are those of the kinds that are typed kernel operations now,
+/// and go with this file.
 std::vector<std::string> named_promises(std::string_view kind, const json::object& data) {
   std::vector<std::string> ids;
   if (!kind.starts_with("promise.") && !kind.starts_with("task.")) return ids;

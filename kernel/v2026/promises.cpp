@@ -1,7 +1,7 @@
 // promise.* of protocol 2026-04-01 (spec 1.9, 2.2) still run inside the store
-// transaction: search, and get, create and settle for the schedule firer's
-// and the tests' v2026_cmd (the gateway sends them as typed operations:
-// kernel/coroutines/promise26.cpp, register26.cpp). Create and settle are
+// transaction: search; and get, create and settle, which only the store
+// tests still send as a v2026_cmd (the gateway sends them as typed
+// operations: kernel/coroutines/promise26.cpp). They go with kernel/v2026/. Create and settle are
 // idempotent: an existing id, or a settled promise, answers 200 with what is
 // stored.
 #include "codecs/protocol_2026/records.hpp"
