@@ -190,6 +190,15 @@ void watch_unclaimed(context& c, const queues::task_record& t, int64_t delay);
 void deliver_soon(context& c, queues::task_record t, queues::promise_record root, root_hold hold,
                   const settings& s);
 
+/// What follows a protocol-2026 create that took effect (promise26.cpp): the
+/// outbox drain for a targeted promise's first execute, and the tick at its
+/// first timer (not under a debug time, which arms none).
+void after_create26(context& c, const queues::promise_record& created, bool debug);
+/// What follows a settle that took effect, whichever 2026 kind made it: the
+/// drain for the chain's messages, EnqueueTasks for REST v1 callbacks that
+/// became tasks, and promises_total.
+void after_settle26(context& c, const queues::promise_write_result& w);
+
 /// What one read of protocol 2026-04-01's typed operations found (read26.cpp):
 /// the promise and the task of each id asked for, and the other promises
 /// named (suspend's awaited, a fence's action, a registration's), in order.

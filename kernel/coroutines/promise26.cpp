@@ -70,6 +70,19 @@ task<std::optional<q::response>> answer_as_of(context& c, q::promise_record p, i
 
 }  // namespace
 
+void after_create26(context& c, const q::promise_record& created, bool debug) {
+  if (domain::created_with_messages(created.tags)) kick_outbox(c);
+  if (auto wake = domain::created_wake(created); wake && !debug) {
+    c.shared().run_job_at(tick_2026_job, *wake);
+  }
+}
+
+void after_settle26(context& c, const q::promise_write_result& w) {
+  kick_outbox(c);
+  if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
+  if (w.row) count_completed_promises(w.row->state);
+}
+
 root_task promise26_get(context& c, q::request r, const settings&) {
   auto req = std::get<q::promise26_get_request>(std::move(r.payload));
   const int64_t now = req.debug_time.value_or(c.now());
@@ -95,10 +108,7 @@ root_task promise26_create(context& c, q::request r, const settings&) {
     if (!w.row) continue;  // deleted meanwhile (debug.reset): create again
     // Created now, or there already: either way the row as it is at `now`.
     if (w.rows_affected == 1 && !domain::created_timed_out(req, now)) {
-      if (domain::created_with_messages(w.row->tags)) kick_outbox(c);
-      if (auto wake = domain::created_wake(*w.row); wake && !req.debug_time) {
-        c.shared().run_job_at(tick_2026_job, *wake);
-      }
+      after_create26(c, *w.row, req.debug_time.has_value());
       co_return answer(std::move(*w.row));
     }
     auto step = answer_as_of(c, std::move(*w.row), now);
@@ -116,8 +126,7 @@ root_task promise26_settle(context& c, q::request r, const settings&) {
     auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
     if (!w.row) co_return not_found();
     if (w.rows_affected == 1) {
-      kick_outbox(c);
-      if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
+      after_settle26(c, w);
       co_return answer(std::move(*w.row));
     }
     // Not settled by this request: settled already (answered as stored), or

@@ -46,20 +46,13 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
     // is what the guarded write below finds.
     auto& w = std::get<q::promise_write_result>(results.at(i++));
     if (!w.row) co_return std::nullopt;
-    if (w.rows_affected == 1) {
-      c.shared().kicked_jobs.insert(outbox_2026_job);
-      if (auto wake = domain::created_wake(*w.row); wake && !debug) {
-        c.shared().run_job_at(tick_2026_job, *wake);
-      }
-    }
+    if (w.rows_affected == 1) after_create26(c, *w.row, debug);
     d.answer.promise = std::move(*w.row);
   }
   if (d.settle) {
     auto& w = std::get<q::promise_write_result>(results.at(i++));
     if (w.rows_affected != 1 || !w.row) co_return std::nullopt;
-    if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
-    count_completed_promises(w.row->state);
-    c.shared().kicked_jobs.insert(outbox_2026_job);
+    after_settle26(c, w);
     d.answer.promise = std::move(*w.row);
   }
   bool messages = false;
@@ -222,14 +215,9 @@ task<std::optional<q::response>> write_fenced(context& c, domain::task26_fence_d
   auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
   if (w.rows_affected != 1 || !w.row) co_return std::nullopt;
   if (d.create) {
-    if (domain::created_with_messages(w.row->tags)) c.shared().kicked_jobs.insert(outbox_2026_job);
-    if (auto wake = domain::created_wake(*w.row); wake && !debug) {
-      c.shared().run_job_at(tick_2026_job, *wake);
-    }
+    after_create26(c, *w.row, debug);
   } else {
-    c.shared().kicked_jobs.insert(outbox_2026_job);
-    if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
-    count_completed_promises(w.row->state);
+    after_settle26(c, w);
   }
   co_return q::response{
     q::status::ok,

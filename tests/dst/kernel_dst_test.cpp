@@ -42,6 +42,21 @@ std::optional<std::string> pick_key(std::mt19937_64& rng) {
   return keys[rng() % keys.size()];
 }
 
+/// A task.fence on `task_id` at `version`, or half the time on one of the
+/// versions acknowledged acquired (`held`), so that some fences hold.
+q::task26_fence_request fence_on(std::mt19937_64& rng, std::string task_id, int64_t version,
+                                 const std::set<std::pair<std::string, int64_t>>& held) {
+  q::task26_fence_request r;
+  r.id = std::move(task_id);
+  r.version = version;
+  if (!held.empty() && rng() % 2) {
+    auto pick = std::next(held.begin(), static_cast<long>(rng() % held.size()));
+    r.id = pick->first;
+    r.version = pick->second;
+  }
+  return r;
+}
+
 /// `held`: the (task, version) pairs acknowledged acquired so far; a fence
 /// names one of them half the time, so that some fences hold.
 q::request_payload random_request(std::mt19937_64& rng, int64_t now,
@@ -77,14 +92,7 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now,
       switch (rng() % 8) {
         case 4:
         case 5: {  // task.fence: a child promise of either kind behind the fence
-          q::task26_fence_request r;
-          r.id = task_id;
-          r.version = version;
-          if (!held.empty() && rng() % 2) {
-            auto pick = std::next(held.begin(), static_cast<long>(rng() % held.size()));
-            r.id = pick->first;
-            r.version = pick->second;
-          }
+          auto r = fence_on(rng, task_id, version, held);
           q::promise26_create_request c;
           c.id = rng() % 2 ? id : "t" + std::to_string(rng() % 6);
           if (c.id == r.id) c.id = id;
@@ -95,14 +103,7 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now,
         }
         case 6:
         case 7: {
-          q::task26_fence_request r;
-          r.id = task_id;
-          r.version = version;
-          if (!held.empty() && rng() % 2) {
-            auto pick = std::next(held.begin(), static_cast<long>(rng() % held.size()));
-            r.id = pick->first;
-            r.version = pick->second;
-          }
+          auto r = fence_on(rng, task_id, version, held);
           r.settle = q::promise26_settle_request{id, S::resolved, {}, std::nullopt};
           r.settle->val.data = "fenced-" + task_id;
           return r;

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "queues/metrics.hpp"
 #include "tests/unit/kernel/harness.hpp"
 
 namespace q = resonate::queues;
@@ -131,4 +132,20 @@ TEST_F(kernel_promise26, a_store_failure_is_an_error_response_and_changes_nothin
   EXPECT_FALSE(std::holds_alternative<q::promise26_response>(r.payload));
   EXPECT_FALSE(r.error.empty());
   EXPECT_TRUE(h.store.promises.empty());
+}
+
+// promises_total{state} counts a settlement once, whichever kind made it:
+// promise.settle as task.fulfill and task.fence do.
+TEST_F(kernel_promise26, a_settle_counts_promises_total_once) {
+  auto& resolved = q::metrics::global().get_counter("promises_total", "state=\"resolved\"");
+  auto before = resolved.value.load();
+  q::promise26_create_request create;
+  create.id = "counted";
+  create.timeout_at = h.now + 60000;
+  h.call(create);
+  q::promise26_settle_request settle{"counted", q::promise_state::resolved, {}, std::nullopt};
+  ASSERT_EQ(std::get<q::promise26_response>(h.call(settle).payload).status, 200);
+  ASSERT_EQ(std::get<q::promise26_response>(h.call(settle).payload).status,
+            200);  // settled already
+  EXPECT_EQ(resolved.value.load() - before, 1u);
 }
