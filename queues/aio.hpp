@@ -332,9 +332,11 @@ struct read_task26_cmd {
 
 /// The promises on a branch (spec 2.8, preload): every promise whose
 /// resonate:branch is `branch` but `except_id`, ordered by id, in one
-/// statement. Result: query_promises_result.
+/// statement. Without `branch`, the branch is that of `except_id` as stored
+/// (its resonate:branch tag): the preload of a write-first task.acquire,
+/// which read nothing before. Result: query_promises_result.
 struct read_branch26_cmd {
-  std::string branch;
+  std::optional<std::string> branch;
   std::string except_id;
 };
 
@@ -347,8 +349,12 @@ struct read_branch26_cmd {
 /// (`send_execute`) or dropped (`drop_execute`). The store locks the awaited
 /// promises first, in id order with the batch's other promise locks, so a
 /// settlement of one either committed before the guard reads it, or waits
-/// and then finds the callback. Result: alter_result (1 written, 0 a guard
-/// did not hold and nothing was written).
+/// and then finds the callback. With `promise_due_after`, the write also
+/// needs the task's own promise pending with its timeout after that time:
+/// a write decided without reading (task.acquire, task.create) must not take
+/// a task whose promise timed out unread (spec 2.1), which the operation then
+/// reads, times out and decides on. Result: alter_result (1 written, 0 a
+/// guard did not hold and nothing was written).
 struct write_task26_cmd {
   task26_record task;
   task26_state current_state = task26_state::pending;
@@ -356,6 +362,7 @@ struct write_task26_cmd {
   std::vector<std::string> awaited{};
   bool send_execute = false;
   bool drop_execute = false;
+  std::optional<int64_t> promise_due_after{};
 };
 
 /// Protocol 2026-04-01's registrations: INSERT a callback (`awaited` resumes

@@ -212,7 +212,7 @@ RESONATE_INSPECT(ack_outbox_cmd, x.messages, x.parked, x.now, x.max_parked)
 RESONATE_INSPECT(read_task26_cmd, x.id)
 RESONATE_INSPECT(read_branch26_cmd, x.branch, x.except_id)
 RESONATE_INSPECT(write_task26_cmd, x.task, x.current_state, x.current_version, x.awaited,
-                 x.send_execute, x.drop_execute)
+                 x.send_execute, x.drop_execute, x.promise_due_after)
 RESONATE_INSPECT(register26_cmd, x.awaited, x.awaiter, x.address)
 RESONATE_INSPECT(query_tasks26_result, x.records)
 RESONATE_INSPECT(v2026_result, x.status, x.data_json, x.outbox, x.wake_at)

@@ -29,12 +29,13 @@ q::response reply(q::task26_response r) {
 /// messages and arms the tick at the timers written (not under a debug time).
 task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_or_retry,
                                         bool debug) {
-  if (d.writes.empty() && !d.settle && !d.create && !d.preload)
+  if (d.writes.empty() && !d.settle && !d.create && !d.preload && !d.promise_after)
     co_return reply(std::move(d.answer));
   q::store_transaction tx;
   if (d.create) tx.commands.emplace_back(*d.create);
   if (d.settle) tx.commands.emplace_back(*d.settle);
   for (const auto& w : d.writes) tx.commands.emplace_back(w);
+  if (d.promise_after) tx.commands.emplace_back(*d.promise_after);
   if (d.preload) tx.commands.emplace_back(*d.preload);
   auto io = c.store(std::move(tx));
   auto done = co_await io;
@@ -66,6 +67,12 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
     if (w.task.timer_at && !debug) c.shared().run_job_at(tick_2026_job, *w.task.timer_at);
   }
   if (messages) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (d.promise_after) {
+    // Pending by the write's guard, in the same transaction.
+    auto& read = std::get<q::query_promises_result>(results.at(i++));
+    if (read.records.empty()) co_return std::nullopt;
+    d.answer.promise = std::move(read.records.front());
+  }
   if (d.preload) {
     d.answer.preload = std::move(std::get<q::query_promises_result>(results.at(i++)).records);
   }
@@ -122,10 +129,16 @@ root_task task26_get(context& c, q::request r, const settings&) {
 }
 
 root_task task26_acquire(context& c, q::request r, const settings&) {
+  // Taking the pending version named needs nothing read: where the task is
+  // pending at that version (the common case) the write and the reads of
+  // the answer after it are the whole operation, one round trip.
   return single_task<q::task26_acquire_request>(
     c, std::move(r),
     [](const auto& req, const task26_rows& rows, const awaited_rows&, int64_t now) {
       return domain::decide_acquire(req, rows, now);
+    },
+    [](const auto& req, int64_t now) {
+      return std::optional<task26_decision>{domain::acquire_unread(req, now)};
     });
 }
 
@@ -176,6 +189,14 @@ root_task task26_create(context& c, q::request r, const settings&) {
   auto req = std::get<q::task26_create_request>(std::move(r.payload));
   const int64_t now = req.debug_time.value_or(c.now());
   const bool debug = req.debug_time.has_value();
+  // A new id (the common case) needs nothing read: the create and the take
+  // of its task are the whole operation. Where the id exists, the take
+  // holds only if decide_create would have taken it too; else nothing but
+  // the create's no-op happened, and the operation reads and decides.
+  if (auto first = domain::create_unread(req, now)) {
+    auto trying = commit(c, std::move(*first), /*all_or_retry=*/true, debug);
+    if (auto out = co_await std::move(trying)) co_return std::move(*out);
+  }
   for (;;) {
     auto step = read26_as_of(c, {req.action.id}, {}, now);
     auto read = co_await std::move(step);

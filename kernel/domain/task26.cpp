@@ -17,7 +17,7 @@ bool pending(const std::optional<q::promise_record>& p) {
 }
 
 task26_decision refused(uint16_t status, std::string message) {
-  return task26_decision{task26_refusal(status, std::move(message)), {}, {}, {}, {}};
+  return task26_decision{task26_refusal(status, std::move(message)), {}, {}, {}, {}, {}};
 }
 
 /// The guarded write of `next` over the row `current` as read.
@@ -26,6 +26,16 @@ q::write_task26_cmd write_over(const q::task26_record& current, q::task26_record
   w.current_state = current.state;
   w.current_version = current.version;
   w.task = std::move(next);
+  return w;
+}
+
+/// The guarded write that takes the pending `current` as `next` (acquire,
+/// create): also only while the task's promise is pending with its timeout
+/// after `now`, so that a write decided without reading takes no task whose
+/// promise timed out unread.
+q::write_task26_cmd taking(const q::task26_record& current, q::task26_record next, int64_t now) {
+  auto w = write_over(current, std::move(next));
+  w.promise_due_after = now;
   return w;
 }
 
@@ -136,7 +146,25 @@ task26_decision decide_acquire(const q::task26_acquire_request& req, const task2
   if (t.version != req.version) return refused(409, "Version mismatch");
   auto next = acquired(t, req.pid, req.ttl, now);
   auto d = claimed(next, *rows.promise);
-  d.writes.push_back(write_over(t, std::move(next)));
+  d.writes.push_back(taking(t, std::move(next), now));
+  return d;
+}
+
+task26_decision acquire_unread(const q::task26_acquire_request& req, int64_t now) {
+  q::task26_record current;
+  current.id = req.id;
+  current.state = task26_state::pending;
+  current.version = req.version;
+  auto next = acquired(current, req.pid, req.ttl, now);
+  task26_decision d;
+  d.answer = ok();
+  d.answer.task = next;
+  d.answer.preload = std::vector<q::promise_record>{};
+  d.writes.push_back(taking(current, std::move(next), now));
+  // Read after the write, in its transaction: the promise (pending, by the
+  // write's guard) and its branch as stored.
+  d.promise_after = q::read_promise_cmd{req.id};
+  d.preload = q::read_branch26_cmd{std::nullopt, req.id};
   return d;
 }
 
@@ -249,7 +277,7 @@ task26_decision decide_create(const q::task26_create_request& req, const task26_
     if (t.state == task26_state::pending) {
       auto next = acquired(t, req.pid, req.ttl, now);
       auto d = claimed(next, *rows.promise);
-      d.writes.push_back(write_over(t, std::move(next)));
+      d.writes.push_back(taking(t, std::move(next), now));
       return d;
     }
     if (t.state == task26_state::fulfilled) return claimed(t, *rows.promise);
@@ -271,16 +299,25 @@ task26_decision decide_create(const q::task26_create_request& req, const task26_
   if (auto target = req.action.tags.find("resonate:target"); target != req.action.tags.end()) {
     fresh.address = target->second;  // validate() refuses a task.create without one
   }
-  auto w = write_over(fresh, acquired(fresh, req.pid, req.ttl, now));
+  auto w = taking(fresh, acquired(fresh, req.pid, req.ttl, now), now);
   w.drop_execute = true;
-  // The promise as created; the create's row read back replaces it.
+  // The promise as created; the create's row read back replaces it. The
+  // preload is of the branch as stored: where the id existed already (a
+  // create_unread that found its task pending at version 0), that is the
+  // existing promise's branch, not the one this request names.
   q::promise_record created;
   created.id = req.action.id;
-  created.tags = req.action.tags;
   auto claim = claimed(w.task, created);
+  claim.preload = q::read_branch26_cmd{std::nullopt, req.action.id};
   claim.create = std::move(d.create);
   claim.writes.push_back(std::move(w));
   return claim;
+}
+
+std::optional<task26_decision> create_unread(const q::task26_create_request& req, int64_t now) {
+  // A create past its timeout is timed out at once: that goes by the rows.
+  if (created_timed_out(req.action, now)) return std::nullopt;
+  return decide_create(req, task26_rows{}, now);
 }
 
 q::task26_response created_fulfilled(const q::promise_record& p) {

@@ -40,6 +40,8 @@ struct task26_decision {
   /// Read the branch after the writes into the answer's preload (spec 2.8):
   /// the branch, and the promise left out of it.
   std::optional<queues::read_branch26_cmd> preload;
+  /// A write-first task.acquire: the answer's promise, read after the writes.
+  std::optional<queues::read_promise_cmd> promise_after;
   /// task.create: the create, first in the transaction; its row read back is
   /// the answer's promise.
   std::optional<queues::create_promise_cmd> create;
@@ -54,8 +56,8 @@ struct task26_fence_decision {
   std::optional<queues::update_promise_cmd> settle;
 };
 
-// The transitions of a task row, shared by the typed operations and the ones
-// still in kernel/v2026/ (task.create, the background pass).
+// The transitions of a task row, shared by the typed operations and the
+// background pass still in kernel/v2026/.
 
 /// `t` acquired by `pid` for `ttl` ms at `now`: the next version, resumes
 /// cleared, its lease timer.
@@ -73,6 +75,12 @@ queues::task26_response task26_refusal(uint16_t status, std::string message);
 queues::task26_response decide_get(const task26_rows& rows);
 task26_decision decide_acquire(const queues::task26_acquire_request& req, const task26_rows& rows,
                                int64_t now);
+/// The write of task.acquire to try before reading anything: the pending
+/// version named taken, only while its promise is pending with its timeout
+/// after `now`; the promise and its branch are read after it. Where the task
+/// is not pending at that version (or its promise timed out unread) nothing
+/// changes and the operation reads and decides.
+task26_decision acquire_unread(const queues::task26_acquire_request& req, int64_t now);
 task26_decision decide_release(const queues::task26_release_request& req, const task26_rows& rows,
                                int64_t now);
 task26_decision decide_fulfill(const queues::task26_fulfill_request& req, const task26_rows& rows,
@@ -92,6 +100,11 @@ task26_decision decide_halt(const task26_rows& rows);
 /// only the create: the caller times it out and answers (created_fulfilled).
 task26_decision decide_create(const queues::task26_create_request& req, const task26_rows& rows,
                               int64_t now);
+/// The same to try before reading anything: decide_create on no rows, the
+/// common case of a new id; an existing one makes the guarded take lose
+/// (unless its task is pending at version 0, which decide_create would take
+/// too). nullopt for a create past its timeout, which goes by the rows.
+std::optional<task26_decision> create_unread(const queues::task26_create_request& req, int64_t now);
 /// The answer of a task.create whose promise was created past its timeout
 /// (`p`, timed out since): its task fulfilled from the start, no preload.
 queues::task26_response created_fulfilled(const queues::promise_record& p);

@@ -2053,6 +2053,30 @@ TEST_P(store_cases, a_task26_branch_read_gives_the_branch_but_one_promise_by_id)
   auto got = query(run_cmd(s(), q::read_branch26_cmd{"r", "r.2"}));
   EXPECT_EQ(ids_of(got), (std::vector<std::string>{"r", "r.1", "r.3"}));
   EXPECT_TRUE(query(run_cmd(s(), q::read_branch26_cmd{"none", ""})).records.empty());
+  // Without a branch given: the branch of the promise left out, as stored.
+  got = query(run_cmd(s(), q::read_branch26_cmd{std::nullopt, "r.2"}));
+  EXPECT_EQ(ids_of(got), (std::vector<std::string>{"r", "r.1", "r.3"}));
+  EXPECT_TRUE(query(run_cmd(s(), q::read_branch26_cmd{std::nullopt, "x"})).records.empty());
+  EXPECT_TRUE(query(run_cmd(s(), q::read_branch26_cmd{std::nullopt, "nope"})).records.empty());
+  ASSERT_EQ(rows(run_cmd(s(), create("unbranched", 100000))), 1);
+  EXPECT_TRUE(
+    query(run_cmd(s(), q::read_branch26_cmd{std::nullopt, "unbranched"})).records.empty());
+}
+
+// A take decided without reading (task.acquire, task.create write first)
+// holds only while the task's own promise is pending with its timeout after
+// the time given: a promise past it counts as timed out (spec 2.1).
+TEST_P(store_cases, a_task26_take_needs_its_promise_pending_past_the_time_given) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);  // timeout 100000
+  auto take = acquire_write(*read_task26(s(), "t"));
+  take.promise_due_after = 100000;
+  EXPECT_EQ(rows(run_cmd(s(), take)), 0);
+  EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::pending);
+  EXPECT_EQ(read_task26(s(), "t")->version, 0);
+  take.promise_due_after = 99999;
+  EXPECT_EQ(rows(run_cmd(s(), take)), 1);
+  EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::acquired);
+  EXPECT_EQ(read_task26(s(), "t")->version, 1);
 }
 
 // -- counts by state (the tasks{state} and promises{state} gauges) ---------------------

@@ -25,12 +25,17 @@ const prepared_statement statements[] = {
   {"task26_read",
    "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
    "FROM tasks26 WHERE id = $1"},
-  {"task26_branch", "SELECT " + std::string(promise_columns) +
-                      " FROM promises WHERE id IN (SELECT id FROM branches26 "
-                      "WHERE branch = $1 AND id <> $2) ORDER BY id"},
+  // Without a branch given, the branch is that of the promise left out, as
+  // its tags have it (the preload of a task.acquire that read nothing before).
+  {"task26_branch",
+   "SELECT " + std::string(promise_columns) +
+     " FROM promises WHERE id IN (SELECT id FROM branches26 WHERE branch = COALESCE($1::text, "
+     "(SELECT tags->>'resonate:branch' FROM promises WHERE id = $2)) AND id <> $2) ORDER BY id"},
   {"task26_write",
    "WITH w AS (UPDATE tasks26 SET state = $2, version = $3, pid = $4, ttl = $5, resumes = $6, "
    "timer_type = $7, timer_at = $8 WHERE id = $1 AND state = $9 AND version = $10 "
+   "AND ($14::bigint IS NULL OR EXISTS (SELECT 1 FROM promises AS own WHERE own.id = $1 "
+   "AND own.state = 1 AND own.timeout > $14)) "
    "AND NOT EXISTS (SELECT 1 FROM " +
      awaited_ids +
      " WHERE NOT EXISTS (SELECT 1 FROM promises AS p WHERE p.id = a.id AND p.state = 1)) "
@@ -98,7 +103,8 @@ pg_call call_of(const q::write_task26_cmd& cmd) {
     .add(cmd.current_version)
     .add(json_array(cmd.awaited))
     .add(cmd.send_execute)
-    .add(cmd.drop_execute);
+    .add(cmd.drop_execute)
+    .add(cmd.promise_due_after);
   return c;
 }
 

@@ -15,9 +15,13 @@ const std::string select_task =
   "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
   "FROM tasks26 WHERE id = ?";
 
-const std::string select_branch = "SELECT " + std::string(promise_columns) +
-                                  " FROM promises WHERE id IN (SELECT id FROM branches26 "
-                                  "WHERE branch = ? AND id <> ?) ORDER BY id";
+// Without a branch given, the branch is that of the promise left out, as
+// its tags have it (the preload of a task.acquire that read nothing before).
+const std::string select_branch =
+  "SELECT " + std::string(promise_columns) +
+  " FROM promises WHERE id IN (SELECT id FROM branches26 WHERE branch = COALESCE(?1, "
+  "(SELECT json_extract(tags, '$.\"resonate:branch\"') FROM promises WHERE id = ?2)) "
+  "AND id <> ?2) ORDER BY id";
 
 // The registrations: only while the promises they name are pending.
 const std::string register_callback =
@@ -73,7 +77,8 @@ q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd) {
   {
     auto st = c.prepare(
       "UPDATE tasks26 SET state = ?, version = ?, pid = ?, ttl = ?, resumes = ?, timer_type = ?, "
-      "timer_at = ? WHERE id = ? AND state = ? AND version = ?");
+      "timer_at = ? WHERE id = ?8 AND state = ? AND version = ? AND (?11 IS NULL OR EXISTS "
+      "(SELECT 1 FROM promises WHERE id = ?8 AND state = 1 AND timeout > ?11))");
     st.bind_int(static_cast<int64_t>(t.state))
       .bind_int(t.version)
       .bind_text(t.pid)
@@ -83,7 +88,8 @@ q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd) {
       .bind_int(t.timer_at)
       .bind_text(t.id)
       .bind_int(static_cast<int64_t>(cmd.current_state))
-      .bind_int(cmd.current_version);
+      .bind_int(cmd.current_version)
+      .bind_int(cmd.promise_due_after);
     st.run();
     if (c.changes() == 0) return q::alter_result{0};
   }

@@ -117,6 +117,13 @@ q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
       return q::alter_result{0};
     }
   }
+  if (c.promise_due_after) {
+    auto own = promises.find(c.task.id);
+    if (own == promises.end() || own->second.state != q::promise_state::pending ||
+        own->second.timeout <= *c.promise_due_after) {
+      return q::alter_result{0};
+    }
+  }
   auto address = it->second.address;
   it->second = c.task;
   it->second.address = address;
@@ -442,13 +449,20 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         }
         return q::v2026_result{501, "\"not in the fake store\"", false, std::nullopt};
       } else if constexpr (std::is_same_v<T, q::read_task26_cmd>) {
+        ++task26_reads;
         q::query_tasks26_result r;
         if (auto it = tasks26.find(c.id); it != tasks26.end()) r.records.push_back(it->second);
         return r;
       } else if constexpr (std::is_same_v<T, q::read_branch26_cmd>) {
         q::query_promises_result r;
+        std::optional<std::string> wanted = c.branch;
+        if (!wanted) {
+          if (auto own = branches26.find(c.except_id); own != branches26.end()) {
+            wanted = own->second;
+          }
+        }
         for (auto& [id, branch] : branches26) {
-          if (branch == c.branch && id != c.except_id && promises.count(id)) {
+          if (wanted && branch == *wanted && id != c.except_id && promises.count(id)) {
             r.records.push_back(promises.at(id));
           }
         }
@@ -470,6 +484,7 @@ q::aio_cqe fake_store::process_one(const q::aio_sqe& sqe) {
   std::uniform_real_distribution<double> coin(0, 1);
   q::aio_cqe cqe;
   cqe.id = sqe.id;
+  ++store_round_trips;
   if (rng && coin(*rng) < fail_before) {
     return q::aio_cqe::failure(sqe.id, q::status::aio_store_error,
                                "injected failure before processing");

@@ -56,6 +56,10 @@ public:
   double fail_before = 0;         ///< probability a submission fails without effect
   double fail_after = 0;          ///< probability a submission takes effect but reports failure
   std::mt19937_64* rng = nullptr;
+  /// Store submissions processed (one round trip each in a real store), and
+  /// reads of a 2026 task (read_task26_cmd) among their commands.
+  int64_t store_round_trips = 0;
+  int64_t task26_reads = 0;
 
   queues::aio_results process(const queues::aio_batch& batch);
   queues::aio_cqe process_one(const queues::aio_sqe& sqe);

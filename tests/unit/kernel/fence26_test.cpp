@@ -106,6 +106,46 @@ TEST_F(kernel_fence26,
   EXPECT_EQ(h.store.tasks26.count("plain"), 0u);
 }
 
+TEST_F(kernel_fence26, task_create_of_a_new_id_writes_without_reading_first) {
+  auto r = h.call(create_task("t"));
+  ASSERT_EQ(answer(r).status, 200) << answer(r).message;
+  EXPECT_EQ(h.store.task26_reads, 0);
+  // An existing one that is not pending at version 0 is read and decided.
+  EXPECT_EQ(answer(h.call(create_task("t"))).status, 409);
+  EXPECT_EQ(h.store.task26_reads, 1);
+  EXPECT_EQ(task("t").state, q::task26_state::acquired);
+}
+
+// Found by the differential test: task.create that takes an existing id's
+// pending task answers the preload of the branch as stored, not of the
+// branch its own request names.
+TEST_F(kernel_fence26, task_create_taking_an_existing_task_preloads_its_stored_branch) {
+  h.call(promise("a", 60000, {{"resonate:branch", "a"}}));
+  h.call(promise("b", 60000, {{"resonate:branch", "b"}}));
+  h.call(promise("t", 60000, targeted("a")));  // pending at version 0
+  auto r = h.call(create_task("t", 60000, "b"));
+  const auto& got = answer(r);
+  ASSERT_EQ(got.status, 200) << got.message;
+  EXPECT_EQ(got.task->version, 1);
+  EXPECT_EQ(got.promise->tags.at("resonate:branch"), "a");
+  ASSERT_TRUE(got.preload);
+  ASSERT_EQ(got.preload->size(), 1u);
+  EXPECT_EQ(got.preload->front().id, "a");
+}
+
+TEST_F(kernel_fence26, task_create_on_a_pending_task_whose_promise_timed_out_unread_takes_nothing) {
+  h.call(promise("t", 100, targeted()));  // pending at version 0
+  h.now += 200;                           // past its timeout, not yet timed out in the store
+  auto r = h.call(create_task("t"));
+  const auto& a = answer(r);
+  ASSERT_EQ(a.status, 200) << a.message;
+  EXPECT_EQ(a.task->state, q::task26_state::fulfilled);
+  EXPECT_EQ(a.promise->state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(task("t").state, q::task26_state::fulfilled);
+  EXPECT_EQ(task("t").version, 0);
+  EXPECT_FALSE(task("t").pid);
+}
+
 TEST_F(kernel_fence26, task_create_past_its_timeout_answers_a_fulfilled_task_and_sends_nothing) {
   auto r = h.call(create_task("late", 0));
   const auto& a = answer(r);

@@ -80,6 +80,24 @@ TEST_F(kernel_task26, acquire_takes_a_pending_version_and_answers_task_promise_a
   EXPECT_EQ(task("root.1").pid, "w1");
 }
 
+TEST_F(kernel_task26, an_acquire_of_a_pending_version_is_one_store_round_trip) {
+  plain("root", 60000, "root");
+  targeted("root.1", 60000, "root");
+  const auto before = h.store.store_round_trips;
+  auto r = h.call(acquire("root.1", 0));
+  ASSERT_EQ(answer(r).status, 200) << answer(r).message;
+  EXPECT_EQ(h.store.store_round_trips - before, 1);
+  EXPECT_EQ(answer(r).promise->id, "root.1");
+  EXPECT_EQ(answer(r).promise->state, q::promise_state::pending);
+  ASSERT_EQ(answer(r).preload->size(), 1u);
+  EXPECT_EQ(answer(r).preload->front().id, "root");
+  // A stale version: the write takes nothing, the read decides.
+  const auto stale = h.store.store_round_trips;
+  EXPECT_EQ(answer(h.call(acquire("root.1", 0, "w2"))).status, 409);
+  EXPECT_EQ(h.store.store_round_trips - stale, 2);
+  EXPECT_EQ(task("root.1").pid, "w1");
+}
+
 TEST_F(kernel_task26, two_workers_acquiring_one_version_at_once_get_one_task) {
   targeted("t");
   // Both read version 0 in the same tick, before either writes.
