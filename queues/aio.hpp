@@ -426,6 +426,10 @@ struct promise_write_result {
   std::optional<promise_record> row;  ///< with read_back: the row after the write, if any
   int64_t tasks_created = 0;          ///< update: callbacks turned into tasks
   bool root_busy = false;             ///< create with a task: its root already had an active task
+  /// update: the executes (resumed awaiters) and unblocks (listeners) that
+  /// protocol 2026-04-01's settlement chain queued in the outbox; the drain
+  /// has work only when this is not zero.
+  int64_t messages_queued = 0;
 };
 
 struct query_tasks_result {

@@ -29,8 +29,7 @@ root_task complete_promise(context& c, q::request r, const settings&) {
     auto promise = std::move(*w.row);
     if (completed) {
       count_completed_promises(req.state);
-      if (w.tasks_created > 0) kick_enqueue(c);
-      count_tasks("created", w.tasks_created);
+      after_completion(c, w);
       co_return q::response{q::status::created, q::promise_response{std::move(promise)}, {}};
     }
 

@@ -162,6 +162,12 @@ task<std::optional<queues::response>> fire_due_schedules(context& c, const setti
 /// A promise write changed the task table: new tasks may be enqueueable, so the
 /// EnqueueTasks job runs now rather than at its next period.
 void kick_enqueue(context& c);
+/// What follows a completion that took effect, whichever protocol made it
+/// (a timeout too): EnqueueTasks for the REST v1 callbacks that became tasks
+/// (counted), and protocol 2026's outbox drain when its settlement chain
+/// queued executes or unblocks. A chain that queued nothing (most
+/// settlements) costs no drain.
+void after_completion(context& c, const queues::promise_write_result& w);
 
 /// The router's answer for a promise being created: the receiver of its invoke
 /// task, or nullopt (no tag the router reads, no match, or a router failure,
@@ -191,9 +197,12 @@ void deliver_soon(context& c, queues::task_record t, queues::promise_record root
                   const settings& s);
 
 /// What follows a protocol-2026 create that took effect (promise26.cpp): the
-/// outbox drain for a targeted promise's first execute, and the tick at its
-/// first timer (not under a debug time, which arms none).
-void after_create26(context& c, const queues::promise_record& created, bool debug);
+/// outbox drain for a targeted promise's first execute (unless
+/// `execute_taken`: task.create dropped it in the same transaction, its
+/// caller being the worker), and the tick at its first timer (not under a
+/// debug time, which arms none).
+void after_create26(context& c, const queues::promise_record& created, bool debug,
+                    bool execute_taken = false);
 /// What follows a settle that took effect, whichever 2026 kind made it: the
 /// drain for the chain's messages, EnqueueTasks for REST v1 callbacks that
 /// became tasks, and promises_total.

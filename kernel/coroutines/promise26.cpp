@@ -52,7 +52,6 @@ task<std::variant<std::optional<q::promise_record>, q::response>> as_of(context&
     co_return std::optional<q::promise_record>{};
   }
   if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
-  kick_outbox(c);
   co_return std::optional<q::promise_record>{std::get<q::promise_record>(std::move(outcome))};
 }
 
@@ -70,16 +69,15 @@ task<std::optional<q::response>> answer_as_of(context& c, q::promise_record p, i
 
 }  // namespace
 
-void after_create26(context& c, const q::promise_record& created, bool debug) {
-  if (domain::created_with_messages(created.tags)) kick_outbox(c);
+void after_create26(context& c, const q::promise_record& created, bool debug, bool execute_taken) {
+  if (!execute_taken && domain::created_with_messages(created.tags)) kick_outbox(c);
   if (auto wake = domain::created_wake(created); wake && !debug) {
     c.shared().run_job_at(tick_2026_job, *wake);
   }
 }
 
 void after_settle26(context& c, const q::promise_write_result& w) {
-  kick_outbox(c);
-  if (w.tasks_created > 0) kick_enqueue(c);  // REST v1 callbacks on it
+  after_completion(c, w);
   if (w.row) count_completed_promises(w.row->state);
 }
 

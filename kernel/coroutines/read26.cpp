@@ -69,7 +69,6 @@ task<std::variant<rows26, q::response>> read26_as_of(context& c, std::vector<std
     auto timing = apply_lazy_timeout(c, *overdue, std::nullopt, now);
     auto timed = co_await std::move(timing);
     if (auto* failure = std::get_if<q::response>(&timed)) co_return std::move(*failure);
-    c.shared().kicked_jobs.insert(outbox_2026_job);  // the chain may have queued messages
   }
 }
 

@@ -42,6 +42,12 @@ void kick_enqueue(context& c) {
   c.shared().kicked_jobs.insert(enqueue_tasks_job);
 }
 
+void after_completion(context& c, const q::promise_write_result& w) {
+  if (w.tasks_created > 0) kick_enqueue(c);
+  count_tasks("created", w.tasks_created);
+  if (w.messages_queued > 0) c.shared().kicked_jobs.insert(outbox_2026_job);
+}
+
 std::optional<q::response> store_failure(const q::aio_cqe& cqe) {
   if (cqe.error) return q::response::failure(cqe.error->code, cqe.error->message);
   if (cqe.store().valid) return std::nullopt;
@@ -58,8 +64,7 @@ task<std::optional<q::response>> apply_timeouts(context& c,
   for (size_t k = 0; k < due.size(); ++k) {
     auto& w = std::get<q::promise_write_result>(done.store().results.at(k));
     if (w.rows_affected == 1) count_completed_promises(q::timed_out_state(due[k]));
-    if (w.tasks_created > 0) kick_enqueue(c);
-    count_tasks("created", w.tasks_created);
+    after_completion(c, w);
   }
   co_return std::nullopt;
 }
@@ -77,8 +82,7 @@ task<lazy_timeout_result> apply_lazy_timeout(context& c, q::promise_record p,
   if (auto failure = store_failure(done)) co_return lazy_timeout_result{std::move(*failure)};
   auto& w = std::get<q::promise_write_result>(done.store().results.at(0));
   if (w.rows_affected == 0) co_return lazy_timeout_result{lazy_timeout_race{}};
-  if (w.tasks_created > 0) kick_enqueue(c);
-  count_tasks("created", w.tasks_created);
+  after_completion(c, w);
   auto after = domain::timed_out(std::move(p));
   count_completed_promises(after.state);
   co_return lazy_timeout_result{std::move(after)};

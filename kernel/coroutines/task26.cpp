@@ -7,6 +7,9 @@
 // another writer came first, and the operation reads and decides again.
 // Time is the request's debug time or the kernel's clock.
 #include "kernel/domain/task26.hpp"
+
+#include <algorithm>
+
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/domain/promise.hpp"
 #include "kernel/domain/promise26.hpp"
@@ -47,7 +50,9 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
     // is what the guarded write below finds.
     auto& w = std::get<q::promise_write_result>(results.at(i++));
     if (!w.row) co_return std::nullopt;
-    if (w.rows_affected == 1) after_create26(c, *w.row, debug);
+    const bool taken = std::any_of(d.writes.begin(), d.writes.end(),
+                                   [](const q::write_task26_cmd& t) { return t.drop_execute; });
+    if (w.rows_affected == 1) after_create26(c, *w.row, debug, taken);
     d.answer.promise = std::move(*w.row);
   }
   if (d.settle) {
@@ -60,6 +65,8 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
   for (const auto& w : d.writes) {
     auto& written = std::get<q::alter_result>(results.at(i++));
     if (written.rows_affected != 1) {
+      // The execute this write would have dropped stays queued: send it.
+      if (w.drop_execute) c.shared().kicked_jobs.insert(outbox_2026_job);
       if (all_or_retry) co_return std::nullopt;
       continue;
     }

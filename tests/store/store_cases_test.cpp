@@ -2066,6 +2066,28 @@ TEST_P(store_cases, a_task26_branch_read_gives_the_branch_but_one_promise_by_id)
 // A take decided without reading (task.acquire, task.create write first)
 // holds only while the task's own promise is pending with its timeout after
 // the time given: a promise past it counts as timed out (spec 2.1).
+// The settlement chain says what it queued, so that the kernel runs the
+// outbox drain only when there is something to send: an unblock per
+// listener, an execute per suspended awaiter resumed; nothing for a promise
+// no one listens to or awaits.
+TEST_P(store_cases, a_settlement_counts_the_messages_its_chain_queued) {
+  ASSERT_EQ(rows(run_cmd(s(), create("plain", 100000, 10))), 1);
+  EXPECT_EQ(written(run_cmd(s(), complete_at("plain", 20))).messages_queued, 0);
+  ASSERT_EQ(rows(run_cmd(s(), create("awaited", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t")))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), suspend_write(*read_task26(s(), "t"), {"awaited"}))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"awaited", std::nullopt, "poll://uni@g/a"})), 1);
+  ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"awaited", std::nullopt, "poll://uni@g/b"})), 1);
+  auto w = written(run_cmd(s(), complete_at("awaited", 30)));
+  ASSERT_EQ(w.rows_affected, 1);
+  EXPECT_EQ(w.messages_queued, 3) << "two unblocks and the awaiter's execute";
+  EXPECT_EQ(count("outbox_unblock26", "promise_id = 'awaited'"), 2);
+  EXPECT_EQ(count("outbox_execute26", "id = 't'"), 1);
+  // A completion that does not take effect queues nothing.
+  EXPECT_EQ(written(run_cmd(s(), complete_at("awaited", 40))).messages_queued, 0);
+}
+
 TEST_P(store_cases, a_task26_take_needs_its_promise_pending_past_the_time_given) {
   ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);  // timeout 100000
   auto take = acquire_write(*read_task26(s(), "t"));

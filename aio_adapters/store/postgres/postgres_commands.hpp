@@ -92,14 +92,20 @@ template <class C>
 bool has_follow_up(const C&) {
   return false;
 }
-/// That statement (only when has_follow_up(cmd)). Its result is read, and
-/// dropped, by the command's receive.
+/// That statement (only when has_follow_up(cmd)). Its result is read by the
+/// command's receive into the command's result (follow_up_result).
 pg_call follow_up_of(const q::create_promise_cmd& cmd);
 pg_call follow_up_of(const q::update_promise_cmd& cmd);
 template <class C>
 pg_call follow_up_of(const C&) {
   throw std::logic_error("a command without a follow-up statement");
 }
+/// What the follow-up statement adds to `result`: the settlement chain's
+/// count of messages queued (migration 007); nothing for the others.
+void follow_up_result(const q::update_promise_cmd& cmd, const pg_result& r,
+                      q::store_result& result);
+template <class C>
+void follow_up_result(const C&, const pg_result&, q::store_result&) {}
 q::store_result result_of(const q::read_promise_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_timedout_promises_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::search_promises_cmd& cmd, const pg_result& r);

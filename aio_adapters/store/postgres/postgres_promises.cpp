@@ -337,6 +337,12 @@ q::store_result result_of(const q::update_promise_cmd& cmd, const pg_result& r) 
   return write_outcome(r, cmd.read_back);
 }
 
+void follow_up_result(const q::update_promise_cmd&, const pg_result& r, q::store_result& result) {
+  if (r.rows() > 0) {
+    std::get<q::promise_write_result>(result).messages_queued = r.optional_int64(0, 0).value_or(0);
+  }
+}
+
 pg_call call_of(const q::ping_cmd&) {
   return prepared("ping");
 }

@@ -310,7 +310,7 @@ struct postgres_store::impl final : store_session {
               throw;
             }
             auto result = postgres_dialect::result_of(c, r);
-            if (follow_up) conn->receive();
+            if (follow_up) postgres_dialect::follow_up_result(c, conn->receive(), result);
             return result;
           }
         },

@@ -60,8 +60,9 @@ q::store_result run(sqlite_connection& c, const q::register26_cmd& cmd);
 /// A promise `cmd` just inserted: its branch (preload) and, with a
 /// resonate:target, its task, first execute and background timeout.
 void promise26_created(sqlite_connection& c, const q::create_promise_cmd& cmd);
-/// The promise `id` just left pending, at `now`: the settlement chain (spec 2.6).
-void promise26_settled(sqlite_connection& c, const std::string& id, int64_t now);
+/// The promise `id` just left pending, at `now`: the settlement chain (spec
+/// 2.6); the executes and unblocks it queued.
+int64_t promise26_settled(sqlite_connection& c, const std::string& id, int64_t now);
 
 // -- locks (sqlite_locks.cpp) ---------------------------------------------------------
 q::store_result run(sqlite_connection& c, const q::read_lock_cmd& cmd);

@@ -186,7 +186,7 @@ q::store_result run(sqlite_connection& c, const q::update_promise_cmd& cmd) {
     r.tasks_created = callbacks_to_tasks(c, cmd.id, cmd.now);
     // The chain's "now": the operation's time, or the settlement time when it
     // is later (a timeout settles at the promise's deadline, in the past).
-    promise26_settled(c, cmd.id, std::max(cmd.now, cmd.completed_on));
+    r.messages_queued = promise26_settled(c, cmd.id, std::max(cmd.now, cmd.completed_on));
   }
   if (cmd.read_back) r.row = select_one(c, cmd.id);
   return r;

@@ -28,31 +28,32 @@ std::optional<std::string> tag(const q::tag_map& tags, const char* key) {
 struct chain_step {
   const char* sql;
   bool binds_now;  ///< takes ?2 too
+  bool queues;     ///< its changes are messages queued (executes, unblocks)
 };
 constexpr std::array<chain_step, 9> settlement_chain = {{
-  {"DELETE FROM promise_timeouts26 WHERE id = ?1", false},
+  {"DELETE FROM promise_timeouts26 WHERE id = ?1", false, false},
   {"UPDATE tasks26 SET state = 4, pid = NULL, ttl = NULL, resumes = 0, timer_type = NULL, "
    "timer_at = NULL WHERE id = ?1 AND state <> 4",
-   false},
-  {"DELETE FROM callbacks26 WHERE awaiter = ?1", false},
+   false, false},
+  {"DELETE FROM callbacks26 WHERE awaiter = ?1", false, false},
   {"UPDATE tasks26 SET resumes = resumes + 1 WHERE state IN (0, 1, 3) "
    "AND id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1)",
-   false},
+   false, false},
   {"INSERT INTO outbox_execute26 (id, version, address) "
    "SELECT t.id, t.version, t.address FROM tasks26 t JOIN promises p ON p.id = t.id "
    "WHERE t.state = 2 AND p.state = 1 AND p.timeout > ?2 "
    "AND t.id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1) "
    "ON CONFLICT (id) DO UPDATE SET version = excluded.version, address = excluded.address",
-   true},
+   true, true},
   {"UPDATE tasks26 SET state = 0, resumes = 1, timer_type = 0, timer_at = ?2 + 30000 "
    "WHERE state = 2 AND id IN (SELECT awaiter FROM callbacks26 WHERE awaited = ?1) "
    "AND id IN (SELECT id FROM promises WHERE state = 1 AND timeout > ?2)",
-   true},
-  {"DELETE FROM callbacks26 WHERE awaited = ?1", false},
+   true, false},
+  {"DELETE FROM callbacks26 WHERE awaited = ?1", false, false},
   {"INSERT INTO outbox_unblock26 (promise_id, address) "
    "SELECT promise_id, address FROM listeners26 WHERE promise_id = ?1 ON CONFLICT DO NOTHING",
-   false},
-  {"DELETE FROM listeners26 WHERE promise_id = ?1", false},
+   false, true},
+  {"DELETE FROM listeners26 WHERE promise_id = ?1", false, false},
 }};
 
 }  // namespace
@@ -97,7 +98,7 @@ void promise26_created(sqlite_connection& c, const q::create_promise_cmd& cmd) {
   st.run();
 }
 
-void promise26_settled(sqlite_connection& c, const std::string& id, int64_t now) {
+int64_t promise26_settled(sqlite_connection& c, const std::string& id, int64_t now) {
   // A promise this protocol never touched (every REST v1 promise without a
   // 2026 listener or callback) costs one statement.
   {
@@ -107,14 +108,17 @@ void promise26_settled(sqlite_connection& c, const std::string& id, int64_t now)
       "OR EXISTS (SELECT 1 FROM listeners26 WHERE promise_id = ?1) "
       "OR EXISTS (SELECT 1 FROM promise_timeouts26 WHERE id = ?1)");
     probe.bind_text(id);
-    if (!probe.step() || probe.column_int(0) == 0) return;
+    if (!probe.step() || probe.column_int(0) == 0) return 0;
   }
+  int64_t queued = 0;
   for (const auto& step : settlement_chain) {
     auto st = c.prepare(step.sql);
     st.bind_text(id);
     if (step.binds_now) st.bind_int(now);
     st.run();
+    if (step.queues) queued += c.changes();
   }
+  return queued;
 }
 
 }  // namespace resonate::aio_adapters::store::sqlite_dialect

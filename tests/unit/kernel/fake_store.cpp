@@ -58,7 +58,8 @@ void fake_store::created26(const q::promise_record& p) {
   tasks26[p.id] = std::move(t);
 }
 
-void fake_store::settled26(const std::string& id, int64_t now) {
+int64_t fake_store::settled26(const std::string& id, int64_t now) {
+  int64_t queued = 0;
   if (auto t = tasks26.find(id); t != tasks26.end()) {
     auto& task = t->second;
     task.state = q::task26_state::fulfilled;
@@ -89,6 +90,7 @@ void fake_store::settled26(const std::string& id, int64_t now) {
         t.timer = q::task26_timer::retry;
         t.timer_at = now + 30000;
         executes26[t.id] = t.version;
+        ++queued;
       } else if (t.state != q::task26_state::suspended && t.state != q::task26_state::fulfilled) {
         ++t.resumes;
       }
@@ -101,8 +103,10 @@ void fake_store::settled26(const std::string& id, int64_t now) {
       continue;
     }
     unblocks26.push_back(*l);
+    ++queued;
     l = listeners26.erase(l);
   }
+  return queued;
 }
 
 q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
@@ -188,7 +192,7 @@ q::promise_write_result fake_store::settle(const q::update_promise_cmd& c) {
       ++w.tasks_created;
       cb = callbacks.erase(cb);
     }
-    settled26(c.id, std::max(c.now, c.completed_on));
+    w.messages_queued = settled26(c.id, std::max(c.now, c.completed_on));
   }
   if (c.read_back && it != promises.end()) w.row = it->second;
   return w;
@@ -472,6 +476,7 @@ q::store_result fake_store::run(const q::store_command& cmd) {
       } else if constexpr (std::is_same_v<T, q::register26_cmd>) {
         return register26(c);
       } else if constexpr (std::is_same_v<T, q::take_outbox_cmd>) {
+        ++outbox_takes;
         return q::outbox_result{};
       } else {
         return q::alter_result{0};

@@ -60,6 +60,8 @@ public:
   /// reads of a 2026 task (read_task26_cmd) among their commands.
   int64_t store_round_trips = 0;
   int64_t task26_reads = 0;
+  /// Runs of protocol 2026's outbox drain (take_outbox_cmd).
+  int64_t outbox_takes = 0;
 
   queues::aio_results process(const queues::aio_batch& batch);
   queues::aio_cqe process_one(const queues::aio_sqe& sqe);
@@ -70,7 +72,8 @@ private:
   queues::store_result run(const queues::store_command& cmd);
   queues::promise_write_result settle(const queues::update_promise_cmd& c);
   void created26(const queues::promise_record& p);
-  void settled26(const std::string& id, int64_t now);
+  /// The settlement chain; the executes and unblocks it queued.
+  int64_t settled26(const std::string& id, int64_t now);
   queues::alter_result write26(const queues::write_task26_cmd& c);
   queues::alter_result register26(const queues::register26_cmd& c);
   bool fence_holds(const std::optional<queues::task26_fence>& f) const;

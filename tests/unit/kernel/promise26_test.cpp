@@ -149,3 +149,38 @@ TEST_F(kernel_promise26, a_settle_counts_promises_total_once) {
             200);  // settled already
   EXPECT_EQ(resolved.value.load() - before, 1u);
 }
+
+// The outbox drain is a store transaction of its own: it runs at once only
+// when a settlement's chain queued something (an unblock, a resumed
+// awaiter), whichever protocol settled, and not for the execute that
+// task.create drops in its own transaction.
+TEST_F(kernel_promise26, the_outbox_drain_runs_at_once_only_when_a_settlement_queued_messages) {
+  h.call(create("plain", h.now + 60000));
+  h.call(create("listened", h.now + 60000, {{"resonate:scope", "global"}}));
+  h.call(create("v1", h.now + 60000, {{"resonate:scope", "global"}}));
+  for (const char* id : {"listened", "v1"}) {
+    auto l = h.call(q::promise26_register_listener_request{id, "poll://uni@g/p", std::nullopt});
+    ASSERT_EQ(answer(l).status, 200) << answer(l).message;
+  }
+  auto takes = [&] { return h.store.outbox_takes; };
+  auto before = takes();
+  promise(h.call(settle("plain", q::promise_state::resolved)));
+  EXPECT_EQ(takes(), before) << "nothing queued, no drain";
+  promise(h.call(settle("listened", q::promise_state::resolved)));
+  EXPECT_EQ(takes(), before + 1) << "an unblock queued";
+  EXPECT_EQ(h.store.unblocks26.size(), 1u);
+  // REST v1's completion runs the same chain: its unblock leaves at once too.
+  q::complete_promise_request v1;
+  v1.id = "v1";
+  v1.state = q::promise_state::resolved;
+  EXPECT_EQ(h.call(v1).status, q::status::created);
+  EXPECT_EQ(takes(), before + 2);
+  EXPECT_EQ(h.store.unblocks26.size(), 2u);
+  // task.create takes its own task: the execute it dropped needs no drain.
+  q::task26_create_request tc{"w1", 5000, create("t", h.now + 60000), std::nullopt};
+  tc.action.tags["resonate:target"] = "poll://any@workers";
+  auto out = h.call(tc);
+  const auto& created = std::get<q::task26_response>(out.payload);
+  ASSERT_EQ(created.status, 200) << created.message;
+  EXPECT_EQ(takes(), before + 2);
+}
