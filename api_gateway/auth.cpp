@@ -75,6 +75,7 @@ access_key access_key_of(const queues::request_payload& payload) {
                            std::is_same_v<T, queues::promise26_create_request> ||
                            std::is_same_v<T, queues::promise26_settle_request> ||
                            std::is_same_v<T, queues::task26_get_request> ||
+                           std::is_same_v<T, queues::task26_search_request> ||
                            std::is_same_v<T, queues::task26_acquire_request> ||
                            std::is_same_v<T, queues::task26_release_request> ||
                            std::is_same_v<T, queues::task26_fulfill_request> ||

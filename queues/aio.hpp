@@ -330,6 +330,15 @@ struct read_task26_cmd {
   std::string id;
 };
 
+/// Up to `limit` tasks of protocol 2026-04-01 with ids after `after_id`, by
+/// id (keyset paging on the primary key), only those in `state` when given
+/// (task.search). Result: query_tasks26_result.
+struct search_tasks26_cmd {
+  std::string after_id;
+  std::optional<task26_state> state;
+  int64_t limit = 100;
+};
+
 /// The promises on a branch (spec 2.8, preload): every promise whose
 /// resonate:branch is `branch` but `except_id`, ordered by id, in one
 /// statement. Without `branch`, the branch is that of `except_id` as stored
@@ -398,7 +407,7 @@ using store_command =
                create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
                update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd,
                v2026_cmd, take_outbox_cmd, ack_outbox_cmd, read_task26_cmd, read_branch26_cmd,
-               write_task26_cmd, register26_cmd>;
+               write_task26_cmd, register26_cmd, search_tasks26_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
 /// command (the 2026 state machine and its outbox): a pipelining session runs

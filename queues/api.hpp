@@ -309,6 +309,17 @@ struct promise26_register_listener_request {
   std::optional<int64_t> debug_time;
 };
 
+/// task.search (spec 1.9): a page of `limit` tasks with ids after `cursor`
+/// (the last id of the page before; empty: from the start), by id, only
+/// those in `state` when it is given. States are as stored (the background
+/// pass moves tasks on their timers, not a read).
+struct task26_search_request {
+  std::optional<task26_state> state;
+  int64_t limit = 100;
+  std::string cursor;
+  std::optional<int64_t> debug_time;
+};
+
 /// An SSE stream of `group` with `id` connected to this node's poll server.
 /// Internal (the sender's poll server submits it, no client does): protocol
 /// 2026-04-01 messages parked for want of such a stream go out now.
@@ -361,7 +372,8 @@ struct stream_connected_request {
   X(task26_create, task26_create_request, "Task26Create")                                          \
   X(task26_fence, task26_fence_request, "Task26Fence")                                             \
   X(promise26_register_callback, promise26_register_callback_request, "Promise26RegisterCallback") \
-  X(promise26_register_listener, promise26_register_listener_request, "Promise26RegisterListener")
+  X(promise26_register_listener, promise26_register_listener_request, "Promise26RegisterListener") \
+  X(task26_search, task26_search_request, "Task26Search")
 
 namespace detail {
 /// std::variant<Ts...> of a list written with a comma before every element.
@@ -498,6 +510,13 @@ struct task26_response {
   std::optional<std::vector<promise_record>> preload;
 };
 
+/// The answer to task26_search_request: a page of tasks by id, and the
+/// cursor (the last id on the page) only when more remain after it.
+struct task26_search_response {
+  std::vector<task26_record> tasks;
+  std::optional<std::string> cursor;
+};
+
 /// The answer to a task26_fence_request: the fence's status (200, or 404/409
 /// with its message) and, behind a fence that held, the action's own answer,
 /// which the gateway writes as an envelope echoing the action's head.
@@ -511,7 +530,7 @@ using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
                lock_response, schedule_response, search_schedules_response, v2026_response,
-               promise26_response, task26_response, task26_fence_response>;
+               promise26_response, task26_response, task26_fence_response, task26_search_response>;
 
 struct response {
   queues::status status = status::ok;

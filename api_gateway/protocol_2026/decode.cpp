@@ -13,6 +13,7 @@ using codecs::protocol_2026::append_promises;
 using codecs::protocol_2026::append_task;
 using codecs::protocol_2026::settle_state;
 using codecs::protocol_2026::tags_from_json;
+using codecs::protocol_2026::task_state_from_name;
 using codecs::protocol_2026::value_from_json;
 
 namespace q = resonate::queues;
@@ -102,6 +103,15 @@ std::optional<q::request_payload> decode_typed(const envelope& env,
     return r;
   }
   if (env.kind == "task.get") return q::task26_get_request{string_at(d, "id"), debug_time};
+  if (env.kind == "task.search") {
+    // validate() checked the fields; a null one is an absent one.
+    q::task26_search_request r;
+    r.state = task_state_from_name(string_at(d, "state"));
+    r.limit = integer_of(d.if_contains("limit")).value_or(100);
+    r.cursor = string_at(d, "cursor");
+    r.debug_time = debug_time;
+    return r;
+  }
   if (env.kind == "task.acquire") {
     return q::task26_acquire_request{string_at(d, "id"), version_at(d), string_at(d, "pid"),
                                      integer_of(d.if_contains("ttl")).value_or(0), debug_time};
@@ -174,6 +184,22 @@ std::string encode_task26(std::string_view kind, std::string_view corr_id,
   }
   data += '}';
   return encode_response(kind, corr_id, r.status, data);
+}
+
+std::string encode_task26_search(std::string_view kind, std::string_view corr_id,
+                                 const q::task26_search_response& r) {
+  std::string data = "{\"tasks\":[";
+  for (size_t i = 0; i < r.tasks.size(); ++i) {
+    if (i) data += ',';
+    append_task(data, r.tasks[i]);
+  }
+  data += ']';
+  if (r.cursor) {
+    data += ",\"cursor\":";
+    json_append_string(data, *r.cursor);
+  }
+  data += '}';
+  return encode_response(kind, corr_id, 200, data);
 }
 
 fence_echo fence_echo_of(const envelope& env) {

@@ -30,6 +30,11 @@ std::string encode_promise26(std::string_view kind, std::string_view corr_id,
 std::string encode_task26(std::string_view kind, std::string_view corr_id,
                           const queues::task26_response& r);
 
+/// The response envelope of a task.search page: `{"tasks":[...]}`, with
+/// `"cursor"` only when more remain.
+std::string encode_task26_search(std::string_view kind, std::string_view corr_id,
+                                 const queues::task26_search_response& r);
+
 /// What a task.fence answer echoes of its action's head (spec 1.9): the
 /// action's envelope before its status (`{"kind":K,"head":{"corrId":C,"status":`,
 /// the corrId only when it was a string) and after it (`,"version":V},"data":`,

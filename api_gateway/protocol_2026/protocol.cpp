@@ -173,6 +173,9 @@ public:
     if (const auto* r = std::get_if<queues::task26_response>(&res.payload)) {
       return envelope_response(r->status, p26::encode_task26(kind, corr, *r));
     }
+    if (const auto* r = std::get_if<queues::task26_search_response>(&res.payload)) {
+      return envelope_response(200, p26::encode_task26_search(kind, corr, *r));
+    }
     // The kernel refused the request before running it (overloaded, shutting
     // down), or the store failed: a 500 the SDK retries (spec 1.3).
     std::string message =

@@ -91,6 +91,7 @@ root_task promise26_settle(context& c, queues::request r, const settings& s);
 /// task.get, acquire, release, fulfill, suspend, heartbeat, halt, continue of
 /// protocol 2026-04-01 (task26.cpp).
 root_task task26_get(context& c, queues::request r, const settings& s);
+root_task task26_search(context& c, queues::request r, const settings& s);
 root_task task26_acquire(context& c, queues::request r, const settings& s);
 root_task task26_release(context& c, queues::request r, const settings& s);
 root_task task26_fulfill(context& c, queues::request r, const settings& s);

@@ -135,6 +135,19 @@ root_task task26_get(context& c, q::request r, const settings&) {
   co_return reply(domain::decide_get(std::get<rows26>(read).rows.front()));
 }
 
+// States as stored: every timer that moves a task (retry, lease, its
+// promise's timeout) is the background pass's, not a read's.
+root_task task26_search(context& c, q::request r, const settings&) {
+  auto req = std::get<q::task26_search_request>(std::move(r.payload));
+  // One row more than the page: whether more remain after it.
+  q::search_tasks26_cmd search{req.cursor, req.state, req.limit + 1};
+  auto io = c.store(q::store_transaction{std::nullopt, {std::move(search)}});
+  auto done = co_await io;
+  if (auto failure = store_failure(done)) co_return std::move(*failure);
+  auto& rows = std::get<q::query_tasks26_result>(done.store().results.at(0)).records;
+  co_return q::response{q::status::ok, domain::task26_page(std::move(rows), req.limit), {}};
+}
+
 root_task task26_acquire(context& c, q::request r, const settings&) {
   // Taking the pending version named needs nothing read: where the task is
   // pending at that version (the common case) the write and the reads of

@@ -1,5 +1,6 @@
 #include "kernel/domain/task26.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "kernel/domain/promise26.hpp"
@@ -127,6 +128,15 @@ std::optional<q::read_branch26_cmd> preload_of(const q::promise_record& p) {
   auto it = p.tags.find("resonate:branch");
   if (it == p.tags.end()) return std::nullopt;
   return q::read_branch26_cmd{it->second, p.id};
+}
+
+q::task26_search_response task26_page(std::vector<q::task26_record> rows, int64_t limit) {
+  q::task26_search_response page;
+  const bool more = static_cast<int64_t>(rows.size()) > limit;
+  if (more) rows.resize(static_cast<size_t>(std::max<int64_t>(limit, 0)));
+  if (more && !rows.empty()) page.cursor = rows.back().id;
+  page.tasks = std::move(rows);
+  return page;
 }
 
 q::task26_response decide_get(const task26_rows& rows) {

@@ -73,6 +73,9 @@ queues::task26_record at_rest(queues::task26_record t, queues::task26_state stat
 queues::task26_response task26_refusal(uint16_t status, std::string message);
 
 queues::task26_response decide_get(const task26_rows& rows);
+/// A task.search page of `limit` from `rows`, read with limit + 1 by id: the
+/// cursor (the last id on the page) only when a row was left over.
+queues::task26_search_response task26_page(std::vector<queues::task26_record> rows, int64_t limit);
 task26_decision decide_acquire(const queues::task26_acquire_request& req, const task26_rows& rows,
                                int64_t now);
 /// The write of task.acquire to try before reading anything: the pending

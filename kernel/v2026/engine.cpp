@@ -27,7 +27,6 @@ constexpr entry operations[] = {
   {"promise.create", &promise_create},
   {"promise.settle", &promise_settle},
   {"promise.search", &promise_search},
-  {"task.search", &task_search},
   {"schedule.get", &schedule_get},
   {"schedule.create", &schedule_create},
   {"schedule.delete", &schedule_delete},

@@ -1,7 +1,7 @@
 #pragma once
 
-// One function per operation kind of protocol 2026-04-01 (spec 1.9), grouped
-// by object in promises.cpp, tasks.cpp, schedules.cpp and debug.cpp; the
+// One function per operation kind of protocol 2026-04-01 (spec 1.9) still run
+// here, grouped by object in promises.cpp, schedules.cpp and debug.cpp; the
 // kind -> function table is in engine.cpp. Internal to kernel/v2026/.
 
 #include <optional>
@@ -19,8 +19,6 @@ queues::v2026_result promise_get(op& o, const boost::json::object& data);
 queues::v2026_result promise_create(op& o, const boost::json::object& data);
 queues::v2026_result promise_settle(op& o, const boost::json::object& data);
 queues::v2026_result promise_search(op& o, const boost::json::object& data);
-
-queues::v2026_result task_search(op& o, const boost::json::object& data);
 
 queues::v2026_result schedule_get(op& o, const boost::json::object& data);
 queues::v2026_result schedule_create(op& o, const boost::json::object& data);

@@ -150,22 +150,6 @@ std::optional<task_row> op::read_task(const std::string& id) {
   return task_of(rows.front());
 }
 
-std::vector<task_row> op::search_tasks(const std::string& after_id, std::optional<task_state> state,
-                                       int64_t limit) {
-  // Keyset paging on the primary key, as the promise search (spec 1.9).
-  std::string sql = "SELECT " + std::string(task_columns) + " FROM tasks26 WHERE id > $1";
-  std::vector<sql_param> params{after_id};
-  if (state) {
-    sql += " AND state = $2";
-    params.emplace_back(static_cast<int64_t>(*state));
-  }
-  sql += " ORDER BY id LIMIT $" + std::to_string(params.size() + 1);
-  params.emplace_back(limit);
-  std::vector<task_row> out;
-  for (const auto& r : db.query(sql, params)) out.push_back(task_of(r));
-  return out;
-}
-
 void op::write_task(const task_row& t) {
   if (t.timer_at) arm(*t.timer_at);
   db.query(

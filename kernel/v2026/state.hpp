@@ -56,10 +56,6 @@ struct op {
 
   /// The task, held until the transaction ends (no other writer moves it meanwhile).
   std::optional<task_row> read_task(const std::string& id);
-  /// Up to `limit` tasks with ids after `after_id`, by id; only those in
-  /// `state` when given (task.search).
-  std::vector<task_row> search_tasks(const std::string& after_id, std::optional<task_state> state,
-                                     int64_t limit);
   void write_task(const task_row& t);
   /// Queues execute(version) for the task (replacing an older queued one).
   void enqueue_execute(const std::string& id, int64_t version, const std::string& address);

@@ -2066,6 +2066,24 @@ TEST_P(store_cases, a_task26_branch_read_gives_the_branch_but_one_promise_by_id)
 // A take decided without reading (task.acquire, task.create write first)
 // holds only while the task's own promise is pending with its timeout after
 // the time given: a promise past it counts as timed out (spec 2.1).
+// task.search's read: keyset paging on the id, the state filter, the limit.
+TEST_P(store_cases, a_task26_search_pages_by_id_after_the_cursor) {
+  for (const char* id : {"t3", "t1", "t2"}) ASSERT_EQ(rows(run_cmd(s(), targeted(id))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "t2")))), 1);
+  auto search = [&](std::string after, std::optional<q::task26_state> state, int64_t limit) {
+    auto r = run_cmd(s(), q::search_tasks26_cmd{std::move(after), state, limit});
+    std::vector<std::string> ids;
+    for (const auto& t : std::get<q::query_tasks26_result>(r).records) ids.push_back(t.id);
+    return ids;
+  };
+  EXPECT_EQ(search("", std::nullopt, 10), (std::vector<std::string>{"t1", "t2", "t3"}));
+  EXPECT_EQ(search("", std::nullopt, 2), (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_EQ(search("t1", std::nullopt, 10), (std::vector<std::string>{"t2", "t3"}));
+  EXPECT_EQ(search("", q::task26_state::acquired, 10), (std::vector<std::string>{"t2"}));
+  EXPECT_EQ(search("", q::task26_state::pending, 10), (std::vector<std::string>{"t1", "t3"}));
+  EXPECT_TRUE(search("t3", std::nullopt, 10).empty());
+}
+
 // The settlement chain says what it queued, so that the kernel runs the
 // outbox drain only when there is something to send: an unblock per
 // listener, an execute per suspended awaiter resumed; nothing for a promise

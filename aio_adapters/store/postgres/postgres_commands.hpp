@@ -141,9 +141,11 @@ bool fence_result(const pg_result& r);
 // -- protocol 2026-04-01's tasks (postgres_tasks26.cpp) -------------------------------
 pg_call call_of(const q::read_task26_cmd& cmd);
 pg_call call_of(const q::read_branch26_cmd& cmd);
+pg_call call_of(const q::search_tasks26_cmd& cmd);
 pg_call call_of(const q::write_task26_cmd& cmd);
 q::store_result result_of(const q::read_task26_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::read_branch26_cmd& cmd, const pg_result& r);
+q::store_result result_of(const q::search_tasks26_cmd& cmd, const pg_result& r);
 q::store_result result_of(const q::write_task26_cmd& cmd, const pg_result& r);
 pg_call call_of(const q::register26_cmd& cmd);
 q::store_result result_of(const q::register26_cmd& cmd, const pg_result& r);

@@ -25,6 +25,10 @@ const prepared_statement statements[] = {
   {"task26_read",
    "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
    "FROM tasks26 WHERE id = $1"},
+  // task.search: keyset paging on the primary key, as the promise search.
+  {"task26_search",
+   "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
+   "FROM tasks26 WHERE id > $1 AND ($2::bigint IS NULL OR state = $2) ORDER BY id LIMIT $3"},
   // Without a branch given, the branch is that of the promise left out, as
   // its tags have it (the preload of a task.acquire that read nothing before).
   {"task26_branch",
@@ -82,6 +86,14 @@ pg_call call_of(const q::read_task26_cmd& cmd) {
   return c;
 }
 
+pg_call call_of(const q::search_tasks26_cmd& cmd) {
+  auto c = prepared("task26_search");
+  c.params.add(cmd.after_id)
+    .add(cmd.state ? std::optional<int64_t>(static_cast<int64_t>(*cmd.state)) : std::nullopt)
+    .add(cmd.limit);
+  return c;
+}
+
 pg_call call_of(const q::read_branch26_cmd& cmd) {
   auto c = prepared("task26_branch");
   c.params.add(cmd.branch).add(cmd.except_id);
@@ -112,6 +124,10 @@ pg_call call_of(const q::register26_cmd& cmd) {
   auto c = prepared(cmd.awaiter ? "register26_callback" : "register26_listener");
   c.params.add(cmd.awaited).add(cmd.awaiter ? *cmd.awaiter : cmd.address);
   return c;
+}
+
+q::store_result result_of(const q::search_tasks26_cmd&, const pg_result& r) {
+  return result_of(q::read_task26_cmd{}, r);
 }
 
 q::store_result result_of(const q::read_task26_cmd&, const pg_result& r) {

@@ -52,6 +52,7 @@ int64_t callbacks_to_tasks(sqlite_connection& c, const std::string& promise_id, 
 // -- protocol 2026-04-01's tasks (sqlite_tasks26.cpp) ---------------------------------
 q::store_result run(sqlite_connection& c, const q::read_task26_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::read_branch26_cmd& cmd);
+q::store_result run(sqlite_connection& c, const q::search_tasks26_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd);
 q::store_result run(sqlite_connection& c, const q::register26_cmd& cmd);
 

@@ -65,6 +65,19 @@ q::store_result run(sqlite_connection& c, const q::read_task26_cmd& cmd) {
   return r;
 }
 
+q::store_result run(sqlite_connection& c, const q::search_tasks26_cmd& cmd) {
+  // Keyset paging on the primary key, as the promise search.
+  auto st = c.prepare(
+    "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
+    "FROM tasks26 WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3");
+  st.bind_text(cmd.after_id)
+    .bind_int(cmd.state ? std::optional<int64_t>(static_cast<int64_t>(*cmd.state)) : std::nullopt)
+    .bind_int(cmd.limit);
+  q::query_tasks26_result r;
+  while (st.step()) r.records.push_back(read_task_row(st));
+  return r;
+}
+
 q::store_result run(sqlite_connection& c, const q::read_branch26_cmd& cmd) {
   auto st = c.prepare(select_branch);
   st.bind_text(cmd.branch).bind_text(cmd.except_id);

@@ -101,6 +101,7 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::promise26_settle_request{.id = "p/settle26"}, rule::always, ""},
     {q::stream_connected_request{"g", "p"}, rule::always, ""},
     {q::task26_get_request{.id = "t/get"}, rule::always, ""},
+    {q::task26_search_request{.cursor = "t/"}, rule::always, ""},
     {q::task26_acquire_request{.id = "t/acquire"}, rule::always, ""},
     {q::task26_release_request{.id = "t/release"}, rule::always, ""},
     {q::task26_fulfill_request{.id = "t/fulfill"}, rule::always, ""},

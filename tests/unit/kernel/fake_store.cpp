@@ -452,6 +452,13 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           return q::v2026_result{200, "[]", false, v2026_wake_at};
         }
         return q::v2026_result{501, "\"not in the fake store\"", false, std::nullopt};
+      } else if constexpr (std::is_same_v<T, q::search_tasks26_cmd>) {
+        q::query_tasks26_result r;
+        for (auto it = tasks26.upper_bound(c.after_id);
+             it != tasks26.end() && static_cast<int64_t>(r.records.size()) < c.limit; ++it) {
+          if (!c.state || it->second.state == *c.state) r.records.push_back(it->second);
+        }
+        return r;
       } else if constexpr (std::is_same_v<T, q::read_task26_cmd>) {
         ++task26_reads;
         q::query_tasks26_result r;

@@ -293,3 +293,34 @@ TEST_F(kernel_task26, a_store_failure_is_an_error_response_and_changes_nothing) 
   EXPECT_EQ(task("t").state, q::task26_state::pending);
   EXPECT_EQ(task("t").version, 0);
 }
+
+// task.search as a typed read: pages by id after the cursor, a cursor only
+// when more remain, the state filter, and states as stored.
+TEST_F(kernel_task26, search_pages_tasks_by_id_with_a_cursor_only_while_more_remain) {
+  for (const char* id : {"c", "a", "d", "b"}) targeted(id);
+  ASSERT_EQ(answer(h.call(acquire("b", 0))).status, 200);
+  auto page = [&](std::optional<q::task26_state> state, int64_t limit, std::string cursor) {
+    auto out = h.call(q::task26_search_request{state, limit, std::move(cursor), std::nullopt});
+    return std::get<q::task26_search_response>(out.payload);
+  };
+  auto ids = [](const q::task26_search_response& p) {
+    std::vector<std::string> out;
+    for (const auto& t : p.tasks) out.push_back(t.id);
+    return out;
+  };
+  auto first = page(std::nullopt, 3, "");
+  EXPECT_EQ(ids(first), (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_TRUE(first.cursor);
+  EXPECT_EQ(*first.cursor, "c");
+  auto rest = page(std::nullopt, 3, *first.cursor);
+  EXPECT_EQ(ids(rest), (std::vector<std::string>{"d"}));
+  EXPECT_FALSE(rest.cursor);
+  auto exact = page(std::nullopt, 4, "");
+  EXPECT_EQ(exact.tasks.size(), 4u);
+  EXPECT_FALSE(exact.cursor) << "nothing after the last row: no cursor";
+  auto acquired = page(q::task26_state::acquired, 10, "");
+  ASSERT_EQ(ids(acquired), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(acquired.tasks.front().version, 1);
+  EXPECT_EQ(acquired.tasks.front().pid, "w1");
+  EXPECT_EQ(ids(page(q::task26_state::pending, 10, "a")), (std::vector<std::string>{"c", "d"}));
+}
