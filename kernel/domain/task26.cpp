@@ -285,9 +285,13 @@ task26_decision decide_create(const q::task26_create_request& req, const task26_
     const auto& t = *rows.task;
     if (!rows.promise) return refused(409, "Task already exists");
     if (t.state == task26_state::pending) {
+      // Its caller is the worker: the execute queued for this version is
+      // stale once taken, as for a new id's.
       auto next = acquired(t, req.pid, req.ttl, now);
       auto d = claimed(next, *rows.promise);
-      d.writes.push_back(taking(t, std::move(next), now));
+      auto w = taking(t, std::move(next), now);
+      w.drop_execute = true;
+      d.writes.push_back(std::move(w));
       return d;
     }
     if (t.state == task26_state::fulfilled) return claimed(t, *rows.promise);

@@ -106,6 +106,20 @@ TEST_F(kernel_fence26,
   EXPECT_EQ(h.store.tasks26.count("plain"), 0u);
 }
 
+// A task.create that takes an existing pending task is its worker: the
+// execute queued for that version (a release's, a retry's) is stale once
+// taken, and would only earn its receiver a 409.
+TEST_F(kernel_fence26, task_create_taking_a_released_task_drops_its_queued_execute) {
+  h.call(create_task("t"));  // acquired at version 1
+  auto released = h.call(q::task26_release_request{"t", 1, std::nullopt});
+  ASSERT_EQ(answer(released).status, 200);
+  ASSERT_EQ(h.store.executes26.count("t"), 1u) << "a release queues an execute";
+  auto again = h.call(create_task("t"));
+  ASSERT_EQ(answer(again).status, 200) << answer(again).message;
+  EXPECT_EQ(answer(again).task->version, 2);
+  EXPECT_EQ(h.store.executes26.count("t"), 0u);
+}
+
 TEST_F(kernel_fence26, task_create_of_a_new_id_writes_without_reading_first) {
   auto r = h.call(create_task("t"));
   ASSERT_EQ(answer(r).status, 200) << answer(r).message;
