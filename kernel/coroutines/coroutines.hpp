@@ -163,6 +163,9 @@ task<std::optional<queues::response>> fire_due_schedules(context& c, const setti
 /// A promise write changed the task table: new tasks may be enqueueable, so the
 /// EnqueueTasks job runs now rather than at its next period.
 void kick_enqueue(context& c);
+/// Protocol 2026's outbox has messages: the drain runs after this tick
+/// rather than at its next period.
+void kick_outbox26(context& c);
 /// What follows a completion that took effect, whichever protocol made it
 /// (a timeout too): EnqueueTasks for the REST v1 callbacks that became tasks
 /// (counted), and protocol 2026's outbox drain when its settlement chain
@@ -204,9 +207,9 @@ void deliver_soon(context& c, queues::task_record t, queues::promise_record root
 /// debug time, which arms none).
 void after_create26(context& c, const queues::promise_record& created, bool debug,
                     bool execute_taken = false);
-/// What follows a settle that took effect, whichever 2026 kind made it: the
-/// drain for the chain's messages, EnqueueTasks for REST v1 callbacks that
-/// became tasks, and promises_total.
+/// What follows a settle that took effect, whichever 2026 kind made it:
+/// after_completion (the drain when its chain queued messages, EnqueueTasks
+/// for REST v1 callbacks that became tasks), and promises_total.
 void after_settle26(context& c, const queues::promise_write_result& w);
 
 /// What one read of protocol 2026-04-01's typed operations found (read26.cpp):

@@ -23,12 +23,6 @@ q::response not_found() {
     q::status::ok, q::promise26_response{404, std::nullopt, "Promise not found"}, {}};
 }
 
-/// The outbox has messages (a settlement's chain, a new targeted promise's
-/// execute): the drain runs after this tick.
-void kick_outbox(context& c) {
-  c.shared().kicked_jobs.insert(outbox_2026_job);
-}
-
 /// A promise read, or absent.
 task<std::variant<std::optional<q::promise_record>, q::response>> read(context& c, std::string id) {
   auto io = c.store(q::store_transaction{std::nullopt, {q::read_promise_cmd{id}}});
@@ -70,7 +64,7 @@ task<std::optional<q::response>> answer_as_of(context& c, q::promise_record p, i
 }  // namespace
 
 void after_create26(context& c, const q::promise_record& created, bool debug, bool execute_taken) {
-  if (!execute_taken && domain::created_with_messages(created.tags)) kick_outbox(c);
+  if (!execute_taken && domain::created_with_messages(created.tags)) kick_outbox26(c);
   if (auto wake = domain::created_wake(created); wake && !debug) {
     c.shared().run_job_at(tick_2026_job, *wake);
   }

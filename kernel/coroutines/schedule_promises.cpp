@@ -72,12 +72,12 @@ task<std::optional<q::response>> fire_2026(context& c, const q::schedule_record&
   if (domain::created_timed_out(req, now)) {
     auto step = apply_lazy_timeout(c, std::move(*w.row), std::nullopt, now);
     auto outcome = co_await std::move(step);
+    // Settled: apply_lazy_timeout kicked the drain if its chain queued
+    // messages. Raced: whoever settled it did.
     if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
-    // Settled: its chain may have messages. Raced: whoever settled it kicked them.
-    c.shared().kicked_jobs.insert(outbox_2026_job);
     co_return std::nullopt;
   }
-  if (domain::created_with_messages(w.row->tags)) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (domain::created_with_messages(w.row->tags)) kick_outbox26(c);
   if (auto wake = domain::created_wake(*w.row); wake && !debug) {
     c.shared().run_job_at(tick_2026_job, *wake);
   }

@@ -42,10 +42,14 @@ void kick_enqueue(context& c) {
   c.shared().kicked_jobs.insert(enqueue_tasks_job);
 }
 
+void kick_outbox26(context& c) {
+  c.shared().kicked_jobs.insert(outbox_2026_job);
+}
+
 void after_completion(context& c, const q::promise_write_result& w) {
   if (w.tasks_created > 0) kick_enqueue(c);
   count_tasks("created", w.tasks_created);
-  if (w.messages_queued > 0) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (w.messages_queued > 0) kick_outbox26(c);
 }
 
 std::optional<q::response> store_failure(const q::aio_cqe& cqe) {

@@ -13,8 +13,9 @@ namespace q = resonate::queues;
 
 root_task stream_connected(context& c, q::request r, const settings&) {
   auto req = std::get<q::stream_connected_request>(std::move(r.payload));
-  c.shared().streams_connected.push_back(q::stream_address{std::move(req.group), std::move(req.id)});
-  c.shared().kicked_jobs.insert(outbox_2026_job);
+  c.shared().streams_connected.push_back(
+    q::stream_address{std::move(req.group), std::move(req.id)});
+  kick_outbox26(c);
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }
 

@@ -66,14 +66,14 @@ task<std::optional<q::response>> commit(context& c, task26_decision d, bool all_
     auto& written = std::get<q::alter_result>(results.at(i++));
     if (written.rows_affected != 1) {
       // The execute this write would have dropped stays queued: send it.
-      if (w.drop_execute) c.shared().kicked_jobs.insert(outbox_2026_job);
+      if (w.drop_execute) kick_outbox26(c);
       if (all_or_retry) co_return std::nullopt;
       continue;
     }
     messages = messages || w.send_execute;
     if (w.task.timer_at && !debug) c.shared().run_job_at(tick_2026_job, *w.task.timer_at);
   }
-  if (messages) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (messages) kick_outbox26(c);
   if (d.promise_after) {
     // Pending by the write's guard, in the same transaction.
     auto& read = std::get<q::query_promises_result>(results.at(i++));
@@ -234,7 +234,6 @@ root_task task26_create(context& c, q::request r, const settings&) {
       auto timed = co_await std::move(timing);
       if (auto* failure = std::get_if<q::response>(&timed)) co_return std::move(*failure);
       if (!std::holds_alternative<q::promise_record>(timed)) continue;
-      c.shared().kicked_jobs.insert(outbox_2026_job);
       co_return reply(domain::created_fulfilled(std::get<q::promise_record>(timed)));
     }
     auto committing = commit(c, std::move(decision), /*all_or_retry=*/true, debug);

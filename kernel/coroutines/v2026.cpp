@@ -46,7 +46,7 @@ root_task v2026(context& c, q::request r, const settings& s) {
   };
   if (auto failure = store_failure(done)) co_return internal(*failure);
   auto result = std::get<q::v2026_result>(std::move(done.store().results.at(0)));
-  if (result.outbox) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (result.outbox) kick_outbox26(c);
   if (result.wake_at && !req.debug_time) c.shared().run_job_at(tick_2026_job, *result.wake_at);
   if (req.kind == "debug.tick" && result.status == 200) {
     // The due schedules last (spec 4.2), through the one schedule firer at the tick's time.

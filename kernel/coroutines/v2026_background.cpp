@@ -23,7 +23,9 @@ namespace q = resonate::queues;
 
 namespace {
 
-bool is_poll_address(const std::string& address) { return address.rfind("poll://", 0) == 0; }
+bool is_poll_address(const std::string& address) {
+  return address.rfind("poll://", 0) == 0;
+}
 
 }  // namespace
 
@@ -67,13 +69,15 @@ root_task drain_outbox_2026(context& c, const settings& s) {
   done.max_parked = s.outbox_park_max_count;
   const bool full = static_cast<int64_t>(messages.size()) >= s.outbox_batch_size;
   for (size_t k = 0; k < messages.size(); ++k) {
-    if (!missed[k]) done.messages.push_back(std::move(messages[k]));
-    else if (!recheck) done.parked.push_back(std::move(messages[k]));
+    if (!missed[k])
+      done.messages.push_back(std::move(messages[k]));
+    else if (!recheck)
+      done.parked.push_back(std::move(messages[k]));
   }
   auto ack = c.store(q::store_transaction{std::nullopt, {std::move(done)}});
   auto acked = co_await ack;
   if (auto failure = store_failure(acked)) co_return std::move(*failure);
-  if (full) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (full) kick_outbox26(c);
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }
 
@@ -82,7 +86,7 @@ root_task tick_2026(context& c, const settings&) {
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(*failure);
   const auto& result = std::get<q::v2026_result>(done.store().results.at(0));
-  if (result.outbox) c.shared().kicked_jobs.insert(outbox_2026_job);
+  if (result.outbox) kick_outbox26(c);
   // Next pass at the earliest timer left, if that comes before the period ends.
   if (result.wake_at) c.shared().run_job_at(tick_2026_job, *result.wake_at);
   co_return q::response{q::status::ok, q::empty_response{}, {}};

@@ -71,7 +71,7 @@ task26_decision claimed(const q::task26_record& t, const q::promise_record& p) {
   d.answer.task = t;
   d.answer.promise = p;
   d.answer.preload = std::vector<q::promise_record>{};
-  d.preload = preload_of(p);
+  d.preload = preload_of(p.id);
   return d;
 }
 
@@ -124,10 +124,8 @@ q::task26_response task26_refusal(uint16_t status, std::string message) {
   return q::task26_response{status, std::move(message), std::nullopt, std::nullopt, std::nullopt};
 }
 
-std::optional<q::read_branch26_cmd> preload_of(const q::promise_record& p) {
-  auto it = p.tags.find("resonate:branch");
-  if (it == p.tags.end()) return std::nullopt;
-  return q::read_branch26_cmd{it->second, p.id};
+q::read_branch26_cmd preload_of(const std::string& id) {
+  return q::read_branch26_cmd{std::nullopt, id};
 }
 
 q::task26_search_response task26_page(std::vector<q::task26_record> rows, int64_t limit) {
@@ -166,15 +164,13 @@ task26_decision acquire_unread(const q::task26_acquire_request& req, int64_t now
   current.state = task26_state::pending;
   current.version = req.version;
   auto next = acquired(current, req.pid, req.ttl, now);
-  task26_decision d;
-  d.answer = ok();
-  d.answer.task = next;
-  d.answer.preload = std::vector<q::promise_record>{};
+  // The promise is read after the write, in its transaction (pending, by
+  // the write's guard), and replaces this one in the answer.
+  q::promise_record unread;
+  unread.id = req.id;
+  auto d = claimed(next, unread);
   d.writes.push_back(taking(current, std::move(next), now));
-  // Read after the write, in its transaction: the promise (pending, by the
-  // write's guard) and its branch as stored.
   d.promise_after = q::read_promise_cmd{req.id};
-  d.preload = q::read_branch26_cmd{std::nullopt, req.id};
   return d;
 }
 
@@ -227,7 +223,7 @@ task26_decision decide_suspend(const q::task26_suspend_request& req, const task2
     // Keep going (300): the task stays acquired at its version, lease untouched.
     d.answer.status = 300;
     d.answer.preload = std::vector<q::promise_record>{};
-    d.preload = preload_of(*rows.promise);
+    d.preload = preload_of(rows.promise->id);
     d.writes.push_back(write_over(t, std::move(next)));
     return d;
   }
@@ -315,14 +311,13 @@ task26_decision decide_create(const q::task26_create_request& req, const task26_
   }
   auto w = taking(fresh, acquired(fresh, req.pid, req.ttl, now), now);
   w.drop_execute = true;
-  // The promise as created; the create's row read back replaces it. The
-  // preload is of the branch as stored: where the id existed already (a
-  // create_unread that found its task pending at version 0), that is the
-  // existing promise's branch, not the one this request names.
+  // The promise as created; the create's row read back replaces it. Where
+  // the id existed already (a create_unread that found its task pending at
+  // version 0), the preload is of that promise's branch as stored, not of
+  // the one this request names: preload_of reads the stored one.
   q::promise_record created;
   created.id = req.action.id;
   auto claim = claimed(w.task, created);
-  claim.preload = q::read_branch26_cmd{std::nullopt, req.action.id};
   claim.create = std::move(d.create);
   claim.writes.push_back(std::move(w));
   return claim;

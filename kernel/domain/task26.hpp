@@ -128,8 +128,10 @@ task26_decision fulfill_unread(const queues::task26_fulfill_request& req, int64_
 const std::string& fence_action_id(const queues::task26_fence_request& req);
 task26_decision decide_continue(const task26_rows& rows, int64_t now);
 
-/// The preload of `p`: its branch but itself, or nothing when it has no
-/// resonate:branch tag.
-std::optional<queues::read_branch26_cmd> preload_of(const queues::promise_record& p);
+/// The preload of the promise `id` (spec 2.8): the promises on its branch as
+/// stored but itself (none when it has no resonate:branch tag). One read
+/// serves whether the promise was read before or written in the same
+/// transaction.
+queues::read_branch26_cmd preload_of(const std::string& id);
 
 }  // namespace resonate::kernel::domain

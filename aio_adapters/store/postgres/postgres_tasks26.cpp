@@ -19,16 +19,16 @@ namespace resonate::aio_adapters::store::postgres_dialect {
 
 namespace {
 
+const std::string select_tasks =
+  "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at FROM tasks26 ";
+
 const std::string awaited_ids = "jsonb_array_elements_text($11::jsonb) AS a(id)";
 
 const prepared_statement statements[] = {
-  {"task26_read",
-   "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
-   "FROM tasks26 WHERE id = $1"},
+  {"task26_read", select_tasks + "WHERE id = $1"},
   // task.search: keyset paging on the primary key, as the promise search.
   {"task26_search",
-   "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
-   "FROM tasks26 WHERE id > $1 AND ($2::bigint IS NULL OR state = $2) ORDER BY id LIMIT $3"},
+   select_tasks + "WHERE id > $1 AND ($2::bigint IS NULL OR state = $2) ORDER BY id LIMIT $3"},
   // Without a branch given, the branch is that of the promise left out, as
   // its tags have it (the preload of a task.acquire that read nothing before).
   {"task26_branch",

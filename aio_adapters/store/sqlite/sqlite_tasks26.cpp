@@ -11,9 +11,12 @@ namespace resonate::aio_adapters::store::sqlite_dialect {
 
 namespace {
 
-const std::string select_task =
-  "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
-  "FROM tasks26 WHERE id = ?";
+const std::string select_tasks =
+  "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at FROM tasks26 ";
+const std::string select_task = select_tasks + "WHERE id = ?";
+// task.search: keyset paging on the primary key, as the promise search.
+const std::string search_tasks =
+  select_tasks + "WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3";
 
 // Without a branch given, the branch is that of the promise left out, as
 // its tags have it (the preload of a task.acquire that read nothing before).
@@ -66,10 +69,7 @@ q::store_result run(sqlite_connection& c, const q::read_task26_cmd& cmd) {
 }
 
 q::store_result run(sqlite_connection& c, const q::search_tasks26_cmd& cmd) {
-  // Keyset paging on the primary key, as the promise search.
-  auto st = c.prepare(
-    "SELECT id, state, version, address, pid, ttl, resumes, timer_type, timer_at "
-    "FROM tasks26 WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3");
+  auto st = c.prepare(search_tasks);
   st.bind_text(cmd.after_id)
     .bind_int(cmd.state ? std::optional<int64_t>(static_cast<int64_t>(*cmd.state)) : std::nullopt)
     .bind_int(cmd.limit);
