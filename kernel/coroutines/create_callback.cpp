@@ -12,8 +12,8 @@ namespace q = resonate::queues;
 
 root_task create_callback(context& c, q::request r, const settings&) {
   auto req = std::get<q::create_callback_request>(std::move(r.payload));
-  q::callback_record cb{req.id,      req.promise_id, req.root_promise_id, req.recv, req.mesg,
-                        req.timeout, c.now()};
+  q::callback_record cb{req.id,   req.promise_id, req.root_promise_id, req.recv,
+                        req.mesg, req.timeout,    c.now()};
   q::store_transaction tx{req.fence_token, {}};
   tx.commands.emplace_back(q::create_callback_cmd{cb});
   tx.commands.emplace_back(q::read_promise_cmd{req.promise_id});

@@ -24,7 +24,7 @@ task<create_outcome> create_or_find(context& c, const q::create_promise_request&
                                     std::optional<q::fence> fence,
                                     std::vector<q::store_command> extra) {
   for (;;) {
-    q::create_promise_cmd cmd{req.id,   req.param, req.timeout,  req.idempotency_key,
+    q::create_promise_cmd cmd{req.id,   req.param, req.timeout, req.idempotency_key,
                               req.tags, c.now(),   std::nullopt, /*read_back=*/true};
     if (task) cmd.task = q::create_task_cmd{*task};
     q::store_transaction tx{fence, {std::move(cmd)}};
@@ -61,8 +61,8 @@ task<create_outcome> create_routed(context& c, const q::create_promise_request& 
   auto routing = route_promise(c, req.id, req.tags, s);
   auto recv = co_await std::move(routing);
   std::optional<q::task_record> task;
-  if (recv)
-    task = domain::invoke_task(req.id, req.timeout, req.tags, std::move(*recv), req.trace, c.now());
+  if (recv) task = domain::invoke_task(req.id, req.timeout, req.tags, std::move(*recv), req.trace,
+                                       c.now());
   // Held from before the write to the send: no other task of this root goes
   // out in between (shared_state::roots_held).
   auto hold = task ? root_hold(c.shared(), req.id) : root_hold();

@@ -32,15 +32,16 @@ root_task create_promise_and_task(context& c, q::request r, const settings& s) {
   auto outcome = co_await std::move(step);
   if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
   if (auto* found = std::get_if<existing_promise>(&outcome))
-    co_return q::response{
-      q::status::ok, q::promise_and_task_response{std::move(found->promise), std::nullopt}, {}};
+    co_return q::response{q::status::ok,
+                          q::promise_and_task_response{std::move(found->promise), std::nullopt},
+                          {}};
   auto& [created, root_busy] = std::get<created_promise>(outcome);
   // A root with an active task already: the task waits as INIT and is not the
   // caller's; it gets the promise alone, as on a deduplicated create.
   if (root_busy || !hold.held()) task.reset();
   if (task) count_tasks("claimed");
-  co_return q::response{
-    q::status::created, q::promise_and_task_response{std::move(created), std::move(task)}, {}};
+  co_return q::response{q::status::created,
+                        q::promise_and_task_response{std::move(created), std::move(task)}, {}};
 }
 
 }  // namespace resonate::kernel::coroutines

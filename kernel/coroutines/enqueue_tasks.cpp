@@ -42,8 +42,9 @@ private:
 root_task enqueue_tasks(context& c, const settings& s) {
   for (int64_t i = 0; i < s.task_max_iterations; ++i) {
     scan_watch watch(c.shared());
-    auto scan_io = c.store(q::store_transaction{
-      std::nullopt, {q::read_enqueueable_tasks_cmd{c.now(), s.task_batch_size}}});
+    auto scan_io =
+      c.store(q::store_transaction{std::nullopt,
+                                   {q::read_enqueueable_tasks_cmd{c.now(), s.task_batch_size}}});
     auto scanned = co_await scan_io;
     if (auto failure = store_failure(scanned)) co_return std::move(*failure);
     auto& found = std::get<q::query_tasks_result>(scanned.store().results.at(0)).records;
@@ -84,8 +85,7 @@ root_task enqueue_tasks(context& c, const settings& s) {
       if (auto failure = store_failure(settled)) co_return std::move(*failure);
     }
     // Roots released while the root reads were out: their rows may be stale too.
-    std::erase_if(to_send,
-                  [&](const auto& entry) { return watch.skip(entry.first.root_promise_id); });
+    std::erase_if(to_send, [&](const auto& entry) { return watch.skip(entry.first.root_promise_id); });
     // A root's task finished without making the root busy: its next may go now.
     bool freed_a_root =
       !settle.commands.empty() || std::any_of(to_send.begin(), to_send.end(), [](const auto& e) {

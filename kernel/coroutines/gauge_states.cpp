@@ -51,10 +51,9 @@ void set_gauges(const char* name, const state_label (&states)[N], const q::store
 root_task gauge_states(context& c, const settings&) {
   static const bool described = [] {
     auto& registry = q::metrics::global();
-    registry.set_help(
-      "tasks", "gauge",
-      "Tasks in each live state (init, enqueued, claimed), counted every system.gaugeInterval");
-    registry.set_help("promises", "gauge", "Pending promises, counted every system.gaugeInterval");
+    registry.set_help("tasks", "gauge", "Tasks in each live state (init, enqueued, claimed), counted every system.gaugeInterval");
+    registry.set_help("promises", "gauge",
+                      "Pending promises, counted every system.gaugeInterval");
     return true;
   }();
   (void)described;

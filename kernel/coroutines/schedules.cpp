@@ -47,8 +47,7 @@ root_task create_schedule(context& c, q::request r, const settings& s) {
     auto read = co_await std::move(reading);
     if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
     auto& found = std::get<q::query_schedules_result>(std::get<q::store_result>(read));
-    if (!found.records.empty())
-      co_return existing(std::move(found.records.front()), req.idempotency_key);
+    if (!found.records.empty()) co_return existing(std::move(found.records.front()), req.idempotency_key);
 
     auto row = domain::new_schedule(req, domain::next_run_time(*cron, c.now()), c.now());
     auto writing = run_one(c, q::create_schedule_cmd{row});

@@ -11,8 +11,9 @@ namespace q = resonate::queues;
 root_task search_promises(context& c, q::request r, const settings&) {
   auto req = std::get<q::search_promises_request>(std::move(r.payload));
   for (;;) {
-    q::store_transaction tx{
-      std::nullopt, {q::search_promises_cmd{req.id, req.states, req.tags, req.limit, req.sort_id}}};
+    q::store_transaction tx{std::nullopt,
+                            {q::search_promises_cmd{req.id, req.states, req.tags, req.limit,
+                                                    req.sort_id}}};
     auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return std::move(*failure);

@@ -106,8 +106,8 @@ root_task drop_task(context& c, q::request r, const settings&) {
 
 root_task heartbeat_tasks(context& c, q::request r, const settings&) {
   auto req = std::get<q::heartbeat_tasks_request>(std::move(r.payload));
-  auto io =
-    c.store(q::store_transaction{std::nullopt, {q::heartbeat_tasks_cmd{req.process_id, c.now()}}});
+  auto io = c.store(
+    q::store_transaction{std::nullopt, {q::heartbeat_tasks_cmd{req.process_id, c.now()}}});
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(*failure);
   auto n = std::get<q::alter_result>(done.store().results.at(0)).rows_affected;
