@@ -318,7 +318,6 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   std::vector<caf::actor> store_actors;
   for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
   auto opts = kernel_options_of(cfg);
-  opts.system.settings.server_url = url;
   auto routing = std::make_shared<router::router>(router_options_of(cfg));
   // The kernel asks the router only for promises with a tag some source reads.
   opts.system.settings.router_tag_keys.clear();

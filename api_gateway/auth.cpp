@@ -70,8 +70,7 @@ access_key access_key_of(const queues::request_payload& payload) {
                            std::is_same_v<T, queues::heartbeat_locks_request> ||
                            std::is_same_v<T, queues::ready_request>) {
         return {rule::always, {}};
-      } else if constexpr (std::is_same_v<T, queues::v2026_request> ||
-                           std::is_same_v<T, queues::promise26_get_request> ||
+      } else if constexpr (std::is_same_v<T, queues::promise26_get_request> ||
                            std::is_same_v<T, queues::promise26_create_request> ||
                            std::is_same_v<T, queues::promise26_settle_request> ||
                            std::is_same_v<T, queues::task26_get_request> ||
@@ -86,7 +85,13 @@ access_key access_key_of(const queues::request_payload& payload) {
                            std::is_same_v<T, queues::task26_create_request> ||
                            std::is_same_v<T, queues::task26_fence_request> ||
                            std::is_same_v<T, queues::promise26_register_callback_request> ||
-                           std::is_same_v<T, queues::promise26_register_listener_request>) {
+                           std::is_same_v<T, queues::promise26_register_listener_request> ||
+                           std::is_same_v<T, queues::promise26_search_request> ||
+                           std::is_same_v<T, queues::schedule26_get_request> ||
+                           std::is_same_v<T, queues::schedule26_create_request> ||
+                           std::is_same_v<T, queues::schedule26_delete_request> ||
+                           std::is_same_v<T, queues::schedule26_search_request> ||
+                           std::is_same_v<T, queues::debug26_request>) {
         return {rule::always, {}};  // never routed by REST v1: protocol_2026 has its own gate
       } else if constexpr (std::is_same_v<T, queues::stream_connected_request>) {
         return {rule::always, {}};  // internal: the poll server submits it, no route makes it

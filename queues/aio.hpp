@@ -261,34 +261,6 @@ struct update_schedule_cmd {
 
 // -- store commands: protocol 2026-04-01 ----------------------------------------------
 
-/// One whole operation of protocol 2026-04-01 (spec 1.9: promise.*, task.*,
-/// schedule.*, debug.reset/tick/snap), run by its state machine (kernel/v2026/)
-/// inside the store transaction: every such operation reads, decides and writes
-/// several rows (materialise timeouts, fencing, the settlement chain of spec 2.6),
-/// and must see one consistent state while it does. `data_json` is the request's
-/// `data` object, already checked by the gateway; `now` is the operation's time
-/// (the kernel's clock, or `resonate:debug_time` in debug mode). The internal
-/// kind `tick` is one pass of the background loops at `now` (spec 4.2).
-/// Result: v2026_result.
-struct v2026_cmd {
-  std::string kind;
-  std::string data_json;
-  int64_t now = 0;
-  /// The zone schedules' cron is read in, by name (the kernel's configured
-  /// zone: an IANA name, "UTC" or "Local"; empty means UTC).
-  std::string schedule_zone{};
-};
-
-/// A message waiting in the outbox (spec 2.7, 3.3), keyed as the outbox keys
-/// it: an execute by task id (`version` >= 0), an unblock by (promise id,
-/// address) (`version` = -1). `body` is the JSON the receiver gets.
-struct outbox_message {
-  std::string id;
-  int64_t version = -1;
-  std::string address;
-  std::string body;
-};
-
 /// An SSE stream that connected (`GET /poll/{group}/{id}`): the parked
 /// messages it can take are `poll://uni@group/id`, `poll://any@group/...` and
 /// `poll://any@group`.
@@ -298,15 +270,14 @@ struct stream_address {
 };
 
 /// Up to `limit` executes and `limit` unblocks of the outbox, oldest first,
-/// with their bodies (`server_url` goes in execute's head). Nothing is deleted:
-/// the drain acknowledges what it handed on (ack_outbox_cmd), so a crash in
-/// between loses no message. Before taking, the parked messages that one of
-/// `connected` can take go back to the outbox, and parked messages older than
+/// an unblock with its promise. Nothing is deleted: the drain acknowledges
+/// what it handed on (ack_outbox_cmd), so a crash in between loses no
+/// message. Before taking, the parked messages that one of `connected` can
+/// take go back to the outbox, and parked messages older than
 /// `parked_before` are dropped (their task's retry timer is the backstop).
 /// Result: outbox_result.
 struct take_outbox_cmd {
   int64_t limit = 100;
-  std::string server_url;
   std::vector<stream_address> connected;
   int64_t parked_before = 0;
 };
@@ -322,6 +293,24 @@ struct ack_outbox_cmd {
   int64_t now = 0;
   int64_t max_parked = 10000;
 };
+
+/// What the background pass of protocol 2026-04-01 (spec 4.2) has to do at
+/// `now`: up to `limit` promises of promise_timeouts26 pending past their
+/// timeout, and up to `limit` tasks whose timer (lease or retry) is due, each
+/// oldest first; and the earliest timer of either kind after `now`, when the
+/// pass may sleep until then. Result: due26_result.
+struct read_due26_cmd {
+  int64_t now = 0;
+  int64_t limit = 100;
+};
+
+/// Protocol 2026-04-01's own tables for debug.snap: promise timeouts,
+/// callbacks and listeners. Result: snapshot26_result.
+struct read_snapshot26_cmd {};
+
+/// Deletes every row of every table, both protocols' (debug.reset). Result:
+/// alter_result.
+struct reset_store_cmd {};
 
 // -- store commands: protocol 2026-04-01's tasks ----------------------------------------
 
@@ -372,6 +361,9 @@ struct write_task26_cmd {
   bool send_execute = false;
   bool drop_execute = false;
   std::optional<int64_t> promise_due_after{};
+  /// The background pass: only while the task's timer is still due at this
+  /// time (a heartbeat that renewed the lease meanwhile wins).
+  std::optional<int64_t> timer_due_by{};
 };
 
 /// Protocol 2026-04-01's registrations: INSERT a callback (`awaited` resumes
@@ -398,24 +390,26 @@ struct count_tasks_by_state_cmd {};
 /// promises{state} gauge. Result: state_counts_result.
 struct count_promises_by_state_cmd {};
 
-using store_command =
-  std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
-               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd,
-               read_enqueueable_tasks_cmd, read_expired_tasks_cmd, create_task_cmd, update_task_cmd,
-               heartbeat_tasks_cmd, read_lock_cmd, acquire_lock_cmd, release_lock_cmd,
-               heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd, search_schedules_cmd,
-               create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
-               update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd,
-               v2026_cmd, take_outbox_cmd, ack_outbox_cmd, read_task26_cmd, read_branch26_cmd,
-               write_task26_cmd, register26_cmd, search_tasks26_cmd>;
+using store_command = std::variant<
+  read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd, create_promise_cmd,
+  update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd, read_enqueueable_tasks_cmd,
+  read_expired_tasks_cmd, create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
+  acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd,
+  search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
+  update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd, take_outbox_cmd,
+  ack_outbox_cmd, read_task26_cmd, read_branch26_cmd, write_task26_cmd, register26_cmd,
+  search_tasks26_cmd, read_due26_cmd, read_snapshot26_cmd, reset_store_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
-/// command (the 2026 state machine and its outbox): a pipelining session runs
-/// them with a round trip per statement, after everything sent before them
-/// came back.
+/// command (protocol 2026-04-01's outbox, background reads and debug
+/// commands, run by aio_adapters/store/protocol_2026.cpp): a pipelining
+/// session runs them with a round trip per statement, after everything sent
+/// before them came back.
 inline bool is_interactive(const store_command& c) {
-  return std::holds_alternative<v2026_cmd>(c) || std::holds_alternative<take_outbox_cmd>(c) ||
-         std::holds_alternative<ack_outbox_cmd>(c);
+  return std::holds_alternative<take_outbox_cmd>(c) || std::holds_alternative<ack_outbox_cmd>(c) ||
+         std::holds_alternative<read_due26_cmd>(c) ||
+         std::holds_alternative<read_snapshot26_cmd>(c) ||
+         std::holds_alternative<reset_store_cmd>(c);
 }
 
 // -- store results ------------------------------------------------------------------
@@ -471,28 +465,28 @@ struct state_counts_result {
   std::map<int64_t, int64_t> counts;
 };
 
-/// v2026_cmd: the operation's status (spec 1.3) and its `data` as JSON text
-/// (an object, an array for debug.tick; on an error the message as a JSON
-/// string). `outbox` says that messages may have been queued, so the drain
-/// should run now rather than at its next period.
-struct v2026_result {
-  uint16_t status = 200;
-  std::string data_json;
-  bool outbox = false;
-  /// The earliest timer (promise timeout, task lease or retry) the operation
-  /// armed, or for the internal tick the earliest one left: the tick job wakes
-  /// then rather than at its next period, so a 200 ms ctx.sleep takes 200 ms.
-  std::optional<int64_t> wake_at;
+/// read_due26_cmd: the due promises and tasks, and the earliest timer after now.
+struct due26_result {
+  std::vector<promise_record> promises;
+  std::vector<task26_record> tasks;
+  std::optional<int64_t> next_at;
+};
+
+/// read_snapshot26_cmd, each ordered as debug.snap shows it.
+struct snapshot26_result {
+  std::vector<promise_timeout26> promise_timeouts;
+  std::vector<callback26> callbacks;
+  std::vector<listener26> listeners;
 };
 
 struct outbox_result {
   std::vector<outbox_message> messages;
 };
 
-using store_result =
-  std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
-               query_locks_result, query_schedules_result, schedule_write_result,
-               state_counts_result, v2026_result, outbox_result, query_tasks26_result>;
+using store_result = std::variant<query_promises_result, alter_result, promise_write_result,
+                                  query_tasks_result, query_locks_result, query_schedules_result,
+                                  schedule_write_result, state_counts_result, outbox_result,
+                                  query_tasks26_result, due26_result, snapshot26_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).
@@ -526,8 +520,9 @@ struct send_submission {
   task_record task;  ///< as the receiver sees it (state ENQUEUED)
   /// notify: the promise the message is about (the body); invoke/resume: the root.
   std::optional<promise_record> promise;
-  /// Protocol 2026-04-01: a message with its own address URL (`poll://...`,
-  /// `http(s)://...`) and body, sent as it is; `task` and `promise` are unused.
+  /// Protocol 2026-04-01: an outbox message with its own address URL
+  /// (`poll://...`, `http(s)://...`), whose body the sender writes; `task`
+  /// and `promise` are unused.
   std::optional<outbox_message> raw;
 };
 

@@ -161,21 +161,11 @@ struct delete_schedule_request {
 
 // -- protocol 2026-04-01 ------------------------------------------------------------
 
-/// One `POST /` envelope (spec 1.2), checked by the gateway. `kind` and
-/// `corr_id` come back in the response for the envelope; `debug_time` is
-/// `head["resonate:debug_time"]` when the server runs with debug on.
-struct v2026_request {
-  std::string kind;
-  std::string corr_id;
-  std::string data_json;
-  std::optional<int64_t> debug_time;
-};
-
-// Protocol 2026-04-01 operations the gateway decodes into types and the kernel
-// runs as coroutines of their own (kernel/coroutines/promise26.cpp); the
-// other kinds still travel as a v2026_request. `debug_time` is the envelope's
-// `resonate:debug_time` (only under --debug): the operation's time instead of
-// the kernel's clock. The envelope's kind and corrId stay with the gateway.
+// Every kind of protocol 2026-04-01 (spec 1.9) is decoded by the gateway into
+// its type below and runs as a kernel coroutine of its own (kernel/coroutines/promise26.cpp,
+// task26.cpp, schedule26.cpp, debug26.cpp). `debug_time` is the envelope's `resonate:debug_time`
+// (only under --debug): the operation's time instead of the kernel's clock. The envelope's kind and
+// corrId stay with the gateway.
 
 /// promise.get (spec 1.9).
 struct promise26_get_request {
@@ -320,6 +310,60 @@ struct task26_search_request {
   std::optional<int64_t> debug_time;
 };
 
+/// promise.search (spec 1.9): a page of `limit` promises with ids after
+/// `cursor`, by id, only those in `state` (as of the operation's time: an
+/// overdue pending promise counts and shows as timed out) and carrying every
+/// tag of `tags`.
+struct promise26_search_request {
+  std::optional<promise_state> state;
+  tag_map tags;
+  int64_t limit = 100;
+  std::string cursor;
+  std::optional<int64_t> debug_time;
+};
+
+/// schedule.get (spec 1.9, 2.10).
+struct schedule26_get_request {
+  std::string id;
+  std::optional<int64_t> debug_time;
+};
+
+/// schedule.create (spec 1.9, 2.10): idempotent on the id; `cron` is read in
+/// the configured zone (schedules.timeZone), as REST v1 reads it.
+struct schedule26_create_request {
+  std::string id;
+  std::string cron;
+  std::string promise_id;
+  int64_t promise_timeout = 0;
+  value promise_param;
+  tag_map promise_tags;
+  std::optional<int64_t> debug_time;
+};
+
+/// schedule.delete (spec 1.9).
+struct schedule26_delete_request {
+  std::string id;
+  std::optional<int64_t> debug_time;
+};
+
+/// schedule.search (spec 1.9): a page of `limit` schedules with ids after
+/// `cursor`, by id, carrying every tag of `tags` in their promiseTags.
+struct schedule26_search_request {
+  tag_map tags;
+  int64_t limit = 10;
+  std::string cursor;
+  std::optional<int64_t> debug_time;
+};
+
+/// debug.* (spec 1.9; only under --debug). start and stop pause and resume
+/// the background jobs; reset empties the store; snap reads all of it; tick
+/// runs the background pass at `debug_time` (the tick's data.time).
+enum class debug26_op : uint8_t { start, stop, reset, snap, tick };
+struct debug26_request {
+  debug26_op op = debug26_op::snap;
+  std::optional<int64_t> debug_time;
+};
+
 /// An SSE stream of `group` with `id` connected to this node's poll server.
 /// Internal (the sender's poll server submits it, no client does): protocol
 /// 2026-04-01 messages parked for want of such a stream go out now.
@@ -356,7 +400,6 @@ struct stream_connected_request {
   X(read_schedule, read_schedule_request, "ReadSchedule")                                          \
   X(search_schedules, search_schedules_request, "SearchSchedules")                                 \
   X(delete_schedule, delete_schedule_request, "DeleteSchedule")                                    \
-  X(v2026, v2026_request, "Protocol2026")                                                          \
   X(promise26_get, promise26_get_request, "Promise26Get")                                          \
   X(promise26_create, promise26_create_request, "Promise26Create")                                 \
   X(promise26_settle, promise26_settle_request, "Promise26Settle")                                 \
@@ -373,7 +416,13 @@ struct stream_connected_request {
   X(task26_fence, task26_fence_request, "Task26Fence")                                             \
   X(promise26_register_callback, promise26_register_callback_request, "Promise26RegisterCallback") \
   X(promise26_register_listener, promise26_register_listener_request, "Promise26RegisterListener") \
-  X(task26_search, task26_search_request, "Task26Search")
+  X(task26_search, task26_search_request, "Task26Search")                                          \
+  X(promise26_search, promise26_search_request, "Promise26Search")                                 \
+  X(schedule26_get, schedule26_get_request, "Schedule26Get")                                       \
+  X(schedule26_create, schedule26_create_request, "Schedule26Create")                              \
+  X(schedule26_delete, schedule26_delete_request, "Schedule26Delete")                              \
+  X(schedule26_search, schedule26_search_request, "Schedule26Search")                              \
+  X(debug26, debug26_request, "Debug26")
 
 namespace detail {
 /// std::variant<Ts...> of a list written with a comma before every element.
@@ -482,15 +531,6 @@ struct search_schedules_response {
   std::optional<search_schedules_request> next;
 };
 
-/// The answer to a v2026_request: its kind and corrId for the envelope, the
-/// status (spec 1.3; the HTTP status too) and `data` as JSON text.
-struct v2026_response {
-  std::string kind;
-  std::string corr_id;
-  uint16_t status = 200;
-  std::string data_json;
-};
-
 /// The answer to a promise26_*_request: 200 with the promise, or an error
 /// status (404) and its message. The gateway writes the envelope around it.
 struct promise26_response {
@@ -526,11 +566,50 @@ struct task26_fence_response {
   promise26_response action;
 };
 
+/// The answer to promise26_search_request, as task26_search_response.
+struct promise26_search_response {
+  std::vector<promise_record> promises;
+  std::optional<std::string> cursor;
+};
+
+/// The answer to schedule.get, create and delete: 200 with the schedule
+/// (none for delete), or an error status and its message.
+struct schedule26_response {
+  uint16_t status = 200;
+  std::string message;
+  std::optional<schedule_record> schedule;
+};
+
+/// The answer to schedule26_search_request, as task26_search_response.
+struct schedule26_search_response {
+  std::vector<schedule_record> schedules;
+  std::optional<std::string> cursor;
+};
+
+/// Everything the store holds of protocol 2026-04-01, for debug.snap: the
+/// promises, the rows of its own tables, and the outbox as it stands.
+struct snapshot26 {
+  std::vector<promise_record> promises;
+  std::vector<promise_timeout26> promise_timeouts;
+  std::vector<callback26> callbacks;
+  std::vector<listener26> listeners;
+  std::vector<task26_record> tasks;
+  std::vector<outbox_message> messages;
+};
+
+/// The answer to a debug26_request: debug.snap's snapshot, nothing for the
+/// others (the gateway writes `{}`, or `[]` for debug.tick).
+struct debug26_response {
+  std::optional<snapshot26> snap;
+};
+
 using response_payload =
   std::variant<empty_response, promise_response, search_promises_response, callback_response,
                task_response, count_response, promise_and_task_response, claimed_task_response,
-               lock_response, schedule_response, search_schedules_response, v2026_response,
-               promise26_response, task26_response, task26_fence_response, task26_search_response>;
+               lock_response, schedule_response, search_schedules_response, promise26_response,
+               task26_response, task26_fence_response, task26_search_response,
+               promise26_search_response, schedule26_response, schedule26_search_response,
+               debug26_response>;
 
 struct response {
   queues::status status = status::ok;

@@ -190,6 +190,38 @@ struct task26_record {
   friend bool operator==(const task26_record&, const task26_record&) = default;
 };
 
+/// A message waiting in protocol 2026-04-01's outbox (spec 2.7, 3.3), keyed
+/// as the outbox keys it: an execute by task id (`version` >= 0), an unblock
+/// by (promise id, address) (`version` = -1), with its promise as it was when
+/// the message was taken (a settled promise does not change). The sender
+/// writes the body (codecs/protocol_2026: message_body).
+struct outbox_message {
+  std::string id;
+  int64_t version = -1;
+  std::string address;
+  std::optional<promise_record> promise;
+};
+
+// The rows of protocol 2026-04-01's own tables that debug.snap shows (spec 1.9).
+
+/// A promise the background pass times out (one that a task or a listener waits on).
+struct promise_timeout26 {
+  std::string id;
+  int64_t timeout = 0;
+};
+
+/// `awaited` resumes the task `awaiter` when it settles.
+struct callback26 {
+  std::string awaiter;
+  std::string awaited;
+};
+
+/// `promise_id` unblocks `address` when it settles.
+struct listener26 {
+  std::string promise_id;
+  std::string address;
+};
+
 struct schedule_record {
   std::string id;
   std::string description;

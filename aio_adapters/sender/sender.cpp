@@ -1,6 +1,7 @@
 #include "aio_adapters/sender/sender.hpp"
 
 #include "aio_adapters/sender/message_body.hpp"
+#include "codecs/protocol_2026/records.hpp"
 
 namespace resonate::sender {
 
@@ -28,11 +29,14 @@ struct pending_done {
 }  // namespace
 
 sender::sender(sender_options options)
-    : options_(std::move(options)), resolver_(options_.targets),
-      poll_sent_(messages("poll", "sent")), poll_failed_(messages("poll", "failed")),
-      http_sent_(messages("http", "sent")), http_failed_(messages("http", "failed")),
-      unsent_(messages("none", "failed")),
-      depth_(metrics::global().get_gauge("sender_queue_depth")) {
+  : options_(std::move(options)),
+    resolver_(options_.targets),
+    poll_sent_(messages("poll", "sent")),
+    poll_failed_(messages("poll", "failed")),
+    http_sent_(messages("http", "sent")),
+    http_failed_(messages("http", "failed")),
+    unsent_(messages("none", "failed")),
+    depth_(metrics::global().get_gauge("sender_queue_depth")) {
   metrics::global().set_help("messages_total", "counter",
                              "Task messages handed to a plugin (sent) or not (failed)");
   metrics::global().set_help("sender_queue_depth", "gauge",
@@ -41,7 +45,9 @@ sender::sender(sender_options options)
   if (options_.http_enabled) http_ = std::make_unique<http_push>(io_, options_.http);
 }
 
-sender::~sender() { stop(); }
+sender::~sender() {
+  stop();
+}
 
 std::string sender::start() {
   std::lock_guard lock(lifecycle_mu_);
@@ -66,7 +72,9 @@ void sender::stop() {
   io_.stop();
 }
 
-uint16_t sender::poll_port() const { return poll_ ? poll_->port() : 0; }
+uint16_t sender::poll_port() const {
+  return poll_ ? poll_->port() : 0;
+}
 
 void sender::fail(done_fn& done, std::string error) {
   unsent_.inc();
@@ -83,7 +91,10 @@ void sender::send(queues::send_submission submission, done_fn done) {
   auto holder = std::make_shared<pending_done>(std::move(done));
   if (queued_.fetch_add(1) >= options_.queue_size) {
     queued_.fetch_sub(1);
-    io_.post([this, holder] { fail(holder->fn, "sender queue full"); holder->fn = nullptr; });
+    io_.post([this, holder] {
+      fail(holder->fn, "sender queue full");
+      holder->fn = nullptr;
+    });
     return;
   }
   depth_.add(1);
@@ -132,14 +143,22 @@ void sender::process(const queues::send_submission& submission, done_fn& done) {
   if (!queued) fail(*shared, "http plugin queue full");
 }
 
-// Protocol 2026-04-01 (spec 2.7, 3.1, 3.4): the address is a URL and the body
-// is final; the plugins treat it as they treat a task message.
+// Protocol 2026-04-01 (spec 2.7, 3.1, 3.3, 3.4): the address is a URL; the
+// body is the same for poll and HTTP push (an execute's head names this
+// server, system.url, which the kernel's settings.server_url is too), and the
+// plugins treat it as they treat a task message.
 void sender::process_raw(const queues::outbox_message& m, done_fn& done) {
+  // The store skips an unblock whose promise is gone; one that came anyway
+  // has nothing to say.
+  if (m.version < 0 && !m.promise) {
+    return fail(done, "unblock of " + m.id + " without its promise");
+  }
   auto res = resolve_url(m.address);
   if (!res.addr) return fail(done, std::move(res.error));
+  auto body = codecs::protocol_2026::message_body(m, options_.system_url);
   if (const auto* poll = std::get_if<poll_address>(&*res.addr)) {
     if (!poll_) return fail(done, "unknown plugin poll");
-    bool ok = poll_->deliver(poll->cast, poll->group, poll->id, m.body);
+    bool ok = poll_->deliver(poll->cast, poll->group, poll->id, std::move(body));
     (ok ? poll_sent_ : poll_failed_).inc();
     const auto& o = poll_->options();
     done(queues::send_completion{ok, o.time_to_retry_ms, o.time_to_claim_ms, {}});
@@ -150,7 +169,7 @@ void sender::process_raw(const queues::outbox_message& m, done_fn& done) {
   auto shared = std::make_shared<done_fn>(std::move(done));
   const auto& o = http_->options();
   bool queued = http_->push(
-    http.url, {}, m.body,
+    http.url, {}, std::move(body),
     [this, shared, ttr = o.time_to_retry_ms, ttc = o.time_to_claim_ms](bool ok, std::string) {
       (ok ? http_sent_ : http_failed_).inc();
       (*shared)(queues::send_completion{ok, ttr, ttc, {}});

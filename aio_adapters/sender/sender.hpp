@@ -1,7 +1,9 @@
 #pragma once
 
 // The sender (REST v1 spec 4.12, 3.5): resolves a task's receiver, formats its
-// message and hands it to the poll (SSE) or HTTP push plugin. The facade the
+// message and hands it to the poll (SSE) or HTTP push plugin. A protocol
+// 2026-04-01 outbox message (send_submission::raw) names its address URL and
+// gets its body here too (codecs/protocol_2026: message_body). The facade the
 // sender actor wraps: send() never blocks, and its callback runs on the sender's
 // own io thread.
 
@@ -21,7 +23,8 @@
 namespace resonate::sender {
 
 struct sender_options {
-  /// Base of the task hrefs (`system.url`), e.g. `http://localhost:8001`.
+  /// Base of the task hrefs (`system.url`), e.g. `http://localhost:8001`; also
+  /// the serverUrl in the head of a protocol 2026-04-01 execute.
   std::string system_url = "http://localhost:8001";
   /// `aio.subsystems.sender.config.targets`; `default` is added when absent.
   std::vector<target> targets;
@@ -70,6 +73,7 @@ public:
 
 private:
   void process(const queues::send_submission& submission, done_fn& done);
+  /// A protocol 2026-04-01 outbox message: its body written here, sent to its address.
   void process_raw(const queues::outbox_message& message, done_fn& done);
   void fail(done_fn& done, std::string error);
 

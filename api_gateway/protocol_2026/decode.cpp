@@ -10,7 +10,10 @@ using codecs::json_append_int;
 using codecs::json_append_string;
 using codecs::protocol_2026::append_promise;
 using codecs::protocol_2026::append_promises;
+using codecs::protocol_2026::append_schedule;
 using codecs::protocol_2026::append_task;
+using codecs::protocol_2026::message_body;
+using codecs::protocol_2026::promise_state_from_name;
 using codecs::protocol_2026::settle_state;
 using codecs::protocol_2026::tags_from_json;
 using codecs::protocol_2026::task_state_from_name;
@@ -41,6 +44,11 @@ const json::object& object_in(const json::object& d, std::string_view key) {
 q::value value_at(const json::object& d, std::string_view key) {
   auto v = value_from_json(d.if_contains(key));
   return v ? std::move(*v) : q::value{};
+}
+
+q::tag_map tags_at(const json::object& d, std::string_view key) {
+  auto t = tags_from_json(d.if_contains(key));
+  return t ? std::move(*t) : q::tag_map{};
 }
 
 q::promise26_create_request create_at(const json::object& d, std::optional<int64_t> debug_time) {
@@ -157,6 +165,51 @@ std::optional<q::request_payload> decode_typed(const envelope& env,
   if (env.kind == "task.halt") return q::task26_halt_request{string_at(d, "id"), debug_time};
   if (env.kind == "task.continue")
     return q::task26_continue_request{string_at(d, "id"), debug_time};
+  if (env.kind == "promise.search") {
+    // validate() checked the fields; a null one is an absent one. No state:
+    // every state.
+    q::promise26_search_request r;
+    r.state = promise_state_from_name(string_at(d, "state"));
+    r.tags = tags_at(d, "tags");
+    r.limit = integer_of(d.if_contains("limit")).value_or(100);
+    r.cursor = string_at(d, "cursor");
+    r.debug_time = debug_time;
+    return r;
+  }
+  if (env.kind == "schedule.get") return q::schedule26_get_request{string_at(d, "id"), debug_time};
+  if (env.kind == "schedule.create") {
+    q::schedule26_create_request r;
+    r.id = string_at(d, "id");
+    r.cron = string_at(d, "cron");
+    r.promise_id = string_at(d, "promiseId");
+    r.promise_timeout = integer_of(d.if_contains("promiseTimeout")).value_or(0);
+    r.promise_param = value_at(d, "promiseParam");
+    r.promise_tags = tags_at(d, "promiseTags");
+    r.debug_time = debug_time;
+    return r;
+  }
+  if (env.kind == "schedule.delete") {
+    return q::schedule26_delete_request{string_at(d, "id"), debug_time};
+  }
+  if (env.kind == "schedule.search") {
+    // As promise.search; the default page is 10 (spec 1.9).
+    q::schedule26_search_request r;
+    r.tags = tags_at(d, "tags");
+    r.limit = integer_of(d.if_contains("limit")).value_or(10);
+    r.cursor = string_at(d, "cursor");
+    r.debug_time = debug_time;
+    return r;
+  }
+  if (auto op = debug_op_of(env.kind)) return q::debug26_request{*op, debug_time};
+  return std::nullopt;
+}
+
+std::optional<q::debug26_op> debug_op_of(std::string_view kind) {
+  if (kind == "debug.start") return q::debug26_op::start;
+  if (kind == "debug.stop") return q::debug26_op::stop;
+  if (kind == "debug.reset") return q::debug26_op::reset;
+  if (kind == "debug.snap") return q::debug26_op::snap;
+  if (kind == "debug.tick") return q::debug26_op::tick;
   return std::nullopt;
 }
 
@@ -186,20 +239,35 @@ std::string encode_task26(std::string_view kind, std::string_view corr_id,
   return encode_response(kind, corr_id, r.status, data);
 }
 
-std::string encode_task26_search(std::string_view kind, std::string_view corr_id,
-                                 const q::task26_search_response& r) {
-  std::string data = "{\"tasks\":[";
-  for (size_t i = 0; i < r.tasks.size(); ++i) {
+namespace {
+
+/// A *.search page (spec 1.9): `{"<field>":[...]}` with each row written by
+/// `append`, and `"cursor"` only when more remain.
+template <class Row, class Append>
+std::string page_response(std::string_view kind, std::string_view corr_id, std::string_view field,
+                          const std::vector<Row>& rows, const std::optional<std::string>& cursor,
+                          Append append) {
+  std::string data = "{\"";
+  data += field;
+  data += "\":[";
+  for (size_t i = 0; i < rows.size(); ++i) {
     if (i) data += ',';
-    append_task(data, r.tasks[i]);
+    append(data, rows[i]);
   }
   data += ']';
-  if (r.cursor) {
+  if (cursor) {
     data += ",\"cursor\":";
-    json_append_string(data, *r.cursor);
+    json_append_string(data, *cursor);
   }
   data += '}';
   return encode_response(kind, corr_id, 200, data);
+}
+
+}  // namespace
+
+std::string encode_task26_search(std::string_view kind, std::string_view corr_id,
+                                 const q::task26_search_response& r) {
+  return page_response(kind, corr_id, "tasks", r.tasks, r.cursor, append_task);
 }
 
 fence_echo fence_echo_of(const envelope& env) {
@@ -250,6 +318,103 @@ std::string encode_promise26(std::string_view kind, std::string_view corr_id,
   append_promise(data, *r.promise);
   data += '}';
   return encode_response(kind, corr_id, r.status, data);
+}
+
+namespace {
+
+/// debug.snap's data (spec 1.9): every part of the snapshot in the kernel's
+/// order; a task timer without its type is a retry; the messages with the
+/// bodies the sender would send, but an empty head.
+std::string snap_data(const q::snapshot26& s) {
+  std::string out = "{\"promises\":";
+  append_promises(out, s.promises);
+  out += ",\"promiseTimeouts\":[";
+  for (size_t i = 0; i < s.promise_timeouts.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"id\":";
+    json_append_string(out, s.promise_timeouts[i].id);
+    out += ",\"timeout\":";
+    json_append_int(out, s.promise_timeouts[i].timeout);
+    out += '}';
+  }
+  out += "],\"callbacks\":[";
+  for (size_t i = 0; i < s.callbacks.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"awaiter\":";
+    json_append_string(out, s.callbacks[i].awaiter);
+    out += ",\"awaited\":";
+    json_append_string(out, s.callbacks[i].awaited);
+    out += '}';
+  }
+  out += "],\"listeners\":[";
+  for (size_t i = 0; i < s.listeners.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"id\":";
+    json_append_string(out, s.listeners[i].promise_id);
+    out += ",\"address\":";
+    json_append_string(out, s.listeners[i].address);
+    out += '}';
+  }
+  out += "],\"tasks\":[";
+  for (size_t i = 0; i < s.tasks.size(); ++i) {
+    if (i) out += ',';
+    append_task(out, s.tasks[i]);
+  }
+  out += "],\"taskTimeouts\":[";
+  bool first = true;
+  for (const auto& t : s.tasks) {
+    if (!t.timer_at) continue;
+    if (!first) out += ',';
+    first = false;
+    out += "{\"id\":";
+    json_append_string(out, t.id);
+    out += ",\"type\":";
+    json_append_int(out, static_cast<int64_t>(t.timer.value_or(q::task26_timer::retry)));
+    out += ",\"timeout\":";
+    json_append_int(out, *t.timer_at);
+    out += '}';
+  }
+  out += "],\"messages\":[";
+  for (size_t i = 0; i < s.messages.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"address\":";
+    json_append_string(out, s.messages[i].address);
+    out += ",\"message\":";
+    out += message_body(s.messages[i], {});
+    out += '}';
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace
+
+std::string encode_promise26_search(std::string_view kind, std::string_view corr_id,
+                                    const q::promise26_search_response& r) {
+  return page_response(kind, corr_id, "promises", r.promises, r.cursor, append_promise);
+}
+
+std::string encode_schedule26(std::string_view kind, std::string_view corr_id,
+                              const q::schedule26_response& r) {
+  if (r.status != 200) return encode_error(kind, corr_id, r.status, r.message);
+  if (!r.schedule) return encode_response(kind, corr_id, 200, "{}");
+  std::string data = "{\"schedule\":";
+  append_schedule(data, *r.schedule);
+  data += '}';
+  return encode_response(kind, corr_id, 200, data);
+}
+
+std::string encode_schedule26_search(std::string_view kind, std::string_view corr_id,
+                                     const q::schedule26_search_response& r) {
+  return page_response(kind, corr_id, "schedules", r.schedules, r.cursor, append_schedule);
+}
+
+std::string encode_debug26(std::string_view kind, std::string_view corr_id, q::debug26_op op,
+                           const q::debug26_response& r) {
+  if (op == q::debug26_op::tick) return encode_response(kind, corr_id, 200, "[]");
+  if (op != q::debug26_op::snap) return encode_response(kind, corr_id, 200, "{}");
+  if (!r.snap) return encode_error(kind, corr_id, 500, "Internal error: no snapshot");
+  return encode_response(kind, corr_id, 200, snap_data(*r.snap));
 }
 
 }  // namespace resonate::api_gateway::protocol_2026

@@ -135,6 +135,54 @@ void append_promise(std::string& out, const q::promise_record& p) {
   out += '}';
 }
 
+void append_schedule(std::string& out, const q::schedule_record& s) {
+  out += "{\"id\":";
+  json_append_string(out, s.id);
+  out += ",\"cron\":";
+  json_append_string(out, s.cron);
+  out += ",\"promiseId\":";
+  json_append_string(out, s.promise_id);
+  out += ",\"promiseTimeout\":";
+  json_append_int(out, s.promise_timeout);
+  out += ",\"promiseParam\":";
+  append_value(out, s.promise_param);
+  out += ",\"promiseTags\":";
+  json_append_string_map(out, s.promise_tags);
+  out += ",\"createdAt\":";
+  json_append_int(out, s.created_on);
+  out += ",\"nextRunAt\":";
+  json_append_int(out, s.next_run_time);
+  if (s.last_run_time) {
+    out += ",\"lastRunAt\":";
+    json_append_int(out, *s.last_run_time);
+  }
+  out += '}';
+}
+
+std::string message_body(const q::outbox_message& m, std::string_view server_url) {
+  std::string out;
+  if (m.version >= 0) {
+    out = "{\"kind\":\"execute\",\"head\":{";
+    if (!server_url.empty()) {
+      out += "\"serverUrl\":";
+      json_append_string(out, server_url);
+    }
+    out += "},\"data\":{\"task\":{\"id\":";
+    json_append_string(out, m.id);
+    out += ",\"version\":";
+    json_append_int(out, m.version);
+    out += "}}}";
+    return out;
+  }
+  out = "{\"kind\":\"unblock\",\"head\":{},\"data\":{\"promise\":";
+  if (m.promise)
+    append_promise(out, *m.promise);
+  else
+    out += "null";
+  out += "}}";
+  return out;
+}
+
 std::optional<q::value> value_from_json(const json::value* v) {
   q::value out;
   if (v == nullptr) return out;

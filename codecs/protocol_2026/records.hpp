@@ -57,6 +57,19 @@ void append_task(std::string& out, const queues::task26_record& t);
 /// Appends a JSON array of PromiseRecords.
 void append_promises(std::string& out, const std::vector<queues::promise_record>& ps);
 
+/// Appends a ScheduleRecord: {id, cron, promiseId, promiseTimeout, promiseParam,
+/// promiseTags, createdAt, nextRunAt, lastRunAt?}; lastRunAt once it has run.
+void append_schedule(std::string& out, const queues::schedule_record& s);
+
+/// The body of an outbox message (spec 3.3), as the receiver gets it. An
+/// execute (version >= 0): `{"kind":"execute","head":{"serverUrl":U},"data":
+/// {"task":{"id":I,"version":V}}}`, the head empty when `server_url` is (as
+/// debug.snap shows it). An unblock: `{"kind":"unblock","head":{},"data":
+/// {"promise":P}}`. An unblock carries its promise: the store skips one whose
+/// promise is gone, so none without reaches here (it would be written with
+/// `"promise":null`; the sender refuses one rather than call this).
+std::string message_body(const queues::outbox_message& m, std::string_view server_url);
+
 /// A Value from JSON (`{headers?: {string: string}, data?: string}`); nullopt
 /// when it is not of that shape. An absent value (`nullptr` here) is empty.
 std::optional<queues::value> value_from_json(const boost::json::value* v);

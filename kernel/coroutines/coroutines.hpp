@@ -31,8 +31,6 @@ struct settings {
   /// Tag keys the router reads (its sources): a promise with none of them is
   /// not routed, which saves the router round trip on most creates.
   std::vector<std::string> router_tag_keys{"resonate:invoke"};
-  /// The server's base URL, in the head of protocol-2026 execute messages.
-  std::string server_url = "http://localhost:8001";
   /// Messages taken from the protocol-2026 outbox per drain pass.
   int64_t outbox_batch_size = 100;
   /// A protocol-2026 message for a `poll://` address with no stream connected
@@ -82,12 +80,19 @@ root_task create_schedule(context& c, queues::request r, const settings& s);
 root_task read_schedule(context& c, queues::request r, const settings& s);
 root_task search_schedules(context& c, queues::request r, const settings& s);
 root_task delete_schedule(context& c, queues::request r, const settings& s);
-/// One `POST /` envelope of protocol 2026-04-01 (v2026.cpp).
-root_task v2026(context& c, queues::request r, const settings& s);
-/// promise.get, promise.create, promise.settle of protocol 2026-04-01 (promise26.cpp).
+/// promise.get, promise.create, promise.settle, promise.search of protocol
+/// 2026-04-01 (promise26.cpp).
 root_task promise26_get(context& c, queues::request r, const settings& s);
 root_task promise26_create(context& c, queues::request r, const settings& s);
 root_task promise26_settle(context& c, queues::request r, const settings& s);
+root_task promise26_search(context& c, queues::request r, const settings& s);
+/// schedule.get, create, delete, search of protocol 2026-04-01 (schedule26.cpp).
+root_task schedule26_get(context& c, queues::request r, const settings& s);
+root_task schedule26_create(context& c, queues::request r, const settings& s);
+root_task schedule26_delete(context& c, queues::request r, const settings& s);
+root_task schedule26_search(context& c, queues::request r, const settings& s);
+/// debug.start, stop, reset, snap, tick of protocol 2026-04-01 (debug26.cpp).
+root_task debug26(context& c, queues::request r, const settings& s);
 /// task.get, acquire, release, fulfill, suspend, heartbeat, halt, continue of
 /// protocol 2026-04-01 (task26.cpp).
 root_task task26_get(context& c, queues::request r, const settings& s);
@@ -126,16 +131,29 @@ root_task schedule_promises(context& c, const settings& s);
 /// state (gauge_states.cpp); on its own period (system_config::gauge_interval_ms).
 root_task gauge_states(context& c, const settings& s);
 /// Hands the protocol-2026 outbox to the sender after commit, then deletes
-/// what it handed on (v2026_background.cpp).
+/// what it handed on (background26.cpp).
 root_task drain_outbox_2026(context& c, const settings& s);
-/// One pass of the protocol-2026 background loops: promise timeouts, task
-/// retries and lease expiries (schedules fire through schedule_promises).
+/// One pass of the protocol-2026 background loops at the kernel's clock
+/// (background_pass26), then sleeps until the earliest timer left.
 root_task tick_2026(context& c, const settings& s);
 /// Sends again the REST v1 messages still unclaimed at their resend time
 /// (shared_state::unclaimed_sends; resend_tasks.cpp).
 root_task resend_tasks(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
+
+/// The result of the one command of a transaction, or the failure response.
+task<std::variant<queues::store_result, queues::response>> run_one(context& c,
+                                                                   queues::store_command cmd);
+
+/// One pass of protocol 2026-04-01's background loops at `now` (spec 4.2,
+/// background26.cpp): the promise timeouts due (each with its settlement
+/// chain), then the task timers due (a lapsed lease or a retry sends the
+/// task's execute again). The earliest timer left after it, or the failure
+/// response; schedules fire through the one schedule firer.
+task<std::variant<std::optional<int64_t>, queues::response>> background_pass26(context& c,
+                                                                               const settings& s,
+                                                                               int64_t now);
 
 /// The error response for a store submission that did not go through (503 when
 /// the AIO queue was full, 500 on a store error, 412 when its fence did not
@@ -239,6 +257,11 @@ using lazy_timeout_result =
 /// `state = PENDING`); a failure response if the store failed.
 task<std::optional<queues::response>> apply_timeouts(
   context& c, const std::vector<queues::promise_record>& due);
+/// The same at the time `now` (protocol 2026's background pass, whose time
+/// may be a debug time).
+task<std::optional<queues::response>> apply_timeouts(context& c,
+                                                     const std::vector<queues::promise_record>& due,
+                                                     int64_t now);
 
 /// Runs the completion transaction that times out `p` (spec 4.1).
 task<lazy_timeout_result> apply_lazy_timeout(context& c, queues::promise_record p,

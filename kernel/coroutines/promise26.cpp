@@ -1,9 +1,10 @@
-// promise.get, promise.create, promise.settle of protocol 2026-04-01 (spec
-// 1.9, 2.1, 2.2), decoded by the gateway into types and run here like REST
-// v1's operations: one guarded write read back on the common path (the store
-// follows it with protocol 2026's step: the task of a targeted promise, the
-// settlement chain), the row read back decides, and a lost race starts over.
-// Time is the request's debug time or the kernel's clock.
+// promise.get, promise.create, promise.settle and promise.search of protocol
+// 2026-04-01 (spec 1.9, 2.1, 2.2), decoded by the gateway into types and run
+// here like REST v1's operations: one guarded write read back on the common
+// path (the store follows it with protocol 2026's step: the task of a
+// targeted promise, the settlement chain), the row read back decides, and a
+// lost race starts over. Time is the request's debug time or the kernel's
+// clock.
 #include "kernel/domain/promise26.hpp"
 #include "kernel/coroutines/coroutines.hpp"
 #include "kernel/domain/promise.hpp"
@@ -128,6 +129,16 @@ root_task promise26_settle(context& c, q::request r, const settings&) {
     auto step = answer_as_of(c, std::move(*w.row), now);
     if (auto out = co_await std::move(step)) co_return std::move(*out);
   }
+}
+
+root_task promise26_search(context& c, q::request r, const settings&) {
+  auto req = std::get<q::promise26_search_request>(std::move(r.payload));
+  const int64_t now = req.debug_time.value_or(c.now());
+  auto searching = run_one(c, domain::search26_command(req, now));
+  auto searched = co_await std::move(searching);
+  if (auto* failure = std::get_if<q::response>(&searched)) co_return std::move(*failure);
+  auto& rows = std::get<q::query_promises_result>(std::get<q::store_result>(searched)).records;
+  co_return q::response{q::status::ok, domain::promise26_page(std::move(rows), req.limit, now), {}};
 }
 
 }  // namespace resonate::kernel::coroutines

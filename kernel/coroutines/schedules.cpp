@@ -12,14 +12,6 @@ namespace q = resonate::queues;
 
 namespace {
 
-/// The result of the one command of a transaction, or the failure response.
-task<std::variant<q::store_result, q::response>> run_one(context& c, q::store_command cmd) {
-  auto io = c.store(q::store_transaction{std::nullopt, {std::move(cmd)}});
-  auto done = co_await io;
-  if (auto failure = store_failure(done)) co_return std::move(*failure);
-  co_return std::move(done.store().results.at(0));
-}
-
 q::response existing(q::schedule_record s, const std::optional<std::string>& ikey) {
   if (!domain::same_schedule_create(s, ikey))
     return q::response::failure(q::status::schedule_already_exists);
@@ -47,7 +39,8 @@ root_task create_schedule(context& c, q::request r, const settings& s) {
     auto read = co_await std::move(reading);
     if (auto* failure = std::get_if<q::response>(&read)) co_return std::move(*failure);
     auto& found = std::get<q::query_schedules_result>(std::get<q::store_result>(read));
-    if (!found.records.empty()) co_return existing(std::move(found.records.front()), req.idempotency_key);
+    if (!found.records.empty())
+      co_return existing(std::move(found.records.front()), req.idempotency_key);
 
     auto row = domain::new_schedule(req, domain::next_run_time(*cron, c.now()), c.now());
     auto writing = run_one(c, q::create_schedule_cmd{row});

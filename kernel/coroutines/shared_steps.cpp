@@ -58,10 +58,23 @@ std::optional<q::response> store_failure(const q::aio_cqe& cqe) {
   return q::response::failure(q::status::task_precondition_failed, "the fencing token is invalid");
 }
 
+task<std::variant<q::store_result, q::response>> run_one(context& c, q::store_command cmd) {
+  auto io = c.store(q::store_transaction{std::nullopt, {std::move(cmd)}});
+  auto done = co_await io;
+  if (auto failure = store_failure(done)) co_return std::move(*failure);
+  co_return std::move(done.store().results.at(0));
+}
+
 task<std::optional<q::response>> apply_timeouts(context& c,
                                                 const std::vector<q::promise_record>& due) {
+  return apply_timeouts(c, due, c.now());
+}
+
+task<std::optional<q::response>> apply_timeouts(context& c,
+                                                const std::vector<q::promise_record>& due,
+                                                int64_t now) {
   q::store_transaction tx;
-  for (const auto& p : due) tx.commands.emplace_back(domain::timeout_command(p, c.now()));
+  for (const auto& p : due) tx.commands.emplace_back(domain::timeout_command(p, now));
   auto io = c.store(std::move(tx));
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(failure);

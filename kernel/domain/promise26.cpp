@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernel/domain/page.hpp"
 #include "kernel/domain/promise.hpp"
 
 namespace resonate::kernel::domain {
@@ -27,6 +28,29 @@ q::update_promise_cmd settle26_command(const q::promise26_settle_request& req, i
   auto u = completion_command(req.id, req.state, req.val, std::nullopt, now, now, now);
   u.read_back = true;
   return u;
+}
+
+q::search_promises_cmd search26_command(const q::promise26_search_request& req, int64_t now) {
+  q::search_promises_cmd s;
+  s.id = "*";
+  s.states = req.state ? q::mask_of(*req.state) : q::all_promise_states;
+  s.tags = req.tags;
+  s.limit = req.limit + 1;
+  s.by_id = true;
+  s.after_id = req.cursor;
+  s.as_of = now;
+  return s;
+}
+
+q::promise26_search_response promise26_page(std::vector<q::promise_record> rows, int64_t limit,
+                                            int64_t now) {
+  q::promise26_search_response page;
+  page.cursor = cut_page(rows, limit);
+  for (auto& p : rows) {
+    if (is_timed_out(p, now)) p = timed_out(std::move(p));
+  }
+  page.promises = std::move(rows);
+  return page;
 }
 
 bool created_with_messages(const q::tag_map& tags) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "queues/aio.hpp"
 #include "queues/api.hpp"
@@ -35,6 +36,17 @@ bool created_timed_out(const queues::promise26_create_request& req, int64_t now)
 /// chain (spec 2.6) follows it.
 queues::update_promise_cmd settle26_command(const queues::promise26_settle_request& req,
                                             int64_t now);
+
+/// promise.search's one read (spec 1.9): by id after the cursor, one row more
+/// than the page (domain::cut_page), in `req.state` as of `now` (an overdue
+/// pending promise counts as timed out) and with every tag of `req.tags`.
+queues::search_promises_cmd search26_command(const queues::promise26_search_request& req,
+                                             int64_t now);
+/// The page from those rows, each as it is at `now` without a write: an
+/// overdue pending promise shows timed out, exactly as promise.get would
+/// settle it; its settlement chain runs when something touches it.
+queues::promise26_search_response promise26_page(std::vector<queues::promise_record> rows,
+                                                 int64_t limit, int64_t now);
 
 /// Whether a promise write has protocol 2026-04-01 messages to send: a new
 /// targeted promise (its first execute) or any settlement (executes of the

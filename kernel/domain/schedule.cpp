@@ -165,6 +165,29 @@ q::schedule_record new_schedule(q::create_schedule_request req, int64_t next_run
   return s;
 }
 
+q::schedule_record new_schedule26(q::schedule26_create_request req, int64_t next_run, int64_t now) {
+  q::schedule_record s;
+  s.id = std::move(req.id);
+  s.cron = std::move(req.cron);
+  s.promise_id = std::move(req.promise_id);
+  s.promise_timeout = req.promise_timeout;
+  s.promise_param = std::move(req.promise_param);
+  s.promise_tags = std::move(req.promise_tags);
+  s.next_run_time = next_run;
+  s.created_on = now;
+  return s;
+}
+
+q::search_schedules_cmd search_schedules26_command(const q::schedule26_search_request& req) {
+  q::search_schedules_cmd s;
+  s.id = "*";
+  s.tags = req.tags;
+  s.limit = req.limit + 1;
+  s.by_id = true;
+  s.after_id = req.cursor;
+  return s;
+}
+
 bool same_schedule_create(const q::schedule_record& existing,
                           const std::optional<std::string>& idempotency_key) {
   return existing.idempotency_key && idempotency_key &&

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "kernel/domain/cron.hpp"
+#include "queues/aio.hpp"
 #include "queues/api.hpp"
 #include "queues/records.hpp"
 
@@ -63,6 +64,17 @@ queues::create_promise_request scheduled_promise(const queues::schedule_record& 
 /// The row a create at `now` inserts (defaults of 4.8: empty maps).
 queues::schedule_record new_schedule(queues::create_schedule_request req, int64_t next_run,
                                      int64_t now);
+
+/// The row schedule.create of protocol 2026-04-01 inserts at `now` (spec
+/// 2.10): no description, tags or idempotency key; its first run after `now`.
+queues::schedule_record new_schedule26(queues::schedule26_create_request req, int64_t next_run,
+                                       int64_t now);
+
+/// schedule.search's one read (spec 1.9): by id after the cursor, one row
+/// more than the page (domain::cut_page), with every tag of `req.tags` in the
+/// promiseTags, the only tags a schedule of this protocol has.
+queues::search_schedules_cmd search_schedules26_command(
+  const queues::schedule26_search_request& req);
 
 /// Whether a create finding `existing` is deduplicated (200): both idempotency
 /// keys present and equal. Otherwise it is a 409.

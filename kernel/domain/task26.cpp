@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "kernel/domain/page.hpp"
 #include "kernel/domain/promise26.hpp"
 #include "kernel/domain/task.hpp"
 
@@ -130,11 +131,23 @@ q::read_branch26_cmd preload_of(const std::string& id) {
 
 q::task26_search_response task26_page(std::vector<q::task26_record> rows, int64_t limit) {
   q::task26_search_response page;
-  const bool more = static_cast<int64_t>(rows.size()) > limit;
-  if (more) rows.resize(static_cast<size_t>(std::max<int64_t>(limit, 0)));
-  if (more && !rows.empty()) page.cursor = rows.back().id;
+  page.cursor = cut_page(rows, limit);
   page.tasks = std::move(rows);
   return page;
+}
+
+std::optional<q::write_task26_cmd> due26_write(const q::task26_record& t, int64_t now) {
+  if (!t.timer_at || *t.timer_at > now) return std::nullopt;
+  const bool lease_lapsed = t.timer == q::task26_timer::lease && t.state == task26_state::acquired;
+  const bool retry_due = t.timer == q::task26_timer::retry && t.state == task26_state::pending;
+  if (!lease_lapsed && !retry_due) return std::nullopt;
+  q::write_task26_cmd w;
+  w.task = pending_again(t, now);
+  w.current_state = t.state;
+  w.current_version = t.version;
+  w.send_execute = true;
+  w.timer_due_by = now;
+  return w;
 }
 
 q::task26_response decide_get(const task26_rows& rows) {

@@ -57,7 +57,7 @@ struct task26_fence_decision {
 };
 
 // The transitions of a task row, shared by the typed operations and the
-// background pass still in kernel/v2026/.
+// background pass (kernel/coroutines/background26.cpp).
 
 /// `t` acquired by `pid` for `ttl` ms at `now`: the next version, resumes
 /// cleared, its lease timer.
@@ -68,6 +68,13 @@ queues::task26_record acquired(queues::task26_record t, const std::string& pid, 
 queues::task26_record pending_again(queues::task26_record t, int64_t now);
 /// `t` in `state` (suspended, halted): no lease, no timer.
 queues::task26_record at_rest(queues::task26_record t, queues::task26_state state);
+
+/// The background pass on a task whose timer it read due at `now` (spec
+/// 4.2): a lapsed lease of an acquired task, or the retry of a pending one,
+/// makes it pending again at its version with its execute sent again,
+/// guarded by the row as read and its timer still due (a heartbeat that
+/// renewed the lease meanwhile wins). nullopt: nothing is due.
+std::optional<queues::write_task26_cmd> due26_write(const queues::task26_record& t, int64_t now);
 
 /// The answer of a refusal: `status` with its message.
 queues::task26_response task26_refusal(uint16_t status, std::string message);

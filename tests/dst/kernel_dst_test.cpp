@@ -2,7 +2,8 @@
 // space, store completions delivered in random order, and injected store
 // failures before (nothing applied) and after (applied, caller told it failed)
 // processing. REST v1's promise operations and protocol 2026-04-01's
-// promise.create/settle/get and task operations run side by side on the same ids. After every step
+// promise.create/settle/get/search, task operations and background pass
+// (debug.tick) run side by side on the same ids. After every step
 // the promise invariants are checked against the store and against every response delivered so far.
 #include <gtest/gtest.h>
 
@@ -65,7 +66,16 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now,
   // Protocol 2026's tasks on ids of their own, so that their promises are
   // targeted ones (the first create of an id wins).
   auto task_id = "t" + std::to_string(rng() % 6);
-  switch (rng() % 11) {
+  switch (rng() % 12) {
+    case 11: {  // protocol 2026's background pass, or its promise.search
+      // The pass a quarter of the time: often enough to lapse short leases and
+      // time promises out under load, rarely enough that long leases get fenced.
+      if (rng() % 4 == 0) return q::debug26_request{q::debug26_op::tick, now};
+      q::promise26_search_request r;
+      r.limit = 1 + static_cast<int64_t>(rng() % 5);
+      if (rng() % 2) r.cursor = "p" + std::to_string(rng() % 12);
+      return r;
+    }
     case 8: {  // a targeted promise: protocol 2026's task goes with it
       q::promise26_create_request r;
       r.id = task_id;
@@ -77,15 +87,18 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now,
       if (rng() % 3 == 0) {  // task.create: the promise and its task, acquired
         q::task26_create_request r;
         r.pid = "w" + std::to_string(rng() % 2);
-        r.ttl = 100;
+        r.ttl = rng() % 2 ? 100 : 60000;
         r.action.id = task_id;
         r.action.timeout_at = now + 200 + static_cast<int64_t>(rng() % 20000);
         r.action.tags = {{"resonate:target", "poll://any@workers"}};
         return r;
       }
       auto version = static_cast<int64_t>(rng() % 2);
-      return q::task26_acquire_request{task_id, version, "w" + std::to_string(rng() % 2), 100,
-                                       std::nullopt};
+      auto pid = "w" + std::to_string(rng() % 2);
+      // Short leases lapse under the background pass (case 11); long ones
+      // outlive the run, so that fences on them hold.
+      int64_t ttl = rng() % 2 ? 100 : 60000;
+      return q::task26_acquire_request{task_id, version, std::move(pid), ttl, std::nullopt};
     }
     case 10: {
       auto version = static_cast<int64_t>(1 + rng() % 2);
@@ -207,7 +220,7 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
   size_t checked = 0;
   std::vector<q::aio_sqe> in_flight;
 
-  for (int tick = 0; tick < 400; ++tick) {
+  for (int tick = 0; tick < 800; ++tick) {
     for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i) {
       auto payload = random_request(rng, h.now, acquired);
       requests.push_back(sent{payload, h.now, acked_creates});
@@ -293,6 +306,21 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
           if (p.state != S::pending) {
             ASSERT_EQ(*stored(p.id), p) << p.id;
           }
+        }
+      }
+      if (auto* r = std::get_if<q::promise26_search_request>(&req.payload);
+          r && resp.status == q::status::ok) {
+        // A page by id after the cursor, at most its limit, of promises that exist.
+        const auto& page = std::get<q::promise26_search_response>(resp.payload);
+        ASSERT_LE(static_cast<int64_t>(page.promises.size()), r->limit);
+        std::string last = r->cursor;
+        for (const auto& p : page.promises) {
+          ASSERT_GT(p.id, last) << "not by id after the cursor";
+          ASSERT_NE(stored(p.id), nullptr) << p.id;
+          last = p.id;
+        }
+        if (page.cursor) {
+          ASSERT_EQ(*page.cursor, last);
         }
       }
       // Protocol 2026-04-01: 200 with the promise as stored (a settled one is
@@ -405,6 +433,7 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
   std::cout << "acquired " << acquired.size() << ", fenced " << fenced << ", registered "
             << registered << "\n";
   EXPECT_GT(registered, 0u);
+  EXPECT_FALSE(h.store.due26_reads.empty()) << "the background pass never ran";
 }
 
 INSTANTIATE_TEST_SUITE_P(seeds, kernel_dst,

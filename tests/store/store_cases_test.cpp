@@ -1699,11 +1699,17 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   EXPECT_TRUE(read_task(s(), "t"));
   EXPECT_EQ(written(run_cmd(s(), complete_at("p", 5))).tasks_created, 1);
   EXPECT_EQ(read_task(s(), "t")->state, q::task_state::completed);
-  // The core's promise is readable through protocol 2026-04-01 after 004.
-  auto got =
-    std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{"promise.get", R"({"id":"p"})", 9}));
-  EXPECT_EQ(got.status, 200);
-  EXPECT_NE(got.data_json.find(R"("state":"resolved")"), std::string::npos) << got.data_json;
+  EXPECT_EQ(read(s(), "p")->state, q::promise_state::resolved);
+  // Protocol 2026-04-01's tables are there after 004: the background pass
+  // reads them, and a targeted promise gets its task.
+  auto due = std::get<q::due26_result>(run_cmd(s(), q::read_due26_cmd{9, 100}));
+  EXPECT_TRUE(due.promises.empty());
+  EXPECT_TRUE(due.tasks.empty());
+  EXPECT_FALSE(due.next_at);
+  auto target = create("t", 100000, 10);
+  target.tags["resonate:target"] = "poll://any@g";
+  ASSERT_EQ(rows(run_cmd(s(), target)), 1);
+  EXPECT_EQ(count("tasks26", "id = 't' AND state = 0"), 1);
 }
 
 // -- protocol 2026-04-01's typed task commands ----------------------------------------
@@ -1759,15 +1765,9 @@ q::write_task26_cmd suspend_write(const q::task26_record& t, std::vector<std::st
 // chain works on them.
 TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
-  auto v2026 = [&](const char* kind, const std::string& data, int64_t now) {
-    return std::get<q::v2026_result>(run_cmd(s(), q::v2026_cmd{kind, data, now}));
-  };
-  const std::string future = "9999999999999";
-  ASSERT_EQ(
-    v2026("promise.create",
-          R"({"id":"awaited","timeoutAt":)" + future + R"(,"tags":{"resonate:scope":"global"}})", 1)
-      .status,
-    200);
+  auto awaited = create("awaited", 9999999999999, 1);
+  awaited.tags["resonate:scope"] = "global";
+  ASSERT_EQ(rows(run_cmd(s(), awaited)), 1);
   auto root_create = targeted("root");
   root_create.timeout = 9999999999999;
   root_create.created_on = 2;
@@ -1803,9 +1803,9 @@ TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
 namespace {
 
 std::vector<q::outbox_message> take(store& s, std::vector<q::stream_address> connected = {},
-                                    int64_t parked_before = 0) {
+                                    int64_t parked_before = 0, int64_t limit = 100) {
   return std::get<q::outbox_result>(
-           run_cmd(s, q::take_outbox_cmd{100, "", std::move(connected), parked_before}))
+           run_cmd(s, q::take_outbox_cmd{limit, std::move(connected), parked_before}))
     .messages;
 }
 
@@ -1813,9 +1813,12 @@ void park(store& s, std::vector<q::outbox_message> messages, int64_t now, int64_
   run_cmd(s, q::ack_outbox_cmd{{}, std::move(messages), now, max});
 }
 
-std::string targeted_create(const std::string& id, const std::string& target) {
-  return R"({"id":")" + id + R"(","timeoutAt":32503680000000,"tags":{"resonate:target":")" +
-         target + R"("}})";
+// A promise targeted at `target` created at 10: the store's step after the
+// create makes its task (pending v0) and queues its execute.
+q::create_promise_cmd targeted_create(const std::string& id, const std::string& target) {
+  auto c = create(id, 32503680000000, 10);
+  c.tags["resonate:target"] = target;
+  return c;
 }
 
 }  // namespace
@@ -1826,11 +1829,21 @@ TEST_P(store_cases,
                             {"b", "poll://uni@g/w2"},
                             {"c", "poll://any@g"},
                             {"d", "poll://any@gg"}}) {
-    auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create(id, target), 10});
-    ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+    ASSERT_EQ(rows(run_cmd(s(), targeted_create(id, target))), 1);
   }
   auto all = take(s());
   ASSERT_EQ(all.size(), 4u);
+  // The executes by task id, each at its task's version and address, with no promise.
+  const std::vector<std::pair<std::string, std::string>> want = {{"a", "poll://any@g/w1"},
+                                                                 {"b", "poll://uni@g/w2"},
+                                                                 {"c", "poll://any@g"},
+                                                                 {"d", "poll://any@gg"}};
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].id, want[i].first);
+    EXPECT_EQ(all[i].version, 0);
+    EXPECT_EQ(all[i].address, want[i].second);
+    EXPECT_FALSE(all[i].promise);
+  }
   park(s(), all, 20);
   EXPECT_EQ(count("outbox_execute26", "1 = 1"), 0);
   EXPECT_EQ(count("outbox_parked26", "1 = 1"), 4);
@@ -1850,8 +1863,7 @@ TEST_P(store_cases,
 }
 
 TEST_P(store_cases, a_parked_execute_whose_task_moved_on_is_not_sent) {
-  auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create("p", "poll://any@g"), 10});
-  ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+  ASSERT_EQ(rows(run_cmd(s(), targeted_create("p", "poll://any@g"))), 1);
   park(s(), take(s()), 20);
   ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "p")))), 1);
   EXPECT_TRUE(take(s(), {{"g", "w"}}).empty());
@@ -1860,8 +1872,7 @@ TEST_P(store_cases, a_parked_execute_whose_task_moved_on_is_not_sent) {
 
 TEST_P(store_cases, parked_messages_are_bounded_in_age_and_count) {
   for (auto id : {"a", "b", "c"}) {
-    auto r = run_cmd(s(), q::v2026_cmd{"promise.create", targeted_create(id, "poll://any@g"), 10});
-    ASSERT_EQ(std::get<q::v2026_result>(r).status, 200);
+    ASSERT_EQ(rows(run_cmd(s(), targeted_create(id, "poll://any@g"))), 1);
   }
   auto all = take(s());
   ASSERT_EQ(all.size(), 3u);
@@ -1875,28 +1886,6 @@ TEST_P(store_cases, parked_messages_are_bounded_in_age_and_count) {
   EXPECT_TRUE(take(s(), {}, 250).empty());
   EXPECT_EQ(count("outbox_parked26", "1 = 1"), 1);
   EXPECT_EQ(count("outbox_parked26", "id = 'c'"), 1);
-}
-
-// -- protocol 2026-04-01 schedules: the zone, and the create of a run -------------------
-
-namespace {
-
-q::v2026_result v2026(store& s, std::string kind, std::string data, int64_t now,
-                      std::string zone = "") {
-  return std::get<q::v2026_result>(
-    run_cmd(s, q::v2026_cmd{std::move(kind), std::move(data), now, std::move(zone)}));
-}
-
-}  // namespace
-
-// schedule.create reads the cron in the zone the kernel passes (it read UTC).
-TEST_P(store_cases, a_2026_schedule_create_reads_the_cron_in_the_given_zone) {
-  constexpr const char* create_data =
-    R"({"id":"s","cron":"0 9 * * *","promiseId":"{{.id}}-{{.timestamp}}","promiseTimeout":60000,)"
-    R"("promiseParam":{},"promiseTags":{"resonate:target":"poll://any@g"}})";
-  auto r = v2026(s(), "schedule.create", create_data, 1736942400000, "America/New_York");
-  ASSERT_EQ(r.status, 200) << r.data_json;
-  EXPECT_NE(r.data_json.find(R"("nextRunAt":1736949600000)"), std::string::npos) << r.data_json;
 }
 
 TEST_P(store_cases, a_task26_write_takes_effect_only_over_the_row_it_read) {
@@ -2117,6 +2106,269 @@ TEST_P(store_cases, a_task26_take_needs_its_promise_pending_past_the_time_given)
   EXPECT_EQ(rows(run_cmd(s(), take)), 1);
   EXPECT_EQ(read_task26(s(), "t")->state, q::task26_state::acquired);
   EXPECT_EQ(read_task26(s(), "t")->version, 1);
+}
+
+// -- protocol 2026-04-01: the outbox's typed messages, the background pass's
+// and debug's reads, debug.reset, the background pass's guarded write --------------------
+
+std::vector<std::pair<std::string, std::string>> keys_of(
+  const std::vector<q::outbox_message>& messages) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& m : messages) out.emplace_back(m.id, m.address);
+  return out;
+}
+
+TEST_P(store_cases, an_unblock_is_taken_with_its_promise_and_skipped_once_the_promise_is_gone) {
+  ASSERT_EQ(rows(run_cmd(s(), create("a", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("b", 100000, 10))), 1);
+  for (auto [id, address] :
+       {std::pair{"a", "poll://uni@g/2"}, {"a", "poll://uni@g/1"}, {"b", "poll://uni@g/1"}}) {
+    ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{id, std::nullopt, address})), 1);
+  }
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("a", 30))), 1);
+  auto reject_b = complete("b", q::promise_state::rejected, 40);
+  reject_b.now = 40;
+  ASSERT_EQ(rows(run_cmd(s(), reject_b)), 1);
+  // By (promise, address), each keyed by its promise with version -1, the
+  // promise as settled.
+  auto got = take(s());
+  using keys = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(keys_of(got),
+            (keys{{"a", "poll://uni@g/1"}, {"a", "poll://uni@g/2"}, {"b", "poll://uni@g/1"}}));
+  for (const auto& m : got) {
+    EXPECT_EQ(m.version, -1);
+    ASSERT_TRUE(m.promise) << m.id;
+    EXPECT_EQ(*m.promise, *read(s(), m.id));
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].promise->state, q::promise_state::resolved);
+  EXPECT_EQ(got[2].promise->state, q::promise_state::rejected);
+  // The limit counts executes and unblocks apart; executes come first.
+  ASSERT_EQ(rows(run_cmd(s(), targeted_create("t", "poll://any@g"))), 1);
+  auto limited = take(s(), {}, 0, 1);
+  EXPECT_EQ(keys_of(limited), (keys{{"t", "poll://any@g"}, {"a", "poll://uni@g/1"}}));
+  ASSERT_EQ(limited.size(), 2u);
+  EXPECT_EQ(limited[0].version, 0);
+  EXPECT_FALSE(limited[0].promise);
+  // Taking deletes nothing; an acknowledged message goes.
+  EXPECT_EQ(count("outbox_unblock26", "1 = 1"), 3);
+  EXPECT_EQ(rows(run_cmd(s(), q::ack_outbox_cmd{{limited[1]}, {}, 50, 100})), 1);
+  EXPECT_EQ(count("outbox_unblock26", "1 = 1"), 2);
+  // A promise gone meanwhile: its unblock is not taken (there is nothing to say).
+  h_->exec_sql("DELETE FROM promises WHERE id = 'b'");
+  EXPECT_EQ(keys_of(take(s())), (keys{{"t", "poll://any@g"}, {"a", "poll://uni@g/2"}}));
+}
+
+q::create_promise_cmd targeted_at(std::string id, int64_t timeout, int64_t created_on) {
+  auto c = create(std::move(id), timeout, created_on);
+  c.tags["resonate:target"] = "poll://any@workers";
+  return c;
+}
+
+q::due26_result read_due(store& s, int64_t now, int64_t limit = 100) {
+  return std::get<q::due26_result>(run_cmd(s, q::read_due26_cmd{now, limit}));
+}
+
+std::vector<std::string> ids_of(const std::vector<q::promise_record>& promises) {
+  std::vector<std::string> out;
+  for (const auto& p : promises) out.push_back(p.id);
+  return out;
+}
+
+std::vector<std::string> ids_of(const std::vector<q::task26_record>& tasks) {
+  std::vector<std::string> out;
+  for (const auto& t : tasks) out.push_back(t.id);
+  return out;
+}
+
+TEST_P(store_cases, read_due26_gives_the_due_pending_promises_and_timers_oldest_first) {
+  using ids = std::vector<std::string>;
+  // A targeted promise has its row in promise_timeouts26 (its timeout), and
+  // its task a retry timer 30 s after its creation.
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("p1", 1000, 10))), 1);    // task at 30010
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("p2", 500, 20))), 1);     // 30020
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("p3", 2000, 5))), 1);     // 30005
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("p0", 1000, 10))), 1);    // 30010
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("p4", 50000, 100))), 1);  // 30100
+  // Rows of a promise no longer pending and of one gone are left out.
+  ASSERT_EQ(rows(run_cmd(s(), create("settled", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("settled", 20))), 1);
+  h_->exec_sql(
+    "INSERT INTO promise_timeouts26 (id, timeout) VALUES ('settled', 600), ('gone', 700)");
+
+  auto none = read_due(s(), 400);
+  EXPECT_TRUE(none.promises.empty());
+  EXPECT_TRUE(none.tasks.empty());
+  EXPECT_EQ(none.next_at, 500);
+
+  auto due = read_due(s(), 1500);
+  EXPECT_EQ(ids_of(due.promises), (ids{"p2", "p0", "p1"}));  // by timeout, then id
+  for (const auto& p : due.promises) EXPECT_EQ(p, *read(s(), p.id));
+  EXPECT_TRUE(due.tasks.empty());
+  EXPECT_EQ(due.next_at, 2000);  // p3's timeout
+  EXPECT_EQ(ids_of(read_due(s(), 1500, 1).promises), (ids{"p2"}));
+
+  // An acquired task's lease is a timer too.
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "p2")))), 1);  // lease at 5010
+  due = read_due(s(), 30010);
+  EXPECT_EQ(ids_of(due.promises), (ids{"p2", "p0", "p1", "p3"}));
+  EXPECT_EQ(ids_of(due.tasks), (ids{"p2", "p3", "p0", "p1"}));
+  for (const auto& t : due.tasks) EXPECT_EQ(t, *read_task26(s(), t.id));
+  ASSERT_FALSE(due.tasks.empty());
+  EXPECT_EQ(due.tasks[0].timer, q::task26_timer::lease);
+  EXPECT_EQ(due.next_at, 30100);  // p4's retry, before its timeout at 50000
+  due = read_due(s(), 30010, 2);
+  EXPECT_EQ(ids_of(due.promises), (ids{"p2", "p0"}));
+  EXPECT_EQ(ids_of(due.tasks), (ids{"p2", "p3"}));
+  EXPECT_EQ(read_due(s(), 40000).next_at, 50000);
+
+  // A settled promise leaves the timeouts, and its fulfilled task has no timer.
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("p1", 30000))), 1);
+  due = read_due(s(), 30010);
+  EXPECT_EQ(ids_of(due.promises), (ids{"p2", "p0", "p3"}));
+  EXPECT_EQ(ids_of(due.tasks), (ids{"p2", "p3", "p0"}));
+
+  due = read_due(s(), 60000);
+  EXPECT_EQ(ids_of(due.promises), (ids{"p2", "p0", "p3", "p4"}));
+  EXPECT_FALSE(due.next_at) << *due.next_at;
+}
+
+TEST_P(store_cases, read_snapshot26_gives_the_three_tables_in_order) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("b", 300, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), targeted_at("a", 900, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("x", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("y", 100000, 10))), 1);
+  for (auto [awaited, awaiter] : {std::pair{"y", "a"}, {"x", "b"}, {"x", "a"}}) {
+    ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{awaited, std::string(awaiter), ""})), 1);
+  }
+  for (auto [id, address] :
+       {std::pair{"y", "poll://uni@g/1"}, {"x", "poll://uni@g/2"}, {"x", "poll://uni@g/1"}}) {
+    ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{id, std::nullopt, address})), 1);
+  }
+  auto snap = std::get<q::snapshot26_result>(run_cmd(s(), q::read_snapshot26_cmd{}));
+  using pairs = std::vector<std::pair<std::string, std::string>>;
+  std::vector<std::pair<std::string, int64_t>> timeouts;
+  for (const auto& t : snap.promise_timeouts) timeouts.emplace_back(t.id, t.timeout);
+  EXPECT_EQ(timeouts, (std::vector<std::pair<std::string, int64_t>>{{"a", 900}, {"b", 300}}));
+  pairs callbacks;  // (awaiter, awaited), by awaited then awaiter
+  for (const auto& c : snap.callbacks) callbacks.emplace_back(c.awaiter, c.awaited);
+  EXPECT_EQ(callbacks, (pairs{{"a", "x"}, {"b", "x"}, {"a", "y"}}));
+  pairs listeners;  // by promise, then address
+  for (const auto& l : snap.listeners) listeners.emplace_back(l.promise_id, l.address);
+  EXPECT_EQ(listeners,
+            (pairs{{"x", "poll://uni@g/1"}, {"x", "poll://uni@g/2"}, {"y", "poll://uni@g/1"}}));
+}
+
+TEST_P(store_cases, reset_store_empties_every_table_of_both_protocols) {
+  const std::vector<std::string> tables = {
+    "promises",         "callbacks",       "tasks",       "schedules",          "locks",
+    "tasks26",          "callbacks26",     "listeners26", "promise_timeouts26", "outbox_execute26",
+    "outbox_unblock26", "outbox_parked26", "branches26"};
+  // These are all the tables but the migrations'.
+  std::string listed;
+  for (const auto& t : tables) listed += (listed.empty() ? "'" : ", '") + t + "'";
+  EXPECT_EQ(h_->query_value(
+              GetParam() == backend::postgres
+                ? "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE "
+                  "table_schema = current_schema() AND table_type = 'BASE TABLE' AND "
+                  "table_name NOT IN ('migrations', " +
+                    listed + ")"
+                : "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table' AND name "
+                  "NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', " +
+                    listed + ")"),
+            "")
+    << "a table reset_store_cmd does not know";
+  // A row in each. REST v1's:
+  ASSERT_EQ(rows(run_cmd(s(), create("p"))), 1);
+  run_cmd(s(), create_task(task_row("t", "p", q::task_state::claimed)));
+  run_cmd(s(), create_callback(callback_row("cb", "p", "p")));
+  run_cmd(s(), q::create_schedule_cmd{schedule_of("s", 1000)});
+  ASSERT_EQ(rows(run_cmd(s(), q::acquire_lock_cmd{lock_of("r", "e", "proc", 1000, 2000)})), 1);
+  // Protocol 2026-04-01's: a task (its timeout, execute and branch), a
+  // suspended one awaiting `a`, a listener on `a`, an unblock, a parked message.
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t26", "br"))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), targeted("w"))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("a", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "w")))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), suspend_write(*read_task26(s(), "w"), {"a"}))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"a", std::nullopt, "poll://uni@g/1"})), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("u", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"u", std::nullopt, "poll://uni@g/1"})), 1);
+  ASSERT_EQ(rows(run_cmd(s(), complete_at("u", 20))), 1);
+  park(s(), {q::outbox_message{"x", 0, "poll://any@g", std::nullopt}}, 20);
+  for (const auto& t : tables) ASSERT_GT(count(t, "1 = 1"), 0) << t;
+
+  auto r = run_cmd(s(), q::reset_store_cmd{});
+  EXPECT_TRUE(std::holds_alternative<q::alter_result>(r));
+  for (const auto& t : tables) EXPECT_EQ(count(t, "1 = 1"), 0) << t;
+  EXPECT_GT(count("migrations", "1 = 1"), 0);
+  // The store goes on: the same ids are new again.
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t26", "br"))), 1);
+  EXPECT_EQ(count("outbox_execute26", "id = 't26'"), 1);
+}
+
+// The background pass reads a due timer (read_due26_cmd), decides, and
+// writes with timer_due_by = its time: a heartbeat that renewed the lease in
+// between keeps state and version, so only the timer tells the pass's write
+// that the row moved on.
+TEST_P(store_cases, a_task26_write_with_timer_due_by_holds_only_while_the_timer_is_due) {
+  ASSERT_EQ(rows(run_cmd(s(), targeted("t"))), 1);
+  auto acquire = acquire_write(*read_task26(s(), "t"));
+  acquire.drop_execute = true;
+  ASSERT_EQ(rows(run_cmd(s(), acquire)), 1);  // the lease runs out at 5010
+  auto due = read_due(s(), 6000);
+  ASSERT_EQ(due.tasks.size(), 1u);
+  const auto lapsed = due.tasks[0];
+  ASSERT_EQ(lapsed.timer_at, 5010);
+
+  q::write_task26_cmd heartbeat;
+  heartbeat.current_state = lapsed.state;
+  heartbeat.current_version = lapsed.version;
+  heartbeat.task = lapsed;
+  heartbeat.task.timer_at = 11000;
+  ASSERT_EQ(rows(run_cmd(s(), heartbeat)), 1);
+
+  q::write_task26_cmd release;  // pending again at the same version, its execute resent
+  release.current_state = lapsed.state;
+  release.current_version = lapsed.version;
+  release.task = lapsed;
+  release.task.state = q::task26_state::pending;
+  release.task.pid.reset();
+  release.task.ttl.reset();
+  release.task.timer = q::task26_timer::retry;
+  release.task.timer_at = 36000;
+  release.send_execute = true;
+  release.timer_due_by = 6000;
+  EXPECT_EQ(rows(run_cmd(s(), release)), 0);
+  EXPECT_EQ(*read_task26(s(), "t"), heartbeat.task);
+  EXPECT_EQ(count("outbox_execute26", "id = 't'"), 0);
+  release.timer_due_by = 10999;
+  EXPECT_EQ(rows(run_cmd(s(), release)), 0);
+  // Due by the time given (the bound included), the write takes effect.
+  release.timer_due_by = 11000;
+  EXPECT_EQ(rows(run_cmd(s(), release)), 1);
+  EXPECT_EQ(*read_task26(s(), "t"), release.task);
+  EXPECT_EQ(count("outbox_execute26", "id = 't' AND version = 1"), 1);
+
+  // A task without a timer (suspended) is never due; without timer_due_by
+  // the same write holds.
+  ASSERT_EQ(rows(run_cmd(s(), targeted("s"))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), create("a", 100000, 10))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), acquire_write(*read_task26(s(), "s")))), 1);
+  ASSERT_EQ(rows(run_cmd(s(), suspend_write(*read_task26(s(), "s"), {"a"}))), 1);
+  auto suspended = *read_task26(s(), "s");
+  ASSERT_FALSE(suspended.timer_at);
+  q::write_task26_cmd resume;
+  resume.current_state = suspended.state;
+  resume.current_version = suspended.version;
+  resume.task = suspended;
+  resume.task.state = q::task26_state::pending;
+  resume.task.timer = q::task26_timer::retry;
+  resume.task.timer_at = 40000;
+  resume.timer_due_by = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(rows(run_cmd(s(), resume)), 0);
+  resume.timer_due_by.reset();
+  EXPECT_EQ(rows(run_cmd(s(), resume)), 1);
 }
 
 // -- counts by state (the tasks{state} and promises{state} gauges) ---------------------

@@ -12,6 +12,7 @@
 #include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
 #include "aio_adapters/store/protocol_2026.hpp"
+#include "aio_adapters/store/sql_session.hpp"
 
 namespace resonate::aio_adapters::store {
 
@@ -23,11 +24,6 @@ namespace {
 constexpr int64_t migration_lock_key = 0x7265736f6e617465;  // "resonate"
 
 void ignore_notice(void*, const char*) {}
-
-template <class T>
-constexpr bool is_protocol_2026_t =
-  std::is_same_v<T, q::v2026_cmd> || std::is_same_v<T, q::take_outbox_cmd> ||
-  std::is_same_v<T, q::ack_outbox_cmd>;
 
 }  // namespace
 
@@ -170,14 +166,14 @@ struct postgres_store::impl final : store_session {
     return receive_fence();
   }
 
-  /// The open transaction as the 2026 state machine sees it: each statement is
+  /// The open transaction as protocol_2026.cpp sees it: each statement is
   /// one round trip (its answer decides the next).
-  struct database final : kernel::v2026::database {
+  struct interactive_session final : sql_session {
     impl& s;
-    explicit database(impl& session) : s(session) {}
+    explicit interactive_session(impl& session) : s(session) {}
 
-    std::vector<kernel::v2026::sql_row> query(
-      std::string_view sql, const std::vector<kernel::v2026::sql_param>& params) override {
+    std::vector<sql_row> query(std::string_view sql,
+                               const std::vector<sql_param>& params) override {
       pg_call call{"", std::string(sql), {}};
       for (const auto& p : params) {
         if (const auto* i = std::get_if<int64_t>(&p))
@@ -191,7 +187,7 @@ struct postgres_store::impl final : store_session {
         s.conn->send(call);
         return s.conn->receive();
       });
-      std::vector<kernel::v2026::sql_row> rows(r.rows());
+      std::vector<sql_row> rows(r.rows());
       int cols = r.columns();
       for (int i = 0; i < r.rows(); ++i) {
         rows[i].cols.reserve(cols);
@@ -201,51 +197,11 @@ struct postgres_store::impl final : store_session {
     }
 
     q::store_result run(const q::store_command& cmd) override { return s.run(cmd); }
-
-    /// Sent together, then every result taken (one round trip), so that the
-    /// pipeline stays in step when one fails and aborts the rest.
-    std::vector<q::store_result> run_all(const std::vector<q::store_command>& cmds) override {
-      for (const auto& c : cmds) s.send(c);
-      std::vector<q::store_result> out;
-      out.reserve(cmds.size());
-      std::optional<pg_error> first;
-      for (const auto& c : cmds) {
-        try {
-          out.push_back(s.receive(c));
-        } catch (const pg_error& e) {
-          if (e.broken()) throw;
-          if (!first) first = e;
-        }
-      }
-      if (first) throw *first;
-      return out;
-    }
-    /// FOR NO KEY UPDATE, one statement per id in the order given (by id), as
-    /// a completion locks its promise. Not recorded in `locked`: the
-    /// operation runs under its submission's savepoint, and a rollback to it
-    /// releases the locks taken since.
-    void hold_promises(const std::vector<std::string>& ids) override {
-      s.guarded([&] {
-        for (const auto& id : ids) s.conn->send(postgres_dialect::promise_lock_call(id));
-        // Every result is taken, so that the pipeline stays in step when
-        // one lock fails (a deadlock) and aborts the rest.
-        std::optional<pg_error> first;
-        for (size_t i = 0; i < ids.size(); ++i) {
-          try {
-            s.conn->receive();
-          } catch (const pg_error& e) {
-            if (e.broken()) throw;
-            if (!first) first = e;
-          }
-        }
-        if (first) throw *first;
-      });
-    }
   };
 
   q::store_result run(const q::store_command& cmd) override {
     if (q::is_interactive(cmd)) {
-      database db(*this);
+      interactive_session db(*this);
       return run_protocol_2026(db, cmd);
     }
     send(cmd);
@@ -270,7 +226,7 @@ struct postgres_store::impl final : store_session {
     guarded([&] {
       std::visit(
         [&](const auto& c) {
-          if constexpr (!is_protocol_2026_t<std::decay_t<decltype(c)>>) {
+          if constexpr (!is_protocol_2026_command_v<std::decay_t<decltype(c)>>) {
             // The lock goes first, as a statement of its own; its result is
             // consumed (and an error reported) by the command's receive().
             // Not again for a promise the batch has locked already (lock_rows).
@@ -296,7 +252,7 @@ struct postgres_store::impl final : store_session {
     return guarded([&] {
       return std::visit(
         [&](const auto& c) -> q::store_result {
-          if constexpr (is_protocol_2026_t<std::decay_t<decltype(c)>>) {
+          if constexpr (is_protocol_2026_command_v<std::decay_t<decltype(c)>>) {
             throw std::logic_error("an interactive command is run, not received");
           } else {
             const bool follow_up = postgres_dialect::has_follow_up(c);

@@ -6,10 +6,12 @@
 // The write is a guarded UPDATE: under READ COMMITTED it waits for a
 // concurrent writer of the row and then re-checks `state` and `version` on
 // the row as that writer left it, so of two operations that read the same
-// version only one takes effect. The promises a suspend awaits are locked by
-// the batch first (batch_lock_calls, in id order), so the statement's check
-// that they are pending sees every settlement committed before, and none can
-// commit after it without finding the callbacks.
+// version only one takes effect. The background pass's write also re-checks
+// that the timer it found due still is (timer_due_by): a heartbeat that
+// renewed the lease meanwhile keeps the version, and wins. The promises a suspend awaits are locked
+// by the batch first (batch_lock_calls, in id order), so the statement's check that they are
+// pending sees every settlement committed before, and none can commit after it without finding the
+// callbacks.
 
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
 #include "aio_adapters/store/sql_common.hpp"
@@ -40,6 +42,7 @@ const prepared_statement statements[] = {
    "timer_type = $7, timer_at = $8 WHERE id = $1 AND state = $9 AND version = $10 "
    "AND ($14::bigint IS NULL OR EXISTS (SELECT 1 FROM promises AS own WHERE own.id = $1 "
    "AND own.state = 1 AND own.timeout > $14)) "
+   "AND ($15::bigint IS NULL OR (timer_at IS NOT NULL AND timer_at <= $15)) "
    "AND NOT EXISTS (SELECT 1 FROM " +
      awaited_ids +
      " WHERE NOT EXISTS (SELECT 1 FROM promises AS p WHERE p.id = a.id AND p.state = 1)) "
@@ -116,7 +119,8 @@ pg_call call_of(const q::write_task26_cmd& cmd) {
     .add(json_array(cmd.awaited))
     .add(cmd.send_execute)
     .add(cmd.drop_execute)
-    .add(cmd.promise_due_after);
+    .add(cmd.promise_due_after)
+    .add(cmd.timer_due_by);
   return c;
 }
 

@@ -7,6 +7,7 @@
 
 #include "aio_adapters/store/migrations/migrations.hpp"
 #include "aio_adapters/store/protocol_2026.hpp"
+#include "aio_adapters/store/sql_session.hpp"
 #include "aio_adapters/store/sqlite/sqlite_commands.hpp"
 
 namespace resonate::aio_adapters::store {
@@ -104,14 +105,13 @@ bool sqlite_store::fence_holds(const q::fence& f) {
 
 namespace {
 
-/// The open transaction as the 2026 state machine sees it.
-class sqlite_database final : public kernel::v2026::database {
+/// The open transaction as protocol_2026.cpp sees it.
+class sqlite_sql_session final : public sql_session {
 public:
-  sqlite_database(sqlite_connection& conn, store_session& session)
+  sqlite_sql_session(sqlite_connection& conn, store_session& session)
     : conn_(conn), session_(session) {}
 
-  std::vector<kernel::v2026::sql_row> query(
-    std::string_view sql, const std::vector<kernel::v2026::sql_param>& params) override {
+  std::vector<sql_row> query(std::string_view sql, const std::vector<sql_param>& params) override {
     auto st = conn_.prepare(sqlite_placeholders(sql));
     for (const auto& p : params) {
       if (const auto* i = std::get_if<int64_t>(&p))
@@ -121,9 +121,9 @@ public:
       else
         st.bind_null();
     }
-    std::vector<kernel::v2026::sql_row> rows;
+    std::vector<sql_row> rows;
     while (st.step()) {
-      kernel::v2026::sql_row r;
+      sql_row r;
       int n = st.column_count();
       r.cols.reserve(n);
       for (int i = 0; i < n; ++i) r.cols.push_back(st.column_optional_text(i));
@@ -134,18 +134,6 @@ public:
 
   q::store_result run(const q::store_command& cmd) override { return session_.run(cmd); }
 
-  /// One after the other: the one connection has no round trip to save.
-  std::vector<q::store_result> run_all(const std::vector<q::store_command>& cmds) override {
-    std::vector<q::store_result> out;
-    out.reserve(cmds.size());
-    for (const auto& c : cmds) out.push_back(session_.run(c));
-    return out;
-  }
-
-  /// Nothing to do: the store's one connection writes in BEGIN IMMEDIATE
-  /// transactions, so nothing else writes while this one is open.
-  void hold_promises(const std::vector<std::string>&) override {}
-
 private:
   sqlite_connection& conn_;
   store_session& session_;
@@ -155,14 +143,13 @@ private:
 
 q::store_result sqlite_store::run(const q::store_command& cmd) {
   if (q::is_interactive(cmd)) {
-    sqlite_database db(conn_, *this);
+    sqlite_sql_session db(conn_, *this);
     return run_protocol_2026(db, cmd);
   }
   return std::visit(
     [this](const auto& c) -> q::store_result {
       using T = std::decay_t<decltype(c)>;
-      if constexpr (std::is_same_v<T, q::v2026_cmd> || std::is_same_v<T, q::take_outbox_cmd> ||
-                    std::is_same_v<T, q::ack_outbox_cmd>) {
+      if constexpr (is_protocol_2026_command_v<T>) {
         throw std::logic_error("unreachable");
       } else {
         return sqlite_dialect::run(conn_, c);

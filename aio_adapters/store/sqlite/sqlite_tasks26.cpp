@@ -2,7 +2,8 @@
 // a branch (preload), the guarded write of the typed task operations
 // (kernel/coroutines/task26.cpp) and the registrations (callbacks, listeners). The store's one
 // connection writes in BEGIN IMMEDIATE transactions, so the guard read and the write that follows
-// it see the same rows.
+// it see the same rows. The background pass's write holds only while the timer it found due still
+// is (timer_due_by): a heartbeat that renewed the lease keeps the version, and wins.
 
 #include "aio_adapters/store/sql_common.hpp"
 #include "aio_adapters/store/sqlite/sqlite_commands.hpp"
@@ -91,7 +92,8 @@ q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd) {
     auto st = c.prepare(
       "UPDATE tasks26 SET state = ?, version = ?, pid = ?, ttl = ?, resumes = ?, timer_type = ?, "
       "timer_at = ? WHERE id = ?8 AND state = ? AND version = ? AND (?11 IS NULL OR EXISTS "
-      "(SELECT 1 FROM promises WHERE id = ?8 AND state = 1 AND timeout > ?11))");
+      "(SELECT 1 FROM promises WHERE id = ?8 AND state = 1 AND timeout > ?11)) "
+      "AND (?12 IS NULL OR (timer_at IS NOT NULL AND timer_at <= ?12))");
     st.bind_int(static_cast<int64_t>(t.state))
       .bind_int(t.version)
       .bind_text(t.pid)
@@ -102,7 +104,8 @@ q::store_result run(sqlite_connection& c, const q::write_task26_cmd& cmd) {
       .bind_text(t.id)
       .bind_int(static_cast<int64_t>(cmd.current_state))
       .bind_int(cmd.current_version)
-      .bind_int(cmd.promise_due_after);
+      .bind_int(cmd.promise_due_after)
+      .bind_int(cmd.timer_due_by);
     st.run();
     if (c.changes() == 0) return q::alter_result{0};
   }

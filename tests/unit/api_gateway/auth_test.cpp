@@ -95,7 +95,6 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::search_schedules_request{.id = "s*"}, rule::id, "s*"},
     {q::delete_schedule_request{"s/del"}, rule::id, "s/del"},
     // Protocol 2026-04-01 is never routed by REST v1; its own gate checks head.auth.
-    {q::v2026_request{.kind = "promise.get"}, rule::always, ""},
     {q::promise26_get_request{.id = "p/get26"}, rule::always, ""},
     {q::promise26_create_request{.id = "p/create26"}, rule::always, ""},
     {q::promise26_settle_request{.id = "p/settle26"}, rule::always, ""},
@@ -113,6 +112,12 @@ TEST(access_key, each_request_type_has_the_key_of_spec_8) {
     {q::task26_fence_request{.id = "t/fence"}, rule::always, ""},
     {q::promise26_register_callback_request{.awaited = "a"}, rule::always, ""},
     {q::promise26_register_listener_request{.awaited = "a"}, rule::always, ""},
+    {q::promise26_search_request{.cursor = "p/"}, rule::always, ""},
+    {q::schedule26_get_request{.id = "s/get26"}, rule::always, ""},
+    {q::schedule26_create_request{.id = "s/create26", .promise_id = "p/s"}, rule::always, ""},
+    {q::schedule26_delete_request{.id = "s/delete26"}, rule::always, ""},
+    {q::schedule26_search_request{.cursor = "s/"}, rule::always, ""},
+    {q::debug26_request{.op = q::debug26_op::reset}, rule::always, ""},
   };
   ASSERT_EQ(rows.size(), q::kind_count) << "a row per request kind";
   for (const auto& r : rows) {

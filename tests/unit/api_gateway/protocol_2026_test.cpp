@@ -1,5 +1,6 @@
 // Protocol 2026-04-01: the request envelope's checks and the answers they give
-// (spec 1.2, 1.3, 1.7 "all") and the response envelope. The records (1.4) are
+// (spec 1.2, 1.3, 1.7 "all"), the typed requests decoded from envelopes, and
+// the response envelopes written from typed answers. The records (1.4) are
 // codecs/protocol_2026's, tested in tests/unit/codecs.
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 
 #include "api_gateway/protocol_2026/decode.hpp"
 #include "api_gateway/protocol_2026/envelope.hpp"
+#include "api_gateway/protocol_2026/protocol.hpp"
 #include "api_gateway/protocol_2026/validate.hpp"
 #include "codecs/protocol_2026/records.hpp"
 
@@ -349,4 +351,341 @@ TEST(protocol_2026_fence, the_answer_echoes_the_actions_head_around_its_status) 
   auto no = json::parse(p26::encode_fence26("task.fence", "o", p26::fence_echo_of(bare), refused));
   EXPECT_EQ(no.at("head").at("status").as_int64(), 409);
   EXPECT_EQ(no.at("data").as_string(), "Version mismatch");
+}
+
+// -- the kinds that used to travel as JSON text: decoded into their requests ---------
+
+namespace {
+
+p26::envelope of(std::string_view kind, std::string_view data) {
+  return parsed(R"({"kind":")" + std::string(kind) +
+                R"(","head":{"corrId":"c","version":"2026-04-01"},"data":)" + std::string(data) +
+                "}");
+}
+
+template <typename T>
+T decoded(std::string_view kind, std::string_view data, std::optional<int64_t> debug_time = {}) {
+  auto typed = p26::decode_typed(of(kind, data), debug_time);
+  EXPECT_TRUE(typed) << kind;
+  EXPECT_TRUE(typed && std::holds_alternative<T>(*typed)) << kind;
+  if (!typed || !std::holds_alternative<T>(*typed)) return T{};
+  return std::get<T>(std::move(*typed));
+}
+
+}  // namespace
+
+TEST(protocol_2026_decode, every_kind_of_the_spec_has_its_typed_request) {
+  for (int i = 0; p26::kind_at(i) != "unknown"; ++i) {
+    auto kind = p26::kind_at(i);
+    EXPECT_TRUE(p26::decode_typed(of(kind, "{}"), std::nullopt)) << kind;
+  }
+  EXPECT_GE(p26::kind_index("debug.snap"), 0);  // the loop above reached the last kinds
+}
+
+TEST(protocol_2026_decode, promise_search_reads_its_filters_and_defaults_to_every_state) {
+  auto r = decoded<q::promise26_search_request>(
+    "promise.search",
+    R"({"state":"rejected_timedout","tags":{"a":"1","b":"2"},"limit":7,"cursor":"p/5"})", 42);
+  EXPECT_EQ(r.state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(r.tags, (q::tag_map{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(r.limit, 7);
+  EXPECT_EQ(r.cursor, "p/5");
+  EXPECT_EQ(r.debug_time, 42);
+  // Absent fields, and null ones (validate() lets them through as absent).
+  for (const char* data : {"{}", R"({"state":null,"tags":null,"limit":null,"cursor":null})"}) {
+    auto d = decoded<q::promise26_search_request>("promise.search", data);
+    EXPECT_EQ(d.state, std::nullopt) << data;
+    EXPECT_TRUE(d.tags.empty()) << data;
+    EXPECT_EQ(d.limit, 100) << data;
+    EXPECT_EQ(d.cursor, "") << data;
+    EXPECT_EQ(d.debug_time, std::nullopt) << data;
+  }
+  EXPECT_EQ(decoded<q::promise26_search_request>("promise.search", R"({"state":"pending"})").state,
+            q::promise_state::pending);
+}
+
+TEST(protocol_2026_decode, schedule_kinds_read_their_fields) {
+  EXPECT_EQ(decoded<q::schedule26_get_request>("schedule.get", R"({"id":"s/1"})", 3).id, "s/1");
+  EXPECT_EQ(decoded<q::schedule26_get_request>("schedule.get", R"({"id":"s/1"})", 3).debug_time, 3);
+  EXPECT_EQ(decoded<q::schedule26_delete_request>("schedule.delete", R"({"id":"s/2"})").id, "s/2");
+
+  auto c = decoded<q::schedule26_create_request>(
+    "schedule.create",
+    R"({"id":"s","cron":"*/5 * * * *","promiseId":"p/{{.timestamp}}","promiseTimeout":1500.9,)"
+    R"("promiseParam":{"headers":{"h":"v"},"data":"eyJ4IjoxfQ=="},)"
+    R"("promiseTags":{"resonate:target":"poll://any@g"}})",
+    9);
+  EXPECT_EQ(c.id, "s");
+  EXPECT_EQ(c.cron, "*/5 * * * *");
+  EXPECT_EQ(c.promise_id, "p/{{.timestamp}}");
+  EXPECT_EQ(c.promise_timeout, 1500);  // a fraction floored, as every integer field
+  EXPECT_EQ(c.promise_param.headers, (q::header_map{{"h", "v"}}));
+  EXPECT_EQ(c.promise_param.data, "{\"x\":1}");  // canonical base64 stored decoded
+  EXPECT_EQ(c.promise_tags, (q::tag_map{{"resonate:target", "poll://any@g"}}));
+  EXPECT_EQ(c.debug_time, 9);
+  // No param: an empty value.
+  auto bare = decoded<q::schedule26_create_request>(
+    "schedule.create",
+    R"({"id":"s","cron":"* * * * *","promiseId":"p","promiseTimeout":0,"promiseTags":{"resonate:target":"poll://any@g"}})");
+  EXPECT_FALSE(bare.promise_param.has_headers());
+  EXPECT_FALSE(bare.promise_param.has_data());
+
+  auto s = decoded<q::schedule26_search_request>(
+    "schedule.search", R"({"tags":{"k":"v"},"limit":1000,"cursor":"s/9"})", 5);
+  EXPECT_EQ(s.tags, (q::tag_map{{"k", "v"}}));
+  EXPECT_EQ(s.limit, 1000);
+  EXPECT_EQ(s.cursor, "s/9");
+  EXPECT_EQ(s.debug_time, 5);
+  for (const char* data : {"{}", R"({"tags":null,"limit":null,"cursor":null})"}) {
+    auto d = decoded<q::schedule26_search_request>("schedule.search", data);
+    EXPECT_TRUE(d.tags.empty()) << data;
+    EXPECT_EQ(d.limit, 10) << data;  // spec 1.9: schedule.search pages by 10
+    EXPECT_EQ(d.cursor, "") << data;
+  }
+}
+
+TEST(protocol_2026_decode, debug_kinds_are_one_request_with_their_operation) {
+  const std::pair<const char*, q::debug26_op> ops[] = {{"debug.start", q::debug26_op::start},
+                                                       {"debug.stop", q::debug26_op::stop},
+                                                       {"debug.reset", q::debug26_op::reset},
+                                                       {"debug.snap", q::debug26_op::snap},
+                                                       {"debug.tick", q::debug26_op::tick}};
+  for (const auto& [kind, op] : ops) {
+    auto r = decoded<q::debug26_request>(kind, R"({"time":77})", 77);
+    EXPECT_EQ(r.op, op) << kind;
+    EXPECT_EQ(r.debug_time, 77) << kind;
+    EXPECT_EQ(p26::debug_op_of(kind), op) << kind;
+  }
+  EXPECT_EQ(p26::debug_op_of("debug.state"), std::nullopt);
+  EXPECT_EQ(p26::debug_op_of("promise.get"), std::nullopt);
+}
+
+// -- their answers, byte for byte as the kernel's JSON wrote them ------------------------
+
+namespace {
+
+std::string ok_envelope(std::string_view kind, std::string_view data) {
+  return R"({"kind":")" + std::string(kind) +
+         R"(","head":{"corrId":"c","status":200,"version":"2026-04-01"},"data":)" +
+         std::string(data) + "}";
+}
+
+q::promise_record promise_at(std::string id, int64_t timeout) {
+  q::promise_record p;
+  p.id = std::move(id);
+  p.timeout = timeout;
+  p.created_on = 1000;
+  return p;
+}
+
+q::schedule_record sample_schedule() {
+  q::schedule_record s;
+  s.id = "s1";
+  s.description = "not shown";
+  s.cron = "* * * * *";
+  s.tags = {{"not", "shown"}};
+  s.promise_id = "p/{{.timestamp}}";
+  s.promise_timeout = 60000;
+  s.promise_param.data = "x";
+  s.promise_tags = {{"resonate:target", "poll://any@g"}};
+  s.created_on = 100;
+  s.next_run_time = 60000;
+  return s;
+}
+
+constexpr std::string_view sample_schedule_json =
+  R"({"id":"s1","cron":"* * * * *","promiseId":"p/{{.timestamp}}","promiseTimeout":60000,)"
+  R"("promiseParam":{"data":"eA=="},"promiseTags":{"resonate:target":"poll://any@g"},)"
+  R"("createdAt":100,"nextRunAt":60000})";
+
+}  // namespace
+
+TEST(protocol_2026_encode, promise_search_pages_with_a_cursor_only_when_more_remain) {
+  q::promise26_search_response page{{promise_at("a", 5000), promise_at("b", 6000)}, "b"};
+  EXPECT_EQ(
+    p26::encode_promise26_search("promise.search", "c", page),
+    ok_envelope(
+      "promise.search",
+      R"({"promises":[{"id":"a","state":"pending","param":{},"value":{},"tags":{},"timeoutAt":5000,"createdAt":1000},)"
+      R"({"id":"b","state":"pending","param":{},"value":{},"tags":{},"timeoutAt":6000,"createdAt":1000}],"cursor":"b"})"));
+  EXPECT_EQ(p26::encode_promise26_search("promise.search", "c", {}),
+            ok_envelope("promise.search", R"({"promises":[]})"));
+}
+
+TEST(protocol_2026_encode, schedules_as_the_kernel_wrote_them) {
+  auto s = sample_schedule();
+  EXPECT_EQ(
+    p26::encode_schedule26("schedule.get", "c", {200, {}, s}),
+    ok_envelope("schedule.get", R"({"schedule":)" + std::string(sample_schedule_json) + "}"));
+  // lastRunAt once it has run, last.
+  s.last_run_time = 120000;
+  std::string ran(sample_schedule_json);
+  ran.insert(ran.size() - 1, R"(,"lastRunAt":120000)");
+  EXPECT_EQ(p26::encode_schedule26("schedule.create", "c", {200, {}, s}),
+            ok_envelope("schedule.create", R"({"schedule":)" + ran + "}"));
+  // delete: 200 with nothing to show.
+  EXPECT_EQ(p26::encode_schedule26("schedule.delete", "c", {200, {}, std::nullopt}),
+            ok_envelope("schedule.delete", "{}"));
+  EXPECT_EQ(
+    p26::encode_schedule26("schedule.get", "c", {404, "Schedule not found", std::nullopt}),
+    R"({"kind":"schedule.get","head":{"corrId":"c","status":404,"version":"2026-04-01"},"data":"Schedule not found"})");
+  EXPECT_EQ(
+    p26::encode_schedule26("schedule.create", "c", {400, "Invalid cron expression", std::nullopt}),
+    R"({"kind":"schedule.create","head":{"corrId":"c","status":400,"version":"2026-04-01"},"data":"Invalid cron expression"})");
+
+  q::schedule26_search_response page{{sample_schedule()}, "s1"};
+  EXPECT_EQ(p26::encode_schedule26_search("schedule.search", "c", page),
+            ok_envelope("schedule.search", R"({"schedules":[)" + std::string(sample_schedule_json) +
+                                             R"(],"cursor":"s1"})"));
+  EXPECT_EQ(p26::encode_schedule26_search("schedule.search", "c", {}),
+            ok_envelope("schedule.search", R"({"schedules":[]})"));
+}
+
+TEST(protocol_2026_encode, debug_answers_by_operation) {
+  q::debug26_response nothing;
+  EXPECT_EQ(p26::encode_debug26("debug.start", "c", q::debug26_op::start, nothing),
+            ok_envelope("debug.start", "{}"));
+  EXPECT_EQ(p26::encode_debug26("debug.stop", "c", q::debug26_op::stop, nothing),
+            ok_envelope("debug.stop", "{}"));
+  EXPECT_EQ(p26::encode_debug26("debug.reset", "c", q::debug26_op::reset, nothing),
+            ok_envelope("debug.reset", "{}"));
+  EXPECT_EQ(p26::encode_debug26("debug.tick", "c", q::debug26_op::tick, nothing),
+            ok_envelope("debug.tick", "[]"));
+  EXPECT_EQ(p26::debug26_status(q::debug26_op::tick, nothing), 200u);
+  // A snap without its snapshot is the kernel's fault.
+  EXPECT_EQ(p26::debug26_status(q::debug26_op::snap, nothing), 500u);
+  EXPECT_EQ(
+    p26::encode_debug26("debug.snap", "c", q::debug26_op::snap, nothing),
+    R"({"kind":"debug.snap","head":{"corrId":"c","status":500,"version":"2026-04-01"},"data":"Internal error: no snapshot"})");
+}
+
+TEST(protocol_2026_encode, debug_snap_lays_out_the_whole_store) {
+  q::snapshot26 s;
+  s.promises = {promise_at("a", 5000)};
+  s.promise_timeouts = {{"a", 5000}, {"b", 7000}};
+  s.callbacks = {{"t", "a"}};
+  s.listeners = {{"a", "poll://uni@g/1"}};
+  q::task26_record acquired;
+  acquired.id = "t";
+  acquired.state = q::task26_state::acquired;
+  acquired.version = 2;
+  acquired.address = "poll://any@g";
+  acquired.pid = "w";
+  acquired.ttl = 30000;
+  acquired.resumes = 1;
+  acquired.timer = q::task26_timer::lease;
+  acquired.timer_at = 31000;
+  q::task26_record pending;
+  pending.id = "u";
+  pending.timer_at = 15000;  // no type: a retry
+  q::task26_record idle;
+  idle.id = "v";
+  idle.state = q::task26_state::suspended;
+  s.tasks = {acquired, pending, idle};
+  q::outbox_message execute{"u", 0, "poll://any@g", std::nullopt};
+  q::outbox_message unblock{"a", -1, "poll://uni@g/1", promise_at("a", 5000)};
+  s.messages = {execute, unblock};
+  q::debug26_response r{s};
+  EXPECT_EQ(p26::debug26_status(q::debug26_op::snap, r), 200u);
+  const std::string promise_a =
+    R"({"id":"a","state":"pending","param":{},"value":{},"tags":{},"timeoutAt":5000,"createdAt":1000})";
+  EXPECT_EQ(
+    p26::encode_debug26("debug.snap", "c", q::debug26_op::snap, r),
+    ok_envelope(
+      "debug.snap",
+      R"({"promises":[)" + promise_a +
+        R"(],"promiseTimeouts":[{"id":"a","timeout":5000},{"id":"b","timeout":7000}],)"
+        R"("callbacks":[{"awaiter":"t","awaited":"a"}],)"
+        R"("listeners":[{"id":"a","address":"poll://uni@g/1"}],)"
+        R"("tasks":[{"id":"t","state":"acquired","version":2,"resumes":1,"pid":"w","ttl":30000},)"
+        R"({"id":"u","state":"pending","version":0,"resumes":0},)"
+        R"({"id":"v","state":"suspended","version":0,"resumes":0}],)"
+        R"("taskTimeouts":[{"id":"t","type":1,"timeout":31000},{"id":"u","type":0,"timeout":15000}],)"
+        R"("messages":[{"address":"poll://any@g","message":{"kind":"execute","head":{},"data":{"task":{"id":"u","version":0}}}},)"
+        R"({"address":"poll://uni@g/1","message":{"kind":"unblock","head":{},"data":{"promise":)" +
+        promise_a + "}}}]}"));
+  EXPECT_EQ(p26::encode_debug26("debug.snap", "c", q::debug26_op::snap,
+                                q::debug26_response{q::snapshot26{}}),
+            ok_envelope("debug.snap",
+                        R"({"promises":[],"promiseTimeouts":[],"callbacks":[],"listeners":[],)"
+                        R"("tasks":[],"taskTimeouts":[],"messages":[]})"));
+}
+
+// -- the protocol: a request's envelope kind comes back to write its answer ----------
+
+namespace {
+
+struct routed {
+  std::shared_ptr<const resonate::api_gateway::protocol> protocol;
+  resonate::api_gateway::exchange ex;
+};
+
+routed route_of(std::string body) {
+  static std::string kept;  // the request's views point into it
+  kept = std::move(body);
+  routed r{resonate::api_gateway::make_protocol_2026({.debug = true, .access = nullptr}), {}};
+  resonate::api_gateway::http_request req;
+  req.method = "POST";
+  req.target = "/";
+  req.body = kept;
+  r.ex = r.protocol->route(req);
+  return r;
+}
+
+}  // namespace
+
+TEST(protocol_2026_protocol, debug_answers_are_written_for_the_envelopes_kind) {
+  auto tick = route_of(
+    R"({"kind":"debug.tick","head":{"corrId":"k1","version":"2026-04-01"},"data":{"time":500}})");
+  ASSERT_TRUE(tick.ex.request);
+  const auto& req = std::get<q::debug26_request>(tick.ex.request->payload);
+  EXPECT_EQ(req.op, q::debug26_op::tick);
+  EXPECT_EQ(req.debug_time, 500);  // the tick's time is its data's
+  auto out = tick.protocol->encode_reply(
+    q::kind::debug26, q::response{q::status::ok, q::debug26_response{}, {}}, tick.ex.context);
+  EXPECT_EQ(out.status, 200u);
+  EXPECT_EQ(
+    out.body,
+    R"({"kind":"debug.tick","head":{"corrId":"k1","status":200,"version":"2026-04-01"},"data":[]})");
+
+  auto snap =
+    route_of(R"({"kind":"debug.snap","head":{"corrId":"k2","version":"2026-04-01"},"data":{}})");
+  ASSERT_TRUE(snap.ex.request);
+  EXPECT_EQ(std::get<q::debug26_request>(snap.ex.request->payload).op, q::debug26_op::snap);
+  out = snap.protocol->encode_reply(
+    q::kind::debug26, q::response{q::status::ok, q::debug26_response{q::snapshot26{}}, {}},
+    snap.ex.context);
+  EXPECT_EQ(out.status, 200u);
+  EXPECT_EQ(
+    out.body,
+    R"({"kind":"debug.snap","head":{"corrId":"k2","status":200,"version":"2026-04-01"},"data":)"
+    R"({"promises":[],"promiseTimeouts":[],"callbacks":[],"listeners":[],"tasks":[],"taskTimeouts":[],"messages":[]}})");
+
+  // A debug_time beside the tick's time must agree.
+  auto odd = route_of(
+    R"({"kind":"debug.tick","head":{"corrId":"k3","version":"2026-04-01","resonate:debug_time":4},"data":{"time":5}})");
+  EXPECT_FALSE(odd.ex.request);
+  EXPECT_EQ(odd.ex.response.status, 400u);
+}
+
+TEST(protocol_2026_protocol, schedule_answers_and_store_failures) {
+  auto get = route_of(
+    R"({"kind":"schedule.get","head":{"corrId":"g1","version":"2026-04-01"},"data":{"id":"s1"}})");
+  ASSERT_TRUE(get.ex.request);
+  EXPECT_EQ(std::get<q::schedule26_get_request>(get.ex.request->payload).id, "s1");
+  auto out = get.protocol->encode_reply(
+    q::kind::schedule26_get,
+    q::response{q::status::ok, q::schedule26_response{404, "Schedule not found", std::nullopt}, {}},
+    get.ex.context);
+  EXPECT_EQ(out.status, 404u);
+  EXPECT_EQ(
+    out.body,
+    R"({"kind":"schedule.get","head":{"corrId":"g1","status":404,"version":"2026-04-01"},"data":"Schedule not found"})");
+  out = get.protocol->encode_reply(q::kind::schedule26_get,
+                                   q::response::failure(q::status::aio_store_error, "db down"),
+                                   get.ex.context);
+  EXPECT_EQ(out.status, 500u);
+  EXPECT_EQ(
+    out.body,
+    R"({"kind":"schedule.get","head":{"corrId":"g1","status":500,"version":"2026-04-01"},"data":"Internal error: db down"})");
 }

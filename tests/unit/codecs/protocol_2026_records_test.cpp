@@ -97,3 +97,54 @@ TEST(protocol_2026_records, an_empty_value_comes_back_as_it_was_sent) {
   full_flagged.data_present = true;
   EXPECT_EQ(full, full_flagged);
 }
+
+// Spec 3.3: the outbox bodies as the receiver gets them, field order included.
+TEST(protocol_2026_records, an_execute_names_the_server_in_its_head_unless_there_is_none) {
+  q::outbox_message m{"t/1", 3, "poll://any@g", std::nullopt};
+  EXPECT_EQ(r26::message_body(m, "http://localhost:8001"),
+            R"({"kind":"execute","head":{"serverUrl":"http://localhost:8001"},)"
+            R"("data":{"task":{"id":"t/1","version":3}}})");
+  // debug.snap shows them with an empty head.
+  EXPECT_EQ(r26::message_body(m, ""),
+            R"({"kind":"execute","head":{},"data":{"task":{"id":"t/1","version":3}}})");
+  m.version = 0;  // a first execute is still an execute
+  EXPECT_EQ(r26::message_body(m, ""),
+            R"({"kind":"execute","head":{},"data":{"task":{"id":"t/1","version":0}}})");
+}
+
+TEST(protocol_2026_records, an_unblock_carries_its_promise_and_never_the_server) {
+  q::promise_record p;
+  p.id = "a";
+  p.state = q::promise_state::resolved;
+  p.timeout = 5000;
+  p.created_on = 1000;
+  p.completed_on = 2000;
+  p.val.data = "x";
+  q::outbox_message m{"a", -1, "http://w/unblock", p};
+  EXPECT_EQ(r26::message_body(m, "http://localhost:8001"),
+            R"({"kind":"unblock","head":{},"data":{"promise":{"id":"a","state":"resolved",)"
+            R"("param":{},"value":{"data":"eA=="},"tags":{},"timeoutAt":5000,"createdAt":1000,)"
+            R"("settledAt":2000}}})");
+}
+
+TEST(protocol_2026_records, a_schedule_shows_last_run_at_once_it_ran) {
+  q::schedule_record s;
+  s.id = "s";
+  s.cron = "0 * * * *";
+  s.promise_id = "p/{{.id}}";
+  s.promise_timeout = 1000;
+  s.promise_tags = {{"resonate:target", "poll://any@g"}};
+  s.created_on = 7;
+  s.next_run_time = 3600000;
+  std::string out;
+  r26::append_schedule(out, s);
+  EXPECT_EQ(out, R"({"id":"s","cron":"0 * * * *","promiseId":"p/{{.id}}","promiseTimeout":1000,)"
+                 R"("promiseParam":{},"promiseTags":{"resonate:target":"poll://any@g"},)"
+                 R"("createdAt":7,"nextRunAt":3600000})");
+  s.last_run_time = 0;  // ran at time 0: still shown
+  out.clear();
+  r26::append_schedule(out, s);
+  EXPECT_EQ(out, R"({"id":"s","cron":"0 * * * *","promiseId":"p/{{.id}}","promiseTimeout":1000,)"
+                 R"("promiseParam":{},"promiseTags":{"resonate:target":"poll://any@g"},)"
+                 R"("createdAt":7,"nextRunAt":3600000,"lastRunAt":0})");
+}

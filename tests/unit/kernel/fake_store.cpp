@@ -121,6 +121,9 @@ q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
       return q::alter_result{0};
     }
   }
+  if (c.timer_due_by && (!it->second.timer_at || *it->second.timer_at > *c.timer_due_by)) {
+    return q::alter_result{0};
+  }
   if (c.promise_due_after) {
     auto own = promises.find(c.task.id);
     if (own == promises.end() || own->second.state != q::promise_state::pending ||
@@ -135,6 +138,47 @@ q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
   if (c.send_execute) executes26[c.task.id] = c.task.version;
   if (c.drop_execute) executes26.erase(c.task.id);
   return q::alter_result{1};
+}
+
+q::due26_result fake_store::due26(const q::read_due26_cmd& c) {
+  due26_reads.push_back(c.now);
+  q::due26_result r;
+  auto later = [&](int64_t at) {
+    if (at > c.now) r.next_at = r.next_at ? std::min(*r.next_at, at) : at;
+  };
+  // The real stores keep promise_timeouts26 for the promises a task or a
+  // listener waits on; here those are the pending promises with a task or
+  // a listener.
+  for (const auto& [id, p] : promises) {
+    if (p.state != q::promise_state::pending) continue;
+    auto listened = listeners26.lower_bound({id, ""});
+    bool awaited = tasks26.count(id) || (listened != listeners26.end() && listened->first == id);
+    if (!awaited) continue;
+    if (p.timeout <= c.now)
+      r.promises.push_back(p);
+    else
+      later(p.timeout);
+  }
+  for (const auto& [id, t] : tasks26) {
+    if (!t.timer_at) continue;
+    if (*t.timer_at <= c.now)
+      r.tasks.push_back(t);
+    else
+      later(*t.timer_at);
+  }
+  auto by_time = [](auto at) {
+    return [at](const auto& a, const auto& b) {
+      return std::pair(at(a), a.id) < std::pair(at(b), b.id);
+    };
+  };
+  std::sort(r.promises.begin(), r.promises.end(),
+            by_time([](const q::promise_record& p) { return p.timeout; }));
+  std::sort(r.tasks.begin(), r.tasks.end(),
+            by_time([](const q::task26_record& t) { return *t.timer_at; }));
+  if (static_cast<int64_t>(r.promises.size()) > c.limit) r.promises.resize(c.limit);
+  if (static_cast<int64_t>(r.tasks.size()) > c.limit) r.tasks.resize(c.limit);
+  if (due26_next_at) r.next_at = due26_next_at;
+  return r;
 }
 
 bool fake_store::fence_holds(const std::optional<q::task26_fence>& f) const {
@@ -223,15 +267,20 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           const auto& id = entry.first;
           const auto& p = entry.second;
           if (!pattern_matches(c.id, id)) continue;
-          if (!(q::mask_of(p.state) & c.states)) continue;
-          if (c.sort_id && p.sort_id >= *c.sort_id) continue;
+          auto state = p.state;
+          if (c.as_of && state == q::promise_state::pending && p.timeout <= *c.as_of)
+            state = q::timed_out_state(p);
+          if (!(q::mask_of(state) & c.states)) continue;
+          if (c.by_id ? id <= c.after_id : c.sort_id && p.sort_id >= *c.sort_id) continue;
           bool tags_ok = std::all_of(c.tags.begin(), c.tags.end(), [&](auto& kv) {
             auto t = p.tags.find(kv.first);
             return t != p.tags.end() && t->second == kv.second;
           });
           if (tags_ok) hits.push_back(p);
         }
-        std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
+        if (!c.by_id)  // by id: the map's order already
+          std::sort(hits.begin(), hits.end(),
+                    [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
         if (static_cast<int64_t>(hits.size()) > c.limit) hits.resize(c.limit);
         q::query_promises_result r;
         if (!hits.empty()) r.last_sort_id = hits.back().sort_id;
@@ -383,12 +432,17 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           const auto& id = entry.first;
           const auto& s = entry.second;
           if (!pattern_matches(c.id, id)) continue;
-          if (c.sort_id && s.sort_id >= *c.sort_id) continue;
+          if (c.by_id ? id <= c.after_id : c.sort_id && s.sort_id >= *c.sort_id) continue;
+          const auto& tags = c.by_id ? s.promise_tags : s.tags;
           bool tags_ok = std::all_of(c.tags.begin(), c.tags.end(), [&](auto& kv) {
-            auto t = s.tags.find(kv.first);
-            return t != s.tags.end() && t->second == kv.second;
+            auto t = tags.find(kv.first);
+            return t != tags.end() && t->second == kv.second;
           });
           if (!tags_ok) continue;
+          if (c.by_id) {  // protocol 2026: whole records, by id (the map's order)
+            hits.push_back(s);
+            continue;
+          }
           // The partial record of REST v1 3.3, as the stores select it.
           q::schedule_record partial = s;
           partial.description.clear();
@@ -398,7 +452,9 @@ q::store_result fake_store::run(const q::store_command& cmd) {
           partial.promise_tags.clear();
           hits.push_back(std::move(partial));
         }
-        std::sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
+        if (!c.by_id)
+          std::sort(hits.begin(), hits.end(),
+                    [](auto& a, auto& b) { return a.sort_id > b.sort_id; });
         if (static_cast<int64_t>(hits.size()) > c.limit) hits.resize(c.limit);
         q::query_schedules_result r;
         if (!hits.empty()) r.last_sort_id = hits.back().sort_id;
@@ -444,14 +500,28 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         for (auto& [_, p] : promises)
           if (p.state == q::promise_state::pending) ++r.counts[static_cast<int64_t>(p.state)];
         return r;
-      } else if constexpr (std::is_same_v<T, q::v2026_cmd>) {
-        // Protocol 2026 runs in the real stores only (tests/store, tests/sdk,
-        // tests/diff); here only the background tick, for its timing.
-        if (c.kind == "tick") {
-          v2026_ticks.push_back(c.now);
-          return q::v2026_result{200, "[]", false, v2026_wake_at};
-        }
-        return q::v2026_result{501, "\"not in the fake store\"", false, std::nullopt};
+      } else if constexpr (std::is_same_v<T, q::read_due26_cmd>) {
+        return due26(c);
+      } else if constexpr (std::is_same_v<T, q::read_snapshot26_cmd>) {
+        q::snapshot26_result r;
+        for (const auto& [awaited, awaiter] : callbacks26)
+          r.callbacks.push_back({awaiter, awaited});
+        for (const auto& [id, address] : listeners26) r.listeners.push_back({id, address});
+        return r;
+      } else if constexpr (std::is_same_v<T, q::reset_store_cmd>) {
+        // The data of both protocols; the counters and the fault knobs stay.
+        promises.clear();
+        tasks.clear();
+        callbacks.clear();
+        locks.clear();
+        schedules.clear();
+        tasks26.clear();
+        executes26.clear();
+        callbacks26.clear();
+        branches26.clear();
+        listeners26.clear();
+        unblocks26.clear();
+        return q::alter_result{0};
       } else if constexpr (std::is_same_v<T, q::search_tasks26_cmd>) {
         q::query_tasks26_result r;
         for (auto it = tasks26.upper_bound(c.after_id);

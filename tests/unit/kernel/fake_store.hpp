@@ -24,10 +24,11 @@ public:
   std::map<std::string, queues::lock_record> locks;  ///< by resource id
   std::map<std::string, queues::schedule_record> schedules;
   int64_t schedule_sort_id = 0;  ///< the last sort_id a schedule insert took
-  /// Protocol 2026's background tick ("tick" v2026_cmd): how often it ran, at
-  /// what times, and the wake_at its answer carries.
-  std::vector<int64_t> v2026_ticks;
-  std::optional<int64_t> v2026_wake_at;
+  /// Protocol 2026's background pass (read_due26_cmd): the times it read at,
+  /// and, when set, the next timer its answer carries instead of the one
+  /// the rows here give.
+  std::vector<int64_t> due26_reads;
+  std::optional<int64_t> due26_next_at;
   /// Protocol 2026's tasks and what the store's step after a promise write
   /// keeps with them (migration 006): a targeted promise's task, its
   /// executes (id -> version), callbacks (awaited, awaiter) and branches
@@ -75,6 +76,7 @@ private:
   /// The settlement chain; the executes and unblocks it queued.
   int64_t settled26(const std::string& id, int64_t now);
   queues::alter_result write26(const queues::write_task26_cmd& c);
+  queues::due26_result due26(const queues::read_due26_cmd& c);
   queues::alter_result register26(const queues::register26_cmd& c);
   bool fence_holds(const std::optional<queues::task26_fence>& f) const;
   int64_t next_sort_id_ = 1;

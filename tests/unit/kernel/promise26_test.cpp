@@ -184,3 +184,35 @@ TEST_F(kernel_promise26, the_outbox_drain_runs_at_once_only_when_a_settlement_qu
   ASSERT_EQ(created.status, 200) << created.message;
   EXPECT_EQ(takes(), before + 2);
 }
+
+TEST_F(kernel_promise26, search_pages_by_id_and_shows_an_overdue_promise_timed_out_unwritten) {
+  for (const char* id : {"c", "a", "b"}) promise(h.call(create(id, h.now + 5000)));
+  promise(h.call(create("d", h.now + 100)));
+  h.now += 100;  // d is past its timeout, still pending as stored
+  q::promise26_search_request first;
+  first.limit = 2;
+  auto page = std::get<q::promise26_search_response>(h.call(first).payload);
+  ASSERT_EQ(page.promises.size(), 2u);
+  EXPECT_EQ(page.promises[0].id, "a");
+  EXPECT_EQ(page.promises[1].id, "b");
+  ASSERT_EQ(page.cursor, "b");
+  auto next = first;
+  next.cursor = *page.cursor;
+  page = std::get<q::promise26_search_response>(h.call(next).payload);
+  ASSERT_EQ(page.promises.size(), 2u);
+  EXPECT_EQ(page.promises[1].id, "d");
+  EXPECT_EQ(page.promises[1].state, q::promise_state::rejected_timedout);
+  EXPECT_EQ(page.promises[1].completed_on, h.now);
+  EXPECT_FALSE(page.cursor) << "nothing left after d";
+  EXPECT_EQ(h.store.promises.at("d").state, q::promise_state::pending) << "a search writes nothing";
+  // The state filter sees d as it is now.
+  q::promise26_search_request pending;
+  pending.state = q::promise_state::pending;
+  page = std::get<q::promise26_search_response>(h.call(pending).payload);
+  EXPECT_EQ(page.promises.size(), 3u);
+  q::promise26_search_request timedout;
+  timedout.state = q::promise_state::rejected_timedout;
+  page = std::get<q::promise26_search_response>(h.call(timedout).payload);
+  ASSERT_EQ(page.promises.size(), 1u);
+  EXPECT_EQ(page.promises[0].id, "d");
+}

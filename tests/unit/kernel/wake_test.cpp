@@ -41,19 +41,19 @@ TEST(kernel_wake, at_the_end_of_the_shortest_period) {
 TEST(kernel_wake, at_the_time_the_2026_tick_asked_for_and_not_before) {
   kernel_harness h(quiet());
   started(h);
-  h.store.v2026_wake_at = h.now + 250;
+  h.store.due26_next_at = h.now + 250;
   const int64_t t0 = h.now;
   h.run();
-  ASSERT_EQ(h.store.v2026_ticks, std::vector<int64_t>{t0});
+  ASSERT_EQ(h.store.due26_reads, std::vector<int64_t>{t0});
   EXPECT_EQ(h.sys.next_wake(), t0 + 250);
 
-  h.store.v2026_wake_at.reset();  // no timer left after the next pass
+  h.store.due26_next_at.reset();  // no timer left after the next pass
   h.now = t0 + 249;
   h.run();
-  EXPECT_EQ(h.store.v2026_ticks.size(), 1u) << "woke before its time";
+  EXPECT_EQ(h.store.due26_reads.size(), 1u) << "woke before its time";
   h.now = t0 + 250;
   h.run();
-  EXPECT_EQ(h.store.v2026_ticks, (std::vector<int64_t>{t0, t0 + 250}));
+  EXPECT_EQ(h.store.due26_reads, (std::vector<int64_t>{t0, t0 + 250}));
   // Nothing asked for: back to the period, counted from the first pass.
   EXPECT_EQ(h.sys.next_wake(), t0 + k_hour);
 }
@@ -63,19 +63,30 @@ TEST(kernel_wake, an_operation_that_arms_a_timer_brings_the_tick_forward) {
   started(h).run();
   const int64_t t0 = h.now;
   ASSERT_EQ(h.sys.next_wake(), t0 + k_hour);
-  // The fake store runs no 2026 operation, but a tick answer is one too: a
-  // debug.tick through the API whose answer carries wake_at asks for the job.
-  h.store.v2026_wake_at = t0 + 40;
-  q::v2026_request r{"tick", "c1", "{}", std::nullopt};
-  h.call(r);
+  // A targeted promise that times out in 40 ms asks for the tick then.
+  q::promise26_create_request create;
+  create.id = "p";
+  create.timeout_at = t0 + 40;
+  create.tags = {{"resonate:target", "poll://any@g"}};
+  h.call(create);
   EXPECT_EQ(h.sys.next_wake(), t0 + 40);
+}
+
+TEST(kernel_wake, a_debug_tick_arms_no_timer) {
+  kernel_harness h(quiet());
+  started(h).run();
+  const int64_t t0 = h.now;
+  h.store.due26_next_at = t0 + 40;
+  h.call(q::debug26_request{q::debug26_op::tick, t0});
+  EXPECT_EQ(h.store.due26_reads.back(), t0);
+  EXPECT_EQ(h.sys.next_wake(), t0 + k_hour) << "the test moves time itself";
 }
 
 TEST(kernel_wake, never_while_debug_start_pauses_the_jobs) {
   kernel_harness h(quiet());
   started(h).run();
-  h.call(q::v2026_request{"debug.start", "c1", "{}", std::nullopt});
+  h.call(q::debug26_request{q::debug26_op::start, std::nullopt});
   EXPECT_EQ(h.sys.next_wake(), std::numeric_limits<int64_t>::max());
-  h.call(q::v2026_request{"debug.stop", "c2", "{}", std::nullopt});
+  h.call(q::debug26_request{q::debug26_op::stop, std::nullopt});
   EXPECT_LT(h.sys.next_wake(), std::numeric_limits<int64_t>::max());
 }

@@ -12,10 +12,16 @@
 //    task's 30 s retry timer, which stays the backstop.
 //  - Tick2026: every signal period, and at the earliest timer an operation
 //    armed or the last pass left (jobs_due): the promise timeouts, task
-//    retries and lease expiries due now.
+//    retries and lease expiries due now (background_pass26, which debug.tick
+//    runs at its own time). The pass reads what is due, then writes each
+//    change guarded by the row as read: a request that changed the row
+//    meanwhile wins, and the row is decided on again at the next pass if it
+//    is still due.
+#include <algorithm>
 #include <utility>
 
 #include "kernel/coroutines/coroutines.hpp"
+#include "kernel/domain/task26.hpp"
 
 namespace resonate::kernel::coroutines {
 
@@ -37,8 +43,7 @@ root_task drain_outbox_2026(context& c, const settings& s) {
     parked_before = c.now() - s.outbox_park_max_age_ms;
   }
   auto take = c.store(q::store_transaction{
-    std::nullopt,
-    {q::take_outbox_cmd{s.outbox_batch_size, s.server_url, std::move(connected), parked_before}}});
+    std::nullopt, {q::take_outbox_cmd{s.outbox_batch_size, std::move(connected), parked_before}}});
   auto taken = co_await take;
   if (auto failure = store_failure(taken)) co_return std::move(*failure);
   auto messages = std::get<q::outbox_result>(std::move(taken.store().results.at(0))).messages;
@@ -81,14 +86,63 @@ root_task drain_outbox_2026(context& c, const settings& s) {
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }
 
-root_task tick_2026(context& c, const settings&) {
-  auto io = c.store(q::store_transaction{std::nullopt, {q::v2026_cmd{"tick", "{}", c.now()}}});
-  auto done = co_await io;
-  if (auto failure = store_failure(done)) co_return std::move(*failure);
-  const auto& result = std::get<q::v2026_result>(done.store().results.at(0));
-  if (result.outbox) kick_outbox26(c);
+task<std::variant<std::optional<int64_t>, q::response>> background_pass26(context& c,
+                                                                          const settings& s,
+                                                                          int64_t now) {
+  using outcome = std::variant<std::optional<int64_t>, q::response>;
+  const int64_t batch = std::max<int64_t>(s.promise_batch_size, 1);
+  std::optional<int64_t> next_at;  // the earliest timer left, of the last read
+  std::optional<int64_t> armed;    // the earliest retry timer this pass wrote
+  auto earliest = [](std::optional<int64_t>& at, int64_t t) { at = at ? std::min(*at, t) : t; };
+  bool more = true;
+  for (int64_t round = 0; more && round < s.promise_max_iterations; ++round) {
+    auto reading = run_one(c, q::read_due26_cmd{now, batch});
+    auto read = co_await std::move(reading);
+    if (auto* failure = std::get_if<q::response>(&read)) co_return outcome{std::move(*failure)};
+    auto due = std::get<q::due26_result>(std::get<q::store_result>(std::move(read)));
+    next_at = due.next_at;
+    more = static_cast<int64_t>(due.promises.size()) >= batch ||
+           static_cast<int64_t>(due.tasks.size()) >= batch;
+    // 1. Promise timeouts first, each with its settlement chain: a task
+    //    whose own promise times out here ends fulfilled, and its timer
+    //    write below then finds it moved on and does nothing.
+    if (!due.promises.empty()) {
+      auto timing = apply_timeouts(c, due.promises, now);
+      if (auto failure = co_await std::move(timing)) co_return outcome{std::move(*failure)};
+    }
+    // 2, 3. Task timers: a lapsed lease or a due retry makes the task
+    //    pending again and sends its execute again.
+    q::store_transaction writes;
+    std::vector<int64_t> retry_at;
+    for (const auto& t : due.tasks) {
+      auto w = domain::due26_write(t, now);
+      if (!w) continue;
+      retry_at.push_back(w->task.timer_at.value_or(now));
+      writes.commands.emplace_back(std::move(*w));
+    }
+    if (writes.commands.empty()) continue;
+    auto io = c.store(std::move(writes));
+    auto done = co_await io;
+    if (auto failure = store_failure(done)) co_return outcome{std::move(*failure)};
+    for (size_t k = 0; k < retry_at.size(); ++k) {
+      if (std::get<q::alter_result>(done.store().results.at(k)).rows_affected != 1) continue;
+      earliest(armed, retry_at[k]);
+      kick_outbox26(c);
+    }
+  }
+  if (armed) earliest(next_at, *armed);
+  if (more) earliest(next_at, now);  // stopped at the limit of rounds: go on at once
+  co_return outcome{next_at};
+}
+
+root_task tick_2026(context& c, const settings& s) {
+  auto pass = background_pass26(c, s, c.now());
+  auto outcome = co_await std::move(pass);
+  if (auto* failure = std::get_if<q::response>(&outcome)) co_return std::move(*failure);
   // Next pass at the earliest timer left, if that comes before the period ends.
-  if (result.wake_at) c.shared().run_job_at(tick_2026_job, *result.wake_at);
+  if (auto next = std::get<std::optional<int64_t>>(outcome)) {
+    c.shared().run_job_at(tick_2026_job, *next);
+  }
   co_return q::response{q::status::ok, q::empty_response{}, {}};
 }
 
