@@ -51,7 +51,11 @@ q::task26_fence_request fence_on(std::mt19937_64& rng, std::string task_id, int6
   r.id = std::move(task_id);
   r.version = version;
   if (!held.empty() && rng() % 2) {
+    // A task acquired once, at the last version acknowledged for it: the
+    // one most likely still held (older versions are stale by now).
     auto pick = std::next(held.begin(), static_cast<long>(rng() % held.size()));
+    auto last = held.lower_bound({pick->first + '\x01', 0});
+    pick = std::prev(last);
     r.id = pick->first;
     r.version = pick->second;
   }
@@ -87,7 +91,7 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now,
       if (rng() % 3 == 0) {  // task.create: the promise and its task, acquired
         q::task26_create_request r;
         r.pid = "w" + std::to_string(rng() % 2);
-        r.ttl = rng() % 2 ? 100 : 60000;
+        r.ttl = rng() % 2 ? 100 : 3000;
         r.action.id = task_id;
         r.action.timeout_at = now + 200 + static_cast<int64_t>(rng() % 20000);
         r.action.tags = {{"resonate:target", "poll://any@workers"}};
@@ -95,9 +99,10 @@ q::request_payload random_request(std::mt19937_64& rng, int64_t now,
       }
       auto version = static_cast<int64_t>(rng() % 2);
       auto pid = "w" + std::to_string(rng() % 2);
-      // Short leases lapse under the background pass (case 11); long ones
-      // outlive the run, so that fences on them hold.
-      int64_t ttl = rng() % 2 ? 100 : 60000;
+      // Short leases lapse under the background pass (case 11) within a few
+      // ticks; 3 s ones hold long enough for fences on them, and still lapse
+      // within the run when the acquire's answer was lost (fail_after).
+      int64_t ttl = rng() % 2 ? 100 : 3000;
       return q::task26_acquire_request{task_id, version, std::move(pid), ttl, std::nullopt};
     }
     case 10: {
@@ -228,10 +233,11 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
     }
     auto out = h.sys.tick(h.now);
     for (auto& sqe : out) in_flight.push_back(std::move(sqe));
-    // Complete a random subset, in random order: the store answers out of order.
+    // Complete a random subset, in random order: the store (and the sender of
+    // the 2026 outbox) answers out of order.
     std::shuffle(in_flight.begin(), in_flight.end(), rng);
     size_t take = in_flight.empty() ? 0 : rng() % (in_flight.size() + 1);
-    for (size_t i = 0; i < take; ++i) h.sys.complete(h.store.process_one(in_flight[i]));
+    for (size_t i = 0; i < take; ++i) h.sys.complete(h.store.answer(in_flight[i]));
     in_flight.erase(in_flight.begin(), in_flight.begin() + static_cast<long>(take));
     h.now += static_cast<int64_t>(rng() % 40);
 
@@ -421,7 +427,7 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
 
   // Drain without faults: every request gets its answer, no coroutine leaks.
   h.store.fail_before = h.store.fail_after = 0;
-  for (auto& sqe : in_flight) h.sys.complete(h.store.process_one(sqe));
+  for (auto& sqe : in_flight) h.sys.complete(h.store.answer(sqe));
   h.run();
   for (size_t i = 0; i < h.responses.size(); ++i) ASSERT_TRUE(h.responses[i]) << i;
   h.sys.shutdown();
@@ -434,6 +440,23 @@ TEST_P(kernel_dst, promise_invariants_hold_under_faults_and_reordering) {
             << registered << "\n";
   EXPECT_GT(registered, 0u);
   EXPECT_FALSE(h.store.due26_reads.empty()) << "the background pass never ran";
+  // The outbox's messages as the sender got them: an unblock carries its
+  // promise settled, as stored for good; an execute names a task at a version
+  // it has had.
+  size_t raw = 0;
+  for (const auto& s : h.store.sent) {
+    if (!s.raw) continue;
+    ++raw;
+    if (s.raw->version < 0) {
+      ASSERT_TRUE(s.raw->promise) << s.raw->id;
+      ASSERT_NE(s.raw->promise->state, S::pending) << s.raw->id;
+      ASSERT_EQ(*s.raw->promise, h.store.promises.at(s.raw->id)) << s.raw->id;
+    } else {
+      ASSERT_FALSE(s.raw->promise) << s.raw->id;
+      ASSERT_LE(s.raw->version, h.store.tasks26.at(s.raw->id).version) << s.raw->id;
+    }
+  }
+  EXPECT_GT(raw, 0u) << "the outbox drain never sent";
 }
 
 INSTANTIATE_TEST_SUITE_P(seeds, kernel_dst,

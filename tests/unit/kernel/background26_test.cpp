@@ -166,3 +166,57 @@ TEST_F(kernel_background26, reset_empties_the_store) {
   EXPECT_TRUE(h.store.promises.empty());
   EXPECT_TRUE(h.store.tasks26.empty());
 }
+
+// The outbox drain (background26.cpp) hands the sender typed messages, whose
+// bodies the sender writes: an execute with its task, version and address,
+// an unblock with its promise as settled. What was handed on is acknowledged.
+TEST_F(kernel_background26, the_drain_hands_the_sender_typed_messages_and_acknowledges_them) {
+  targeted("a");
+  q::promise26_create_request global;
+  global.id = "l";
+  global.timeout_at = h.now + 60000;
+  global.tags = {{"resonate:scope", "global"}};
+  h.call(global);
+  h.call(q::promise26_register_listener_request{"l", "poll://uni@g/w1", std::nullopt});
+  q::promise26_settle_request settle;
+  settle.id = "l";
+  settle.state = q::promise_state::resolved;
+  h.call(settle);
+  h.run();
+  std::vector<q::outbox_message> raw;
+  for (const auto& s : h.store.sent) {
+    if (s.raw) raw.push_back(*s.raw);
+  }
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_EQ(raw[0].id, "a");
+  EXPECT_EQ(raw[0].version, 0);
+  EXPECT_EQ(raw[0].address, "poll://any@workers");
+  EXPECT_FALSE(raw[0].promise) << "an execute names its task only";
+  EXPECT_EQ(raw[1].id, "l");
+  EXPECT_EQ(raw[1].version, -1);
+  EXPECT_EQ(raw[1].address, "poll://uni@g/w1");
+  ASSERT_TRUE(raw[1].promise);
+  EXPECT_EQ(raw[1].promise->state, q::promise_state::resolved);
+  EXPECT_TRUE(h.store.outbox_executes26.empty());
+  EXPECT_TRUE(h.store.outbox_unblocks26.empty());
+  EXPECT_TRUE(h.store.parked26.empty());
+}
+
+TEST_F(kernel_background26, a_message_no_stream_took_waits_for_one_and_leaves_when_it_connects) {
+  h.store.send_succeeds = false;  // no stream of the group is connected
+  targeted("a");
+  h.run();
+  ASSERT_EQ(h.store.parked26.size(), 1u);
+  EXPECT_EQ(h.store.parked26.begin()->first.second, "poll://any@workers");
+  EXPECT_TRUE(h.store.outbox_executes26.empty()) << "parked, not left in the outbox";
+  const auto sent_before = h.store.sent.size();
+  h.run();
+  EXPECT_EQ(h.store.sent.size(), sent_before) << "not sent again until a stream connects";
+  h.store.send_succeeds = true;
+  h.call(q::stream_connected_request{"workers", "w1"});
+  h.run();
+  ASSERT_EQ(h.store.sent.size(), sent_before + 1);
+  ASSERT_TRUE(h.store.sent.back().raw);
+  EXPECT_EQ(h.store.sent.back().raw->id, "a");
+  EXPECT_TRUE(h.store.parked26.empty());
+}

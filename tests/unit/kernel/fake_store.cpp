@@ -53,7 +53,7 @@ void fake_store::created26(const q::promise_record& p) {
   } else {
     t.timer = q::task26_timer::retry;
     t.timer_at = p.created_on.value_or(0) + 30000;
-    executes26[p.id] = 0;
+    queue_execute26(p.id, 0);
   }
   tasks26[p.id] = std::move(t);
 }
@@ -89,7 +89,7 @@ int64_t fake_store::settled26(const std::string& id, int64_t now) {
         t.resumes = 1;
         t.timer = q::task26_timer::retry;
         t.timer_at = now + 30000;
-        executes26[t.id] = t.version;
+        queue_execute26(t.id, t.version);
         ++queued;
       } else if (t.state != q::task26_state::suspended && t.state != q::task26_state::fulfilled) {
         ++t.resumes;
@@ -103,6 +103,7 @@ int64_t fake_store::settled26(const std::string& id, int64_t now) {
       continue;
     }
     unblocks26.push_back(*l);
+    outbox_unblocks26.insert(*l);
     ++queued;
     l = listeners26.erase(l);
   }
@@ -135,9 +136,77 @@ q::alter_result fake_store::write26(const q::write_task26_cmd& c) {
   it->second = c.task;
   it->second.address = address;
   for (const auto& a : c.awaited) callbacks26.emplace(a, c.task.id);
-  if (c.send_execute) executes26[c.task.id] = c.task.version;
-  if (c.drop_execute) executes26.erase(c.task.id);
+  if (c.send_execute) queue_execute26(c.task.id, c.task.version);
+  if (c.drop_execute) drop_execute26(c.task.id);
   return q::alter_result{1};
+}
+
+void fake_store::queue_execute26(const std::string& id, int64_t version) {
+  executes26[id] = version;
+  outbox_executes26[id] = version;
+}
+
+void fake_store::drop_execute26(const std::string& id) {
+  executes26.erase(id);
+  outbox_executes26.erase(id);
+}
+
+q::outbox_result fake_store::take_outbox26(const q::take_outbox_cmd& c) {
+  ++outbox_takes;
+  // A stream takes back what is parked for its unicast address and for its
+  // group's anycast (with or without a preferred id); an execute only while
+  // its task is still pending at that version.
+  for (const auto& stream : c.connected) {
+    const auto uni = "poll://uni@" + stream.group + "/" + stream.id;
+    const auto any = "poll://any@" + stream.group;
+    for (auto it = parked26.begin(); it != parked26.end();) {
+      const auto& [key, version] = *it;
+      const auto& address = key.second;
+      if (address != uni && address != any && address.rfind(any + "/", 0) != 0) {
+        ++it;
+        continue;
+      }
+      if (version < 0) {
+        outbox_unblocks26.insert(key);
+      } else if (auto t = tasks26.find(key.first); t != tasks26.end() &&
+                                                   t->second.version == version &&
+                                                   t->second.state == q::task26_state::pending) {
+        outbox_executes26.try_emplace(key.first, version);
+      }
+      it = parked26.erase(it);
+    }
+  }
+  q::outbox_result r;
+  for (const auto& [id, version] : outbox_executes26) {
+    if (static_cast<int64_t>(r.messages.size()) >= c.limit) break;
+    auto t = tasks26.find(id);
+    r.messages.push_back(
+      q::outbox_message{id, version, t == tasks26.end() ? "" : t->second.address, std::nullopt});
+  }
+  int64_t unblocks = 0;
+  for (const auto& [id, address] : outbox_unblocks26) {
+    if (unblocks++ >= c.limit) break;
+    auto p = promises.find(id);
+    if (p == promises.end()) continue;
+    r.messages.push_back(q::outbox_message{id, -1, address, p->second});
+  }
+  return r;
+}
+
+void fake_store::ack_outbox26(const q::ack_outbox_cmd& c) {
+  auto remove = [&](const q::outbox_message& m) {
+    if (m.version < 0) {
+      outbox_unblocks26.erase({m.id, m.address});
+    } else if (auto it = outbox_executes26.find(m.id);
+               it != outbox_executes26.end() && it->second == m.version) {
+      outbox_executes26.erase(it);
+    }
+  };
+  for (const auto& m : c.messages) remove(m);
+  for (const auto& m : c.parked) {
+    remove(m);
+    parked26[{m.id, m.address}] = m.version;
+  }
 }
 
 q::due26_result fake_store::due26(const q::read_due26_cmd& c) {
@@ -521,6 +590,9 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         branches26.clear();
         listeners26.clear();
         unblocks26.clear();
+        outbox_executes26.clear();
+        outbox_unblocks26.clear();
+        parked26.clear();
         return q::alter_result{0};
       } else if constexpr (std::is_same_v<T, q::search_tasks26_cmd>) {
         q::query_tasks26_result r;
@@ -553,8 +625,10 @@ q::store_result fake_store::run(const q::store_command& cmd) {
       } else if constexpr (std::is_same_v<T, q::register26_cmd>) {
         return register26(c);
       } else if constexpr (std::is_same_v<T, q::take_outbox_cmd>) {
-        ++outbox_takes;
-        return q::outbox_result{};
+        return take_outbox26(c);
+      } else if constexpr (std::is_same_v<T, q::ack_outbox_cmd>) {
+        ack_outbox26(c);
+        return q::alter_result{static_cast<int64_t>(c.messages.size() + c.parked.size())};
       } else {
         return q::alter_result{0};
       }

@@ -42,6 +42,13 @@ public:
   std::map<std::string, std::string> branches26;
   std::set<std::pair<std::string, std::string>> listeners26;
   std::vector<std::pair<std::string, std::string>> unblocks26;
+  /// The outbox as the drain sees it: what executes26 and unblocks26 queued
+  /// and the drain has not acknowledged (execute: id -> version; unblock:
+  /// promise, address), and the messages parked for want of a stream
+  /// ((id, address) -> version, -1 for an unblock).
+  std::map<std::string, int64_t> outbox_executes26;
+  std::set<std::pair<std::string, std::string>> outbox_unblocks26;
+  std::map<std::pair<std::string, std::string>, int64_t> parked26;
 
   /// Inserts a task row directly (tests that need a claimed task for a fence).
   queues::task_record& put_task(std::string id, int64_t counter, queues::task_state state);
@@ -77,6 +84,10 @@ private:
   int64_t settled26(const std::string& id, int64_t now);
   queues::alter_result write26(const queues::write_task26_cmd& c);
   queues::due26_result due26(const queues::read_due26_cmd& c);
+  void queue_execute26(const std::string& id, int64_t version);
+  void drop_execute26(const std::string& id);
+  queues::outbox_result take_outbox26(const queues::take_outbox_cmd& c);
+  void ack_outbox26(const queues::ack_outbox_cmd& c);
   queues::alter_result register26(const queues::register26_cmd& c);
   bool fence_holds(const std::optional<queues::task26_fence>& f) const;
   int64_t next_sort_id_ = 1;
