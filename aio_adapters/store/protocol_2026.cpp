@@ -29,18 +29,36 @@ namespace q = resonate::queues;
 
 namespace {
 
-std::optional<q::promise_record> read_promise(sql_session& db, const std::string& id) {
-  auto r = db.run(q::read_promise_cmd{id});
-  auto& rows = std::get<q::query_promises_result>(r).records;
-  if (rows.empty()) return std::nullopt;
-  return std::move(rows.front());
+/// The rows with these ids, one `Read{id}` each, all in one round trip (in
+/// the order given; nullopt for one that is gone).
+template <class Read, class Result>
+auto read_each(sql_session& db, const std::vector<std::string>& ids) {
+  std::vector<q::store_command> reads;
+  reads.reserve(ids.size());
+  for (const auto& id : ids) reads.emplace_back(Read{id});
+  std::vector<std::optional<typename decltype(Result::records)::value_type>> out;
+  out.reserve(ids.size());
+  for (auto& r : db.run_all(reads)) {
+    auto& rows = std::get<Result>(r).records;
+    out.push_back(rows.empty() ? std::nullopt : std::optional(std::move(rows.front())));
+  }
+  return out;
 }
 
-std::optional<q::task26_record> read_task(sql_session& db, const std::string& id) {
-  auto r = db.run(q::read_task26_cmd{id});
-  auto& rows = std::get<q::query_tasks26_result>(r).records;
-  if (rows.empty()) return std::nullopt;
-  return std::move(rows.front());
+auto read_promises(sql_session& db, const std::vector<std::string>& ids) {
+  return read_each<q::read_promise_cmd, q::query_promises_result>(db, ids);
+}
+
+auto read_tasks(sql_session& db, const std::vector<std::string>& ids) {
+  return read_each<q::read_task26_cmd, q::query_tasks26_result>(db, ids);
+}
+
+/// Column 0 of every row.
+std::vector<std::string> first_column(const std::vector<sql_row>& rows) {
+  std::vector<std::string> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(r.text(0));
+  return out;
 }
 
 // -- the outbox ----------------------------------------------------------------------
@@ -91,16 +109,14 @@ q::outbox_result take_outbox(sql_session& db, const q::take_outbox_cmd& cmd) {
     m.address = r.text(2);
     out.messages.push_back(std::move(m));
   }
-  for (const auto& r : db.query(
-         "SELECT promise_id, address FROM outbox_unblock26 ORDER BY promise_id, address LIMIT $1",
-         {cmd.limit})) {
-    q::outbox_message m;
-    m.id = r.text(0);
-    m.version = -1;
-    m.address = r.text(1);
-    m.promise = read_promise(db, m.id);
-    if (!m.promise) continue;  // deleted meanwhile (debug.reset): nothing to say
-    out.messages.push_back(std::move(m));
+  auto unblocks = db.query(
+    "SELECT promise_id, address FROM outbox_unblock26 ORDER BY promise_id, address LIMIT $1",
+    {cmd.limit});
+  auto promises = read_promises(db, first_column(unblocks));  // one round trip for all
+  for (size_t k = 0; k < unblocks.size(); ++k) {
+    if (!promises[k]) continue;  // deleted meanwhile (debug.reset): nothing to say
+    out.messages.push_back(
+      q::outbox_message{unblocks[k].text(0), -1, unblocks[k].text(1), std::move(promises[k])});
   }
   return out;
 }
@@ -147,22 +163,22 @@ q::due26_result read_due(sql_session& db, const q::read_due26_cmd& cmd) {
   // Promise timeouts: those of pending promises only, so that `limit` counts
   // what the pass can act on (a settlement deletes its promise's row in its
   // own transaction; the join only guards against a row left behind). Each
-  // promise is read as the store's own read gives it.
-  for (const auto& r :
-       db.query("SELECT t.id FROM promise_timeouts26 t JOIN promises p ON p.id = t.id "
-                "WHERE t.timeout <= $1 AND p.state = 1 ORDER BY t.timeout, t.id LIMIT $2",
-                {cmd.now, cmd.limit})) {
-    auto p = read_promise(db, r.text(0));
+  // promise is read as the store's own read gives it, all in one round trip.
+  auto due_promises =
+    first_column(db.query("SELECT t.id FROM promise_timeouts26 t JOIN promises p ON p.id = t.id "
+                          "WHERE t.timeout <= $1 AND p.state = 1 ORDER BY t.timeout, t.id LIMIT $2",
+                          {cmd.now, cmd.limit}));
+  for (auto& p : read_promises(db, due_promises)) {
     if (!p || p->state != q::promise_state::pending || p->timeout > cmd.now) continue;
     out.promises.push_back(std::move(*p));
   }
   // Task timers (a pending task's retry, an acquired task's lease), whatever
   // the task's state: which of them the kernel acts on is its decision. Each
-  // task as the store's own read gives it.
-  for (const auto& r :
-       db.query("SELECT id FROM tasks26 WHERE timer_at <= $1 ORDER BY timer_at, id LIMIT $2",
-                {cmd.now, cmd.limit})) {
-    auto t = read_task(db, r.text(0));
+  // task as the store's own read gives it, all in one round trip.
+  auto due_tasks = first_column(
+    db.query("SELECT id FROM tasks26 WHERE timer_at <= $1 ORDER BY timer_at, id LIMIT $2",
+             {cmd.now, cmd.limit}));
+  for (auto& t : read_tasks(db, due_tasks)) {
     if (!t || !t->timer_at || *t->timer_at > cmd.now) continue;
     out.tasks.push_back(std::move(*t));
   }

@@ -44,6 +44,10 @@ public:
   /// Runs one of the store's own (not interactive) commands inside the
   /// transaction.
   virtual queues::store_result run(const queues::store_command& cmd) = 0;
+  /// Runs several of them in order, in one round trip where the store can
+  /// (PostgreSQL pipelines them); their results in the same order.
+  virtual std::vector<queues::store_result> run_all(
+    const std::vector<queues::store_command>& cmds) = 0;
 
 protected:
   ~sql_session() = default;

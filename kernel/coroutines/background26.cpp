@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "kernel/coroutines/coroutines.hpp"
+#include "kernel/domain/promise.hpp"
 #include "kernel/domain/task26.hpp"
 
 namespace resonate::kernel::coroutines {
@@ -103,29 +104,31 @@ task<std::variant<std::optional<int64_t>, q::response>> background_pass26(contex
     next_at = due.next_at;
     more = static_cast<int64_t>(due.promises.size()) >= batch ||
            static_cast<int64_t>(due.tasks.size()) >= batch;
-    // 1. Promise timeouts first, each with its settlement chain: a task
-    //    whose own promise times out here ends fulfilled, and its timer
-    //    write below then finds it moved on and does nothing.
-    if (!due.promises.empty()) {
-      auto timing = apply_timeouts(c, due.promises, now);
-      if (auto failure = co_await std::move(timing)) co_return outcome{std::move(*failure)};
-    }
+    // One transaction. 1. Promise timeouts first, each with its settlement
+    //    chain: a task whose own promise times out here ends fulfilled, and
+    //    its timer write below then finds it moved on and does nothing.
+    q::store_transaction tx;
+    for (const auto& p : due.promises) tx.commands.emplace_back(domain::timeout_command(p, now));
     // 2, 3. Task timers: a lapsed lease or a due retry makes the task
     //    pending again and sends its execute again.
-    q::store_transaction writes;
     std::vector<int64_t> retry_at;
     for (const auto& t : due.tasks) {
       auto w = domain::due26_write(t, now);
       if (!w) continue;
       retry_at.push_back(w->task.timer_at.value_or(now));
-      writes.commands.emplace_back(std::move(*w));
+      tx.commands.emplace_back(std::move(*w));
     }
-    if (writes.commands.empty()) continue;
-    auto io = c.store(std::move(writes));
+    if (tx.commands.empty()) continue;
+    auto io = c.store(std::move(tx));
     auto done = co_await io;
     if (auto failure = store_failure(done)) co_return outcome{std::move(*failure)};
+    const auto& results = done.store().results;
+    for (size_t k = 0; k < due.promises.size(); ++k) {
+      after_timeout(c, due.promises[k], std::get<q::promise_write_result>(results.at(k)));
+    }
     for (size_t k = 0; k < retry_at.size(); ++k) {
-      if (std::get<q::alter_result>(done.store().results.at(k)).rows_affected != 1) continue;
+      const auto& w = std::get<q::alter_result>(results.at(due.promises.size() + k));
+      if (w.rows_affected != 1) continue;
       earliest(armed, retry_at[k]);
       kick_outbox26(c);
     }

@@ -257,11 +257,10 @@ using lazy_timeout_result =
 /// `state = PENDING`); a failure response if the store failed.
 task<std::optional<queues::response>> apply_timeouts(
   context& c, const std::vector<queues::promise_record>& due);
-/// The same at the time `now` (protocol 2026's background pass, whose time
-/// may be a debug time).
-task<std::optional<queues::response>> apply_timeouts(context& c,
-                                                     const std::vector<queues::promise_record>& due,
-                                                     int64_t now);
+/// What follows the timeout command of `due` (domain::timeout_command):
+/// promises_total when it took effect, and after_completion.
+void after_timeout(context& c, const queues::promise_record& due,
+                   const queues::promise_write_result& w);
 
 /// Runs the completion transaction that times out `p` (spec 4.1).
 task<lazy_timeout_result> apply_lazy_timeout(context& c, queues::promise_record p,

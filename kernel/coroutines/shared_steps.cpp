@@ -67,23 +67,20 @@ task<std::variant<q::store_result, q::response>> run_one(context& c, q::store_co
 
 task<std::optional<q::response>> apply_timeouts(context& c,
                                                 const std::vector<q::promise_record>& due) {
-  return apply_timeouts(c, due, c.now());
-}
-
-task<std::optional<q::response>> apply_timeouts(context& c,
-                                                const std::vector<q::promise_record>& due,
-                                                int64_t now) {
   q::store_transaction tx;
-  for (const auto& p : due) tx.commands.emplace_back(domain::timeout_command(p, now));
+  for (const auto& p : due) tx.commands.emplace_back(domain::timeout_command(p, c.now()));
   auto io = c.store(std::move(tx));
   auto done = co_await io;
   if (auto failure = store_failure(done)) co_return std::move(failure);
   for (size_t k = 0; k < due.size(); ++k) {
-    auto& w = std::get<q::promise_write_result>(done.store().results.at(k));
-    if (w.rows_affected == 1) count_completed_promises(q::timed_out_state(due[k]));
-    after_completion(c, w);
+    after_timeout(c, due[k], std::get<q::promise_write_result>(done.store().results.at(k)));
   }
   co_return std::nullopt;
+}
+
+void after_timeout(context& c, const q::promise_record& due, const q::promise_write_result& w) {
+  if (w.rows_affected == 1) count_completed_promises(q::timed_out_state(due));
+  after_completion(c, w);
 }
 
 task<lazy_timeout_result> apply_lazy_timeout(context& c, q::promise_record p,

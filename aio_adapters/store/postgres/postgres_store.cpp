@@ -197,6 +197,25 @@ struct postgres_store::impl final : store_session {
     }
 
     q::store_result run(const q::store_command& cmd) override { return s.run(cmd); }
+
+    /// Sent together, then every result taken (one round trip), so that the
+    /// pipeline stays in step when one fails and aborts the rest.
+    std::vector<q::store_result> run_all(const std::vector<q::store_command>& cmds) override {
+      for (const auto& c : cmds) s.send(c);
+      std::vector<q::store_result> out;
+      out.reserve(cmds.size());
+      std::optional<pg_error> first;
+      for (const auto& c : cmds) {
+        try {
+          out.push_back(s.receive(c));
+        } catch (const pg_error& e) {
+          if (e.broken()) throw;
+          if (!first) first = e;
+        }
+      }
+      if (first) throw *first;
+      return out;
+    }
   };
 
   q::store_result run(const q::store_command& cmd) override {

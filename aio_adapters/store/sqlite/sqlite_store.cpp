@@ -134,6 +134,14 @@ public:
 
   q::store_result run(const q::store_command& cmd) override { return session_.run(cmd); }
 
+  /// One after the other: the one connection has no round trip to save.
+  std::vector<q::store_result> run_all(const std::vector<q::store_command>& cmds) override {
+    std::vector<q::store_result> out;
+    out.reserve(cmds.size());
+    for (const auto& c : cmds) out.push_back(session_.run(c));
+    return out;
+  }
+
 private:
   sqlite_connection& conn_;
   store_session& session_;
