@@ -60,20 +60,38 @@ void arm_timer(kernel_self self, int64_t now) {
                      q::timer_atom_v);
 }
 
+// Take the next batch of queued submissions, at most batch_size.
+q::aio_batch next_batch(kernel_state& st) {
+  q::aio_batch batch;
+  while (!st.pending.empty() && batch.size() < st.batch_size) {
+    batch.push_back(std::move(st.pending.front()));
+    st.pending.pop_front();
+  }
+  metrics().batch.observe(static_cast<double>(batch.size()));
+  return batch;
+}
+
 // Hand queued submissions to every idle store actor, one transaction per batch.
+// An inline store runs one batch here and asks for a tick: the requests that
+// arrived during the transaction are admitted before the next batch is cut.
 void dispatch(kernel_self self) {
   auto& st = self->state;
+  if (st.inline_store) {
+    if (st.pending.empty()) return;
+    auto started = std::chrono::steady_clock::now();
+    auto results = st.inline_store(next_batch(st));
+    metrics().duration.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    for (auto& cqe : results) st.sys->complete(std::move(cqe));
+    schedule_tick(self);
+    return;
+  }
   for (size_t i = 0; i < st.stores.size() && !st.pending.empty(); ++i) {
     if (st.store_busy[i]) continue;
-    q::aio_batch batch;
-    while (!st.pending.empty() && batch.size() < st.batch_size) {
-      batch.push_back(std::move(st.pending.front()));
-      st.pending.pop_front();
-    }
+    auto batch = next_batch(st);
     std::vector<uint64_t> ids;
     ids.reserve(batch.size());
     for (auto& sqe : batch) ids.push_back(sqe.id);
-    metrics().batch.observe(static_cast<double>(batch.size()));
     st.store_busy[i] = true;
     auto started = std::chrono::steady_clock::now();
     self->request(st.stores[i], caf::infinite, std::move(batch))
@@ -128,6 +146,7 @@ caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<ca
   st.sys = std::make_unique<kernel::system>(opts.system, kernel::coroutines::request_table());
   st.stores = std::move(stores);
   st.store_busy.assign(st.stores.size(), false);
+  st.inline_store = std::move(opts.inline_store);
   st.batch_size = std::max<size_t>(1, opts.store_batch_size);
   st.timer_ms = std::max<int64_t>(1, opts.system.signal_timeout_ms);
 

@@ -315,9 +315,17 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     return 1;
   }
 
-  std::vector<caf::actor> store_actors;
-  for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
   auto opts = kernel_options_of(cfg);
+  // SQLite is a library call: its batches run on the kernel's thread. A network
+  // store gets an actor (a thread) per connection, so that round trips overlap.
+  std::vector<caf::actor> store_actors;
+  if (cfg.store == config::store_kind::sqlite && stores.size() == 1) {
+    opts.inline_store = [store = stores.front()](q::aio_batch batch) {
+      return store->process(std::move(batch));
+    };
+  } else {
+    for (auto& s : stores) store_actors.push_back(sys.spawn<caf::detached>(store_actor, s));
+  }
   auto routing = std::make_shared<router::router>(router_options_of(cfg));
   // The kernel asks the router only for promises with a tag some source reads.
   opts.system.settings.router_tag_keys.clear();

@@ -2476,6 +2476,21 @@ TEST(sqlite_store_only, the_wal_stays_bounded_under_a_steady_write_load) {
   EXPECT_TRUE(read(h->get(), "w0-0"));
 }
 
+TEST(sqlite_store_only, a_few_frames_still_go_back_to_the_database_within_seconds) {
+  // The background checkpoint waits for about 1 MiB of frames, or a second:
+  // a lone write must not stay in the WAL for good.
+  auto h = make_harness(backend::sqlite_file);
+  const auto db_size = [&] { return std::filesystem::file_size(h->sqlite_path()); };
+  const auto before = db_size();
+  auto c = create("lone");
+  c.param.data = std::string(3000, 'x');  // a new page in the database
+  for (const auto& cqe : h->get().process({q::aio_sqe{1, tx_of({c})}})) ASSERT_FALSE(cqe.error);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (db_size() == before && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GT(db_size(), before);
+}
+
 TEST(postgres_store_only, a_batch_reruns_on_a_new_connection_when_the_old_one_broke) {
   if (!postgres_conninfo()) GTEST_SKIP() << "RESONATE_TEST_PG not set";
   auto h = make_harness(backend::postgres);
