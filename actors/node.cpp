@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -41,8 +42,13 @@ std::vector<std::shared_ptr<st::store>> open_stores(const config::config& cfg) {
   bool power = cfg.store_durability == config::durability::power;
   if (cfg.store == config::store_kind::postgres) {
     auto conninfo = config::postgres_conninfo(cfg.postgres);
+    st::postgres_options pg{conninfo, power};
+    // In a cluster, a frozen node's open transaction must not keep its lease
+    // row locked past the lease: after half of it, PostgreSQL ends it.
+    if (!cfg.cluster.node_id.empty())
+      pg.idle_in_transaction_timeout_ms = std::max<int64_t>(100, cfg.cluster.lease_ttl_ms / 2);
     for (int64_t i = 0; i < std::max<int64_t>(1, cfg.postgres.workers); ++i)
-      stores.push_back(st::make_postgres_store(st::postgres_options{conninfo, power}));
+      stores.push_back(st::make_postgres_store(pg));
   } else {
     // SQLite has one writer: one connection, one store actor.
     stores.push_back(st::make_sqlite_store(st::sqlite_options{cfg.sqlite.path, power}));
@@ -73,6 +79,8 @@ kernel_options kernel_options_of(const config::config& cfg) {
     throw config::config_error("--schedule-time-zone: unknown time zone '" +
                                cfg.schedule_time_zone + "'");
   }
+  k.system.settings.cluster_node = cfg.cluster.node_id;
+  k.system.settings.lease_ttl_ms = cfg.cluster.lease_ttl_ms;
   k.store_batch_size = static_cast<size_t>(
     cfg.store == config::store_kind::postgres ? cfg.postgres.batch_size : cfg.sqlite.batch_size);
   return k;
@@ -240,6 +248,12 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // stays at the top of an arena; a block of 1 MiB or more still goes back when freed.
   mallopt(M_TRIM_THRESHOLD, 4 << 20);
 #endif
+  if (!cfg.cluster.node_id.empty() && cfg.store != config::store_kind::postgres) {
+    log::error("cannot join a cluster", {{"error",
+                                          "cluster.nodeId needs the PostgreSQL store: "
+                                          "the nodes share its database"}});
+    return 1;
+  }
   std::vector<std::shared_ptr<st::store>> stores;
   try {
     stores = open_stores(cfg);

@@ -21,33 +21,33 @@ enum class store_kind { sqlite, postgres };
 enum class durability { process, power };
 
 struct http_config {
-  std::string addr = ":8001";          ///< host:port; port 0 picks a free port
-  int64_t body_limit = 16 << 20;       ///< bytes (16 MiB); larger bodies get 413
-  int64_t idle_timeout_ms = 60000;     ///< keep-alive connections idle longer are closed
-  int64_t max_connections = 10000;     ///< further connections are answered 503 and closed
-  int64_t threads = 1;                 ///< Beast io_context threads
-  int64_t shutdown_timeout_ms = 10000; ///< graceful drain bound
-  int64_t task_frequency_ms = 60000;   ///< REST v1: ttl of a task claimed via GET /tasks/claim
-  std::map<std::string, std::string> auth;      ///< basic auth user -> password; empty: off
+  std::string addr = ":8001";               ///< host:port; port 0 picks a free port
+  int64_t body_limit = 16 << 20;            ///< bytes (16 MiB); larger bodies get 413
+  int64_t idle_timeout_ms = 60000;          ///< keep-alive connections idle longer are closed
+  int64_t max_connections = 10000;          ///< further connections are answered 503 and closed
+  int64_t threads = 1;                      ///< Beast io_context threads
+  int64_t shutdown_timeout_ms = 10000;      ///< graceful drain bound
+  int64_t task_frequency_ms = 60000;        ///< REST v1: ttl of a task claimed via GET /tasks/claim
+  std::map<std::string, std::string> auth;  ///< basic auth user -> password; empty: off
   std::vector<std::string> cors_allow_origins;  ///< CORS origins (`*` = any); empty: off
 
   bool operator==(const http_config&) const = default;
 };
 
 struct system_config {
-  std::string url;                       ///< base URL in hrefs; "" -> http://<http addr>
-  int64_t coroutine_max_size = 1000;     ///< in-flight request coroutines; more get 503
-  int64_t submission_batch_size = 1000;  ///< API requests admitted per tick
-  int64_t completion_batch_size = 1000;  ///< AIO completions processed per tick
-  int64_t promise_batch_size = 100;      ///< rows per background timeout pass
-  int64_t promise_max_iterations = 1000; ///< passes per background run
-  int64_t schedule_batch_size = 100;     ///< schedules per background pass
+  std::string url;                        ///< base URL in hrefs; "" -> http://<http addr>
+  int64_t coroutine_max_size = 1000;      ///< in-flight request coroutines; more get 503
+  int64_t submission_batch_size = 1000;   ///< API requests admitted per tick
+  int64_t completion_batch_size = 1000;   ///< AIO completions processed per tick
+  int64_t promise_batch_size = 100;       ///< rows per background timeout pass
+  int64_t promise_max_iterations = 1000;  ///< passes per background run
+  int64_t schedule_batch_size = 100;      ///< schedules per background pass
   int64_t schedule_max_iterations = 1000;
-  int64_t task_batch_size = 100;         ///< tasks per background pass
+  int64_t task_batch_size = 100;  ///< tasks per background pass
   int64_t task_max_iterations = 1000;
-  int64_t signal_timeout_ms = 1000;      ///< idle tick period for background work
-  int64_t gauge_interval_ms = 5000;      ///< period of the tasks/promises by state gauges; 0 off
-  int64_t task_resend_ms = 1000;        ///< REST v1: resend an unclaimed task message after; 0 off
+  int64_t signal_timeout_ms = 1000;  ///< idle tick period for background work
+  int64_t gauge_interval_ms = 5000;  ///< period of the tasks/promises by state gauges; 0 off
+  int64_t task_resend_ms = 1000;     ///< REST v1: resend an unclaimed task message after; 0 off
 
   bool operator==(const system_config&) const = default;
 };
@@ -81,14 +81,14 @@ struct postgres_config {
 /// `GET /{group}/{id}` and receive their task messages as `data:` frames.
 struct poll_config {
   bool enabled = true;
-  std::string addr = ":8002";           ///< host:port; port 0 picks a free port
-  int64_t max_connections = 1000;       ///< further connections are refused (429)
-  int64_t buffer_size = 100;            ///< messages queued per connection; full -> send fails
-  int64_t disconnect_after_ms = 0;      ///< close streams after this long (0 = never)
-  int64_t keepalive_ms = 15000;         ///< SSE comment written on idle streams (0 = never)
-  int64_t ttr_ms = 15000;               ///< retry a failed delivery after this long
-  int64_t ttc_ms = 60000;               ///< a delivered task must be claimed within this
-  std::map<std::string, std::string> auth;      ///< basic auth user -> password; empty: off
+  std::string addr = ":8002";               ///< host:port; port 0 picks a free port
+  int64_t max_connections = 1000;           ///< further connections are refused (429)
+  int64_t buffer_size = 100;                ///< messages queued per connection; full -> send fails
+  int64_t disconnect_after_ms = 0;          ///< close streams after this long (0 = never)
+  int64_t keepalive_ms = 15000;             ///< SSE comment written on idle streams (0 = never)
+  int64_t ttr_ms = 15000;                   ///< retry a failed delivery after this long
+  int64_t ttc_ms = 60000;                   ///< a delivered task must be claimed within this
+  std::map<std::string, std::string> auth;  ///< basic auth user -> password; empty: off
   std::vector<std::string> cors_allow_origins;  ///< CORS origins (`*` = any); empty: off
 
   bool operator==(const poll_config&) const = default;
@@ -97,13 +97,13 @@ struct poll_config {
 /// HTTP push delivery to `http://` and `https://` receivers (REST v1 3.5).
 struct push_config {
   bool enabled = true;
-  int64_t size = 100;                   ///< deliveries queued behind the in-flight ones
-  int64_t workers = 64;                 ///< deliveries in flight at once
-  int64_t timeout_ms = 180000;          ///< whole request
-  int64_t conn_timeout_ms = 10000;      ///< TCP connect
+  int64_t size = 100;               ///< deliveries queued behind the in-flight ones
+  int64_t workers = 64;             ///< deliveries in flight at once
+  int64_t timeout_ms = 180000;      ///< whole request
+  int64_t conn_timeout_ms = 10000;  ///< TCP connect
   int64_t ttr_ms = 15000;
   int64_t ttc_ms = 60000;
-  std::string ca_file;                  ///< PEM CAs trusted for https besides the system store
+  std::string ca_file;  ///< PEM CAs trusted for https besides the system store
 
   bool operator==(const push_config&) const = default;
 };
@@ -138,6 +138,15 @@ struct router_config {
   bool operator==(const router_config&) const = default;
 };
 
+/// Several nodes on one PostgreSQL database (docs/cluster-plan.md). A node
+/// without a node id runs alone, as it always did.
+struct cluster_config {
+  std::string node_id;           ///< cluster.nodeId: this node's name in the leases; "" alone
+  int64_t lease_ttl_ms = 10000;  ///< cluster.leaseTtl: how long a lease on the work lasts
+
+  bool operator==(const cluster_config&) const = default;
+};
+
 struct config {
   http_config http;
   poll_config poll;
@@ -156,10 +165,11 @@ struct config {
   std::string metrics_addr = ":9090";  ///< "" disables the metrics listener
   /// Protocol 2026-04-01 debug mode (debug.*, resonate:debug_time); off in production.
   bool debug = false;
-  std::string log_level = "info";      ///< debug, info, warn, error, off
+  std::string log_level = "info";  ///< debug, info, warn, error, off
   /// `schedules.timeZone`: the IANA zone cron expressions are evaluated in;
   /// "" = the server's local zone (TZ, else /etc/localtime), as the reference.
   std::string schedule_time_zone;
+  cluster_config cluster;
 
   bool operator==(const config&) const = default;
 };

@@ -22,7 +22,9 @@ namespace {
 std::string to_env_name(const std::string& s) {
   std::string out = "RESONATE_";
   for (char ch : s) {
-    out += (ch == '.' || ch == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    out += (ch == '.' || ch == '-')
+             ? '_'
+             : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   }
   return out;
 }
@@ -45,7 +47,9 @@ int64_t parse_int(const std::string& raw, const std::string& where) {
 void check_range(int64_t v, int64_t min, int64_t max, const std::string& raw,
                  const std::string& where, bool duration) {
   if (v >= min && v <= max) return;
-  auto show = [duration](int64_t x) { return duration ? format_duration_ms(x) : std::to_string(x); };
+  auto show = [duration](int64_t x) {
+    return duration ? format_duration_ms(x) : std::to_string(x);
+  };
   bad_value(raw, where, "out of range: must be between " + show(min) + " and " + show(max));
 }
 
@@ -59,7 +63,10 @@ bool parse_bool(const std::string& raw, const std::string& where) {
 
 // A field accessor is a generic lambda `[](auto& c) -> auto& { return c.x.y; }`: the same
 // lambda yields a mutable reference for set and a const one for get.
-#define RESONATE_FIELD(path) [](auto& c) -> auto& { return c.path; }
+#define RESONATE_FIELD(path) \
+  [](auto& c) -> auto& {     \
+    return c.path;           \
+  }
 
 descriptor make(std::string key, std::string flag, value_type type, std::string placeholder,
                 std::string help) {
@@ -81,7 +88,8 @@ using check_fn = std::function<void(const std::string& raw, const std::string& w
 template <class Ref>
 descriptor string_option(std::string key, std::string flag, std::string help, Ref ref,
                          check_fn check = {}) {
-  descriptor d = make(std::move(key), std::move(flag), value_type::string, "string", std::move(help));
+  descriptor d =
+    make(std::move(key), std::move(flag), value_type::string, "string", std::move(help));
   d.set = [ref, check](config& c, const std::string& raw, const std::string& where) {
     if (check) check(raw, where);
     ref(c) = raw;
@@ -109,7 +117,7 @@ template <class Ref>
 descriptor duration_option(std::string key, std::string flag, std::string help, int64_t min_ms,
                            int64_t max_ms, Ref ref) {
   descriptor d =
-      make(std::move(key), std::move(flag), value_type::duration, "duration", std::move(help));
+    make(std::move(key), std::move(flag), value_type::duration, "duration", std::move(help));
   d.min = min_ms;
   d.max = max_ms;
   d.set = [ref, min_ms, max_ms](config& c, const std::string& raw, const std::string& where) {
@@ -138,8 +146,8 @@ descriptor choice_option(std::string key, std::string flag, std::string help,
                          std::function<std::string(const config&)> read) {
   std::string placeholder;
   for (const auto& ch : choices) placeholder += (placeholder.empty() ? "" : "|") + ch;
-  descriptor d = make(std::move(key), std::move(flag), value_type::choice, placeholder,
-                      std::move(help));
+  descriptor d =
+    make(std::move(key), std::move(flag), value_type::choice, placeholder, std::move(help));
   d.choices = choices;
   d.set = [put, choices, placeholder](config& c, const std::string& raw, const std::string& where) {
     const std::string v = to_lower(raw);
@@ -172,8 +180,8 @@ using key_check_fn = void (*)(const std::string&, const std::string&, const std:
 template <class Ref>
 descriptor map_option(std::string key, std::string flag, std::string help, Ref ref,
                       key_check_fn check_key = check_word_key) {
-  descriptor d = make(std::move(key), std::move(flag), value_type::string_map, "k=v",
-                      std::move(help));
+  descriptor d =
+    make(std::move(key), std::move(flag), value_type::string_map, "k=v", std::move(help));
   d.set_map = [ref, check_key](config& c, const std::map<std::string, std::string>& m,
                                const std::string& where) {
     for (const auto& [k, v] : m) check_key(k, v, where);
@@ -196,8 +204,8 @@ descriptor map_option(std::string key, std::string flag, std::string help, Ref r
 template <class Ref>
 descriptor list_option(std::string key, std::string flag, std::string help, Ref ref,
                        check_fn check = {}) {
-  descriptor d = make(std::move(key), std::move(flag), value_type::string_list, "string",
-                      std::move(help));
+  descriptor d =
+    make(std::move(key), std::move(flag), value_type::string_list, "string", std::move(help));
   d.set = [ref, check](config& c, const std::string& raw, const std::string& where) {
     std::vector<std::string> items;
     size_t start = 0;
@@ -228,7 +236,9 @@ void check_origin(const std::string& raw, const std::string& where) {
   bad_value(raw, where, "origins must be * or start with http:// or https://");
 }
 
-void check_addr(const std::string& raw, const std::string& where) { split_host_port(raw, where); }
+void check_addr(const std::string& raw, const std::string& where) {
+  split_host_port(raw, where);
+}
 
 void check_optional_addr(const std::string& raw, const std::string& where) {
   if (!raw.empty()) split_host_port(raw, where);
@@ -301,7 +311,8 @@ std::string source_from_map(const std::map<std::string, std::string>& m, const s
 sender_config::target_object parse_target(const std::string& item, const std::string& where) {
   const size_t eq = item.find('=');
   const size_t colon = eq == std::string::npos ? eq : item.find(':', eq);
-  if (eq == 0 || colon == std::string::npos) bad_value(item, where, "expected name=type:key=value;...");
+  if (eq == 0 || colon == std::string::npos)
+    bad_value(item, where, "expected name=type:key=value;...");
   sender_config::target_object t;
   t.name = item.substr(0, eq);
   t.type = item.substr(eq + 1, colon - eq - 1);
@@ -320,9 +331,11 @@ sender_config::target_object parse_target(const std::string& item, const std::st
   if (t.type == "poll") {
     need("group");
     const std::string cast = field_of(t.data, "cast");
-    if (!cast.empty() && cast != "any" && cast != "uni") bad_value(item, where, "cast must be any or uni");
+    if (!cast.empty() && cast != "any" && cast != "uni")
+      bad_value(item, where, "cast must be any or uni");
     for (const auto& [k, v] : t.data) {
-      if (k != "cast" && k != "group" && k != "id") bad_value(item, where, "unknown poll data " + k);
+      if (k != "cast" && k != "group" && k != "id")
+        bad_value(item, where, "unknown poll data " + k);
     }
   } else if (t.type == "http") {
     need("url");
@@ -364,8 +377,8 @@ descriptor object_list_option(std::string key, std::string flag, std::string hel
                               Parse parse, Render render,
                               std::string (*from_map)(const std::map<std::string, std::string>&,
                                                       const std::string&)) {
-  descriptor d = make(std::move(key), std::move(flag), value_type::string_list, "string",
-                      std::move(help));
+  descriptor d =
+    make(std::move(key), std::move(flag), value_type::string_list, "string", std::move(help));
   d.set = [ref, parse](config& c, const std::string& raw, const std::string& where) {
     std::remove_reference_t<decltype(ref(c))> items;
     for (const auto& item : split_items(raw)) items.push_back(parse(item, where));
@@ -391,8 +404,8 @@ std::vector<descriptor> build_table() {
                             "http://<api-http-addr>",
                             RESONATE_FIELD(system.url), check_url));
   t.push_back(int_option("system.coroutineMaxSize", "system-coroutine-max-size",
-                         "maximum in-flight request coroutines; further requests get 503", 1,
-                         k_big, RESONATE_FIELD(system.coroutine_max_size)));
+                         "maximum in-flight request coroutines; further requests get 503", 1, k_big,
+                         RESONATE_FIELD(system.coroutine_max_size)));
   t.push_back(int_option("system.submissionBatchSize", "system-submission-batch-size",
                          "API requests admitted per kernel tick", 1, k_big,
                          RESONATE_FIELD(system.submission_batch_size)));
@@ -408,9 +421,10 @@ std::vector<descriptor> build_table() {
   t.push_back(int_option("system.scheduleBatchSize", "system-schedule-batch-size",
                          "schedules per background pass", 1, k_big,
                          RESONATE_FIELD(system.schedule_batch_size)));
-  t.push_back(int_option("system.scheduleMaxIterations", "system-schedule-max-iterations",
-                         "accepted for compatibility, unused: a pass fires one batch and starts the next", 1, k_big,
-                         RESONATE_FIELD(system.schedule_max_iterations)));
+  t.push_back(
+    int_option("system.scheduleMaxIterations", "system-schedule-max-iterations",
+               "accepted for compatibility, unused: a pass fires one batch and starts the next", 1,
+               k_big, RESONATE_FIELD(system.schedule_max_iterations)));
   t.push_back(int_option("system.taskBatchSize", "system-task-batch-size",
                          "tasks per background pass", 1, k_big,
                          RESONATE_FIELD(system.task_batch_size)));
@@ -422,17 +436,28 @@ std::vector<descriptor> build_table() {
                               RESONATE_FIELD(system.signal_timeout_ms)));
   t.push_back(duration_option("system.gaugeInterval", "system-gauge-interval",
                               "period of the tasks{state} and promises{state} gauges (a count "
-                              "by state on the store); 0 turns them off", 0, k_hour,
-                              RESONATE_FIELD(system.gauge_interval_ms)));
+                              "by state on the store); 0 turns them off",
+                              0, k_hour, RESONATE_FIELD(system.gauge_interval_ms)));
   t.push_back(duration_option("system.taskResendAfter", "system-task-resend-after",
                               "REST v1: a task message not claimed after this long is sent "
                               "again (same counter), then after twice as long, until claimed or "
-                              "its claim deadline; 0 turns it off", 0, k_hour,
-                              RESONATE_FIELD(system.task_resend_ms)));
+                              "its claim deadline; 0 turns it off",
+                              0, k_hour, RESONATE_FIELD(system.task_resend_ms)));
   t.push_back(string_option("schedules.timeZone", "schedule-time-zone",
                             "IANA time zone of cron expressions (e.g. UTC, Europe/Berlin); "
                             "empty means the server's local zone",
                             RESONATE_FIELD(schedule_time_zone)));
+  // --- cluster -----------------------------------------------------------------------
+  t.push_back(string_option("cluster.nodeId", "cluster-node-id",
+                            "this node's name when several nodes share one PostgreSQL "
+                            "database: the background work is leased to one of them at a "
+                            "time; empty runs alone",
+                            RESONATE_FIELD(cluster.node_id)));
+  t.push_back(duration_option("cluster.leaseTtl", "cluster-lease-ttl",
+                              "how long a node's lease on the background work lasts on the "
+                              "database's clock (renewed every third of it); a node that dies "
+                              "hands the work over after it",
+                              300, k_hour, RESONATE_FIELD(cluster.lease_ttl_ms)));
   // --- api ---------------------------------------------------------------------------
   t.push_back(int_option("api.size", "api-size",
                          "API submission queue size; when full requests get 503", 1, k_big,
@@ -454,8 +479,7 @@ std::vector<descriptor> build_table() {
   t.push_back(duration_option("api.subsystems.http.config.timeout", "api-http-timeout",
                               "graceful shutdown: how long to drain open requests", 0, k_hour,
                               RESONATE_FIELD(http.shutdown_timeout_ms)));
-  t.push_back(duration_option("api.subsystems.http.config.taskFrequency",
-                              "api-http-task-frequency",
+  t.push_back(duration_option("api.subsystems.http.config.taskFrequency", "api-http-task-frequency",
                               "ttl of a task claimed with GET /tasks/claim (REST v1)", 1,
                               24 * k_hour, RESONATE_FIELD(http.task_frequency_ms)));
   t.push_back(map_option("api.subsystems.http.config.auth", "api-http-auth",
@@ -475,38 +499,36 @@ std::vector<descriptor> build_table() {
                          "AIO submission queue size; when full requests get 503", 1, k_big,
                          RESONATE_FIELD(aio_size)));
   t.push_back(choice_option(
-      "aio.subsystems.store.durability", "aio-store-durability",
-      "process: commits survive a crash of the server; power: they survive power loss too "
-      "(fsync on every commit)",
-      {"process", "power"},
-      [](config& c, const std::string& v) {
-        c.store_durability = v == "power" ? durability::power : durability::process;
-      },
-      [](const config& c) -> std::string {
-        return c.store_durability == durability::power ? "power" : "process";
-      }));
+    "aio.subsystems.store.durability", "aio-store-durability",
+    "process: commits survive a crash of the server; power: they survive power loss too "
+    "(fsync on every commit)",
+    {"process", "power"},
+    [](config& c, const std::string& v) {
+      c.store_durability = v == "power" ? durability::power : durability::process;
+    },
+    [](const config& c) -> std::string {
+      return c.store_durability == durability::power ? "power" : "process";
+    }));
   t.push_back(bool_option(
-      "aio.subsystems.store.sqlite.enabled", "aio-store-sqlite-enable",
-      "use SQLite (only when PostgreSQL is not enabled; disabling both is an error)",
-      [](config& c, bool v) { c.sqlite.enabled = v; },
-      [](const config& c) { return c.sqlite.enabled; }));
+    "aio.subsystems.store.sqlite.enabled", "aio-store-sqlite-enable",
+    "use SQLite (only when PostgreSQL is not enabled; disabling both is an error)",
+    [](config& c, bool v) { c.sqlite.enabled = v; },
+    [](const config& c) { return c.sqlite.enabled; }));
   t.push_back(string_option("aio.subsystems.store.sqlite.config.path", "aio-store-sqlite-path",
                             "SQLite database file; :memory: for an in-memory database",
                             RESONATE_FIELD(sqlite.path), check_not_empty));
-  t.push_back(int_option("aio.subsystems.store.sqlite.config.batchSize",
-                         "aio-store-sqlite-batch-size", "submissions per SQLite transaction at most",
-                         1, k_big, RESONATE_FIELD(sqlite.batch_size)));
+  t.push_back(int_option(
+    "aio.subsystems.store.sqlite.config.batchSize", "aio-store-sqlite-batch-size",
+    "submissions per SQLite transaction at most", 1, k_big, RESONATE_FIELD(sqlite.batch_size)));
   t.push_back(bool_option(
-      "aio.subsystems.store.postgres.enabled", "aio-store-postgres-enable",
-      "use PostgreSQL instead of SQLite (an enabled PostgreSQL store wins)",
-      [](config& c, bool v) { c.store = v ? store_kind::postgres : store_kind::sqlite; },
-      [](const config& c) { return c.store == store_kind::postgres; }));
-  t.push_back(string_option("aio.subsystems.store.postgres.config.host",
-                            "aio-store-postgres-host", "PostgreSQL host",
-                            RESONATE_FIELD(postgres.host)));
-  t.push_back(string_option("aio.subsystems.store.postgres.config.port",
-                            "aio-store-postgres-port", "PostgreSQL port",
-                            RESONATE_FIELD(postgres.port), check_port));
+    "aio.subsystems.store.postgres.enabled", "aio-store-postgres-enable",
+    "use PostgreSQL instead of SQLite (an enabled PostgreSQL store wins)",
+    [](config& c, bool v) { c.store = v ? store_kind::postgres : store_kind::sqlite; },
+    [](const config& c) { return c.store == store_kind::postgres; }));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.host", "aio-store-postgres-host",
+                            "PostgreSQL host", RESONATE_FIELD(postgres.host)));
+  t.push_back(string_option("aio.subsystems.store.postgres.config.port", "aio-store-postgres-port",
+                            "PostgreSQL port", RESONATE_FIELD(postgres.port), check_port));
   t.push_back(string_option("aio.subsystems.store.postgres.config.username",
                             "aio-store-postgres-username", "PostgreSQL user",
                             RESONATE_FIELD(postgres.username)));
@@ -528,8 +550,8 @@ std::vector<descriptor> build_table() {
                          RESONATE_FIELD(postgres.batch_size)));
   // --- message delivery: SSE poller, HTTP push, logical targets ---------------------------
   t.push_back(bool_option(
-      "aio.plugins.poll.enabled", "aio-poll-enable", "deliver task messages over the SSE poller",
-      [](config& c, bool v) { c.poll.enabled = v; }, [](const config& c) { return c.poll.enabled; }));
+    "aio.plugins.poll.enabled", "aio-poll-enable", "deliver task messages over the SSE poller",
+    [](config& c, bool v) { c.poll.enabled = v; }, [](const config& c) { return c.poll.enabled; }));
   t.push_back(string_option("aio.plugins.poll.config.addr", "aio-poll-addr",
                             "SSE poller listen address host:port; port 0 picks a free port",
                             RESONATE_FIELD(poll.addr), check_addr));
@@ -537,8 +559,8 @@ std::vector<descriptor> build_table() {
                          "open SSE connections at most; further ones get 429", 1, 10'000'000,
                          RESONATE_FIELD(poll.max_connections)));
   t.push_back(int_option("aio.plugins.poll.config.bufferSize", "aio-poll-buffer-size",
-                         "messages queued per SSE connection; a full buffer fails the delivery",
-                         1, k_big, RESONATE_FIELD(poll.buffer_size)));
+                         "messages queued per SSE connection; a full buffer fails the delivery", 1,
+                         k_big, RESONATE_FIELD(poll.buffer_size)));
   t.push_back(duration_option("aio.plugins.poll.config.disconnectAfter",
                               "aio-poll-disconnect-after",
                               "close SSE streams after this long (0 = never)", 0, 24 * k_hour,
@@ -549,19 +571,19 @@ std::vector<descriptor> build_table() {
   t.push_back(duration_option("aio.plugins.poll.config.timeToRetry", "aio-poll-ttr",
                               "retry a failed SSE delivery after this long", 0, 24 * k_hour,
                               RESONATE_FIELD(poll.ttr_ms)));
-  t.push_back(duration_option("aio.plugins.poll.config.timeToClaim", "aio-poll-ttc",
-                              "a task delivered over SSE must be claimed within this (0 = no limit)",
-                              0, 24 * k_hour, RESONATE_FIELD(poll.ttc_ms)));
+  t.push_back(
+    duration_option("aio.plugins.poll.config.timeToClaim", "aio-poll-ttc",
+                    "a task delivered over SSE must be claimed within this (0 = no limit)", 0,
+                    24 * k_hour, RESONATE_FIELD(poll.ttc_ms)));
   t.push_back(map_option("aio.plugins.poll.config.auth", "aio-poll-auth",
                          "basic auth users of the SSE poller as user=password (off when empty)",
                          RESONATE_FIELD(poll.auth), check_user_key));
-  t.push_back(list_option("aio.plugins.poll.config.cors.allowOrigins",
-                          "aio-poll-cors-allow-origin",
+  t.push_back(list_option("aio.plugins.poll.config.cors.allowOrigins", "aio-poll-cors-allow-origin",
                           "origins allowed by CORS on the SSE poller (* = any; off when empty)",
                           RESONATE_FIELD(poll.cors_allow_origins), check_origin));
   t.push_back(bool_option(
-      "aio.plugins.http.enabled", "aio-http-enable", "deliver task messages by HTTP push",
-      [](config& c, bool v) { c.push.enabled = v; }, [](const config& c) { return c.push.enabled; }));
+    "aio.plugins.http.enabled", "aio-http-enable", "deliver task messages by HTTP push",
+    [](config& c, bool v) { c.push.enabled = v; }, [](const config& c) { return c.push.enabled; }));
   t.push_back(int_option("aio.plugins.http.config.size", "aio-http-size",
                          "HTTP push deliveries queued behind the in-flight ones", 1, k_big,
                          RESONATE_FIELD(push.size)));
@@ -589,30 +611,29 @@ std::vector<descriptor> build_table() {
                          "default=poll://any@default (the built-in default)",
                          RESONATE_FIELD(sender.targets)));
   t.push_back(object_list_option(
-      "aio.subsystems.sender.config.targets", "aio-sender-target",
-      "logical receivers in the reference's shape [{name, type: poll|http, data}]; as a flag "
-      "name=type:key=value;... e.g. workers=poll:cast=any;group=workers",
-      RESONATE_FIELD(sender.target_objects), parse_target, render_target, target_from_map));
+    "aio.subsystems.sender.config.targets", "aio-sender-target",
+    "logical receivers in the reference's shape [{name, type: poll|http, data}]; as a flag "
+    "name=type:key=value;... e.g. workers=poll:cast=any;group=workers",
+    RESONATE_FIELD(sender.target_objects), parse_target, render_target, target_from_map));
   t.push_back(object_list_option(
-      "aio.subsystems.router.config.sources", "aio-router-sources",
-      "router tag sources tried in order [{name, type: tag, data: {key}}]; as a flag "
-      "name=tagkey; a default source on resonate:invoke is appended unless one is named default",
-      RESONATE_FIELD(router.sources), parse_source,
-      [](const router_config::tag_source& s) { return s.name + "=" + s.key; },
-      source_from_map));
+    "aio.subsystems.router.config.sources", "aio-router-sources",
+    "router tag sources tried in order [{name, type: tag, data: {key}}]; as a flag "
+    "name=tagkey; a default source on resonate:invoke is appended unless one is named default",
+    RESONATE_FIELD(router.sources), parse_source,
+    [](const router_config::tag_source& s) { return s.name + "=" + s.key; }, source_from_map));
   // --- process -------------------------------------------------------------------------
   t.push_back(bool_option(
-      "debug", "debug",
-      "protocol 2026-04-01 debug mode: debug.* operations and head[\"resonate:debug_time\"] "
-      "(tests only)",
-      [](config& c, bool v) { c.debug = v; }, [](const config& c) { return c.debug; }));
+    "debug", "debug",
+    "protocol 2026-04-01 debug mode: debug.* operations and head[\"resonate:debug_time\"] "
+    "(tests only)",
+    [](config& c, bool v) { c.debug = v; }, [](const config& c) { return c.debug; }));
   t.push_back(string_option("metricsAddr", "metrics-addr",
                             "Prometheus /metrics listen address host:port; empty disables it",
                             RESONATE_FIELD(metrics_addr), check_optional_addr));
   t.push_back(choice_option(
-      "logLevel", "log-level", "log level", {"debug", "info", "warn", "error", "off"},
-      [](config& c, const std::string& v) { c.log_level = v; },
-      [](const config& c) { return c.log_level; }));
+    "logLevel", "log-level", "log level", {"debug", "info", "warn", "error", "off"},
+    [](config& c, const std::string& v) { c.log_level = v; },
+    [](const config& c) { return c.log_level; }));
   return t;
 }
 
@@ -629,24 +650,24 @@ const std::vector<std::string>& ignored_keys() {
   // Sections of the reference server's resonate.yaml this server does not implement (yet).
   // Accepting them keeps a reference config file usable; each one is reported as a warning.
   static const std::vector<std::string> keys = {
-      "api.subsystems.http.enabled",
-      "api.subsystems.grpc",
-      "api.subsystems.kafka",
-      "aio.plugins.sqs",
-      "aio.plugins.kafka",
-      "aio.plugins.http.config.workers",
-      "aio.plugins.poll.config.size",
-      "aio.plugins.poll.config.timeout",
-      "aio.subsystems.router.config.size",
-      "aio.subsystems.router.config.workers",
-      "aio.subsystems.router.enabled",
-      "aio.subsystems.sender.config.size",
-      "aio.subsystems.store.sqlite.config.size",
-      "aio.subsystems.store.sqlite.config.txTimeout",
-      "aio.subsystems.store.sqlite.config.reset",
-      "aio.subsystems.store.postgres.config.size",
-      "aio.subsystems.store.postgres.config.txTimeout",
-      "aio.subsystems.store.postgres.config.reset",
+    "api.subsystems.http.enabled",
+    "api.subsystems.grpc",
+    "api.subsystems.kafka",
+    "aio.plugins.sqs",
+    "aio.plugins.kafka",
+    "aio.plugins.http.config.workers",
+    "aio.plugins.poll.config.size",
+    "aio.plugins.poll.config.timeout",
+    "aio.subsystems.router.config.size",
+    "aio.subsystems.router.config.workers",
+    "aio.subsystems.router.enabled",
+    "aio.subsystems.sender.config.size",
+    "aio.subsystems.store.sqlite.config.size",
+    "aio.subsystems.store.sqlite.config.txTimeout",
+    "aio.subsystems.store.sqlite.config.reset",
+    "aio.subsystems.store.postgres.config.size",
+    "aio.subsystems.store.postgres.config.txTimeout",
+    "aio.subsystems.store.postgres.config.reset",
   };
   return keys;
 }
@@ -686,17 +707,26 @@ int64_t parse_duration_ms(const std::string& raw, const std::string& where) {
     }
     if (!any_digit) return fail("expected a number before each unit (e.g. 1h30m)");
     size_t unit_start = i;
-    while (i < raw.size() && raw[i] != '.' && !std::isdigit(static_cast<unsigned char>(raw[i]))) ++i;
+    while (i < raw.size() && raw[i] != '.' && !std::isdigit(static_cast<unsigned char>(raw[i])))
+      ++i;
     const std::string unit = raw.substr(unit_start, i - unit_start);
     int64_t unit_ns = 0;
-    if (unit == "ns") unit_ns = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") unit_ns = 1'000;
-    else if (unit == "ms") unit_ns = 1'000'000;
-    else if (unit == "s") unit_ns = 1'000'000'000;
-    else if (unit == "m") unit_ns = 60'000'000'000;
-    else if (unit == "h") unit_ns = 3'600'000'000'000;
-    else if (unit.empty()) return fail("missing unit (ns, us, ms, s, m, h)");
-    else return fail("unknown unit \"" + unit + "\" (expected ns, us, ms, s, m, h)");
+    if (unit == "ns")
+      unit_ns = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      unit_ns = 1'000;
+    else if (unit == "ms")
+      unit_ns = 1'000'000;
+    else if (unit == "s")
+      unit_ns = 1'000'000'000;
+    else if (unit == "m")
+      unit_ns = 60'000'000'000;
+    else if (unit == "h")
+      unit_ns = 3'600'000'000'000;
+    else if (unit.empty())
+      return fail("missing unit (ns, us, ms, s, m, h)");
+    else
+      return fail("unknown unit \"" + unit + "\" (expected ns, us, ms, s, m, h)");
     if (whole > max_ns / unit_ns) return fail("duration out of range");
     // Rounded to the nanosecond so that "0.1s" is exactly 100ms despite binary fractions.
     const int64_t part = whole * unit_ns + static_cast<int64_t>(std::llround(frac * unit_ns));
@@ -718,7 +748,7 @@ std::string format_duration_ms(int64_t ms) {
   }
   std::string out;
   const std::pair<int64_t, const char*> units[] = {
-      {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
+    {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
   for (const auto& [size, name] : units) {
     if (ms >= size) {
       out += std::to_string(ms / size) + name;

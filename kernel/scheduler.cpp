@@ -1,6 +1,9 @@
 #include "kernel/scheduler.hpp"
 
 #include <cassert>
+#include <string>
+
+#include "queues/metrics.hpp"
 
 namespace resonate::kernel {
 
@@ -21,16 +24,24 @@ context::io_awaiter context::send(queues::send_submission sub) {
 }
 
 void context::spawn(std::string name, root_factory make) {
-  sched_->add(std::move(name), std::move(make), nullptr, /*counted=*/false);
+  // Work that background work starts is background work: fenced alike.
+  auto parent = sched_->coroutines_.find(id_);
+  const bool fenced = parent != sched_->coroutines_.end() && parent->second.fenced;
+  sched_->add(std::move(name), std::move(make), nullptr, /*counted=*/false, fenced);
 }
 
-shared_state& context::shared() { return sched_->shared(); }
+shared_state& context::shared() {
+  return sched_->shared();
+}
 
-size_t context::background_aio_room() const { return sched_->background_aio_room(); }
+size_t context::background_aio_room() const {
+  return sched_->background_aio_room();
+}
 
 scheduler::~scheduler() = default;
 
-bool scheduler::add(std::string name, root_factory make, done_fn on_done, bool counted) {
+bool scheduler::add(std::string name, root_factory make, done_fn on_done, bool counted,
+                    bool fenced) {
   if (counted && !can_admit()) return false;
   uint64_t id = next_id_++;
   coroutine co;
@@ -39,6 +50,7 @@ bool scheduler::add(std::string name, root_factory make, done_fn on_done, bool c
   co.root = make(*co.ctx);
   co.on_done = std::move(on_done);
   co.counted = counted;
+  co.fenced = fenced;
   if (counted) ++counted_;
   coroutines_.emplace(id, std::move(co));
   runnable_.push_back(id);
@@ -56,6 +68,15 @@ uint64_t scheduler::submit(context& c, queues::aio_payload payload) {
     return io;
   }
   io_owner_.emplace(io, c.id_);
+  if (auto* tx = std::get_if<queues::store_transaction>(&payload); tx && shared_.lease.clustered) {
+    auto co = coroutines_.find(c.id_);
+    if (co != coroutines_.end() && co->second.fenced) {
+      // The fence leads the transaction; complete() takes its result out, so
+      // the coroutine sees the results of its own commands only.
+      tx->commands.insert(tx->commands.begin(), queues::check_lease_cmd{0, shared_.lease.epoch});
+      lease_checked_.insert(io);
+    }
+  }
   submissions_.push_back(queues::aio_sqe{io, std::move(payload)});
   return io;
 }
@@ -65,6 +86,15 @@ void scheduler::complete(queues::aio_cqe cqe) {
   if (owner == io_owner_.end()) return;  // not ours (e.g. a duplicate); ignore
   auto co = coroutines_.find(owner->second);
   io_owner_.erase(owner);
+  if (lease_checked_.erase(cqe.id) > 0) {
+    if (!cqe.error) {
+      auto* done = std::get_if<queues::store_completion>(&cqe.completion);
+      if (done && !done->results.empty()) done->results.erase(done->results.begin());
+    } else if (cqe.error->message.find("fenced out") != std::string::npos) {
+      static auto& fenced = queues::metrics::global().get_counter("cluster_fenced_writes_total");
+      fenced.inc();
+    }
+  }
   if (co == coroutines_.end()) return;
   auto& ctx = *co->second.ctx;
   uint64_t io = cqe.id;

@@ -58,6 +58,18 @@ struct shared_state {
     auto [it, fresh] = jobs_due.emplace(name, at);
     if (!fresh && at < it->second) it->second = at;
   }
+  /// Several nodes on one database: this node's lease on the background work
+  /// (partition 0: all of it, for now), as the lease job last claimed it.
+  /// While `clustered`, background jobs start only while `held`, and every
+  /// store transaction of theirs goes fenced by `epoch` (check_lease_cmd).
+  /// The epoch stays when the lease is lost: writes still in flight carry it
+  /// and are refused once another node has taken over.
+  struct lease_state {
+    bool clustered = false;
+    bool held = false;
+    int64_t epoch = 0;
+  };
+  lease_state lease;
   /// debug.start (protocol 2026-04-01): no background job starts until
   /// debug.stop, so that time moves only by debug.tick.
   bool background_paused = false;
@@ -162,8 +174,8 @@ private:
   scheduler* sched_;
   uint64_t id_;
   int64_t now_ = 0;
-  std::coroutine_handle<> waiting_;  // innermost frame awaiting I/O
-  uint64_t awaiting_ = 0;            // the submission it awaits
+  std::coroutine_handle<> waiting_;                        // innermost frame awaiting I/O
+  uint64_t awaiting_ = 0;                                  // the submission it awaits
   std::unordered_map<uint64_t, queues::aio_cqe> results_;  // completions not yet taken
 };
 
@@ -188,12 +200,10 @@ private:
   uint64_t io_;
 };
 
-
-
 using done_fn = std::function<void(queues::response)>;
 
 struct scheduler_limits {
-  size_t max_coroutines = 1000;  ///< admitted coroutines at once (counted: requests only)
+  size_t max_coroutines = 1000;     ///< admitted coroutines at once (counted: requests only)
   size_t max_aio_in_flight = 1000;  ///< submissions handed out and not yet completed
 };
 
@@ -203,8 +213,11 @@ public:
   ~scheduler();
 
   /// Admits a coroutine. `counted` coroutines (requests) count against
-  /// max_coroutines; background jobs don't. Returns false when full.
-  bool add(std::string name, root_factory make, done_fn on_done, bool counted = true);
+  /// max_coroutines; background jobs don't. `fenced`: background work whose
+  /// store transactions carry the node's lease (shared_state::lease), as do
+  /// the coroutines it spawns. Returns false when full.
+  bool add(std::string name, root_factory make, done_fn on_done, bool counted = true,
+           bool fenced = false);
 
   /// Whether a counted coroutine would be admitted now.
   bool can_admit() const { return counted_ < limits_.max_coroutines; }
@@ -238,6 +251,7 @@ private:
     root_task root;
     done_fn on_done;
     bool counted = true;
+    bool fenced = false;
     bool started = false;
   };
 
@@ -249,6 +263,7 @@ private:
   size_t counted_ = 0;
   std::unordered_map<uint64_t, coroutine> coroutines_;
   std::unordered_map<uint64_t, uint64_t> io_owner_;  // aio id -> coroutine id
+  std::unordered_set<uint64_t> lease_checked_;       // store submissions led by check_lease_cmd
   std::deque<uint64_t> runnable_;
   std::vector<queues::aio_sqe> submissions_;
   shared_state shared_;

@@ -15,11 +15,17 @@ system::system(system_config cfg, coroutines::table table)
   jobs_.push_back(background_job{coroutines::enqueue_tasks_job, &coroutines::enqueue_tasks, 0});
   jobs_.push_back(background_job{"TimeoutTasks", &coroutines::timeout_tasks, 0});
   jobs_.push_back(background_job{"TimeoutLocks", &coroutines::timeout_locks, 0});
-  jobs_.push_back(background_job{coroutines::schedule_promises_job, &coroutines::schedule_promises, 0});
+  jobs_.push_back(
+    background_job{coroutines::schedule_promises_job, &coroutines::schedule_promises, 0});
   jobs_.push_back(background_job{coroutines::outbox_2026_job, &coroutines::drain_outbox_2026, 0,
                                  false, cfg.outbox_interval_ms});
   jobs_.push_back(background_job{coroutines::tick_2026_job, &coroutines::tick_2026, 0});
   jobs_.push_back(background_job{coroutines::resend_tasks_job, &coroutines::resend_tasks, 0});
+  if (!cfg.settings.cluster_node.empty()) {
+    scheduler_.shared().lease.clustered = true;
+    jobs_.push_back(background_job{coroutines::lease_job, &coroutines::lease_partitions, 0, false,
+                                   std::max<int64_t>(1, cfg.settings.lease_ttl_ms / 3)});
+  }
   if (cfg.gauge_interval_ms > 0)
     jobs_.push_back(background_job{coroutines::gauge_states_job, &coroutines::gauge_states, 0,
                                    false, cfg.gauge_interval_ms});
@@ -31,14 +37,16 @@ void system::submit(q::api_sqe sqe) {
     return;
   }
   if (requests_.size() >= cfg_.api_queue_size) {
-    sqe.reply(q::response::failure(q::status::api_submission_queue_full,
-                                   "api submission queue full"));
+    sqe.reply(
+      q::response::failure(q::status::api_submission_queue_full, "api submission queue full"));
     return;
   }
   requests_.push_back(std::move(sqe));
 }
 
-void system::complete(q::aio_cqe cqe) { completions_.push_back(std::move(cqe)); }
+void system::complete(q::aio_cqe cqe) {
+  completions_.push_back(std::move(cqe));
+}
 
 void system::admit(q::api_sqe sqe) {
   auto make = table_[static_cast<size_t>(sqe.req.get_kind())];
@@ -88,6 +96,8 @@ size_t system::start_jobs(int64_t now) {
   size_t started = 0;
   for (auto& job : jobs_) {
     if (job.running) continue;  // a kick waits for the running instance to end
+    if (!may_start(job)) continue;
+    const bool is_lease_job = job.name == coroutines::lease_job;
     bool was_kicked = kicked.erase(job.name) > 0;
     auto due = scheduler_.shared().jobs_due.find(job.name);
     bool was_due = due != scheduler_.shared().jobs_due.end() && due->second <= now;
@@ -101,16 +111,23 @@ size_t system::start_jobs(int64_t now) {
     auto make = job.make;
     scheduler_.add(
       job.name, [make, settings](context& c) { return make(c, *settings); },
-      [&job](q::response) { job.running = false; }, /*counted=*/false);
+      [&job](q::response) { job.running = false; }, /*counted=*/false,
+      /*fenced=*/!is_lease_job);
   }
   return started;
+}
+
+bool system::may_start(const background_job& job) const {
+  // In a cluster the work is the lease holder's; the lease job runs always.
+  const auto& lease = scheduler_.shared().lease;
+  return !lease.clustered || lease.held || job.name == coroutines::lease_job;
 }
 
 int64_t system::next_wake() const {
   int64_t next = std::numeric_limits<int64_t>::max();
   if (shutting_down_ || scheduler_.shared().background_paused) return next;
   for (const auto& job : jobs_) {
-    if (job.running) continue;  // its end comes as a completion, which steps
+    if (job.running || !may_start(job)) continue;  // a running job's end steps
     const int64_t period = job.period_ms > 0 ? job.period_ms : cfg_.signal_timeout_ms;
     next = std::min(next, job.last + period);
     if (auto due = scheduler_.shared().jobs_due.find(job.name);
@@ -138,7 +155,7 @@ bool system::has_work() const {
   if (!requests_.empty() || !completions_.empty() || scheduler_.runnable_size() > 0) return true;
   // A kicked job whose previous instance has finished can start now.
   for (const auto& job : jobs_)
-    if (!job.running && scheduler_.shared().kicked_jobs.count(job.name))
+    if (!job.running && may_start(job) && scheduler_.shared().kicked_jobs.count(job.name))
       return !shutting_down_ && !scheduler_.shared().background_paused;
   return false;
 }

@@ -18,12 +18,12 @@
 namespace resonate::kernel {
 
 struct system_config {
-  size_t api_queue_size = 1000;          ///< submissions waiting for a tick; full -> 50301
-  size_t coroutine_max_size = 1000;      ///< request coroutines in flight; full -> 50303
-  size_t aio_queue_size = 1000;          ///< AIO submissions in flight; full -> 50302
-  size_t submission_batch_size = 1000;   ///< requests admitted per tick
-  size_t completion_batch_size = 1000;   ///< completions processed per tick
-  int64_t signal_timeout_ms = 1000;      ///< period of background jobs
+  size_t api_queue_size = 1000;         ///< submissions waiting for a tick; full -> 50301
+  size_t coroutine_max_size = 1000;     ///< request coroutines in flight; full -> 50303
+  size_t aio_queue_size = 1000;         ///< AIO submissions in flight; full -> 50302
+  size_t submission_batch_size = 1000;  ///< requests admitted per tick
+  size_t completion_batch_size = 1000;  ///< completions processed per tick
+  int64_t signal_timeout_ms = 1000;     ///< period of background jobs
   coroutines::settings settings;
   /// Period of GaugeStates (the tasks/promises by state gauges); 0: it does not
   /// run. Off here, so kernel tests see no extra reads; the composition root
@@ -39,7 +39,7 @@ struct background_job {
   std::string name;
   root_task (*make)(context&, const coroutines::settings&);
   int64_t last = 0;
-  bool running = false;  ///< an instance is in flight (jobs_ never reallocates)
+  bool running = false;   ///< an instance is in flight (jobs_ never reallocates)
   int64_t period_ms = 0;  ///< 0: the system's signal_timeout_ms
 };
 
@@ -81,6 +81,9 @@ private:
   /// Starts every job that is due (its period passed, kicked, or its requested
   /// time came) and not running.
   size_t start_jobs(int64_t now);
+  /// Whether a job may start at all: in a cluster, only the lease job until
+  /// the node holds the lease (shared_state::lease).
+  bool may_start(const background_job& job) const;
 
   system_config cfg_;
   coroutines::table table_;

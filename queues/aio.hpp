@@ -380,6 +380,33 @@ struct register26_cmd {
   std::string address;
 };
 
+// -- store commands: partition leases (several nodes) -----------------------------------
+
+/// Takes or keeps the lease on a partition of background work for `owner`,
+/// for `ttl_ms` of the database's clock (never a node's): while the lease is
+/// free, lapsed, or already `owner`'s. The epoch rises whenever the lease
+/// changes hands, and also when `owner` comes back without knowing its
+/// current epoch (`epoch` is not the row's: a restart), so a past incarnation
+/// of the same node is fenced out too. `ttl_ms` 0 gives it up (a node that
+/// stops). Result: lease_result (no epoch: another node holds it).
+struct claim_lease_cmd {
+  int64_t partition = 0;
+  std::string owner;
+  int64_t epoch = 0;
+  int64_t ttl_ms = 0;
+};
+
+/// The fence of background work: the first command of every transaction a
+/// background job writes while the node runs in a cluster. It locks the
+/// partition's lease row (FOR SHARE: a node taking the lease over waits for
+/// this transaction) and fails the transaction, with nothing written, unless
+/// the lease is still at `epoch`: a deposed owner (paused, cut off) never
+/// writes. Result: alter_result (1).
+struct check_lease_cmd {
+  int64_t partition = 0;
+  int64_t epoch = 0;
+};
+
 // -- store commands: gauges (metrics) -------------------------------------------------
 
 /// The count of tasks in each live state (INIT, ENQUEUED, CLAIMED; the
@@ -390,26 +417,30 @@ struct count_tasks_by_state_cmd {};
 /// promises{state} gauge. Result: state_counts_result.
 struct count_promises_by_state_cmd {};
 
-using store_command = std::variant<
-  read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd, create_promise_cmd,
-  update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd, read_enqueueable_tasks_cmd,
-  read_expired_tasks_cmd, create_task_cmd, update_task_cmd, heartbeat_tasks_cmd, read_lock_cmd,
-  acquire_lock_cmd, release_lock_cmd, heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd,
-  search_schedules_cmd, create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
-  update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd, take_outbox_cmd,
-  ack_outbox_cmd, read_task26_cmd, read_branch26_cmd, write_task26_cmd, register26_cmd,
-  search_tasks26_cmd, read_due26_cmd, read_snapshot26_cmd, reset_store_cmd>;
+using store_command =
+  std::variant<read_promise_cmd, read_timedout_promises_cmd, search_promises_cmd,
+               create_promise_cmd, update_promise_cmd, ping_cmd, create_callback_cmd, read_task_cmd,
+               read_enqueueable_tasks_cmd, read_expired_tasks_cmd, create_task_cmd, update_task_cmd,
+               heartbeat_tasks_cmd, read_lock_cmd, acquire_lock_cmd, release_lock_cmd,
+               heartbeat_locks_cmd, timeout_locks_cmd, read_schedule_cmd, search_schedules_cmd,
+               create_schedule_cmd, delete_schedule_cmd, read_due_schedules_cmd,
+               update_schedule_cmd, count_tasks_by_state_cmd, count_promises_by_state_cmd,
+               take_outbox_cmd, ack_outbox_cmd, read_task26_cmd, read_branch26_cmd,
+               write_task26_cmd, register26_cmd, search_tasks26_cmd, read_due26_cmd,
+               read_snapshot26_cmd, reset_store_cmd, claim_lease_cmd, check_lease_cmd>;
 
 /// Commands whose statements depend on the answers of earlier ones inside the
 /// command (protocol 2026-04-01's outbox, background reads and debug
-/// commands, run by aio_adapters/store/protocol_2026.cpp): a pipelining
+/// commands, run by aio_adapters/store/protocol_2026.cpp; the partition
+/// leases, aio_adapters/store/leases.cpp): a pipelining
 /// session runs them with a round trip per statement, after everything sent
 /// before them came back.
 inline bool is_interactive(const store_command& c) {
   return std::holds_alternative<take_outbox_cmd>(c) || std::holds_alternative<ack_outbox_cmd>(c) ||
          std::holds_alternative<read_due26_cmd>(c) ||
          std::holds_alternative<read_snapshot26_cmd>(c) ||
-         std::holds_alternative<reset_store_cmd>(c);
+         std::holds_alternative<reset_store_cmd>(c) || std::holds_alternative<claim_lease_cmd>(c) ||
+         std::holds_alternative<check_lease_cmd>(c);
 }
 
 // -- store results ------------------------------------------------------------------
@@ -483,10 +514,16 @@ struct outbox_result {
   std::vector<outbox_message> messages;
 };
 
-using store_result = std::variant<query_promises_result, alter_result, promise_write_result,
-                                  query_tasks_result, query_locks_result, query_schedules_result,
-                                  schedule_write_result, state_counts_result, outbox_result,
-                                  query_tasks26_result, due26_result, snapshot26_result>;
+/// claim_lease_cmd: the lease's epoch when `owner` holds it now.
+struct lease_result {
+  std::optional<int64_t> epoch;
+};
+
+using store_result =
+  std::variant<query_promises_result, alter_result, promise_write_result, query_tasks_result,
+               query_locks_result, query_schedules_result, schedule_write_result,
+               state_counts_result, outbox_result, query_tasks26_result, due26_result,
+               snapshot26_result, lease_result>;
 
 /// One logical transaction. If a fence is given, the store checks it first and
 /// skips the commands when it does not hold (`valid = false`).

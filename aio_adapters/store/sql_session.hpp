@@ -49,6 +49,12 @@ public:
   virtual std::vector<queues::store_result> run_all(
     const std::vector<queues::store_command>& cmds) = 0;
 
+  /// Where the dialects differ: the database's clock in ms since the epoch,
+  /// as an SQL expression, and the clause that locks a read row against
+  /// writers (none on SQLite, whose one writer holds the database).
+  virtual std::string_view now_ms_sql() const = 0;
+  virtual std::string_view for_share_sql() const = 0;
+
 protected:
   ~sql_session() = default;
 };

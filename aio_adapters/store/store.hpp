@@ -31,12 +31,18 @@ struct sqlite_options {
 };
 
 struct postgres_options {
-  std::string conninfo;       ///< libpq connection string
-  bool power_durable = false; ///< synchronous_commit=on instead of off
+  std::string conninfo;        ///< libpq connection string
+  bool power_durable = false;  ///< synchronous_commit=on instead of off
   /// Send a batch's statements without waiting for each result (libpq pipeline
   /// mode: one round trip per batch plus one per fenced submission). Off: one
   /// round trip per statement, as before; for comparisons.
   bool pipeline = true;
+  /// PostgreSQL ends a session that sits this long inside a transaction
+  /// (idle_in_transaction_session_timeout; 0: never). Several nodes set it:
+  /// a node frozen (SIGSTOP, `podman pause`) in the middle of a background
+  /// transaction holds its lease row FOR SHARE, and no other node could take
+  /// the lease over until the session ends.
+  int64_t idle_in_transaction_timeout_ms = 0;
 };
 
 /// Opens the database and applies the embedded migrations. Throws std::runtime_error

@@ -43,6 +43,13 @@ struct settings {
   /// again with the same counter, then after twice as long, and so on, until
   /// claimed or past its claim deadline (shared_state::unclaimed_sends); 0: off.
   int64_t task_resend_ms = 1000;
+  /// Several nodes on one database (cluster.nodeId): this node's name in the
+  /// partition leases. Empty: the node runs alone, owns all background work
+  /// and fences none of it.
+  std::string cluster_node;
+  /// How long a lease lasts on the database's clock; the lease job renews it
+  /// every third of that, and a node that dies hands its work over after it.
+  int64_t lease_ttl_ms = 10000;
 };
 
 /// Names of the background jobs, as coroutines kick them (shared_state::kicked_jobs).
@@ -52,6 +59,7 @@ inline constexpr const char* gauge_states_job = "GaugeStates";
 inline constexpr const char* outbox_2026_job = "Outbox2026";
 inline constexpr const char* tick_2026_job = "Tick2026";
 inline constexpr const char* resend_tasks_job = "ResendTasks";
+inline constexpr const char* lease_job = "LeasePartitions";
 
 using request_coroutine = root_task (*)(context&, queues::request, const settings&);
 
@@ -139,6 +147,9 @@ root_task tick_2026(context& c, const settings& s);
 /// Sends again the REST v1 messages still unclaimed at their resend time
 /// (shared_state::unclaimed_sends; resend_tasks.cpp).
 root_task resend_tasks(context& c, const settings& s);
+/// Several nodes: takes or renews this node's lease on the background work
+/// (shared_state::lease; leases.cpp). Every other job waits for it.
+root_task lease_partitions(context& c, const settings& s);
 
 // -- shared steps -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@
 #include "aio_adapters/store/batch_runner.hpp"
 #include "aio_adapters/store/migrations/migrations.hpp"
 #include "aio_adapters/store/postgres/pg_connection.hpp"
+#include "aio_adapters/store/postgres/postgres_store.hpp"
 #include "tests/store/store_harness.hpp"
 
 namespace resonate::aio_adapters::store::test {
@@ -1666,7 +1667,7 @@ TEST_P(store_cases, a_submission_of_another_kind_is_answered_with_an_error) {
 
 TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
-  // Undo 004 (protocol 2026-04-01), 005 and 006: the functions and the tables.
+  // Undo 004 (protocol 2026-04-01), 005, 006 and the leases: the functions and the tables.
   if (h_->kind() == backend::postgres)
     h_->exec_sql(
       "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint)");
@@ -1674,7 +1675,7 @@ TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
     "DROP TABLE tasks26; DROP TABLE callbacks26; DROP TABLE listeners26;"
     " DROP TABLE promise_timeouts26; DROP TABLE outbox_execute26;"
     " DROP TABLE outbox_unblock26; DROP TABLE branches26;"
-    " DROP TABLE outbox_parked26");
+    " DROP TABLE outbox_parked26; DROP TABLE partition_leases");
   // Take the database back to schema version 1 (the indexes of 001 only).
   h_->exec_sql(
     "DROP INDEX idx_callbacks_promise_id; DROP INDEX idx_tasks_root_promise_id_state;"
@@ -1777,13 +1778,15 @@ TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
   ASSERT_TRUE(root);
   ASSERT_EQ(rows(run_cmd(s(), suspend_write(*root, {"awaited"}))), 1);
   ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"awaited", std::nullopt, "poll://uni@g/l"})), 1);
-  // Back to version 5: the clock row as that release had it, without 006's functions.
+  // Back to version 5: the clock row as that release had it, without 006's functions
+  // and the partition leases.
   if (h_->kind() == backend::postgres)
     h_->exec_sql(
       "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint)");
   h_->exec_sql(
     "CREATE TABLE clock26 (one INTEGER PRIMARY KEY CHECK (one = 1), now BIGINT NOT NULL);"
-    " INSERT INTO clock26 (one, now) VALUES (1, 4); DELETE FROM migrations WHERE id > 5");
+    " INSERT INTO clock26 (one, now) VALUES (1, 4); DROP TABLE partition_leases;"
+    " DELETE FROM migrations WHERE id > 5");
   ASSERT_NO_THROW(h_->reopen());
   EXPECT_EQ(count("callbacks26", "awaited = 'awaited'"), 1);
   EXPECT_EQ(count("listeners26", "promise_id = 'awaited'"), 1);
@@ -2264,17 +2267,18 @@ TEST_P(store_cases, reset_store_empties_every_table_of_both_protocols) {
     "promises",         "callbacks",       "tasks",       "schedules",          "locks",
     "tasks26",          "callbacks26",     "listeners26", "promise_timeouts26", "outbox_execute26",
     "outbox_unblock26", "outbox_parked26", "branches26"};
-  // These are all the tables but the migrations'.
+  // These are all the tables but the migrations' and the partition leases'
+  // (who owns the background work, kept by debug.reset).
   std::string listed;
   for (const auto& t : tables) listed += (listed.empty() ? "'" : ", '") + t + "'";
   EXPECT_EQ(h_->query_value(
               GetParam() == backend::postgres
                 ? "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE "
                   "table_schema = current_schema() AND table_type = 'BASE TABLE' AND "
-                  "table_name NOT IN ('migrations', " +
+                  "table_name NOT IN ('migrations', 'partition_leases', " +
                     listed + ")"
                 : "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table' AND name "
-                  "NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', " +
+                  "NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', 'partition_leases', " +
                     listed + ")"),
             "")
     << "a table reset_store_cmd does not know";
@@ -2452,6 +2456,74 @@ TEST(sqlite_store_only, a_batch_that_cannot_begin_fails_every_submission) {
   // Once the lock is gone the store works again.
   EXPECT_EQ(rows(run_cmd(h->get(), create("x"))), 1);
   EXPECT_TRUE(read(h->get(), "before"));
+}
+
+// -- partition leases (several nodes on one database) ------------------------------
+
+std::optional<int64_t> claim(store& s, const std::string& owner, int64_t epoch, int64_t ttl_ms) {
+  auto r = run_cmd(s, q::claim_lease_cmd{0, owner, epoch, ttl_ms});
+  auto* l = std::get_if<q::lease_result>(&r);
+  EXPECT_NE(l, nullptr) << "expected a lease_result";
+  return l ? l->epoch : std::nullopt;
+}
+
+TEST_P(store_cases, a_lease_is_held_by_one_node_until_it_lapses) {
+  EXPECT_EQ(claim(s(), "a", 0, 60000), 1);
+  EXPECT_EQ(claim(s(), "a", 1, 60000), 1) << "a renewal keeps the epoch";
+  EXPECT_EQ(claim(s(), "b", 0, 60000), std::nullopt) << "held by a";
+  // a gives it up (ttl 0); b takes it over with a new epoch.
+  EXPECT_EQ(claim(s(), "a", 1, 0), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(claim(s(), "b", 0, 60000), 2);
+  EXPECT_EQ(claim(s(), "a", 1, 60000), std::nullopt) << "a deposed owner cannot renew";
+  // b restarts and forgot its epoch: it gets the lease back, at a new epoch,
+  // so that what its past incarnation still writes is fenced out.
+  EXPECT_EQ(claim(s(), "b", 0, 60000), 3);
+  EXPECT_EQ(count("partition_leases", "owner = 'b' AND epoch = 3"), 1);
+}
+
+TEST_P(store_cases, a_background_write_behind_a_lapsed_epoch_changes_nothing) {
+  ASSERT_EQ(claim(s(), "a", 0, 0), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(claim(s(), "b", 0, 60000), 2);
+  auto out = run_batch(s(), {tx_of({q::check_lease_cmd{0, 1}, create("by-a")}),
+                             tx_of({q::check_lease_cmd{0, 2}, create("by-b")})});
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_TRUE(out[0].error) << "a's write went through behind epoch 1";
+  EXPECT_NE(out[0].error->message.find("fenced out"), std::string::npos) << out[0].error->message;
+  ASSERT_FALSE(out[1].error) << out[1].error->message;
+  EXPECT_EQ(rows(out[1].store().results.at(1)), 1);
+  EXPECT_FALSE(read(s(), "by-a"));
+  EXPECT_TRUE(read(s(), "by-b"));
+}
+
+TEST(postgres_store_only, a_cluster_node_ends_a_transaction_left_idle) {
+  if (!postgres_conninfo()) GTEST_SKIP() << "RESONATE_TEST_PG not set";
+  auto h = make_harness(backend::postgres);
+  EXPECT_EQ(h->query_value("SHOW idle_in_transaction_session_timeout"), "0");
+  auto limited = h->another_store(1500);
+  auto& pg = dynamic_cast<postgres_store&>(*limited);
+  EXPECT_EQ(pg.query_value("SHOW idle_in_transaction_session_timeout"), "1500ms");
+}
+
+TEST_P(store_cases, two_nodes_racing_for_a_free_lease_get_it_once) {
+  auto other = h_->another_store();
+  if (!other) GTEST_SKIP() << "a single writer";
+  int64_t epoch = 0;
+  for (int round = 0; round < 30; ++round) {
+    std::optional<int64_t> a, b;
+    std::thread ta([&] { a = claim(s(), "a", 0, 60000); });
+    std::thread tb([&] { b = claim(*other, "b", 0, 60000); });
+    ta.join();
+    tb.join();
+    ASSERT_NE(a.has_value(), b.has_value()) << "round " << round;
+    const int64_t won = a ? *a : *b;
+    EXPECT_GT(won, epoch) << "the epoch rises with every change of owner";
+    epoch = won;
+    // The winner gives it up for the next round.
+    claim(a ? s() : *other, a ? "a" : "b", won, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 TEST(sqlite_store_only, the_wal_stays_bounded_under_a_steady_write_load) {

@@ -99,15 +99,18 @@ public:
     store_.reset();
     store_ = std::make_unique<postgres_store>(opts_);
   }
-  std::unique_ptr<store> another_store() override {
-    return std::make_unique<postgres_store>(opts_);
+  std::unique_ptr<store> another_store(int64_t idle_in_transaction_timeout_ms) override {
+    auto opts = opts_;
+    opts.idle_in_transaction_timeout_ms = idle_in_transaction_timeout_ms;
+    return std::make_unique<postgres_store>(opts);
   }
   void kill_connection() override {
     pqxx::nontransaction tx(admin_);
     // With a timeout, pg_terminate_backend waits until the backend is gone.
-    tx.exec_params("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                   "WHERE application_name = $1 AND pid <> pg_backend_pid()",
-                   schema_);
+    tx.exec_params(
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+      "WHERE application_name = $1 AND pid <> pg_backend_pid()",
+      schema_);
   }
 
 private:

@@ -39,7 +39,11 @@ public:
   virtual void kill_connection() {}
   /// A second store on the same database, a writer concurrent with get()
   /// (PostgreSQL only; null for SQLite, whose one connection is its one writer).
-  virtual std::unique_ptr<store> another_store() { return nullptr; }
+  /// `idle_in_transaction_timeout_ms` as postgres_options has it.
+  virtual std::unique_ptr<store> another_store(int64_t idle_in_transaction_timeout_ms = 0) {
+    (void)idle_in_transaction_timeout_ms;
+    return nullptr;
+  }
 };
 
 /// Creates the backend; for postgres the caller must have checked postgres_conninfo().

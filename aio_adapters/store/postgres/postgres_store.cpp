@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "aio_adapters/store/batch_runner.hpp"
+#include "aio_adapters/store/interactive.hpp"
 #include "aio_adapters/store/migrations/migrations.hpp"
 #include "aio_adapters/store/postgres/pg_connection.hpp"
 #include "aio_adapters/store/postgres/postgres_commands.hpp"
-#include "aio_adapters/store/protocol_2026.hpp"
 #include "aio_adapters/store/sql_session.hpp"
 
 namespace resonate::aio_adapters::store {
@@ -53,6 +53,10 @@ struct postgres_store::impl final : store_session {
     // commit waits for the flush (power loss).
     c->exec_simple(opts.power_durable ? "SET synchronous_commit = on"
                                       : "SET synchronous_commit = off");
+    if (opts.idle_in_transaction_timeout_ms > 0) {
+      c->exec_simple("SET idle_in_transaction_session_timeout = " +
+                     std::to_string(opts.idle_in_transaction_timeout_ms));
+    }
     conn = std::move(c);
   }
 
@@ -198,6 +202,11 @@ struct postgres_store::impl final : store_session {
 
     q::store_result run(const q::store_command& cmd) override { return s.run(cmd); }
 
+    std::string_view now_ms_sql() const override {
+      return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+    }
+    std::string_view for_share_sql() const override { return " FOR SHARE"; }
+
     /// Sent together, then every result taken (one round trip), so that the
     /// pipeline stays in step when one fails and aborts the rest.
     std::vector<q::store_result> run_all(const std::vector<q::store_command>& cmds) override {
@@ -221,7 +230,7 @@ struct postgres_store::impl final : store_session {
   q::store_result run(const q::store_command& cmd) override {
     if (q::is_interactive(cmd)) {
       interactive_session db(*this);
-      return run_protocol_2026(db, cmd);
+      return run_interactive(db, cmd);
     }
     send(cmd);
     return receive(cmd);
@@ -245,7 +254,7 @@ struct postgres_store::impl final : store_session {
     guarded([&] {
       std::visit(
         [&](const auto& c) {
-          if constexpr (!is_protocol_2026_command_v<std::decay_t<decltype(c)>>) {
+          if constexpr (!is_interactive_command_v<std::decay_t<decltype(c)>>) {
             // The lock goes first, as a statement of its own; its result is
             // consumed (and an error reported) by the command's receive().
             // Not again for a promise the batch has locked already (lock_rows).
@@ -271,7 +280,7 @@ struct postgres_store::impl final : store_session {
     return guarded([&] {
       return std::visit(
         [&](const auto& c) -> q::store_result {
-          if constexpr (is_protocol_2026_command_v<std::decay_t<decltype(c)>>) {
+          if constexpr (is_interactive_command_v<std::decay_t<decltype(c)>>) {
             throw std::logic_error("an interactive command is run, not received");
           } else {
             const bool follow_up = postgres_dialect::has_follow_up(c);

@@ -5,8 +5,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "aio_adapters/store/interactive.hpp"
 #include "aio_adapters/store/migrations/migrations.hpp"
-#include "aio_adapters/store/protocol_2026.hpp"
 #include "aio_adapters/store/sql_session.hpp"
 #include "aio_adapters/store/sqlite/sqlite_commands.hpp"
 
@@ -142,6 +142,11 @@ public:
     return out;
   }
 
+  std::string_view now_ms_sql() const override {
+    return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  }
+  std::string_view for_share_sql() const override { return ""; }
+
 private:
   sqlite_connection& conn_;
   store_session& session_;
@@ -152,12 +157,12 @@ private:
 q::store_result sqlite_store::run(const q::store_command& cmd) {
   if (q::is_interactive(cmd)) {
     sqlite_sql_session db(conn_, *this);
-    return run_protocol_2026(db, cmd);
+    return run_interactive(db, cmd);
   }
   return std::visit(
     [this](const auto& c) -> q::store_result {
       using T = std::decay_t<decltype(c)>;
-      if constexpr (is_protocol_2026_command_v<T>) {
+      if constexpr (is_interactive_command_v<T>) {
         throw std::logic_error("unreachable");
       } else {
         return sqlite_dialect::run(conn_, c);

@@ -594,6 +594,15 @@ q::store_result fake_store::run(const q::store_command& cmd) {
         outbox_unblocks26.clear();
         parked26.clear();
         return q::alter_result{0};
+      } else if constexpr (std::is_same_v<T, q::claim_lease_cmd>) {
+        auto& l = leases[c.partition];
+        if (l.owner && *l.owner != c.owner && l.expires_at >= lease_now) return q::lease_result{};
+        if (!(l.owner == c.owner && l.epoch == c.epoch)) ++l.epoch;
+        l.owner = c.owner;
+        l.expires_at = lease_now + c.ttl_ms;
+        return q::lease_result{l.epoch};
+      } else if constexpr (std::is_same_v<T, q::check_lease_cmd>) {
+        return q::alter_result{1};  // process_one refused the transaction if it fails
       } else if constexpr (std::is_same_v<T, q::search_tasks26_cmd>) {
         q::query_tasks26_result r;
         for (auto it = tasks26.upper_bound(c.after_id);
@@ -646,6 +655,15 @@ q::aio_cqe fake_store::process_one(const q::aio_sqe& sqe) {
                                "injected failure before processing");
   }
   const auto& tx = sqe.tx();
+  for (const auto& cmd : tx.commands) {
+    const auto* check = std::get_if<q::check_lease_cmd>(&cmd);
+    if (!check) continue;
+    auto l = leases.find(check->partition);
+    if (l == leases.end() || l->second.epoch != check->epoch) {
+      ++fenced_out;
+      return q::aio_cqe::failure(sqe.id, q::status::aio_store_error, "fenced out");
+    }
+  }
   if (tx.fence_token) {
     auto t = tasks.find(tx.fence_token->task_id);
     if (t == tasks.end() || t->second.counter != tx.fence_token->task_counter ||

@@ -36,6 +36,17 @@ public:
   /// chain queued for them. The settlement chain here fulfils the task,
   /// resumes suspended awaiters and unblocks listeners; timers are the real
   /// stores' (tests/store).
+  /// The partition leases (migration 008), timed by the fake database's own
+  /// clock `lease_now` (ms), which tests move; and how many transactions
+  /// check_lease_cmd refused.
+  struct lease_row {
+    std::optional<std::string> owner;
+    int64_t epoch = 0;
+    int64_t expires_at = 0;
+  };
+  std::map<int64_t, lease_row> leases;
+  int64_t lease_now = 0;
+  int64_t fenced_out = 0;
   std::map<std::string, queues::task26_record> tasks26;
   std::map<std::string, int64_t> executes26;
   std::set<std::pair<std::string, std::string>> callbacks26;
