@@ -50,7 +50,7 @@ std::vector<std::shared_ptr<st::store>> open_stores(const config::config& cfg) {
     for (int64_t i = 0; i < std::max<int64_t>(1, cfg.postgres.workers); ++i)
       stores.push_back(st::make_postgres_store(pg));
   } else {
-    // SQLite has one writer: one connection, one store actor.
+    // SQLite has one writer: one connection, whose batches run on the kernel's thread.
     stores.push_back(st::make_sqlite_store(st::sqlite_options{cfg.sqlite.path, power}));
   }
   return stores;
@@ -333,7 +333,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // SQLite is a library call: its batches run on the kernel's thread. A network
   // store gets an actor (a thread) per connection, so that round trips overlap.
   std::vector<caf::actor> store_actors;
-  if (cfg.store == config::store_kind::sqlite && stores.size() == 1) {
+  if (cfg.store == config::store_kind::sqlite) {
     opts.inline_store = [store = stores.front()](q::aio_batch batch) {
       return store->process(std::move(batch));
     };
