@@ -9,7 +9,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRESONATE_SKIP="tes
 
 FROM debian:12
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      libcaf-core0.17 libpqxx-6.4 libyaml-cpp0.7 libsqlite3-0 libssl3 libboost-json1.81.0 curl tzdata \
+      libcaf-core0.17 libcaf-io0.17 libpqxx-6.4 libyaml-cpp0.7 libsqlite3-0 libssl3 libboost-json1.81.0 curl tzdata \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/actors/resonate /usr/local/bin/resonate
 WORKDIR /data

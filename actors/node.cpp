@@ -16,8 +16,10 @@
 #include <malloc.h>
 #endif
 
+#include "actors/cluster_link.hpp"
 #include "actors/kernel_actor.hpp"
 #include "actors/store_actor.hpp"
+#include "aio_adapters/cluster/directory.hpp"
 #include "aio_adapters/router/router.hpp"
 #include "aio_adapters/sender/sender.hpp"
 #include "aio_adapters/store/store.hpp"
@@ -254,6 +256,14 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
                                           "the nodes share its database"}});
     return 1;
   }
+  const bool cluster_port = !cfg.cluster.listen.empty();
+  if (cluster_port && cfg.cluster.node_id.empty()) {
+    log::error("cannot join a cluster",
+               {{"error",
+                 "cluster.listen needs cluster.nodeId: the other nodes find this one "
+                 "by its id"}});
+    return 1;
+  }
   std::vector<std::shared_ptr<st::store>> stores;
   try {
     stores = open_stores(cfg);
@@ -267,6 +277,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // The kernel and the store actors are detached (own threads); the shared
   // scheduler only runs short-lived helpers.
   sys_cfg.set("scheduler.max-threads", 1);
+  if (cluster_port) cluster_link::configure(sys_cfg);
   caf::actor_system sys{sys_cfg};
 
   // The HTTP listener binds first: its port goes into the hrefs the sender and
@@ -295,6 +306,38 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // server, which exists only when the poll plugin is enabled. Set below, before the
   // io threads start.
   auto messages_ref = std::make_shared<std::shared_ptr<sender::sender>>();
+  auto announce = std::make_shared<stream_announcer>();
+  // Several nodes: a message for a stream on another node goes to it over the
+  // cluster port; the directory in the database says which node that is.
+  std::shared_ptr<aio_adapters::cluster::directory> directory;
+  std::shared_ptr<cluster_link> link;
+  if (cluster_port) {
+    aio_adapters::cluster::directory_options d;
+    d.conninfo = config::postgres_conninfo(cfg.postgres);
+    d.node_id = cfg.cluster.node_id;
+    d.stale_after_ms = std::max<int64_t>(3000, cfg.cluster.lease_ttl_ms);
+    directory = std::make_shared<aio_adapters::cluster::directory>(std::move(d));
+    cluster_link_options l;
+    try {
+      std::tie(l.listen_host, l.listen_port) =
+        config::split_host_port(cfg.cluster.listen, "cluster.listen");
+    } catch (const std::exception& e) {
+      log::error("cannot join a cluster", {{"error", e.what()}});
+      return 1;
+    }
+    l.seeds = cfg.cluster.seeds;
+    cluster_local_hooks hooks;
+    hooks.deliver = [messages_ref](bool any, const std::string& group,
+                                   const std::optional<std::string>& id, std::string body) {
+      auto* hub = *messages_ref ? (*messages_ref)->poll() : nullptr;
+      return hub && hub->deliver(any ? sender::cast_kind::any : sender::cast_kind::uni, group, id,
+                                 std::move(body));
+    };
+    hooks.stream_connected = [announce](const std::string& group, const std::string& id) {
+      announce->connected(group, id);
+    };
+    link = std::make_shared<cluster_link>(sys, std::move(l), std::move(hooks), directory);
+  }
   if (cfg.poll.enabled) {
     http_opts.poll = [messages_ref](queues::poll_handover h) {
       auto* hub = *messages_ref ? (*messages_ref)->poll() : nullptr;
@@ -306,7 +349,6 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     http_opts, [kernel_ref](q::request req, q::reply_fn reply) {
       caf::anon_send(*kernel_ref, q::api_sqe{std::move(req), std::move(reply)});
     }};
-  auto announce = std::make_shared<stream_announcer>();
   std::shared_ptr<sender::sender> messages;
   std::string url;
   try {
@@ -318,15 +360,43 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     auto sending = sender_options_of(cfg, url);
     // A stream that connects tells the kernel, whose outbox drain then sends
     // what was parked for it (kernel/coroutines/stream_connected.cpp).
-    sending.poll.on_connect = [announce](const std::string& group, const std::string& id) {
+    sending.poll.on_connect = [announce, directory, link](const std::string& group,
+                                                          const std::string& id) {
       announce->connected(group, id);
+      if (!directory) return;
+      // The row first: a node that the announcement sends looking for this
+      // stream finds it (one directory thread, in order).
+      directory->stream_opened(group, id);
+      link->announce_stream(group, id);
     };
+    if (directory) {
+      sending.poll.on_disconnect = [directory](const std::string& group, const std::string& id) {
+        directory->stream_closed(group, id);
+      };
+      sending.forward = [link](sender::forward_request request, std::function<void(bool)> done) {
+        link->forward(std::move(request), std::move(done));
+      };
+    }
     messages = std::make_shared<sender::sender>(std::move(sending));
     if (auto err = messages->start(); !err.empty()) throw std::runtime_error(err);
     *messages_ref = messages;
   } catch (const std::exception& e) {
     log::error("cannot start listening", {{"error", e.what()}});
     return 1;
+  }
+  if (link) {
+    try {
+      link->start();
+      directory->start(url, link->address());
+    } catch (const std::exception& e) {
+      log::error("cannot join a cluster", {{"error", e.what()}});
+      link->stop();
+      messages->stop();
+      return 1;
+    }
+    log::info("cluster port open", {{"node", cfg.cluster.node_id},
+                                    {"addr", link->address()},
+                                    {"incarnation", std::to_string(directory->incarnation())}});
   }
 
   auto opts = kernel_options_of(cfg);
@@ -366,6 +436,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     caf::anon_send_exit(kernel, caf::exit_reason::user_shutdown);
     for (auto& a : store_actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     messages->stop();
+    if (link) link->stop();
     return 1;
   }
   log::info("listening",
@@ -396,6 +467,10 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   }
   // The sender goes after the kernel drained: in-flight deliveries finish first.
   messages->stop();
+  if (link) {
+    link->stop();
+    directory->stop();  // its streams are gone, and the node says it is
+  }
   for (auto& a : store_actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(kernel, caf::exit_reason::user_shutdown);
   if (metrics) metrics->stop();

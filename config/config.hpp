@@ -143,6 +143,11 @@ struct router_config {
 struct cluster_config {
   std::string node_id;           ///< cluster.nodeId: this node's name in the leases; "" alone
   int64_t lease_ttl_ms = 10000;  ///< cluster.leaseTtl: how long a lease on the work lasts
+  /// cluster.listen: host:port of this node's cluster port (CAF), where the other
+  /// nodes hand it messages for its SSE streams; "" opens none (a node alone).
+  std::string listen;
+  /// cluster.seeds: host:port of other nodes' cluster ports, joined at start.
+  std::vector<std::string> seeds;
 
   bool operator==(const cluster_config&) const = default;
 };

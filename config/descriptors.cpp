@@ -458,6 +458,16 @@ std::vector<descriptor> build_table() {
                               "database's clock (renewed every third of it); a node that dies "
                               "hands the work over after it",
                               300, k_hour, RESONATE_FIELD(cluster.lease_ttl_ms)));
+  t.push_back(string_option("cluster.listen", "cluster-listen",
+                            "host:port of this node's cluster port, where the other nodes "
+                            "hand it the messages for the SSE streams connected to it (a "
+                            "wildcard host is advertised as this machine's host name); empty "
+                            "opens none",
+                            RESONATE_FIELD(cluster.listen), check_optional_addr));
+  t.push_back(list_option("cluster.seeds", "cluster-seeds",
+                          "host:port of other nodes' cluster ports, joined at start (the "
+                          "others are found in the database)",
+                          RESONATE_FIELD(cluster.seeds), check_addr));
   // --- api ---------------------------------------------------------------------------
   t.push_back(int_option("api.size", "api-size",
                          "API submission queue size; when full requests get 503", 1, k_big,

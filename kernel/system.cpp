@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "kernel/coroutines/leases.hpp"
+
 namespace resonate::kernel {
 
 namespace q = resonate::queues;
@@ -144,6 +146,16 @@ void system::shutdown() {
     auto sqe = std::move(requests_.front());
     requests_.pop_front();
     sqe.reply(q::response::failure(q::status::system_shutting_down, "system is shutting down"));
+  }
+  // Several nodes: the lease goes now, and another node takes the work over
+  // at its next renewal. A renewal still in flight may land after it; then
+  // the others wait for the lease to lapse, as they would after a crash.
+  auto& lease = scheduler_.shared().lease;
+  if (lease.clustered && lease.held) {
+    auto* settings = &cfg_.settings;
+    scheduler_.add(
+      "ReleaseLease", [settings](context& c) { return coroutines::release_lease(c, *settings); },
+      [](q::response) {}, /*counted=*/false, /*fenced=*/false);
   }
 }
 

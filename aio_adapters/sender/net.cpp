@@ -231,6 +231,7 @@ struct poll_server::impl : std::enable_shared_from_this<poll_server::impl> {
     c->registered = false;
     --total;
     gauge.set(static_cast<int64_t>(total));
+    if (opts.on_disconnect) opts.on_disconnect(c->group, c->id);
   }
 
   void unregister(const conn_ptr& c) {

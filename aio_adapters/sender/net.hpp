@@ -63,6 +63,11 @@ struct poll_options {
   /// stream that connects, with its group and id: messages that waited for
   /// such a stream can go now. Unset: nobody is told.
   std::function<void(const std::string& group, const std::string& id)> on_connect;
+  /// Called when a stream stops being the one for its (group, id): it closed,
+  /// or a newer connection of the same (group, id) replaced it (then before
+  /// that one's on_connect). Runs with the connection table locked: it must
+  /// not call back into the poll server. Unset: nobody is told.
+  std::function<void(const std::string& group, const std::string& id)> on_disconnect;
 };
 
 /// The SSE poll server on its own listener: `GET /{group}/{id...}` streams

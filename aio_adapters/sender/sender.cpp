@@ -107,6 +107,32 @@ void sender::send(queues::send_submission submission, done_fn done) {
   });
 }
 
+void sender::deliver_poll(const poll_address& poll, std::string body, done_fn& done) {
+  const auto& o = poll_->options();
+  queues::send_completion outcome{false, o.time_to_retry_ms, o.time_to_claim_ms, {}};
+  if (!options_.forward) {
+    outcome.success = poll_->deliver(poll.cast, poll.group, poll.id, std::move(body));
+    (outcome.success ? poll_sent_ : poll_failed_).inc();
+    return done(std::move(outcome));
+  }
+  // Several nodes: the stream may be on another one. The body is kept for that.
+  if (poll_->deliver(poll.cast, poll.group, poll.id, body)) {
+    poll_sent_.inc();
+    outcome.success = true;
+    return done(std::move(outcome));
+  }
+  options_.forward(
+    forward_request{poll.cast == cast_kind::any, poll.group, poll.id, std::move(body)},
+    // The counters are the process's (metrics::global()), not this sender's:
+    // a late answer may come after the sender is gone.
+    [&sent = poll_sent_, &failed = poll_failed_, outcome,
+     done = std::move(done)](bool delivered) mutable {
+      (delivered ? sent : failed).inc();
+      outcome.success = delivered;
+      done(std::move(outcome));
+    });
+}
+
 void sender::process(const queues::send_submission& submission, done_fn& done) {
   if (submission.raw) return process_raw(*submission.raw, done);
   auto res = resolver_.resolve(submission.task.recv);
@@ -117,11 +143,7 @@ void sender::process(const queues::send_submission& submission, done_fn& done) {
     std::string error;
     auto body = message_body(submission, options_.system_url, true, error);
     if (!body) return fail(done, std::move(error));
-    bool ok = poll_->deliver(poll->cast, poll->group, poll->id, std::move(*body));
-    (ok ? poll_sent_ : poll_failed_).inc();
-    const auto& o = poll_->options();
-    done(queues::send_completion{ok, o.time_to_retry_ms, o.time_to_claim_ms, {}});
-    return;
+    return deliver_poll(*poll, std::move(*body), done);
   }
 
   const auto& http = std::get<http_address>(*res.addr);
@@ -158,11 +180,7 @@ void sender::process_raw(const queues::outbox_message& m, done_fn& done) {
   auto body = codecs::protocol_2026::message_body(m, options_.system_url);
   if (const auto* poll = std::get_if<poll_address>(&*res.addr)) {
     if (!poll_) return fail(done, "unknown plugin poll");
-    bool ok = poll_->deliver(poll->cast, poll->group, poll->id, std::move(body));
-    (ok ? poll_sent_ : poll_failed_).inc();
-    const auto& o = poll_->options();
-    done(queues::send_completion{ok, o.time_to_retry_ms, o.time_to_claim_ms, {}});
-    return;
+    return deliver_poll(*poll, std::move(body), done);
   }
   const auto& http = std::get<http_address>(*res.addr);
   if (!http_) return fail(done, "unknown plugin http");

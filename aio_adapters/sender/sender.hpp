@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,18 @@
 #include "queues/metrics.hpp"
 
 namespace resonate::sender {
+
+/// A message for an SSE stream that is not on this node, to be handed to the
+/// node that holds it (several nodes, aio_adapters/cluster).
+struct forward_request {
+  bool any = false;  ///< `poll://any@group`: any stream of the group will do
+  std::string group;
+  std::optional<std::string> id;
+  std::string body;  ///< the SSE frame's data
+};
+/// Hands `request` on; `delivered` must be called exactly once, on any thread.
+using forward_fn =
+  std::function<void(forward_request request, std::function<void(bool delivered)> done)>;
 
 struct sender_options {
   /// Base of the task hrefs (`system.url`), e.g. `http://localhost:8001`; also
@@ -32,6 +45,9 @@ struct sender_options {
   size_t queue_size = 1000;
   bool poll_enabled = true;
   poll_options poll;
+  /// When the poll plugin has no stream for an address: the message goes to
+  /// another node through this. Unset (a node alone): the send fails.
+  forward_fn forward;
   bool http_enabled = true;
   http_options http;
 };
@@ -60,9 +76,9 @@ public:
 
   /// Delivers one task's message. Thread-safe and non-blocking. `done` is called
   /// exactly once, on the io thread (inline on the caller's thread only if the
-  /// sender is not running). Failures before a plugin has the message (bad or
-  /// unknown recv, disabled or full plugin, full queue) report success = false,
-  /// time_to_retry = 15000, time_to_claim = 0 and `error`; a plugin's verdict
+  /// sender is not running; on the cluster's thread for a forwarded message). Failures before a
+  /// plugin has the message (bad or unknown recv, disabled or full plugin, full queue) report
+  /// success = false, time_to_retry = 15000, time_to_claim = 0 and `error`; a plugin's verdict
   /// reports its own TTR/TTC and no error.
   void send(queues::send_submission submission, done_fn done);
 
@@ -76,6 +92,9 @@ private:
   /// A protocol 2026-04-01 outbox message: its body written here, sent to its address.
   void process_raw(const queues::outbox_message& message, done_fn& done);
   void fail(done_fn& done, std::string error);
+  /// Queues `body` to the stream `poll` names on this node, or else forwards
+  /// it (options_.forward); reports the outcome with the poll plugin's TTR/TTC.
+  void deliver_poll(const poll_address& poll, std::string body, done_fn& done);
 
   sender_options options_;
   receiver_resolver resolver_;

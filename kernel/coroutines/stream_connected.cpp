@@ -12,6 +12,11 @@ namespace resonate::kernel::coroutines {
 namespace q = resonate::queues;
 
 root_task stream_connected(context& c, q::request r, const settings&) {
+  // Several nodes: only the drain of the node that holds the lease runs, and
+  // every node hears of every stream (actors/cluster_link.cpp); the others
+  // keep nothing, or the list would grow until they took the lease.
+  if (c.shared().lease.clustered && !c.shared().lease.held)
+    co_return q::response{q::status::ok, q::empty_response{}, {}};
   auto req = std::get<q::stream_connected_request>(std::move(r.payload));
   c.shared().streams_connected.push_back(
     q::stream_address{std::move(req.group), std::move(req.id)});

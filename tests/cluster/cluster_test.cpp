@@ -38,6 +38,16 @@ std::vector<std::string> node_args(const pg_scratch_db& db, const std::string& i
   return args;
 }
 
+// A node with a cluster port of its own (the OS picks it): the other nodes
+// hand it the messages for the SSE streams connected to it.
+std::vector<std::string> linked_node_args(const pg_scratch_db& db, const std::string& id,
+                                          const std::string& seeds = "") {
+  auto args = node_args(db, id);
+  args.insert(args.end(), {"--cluster-listen", "127.0.0.1:0"});
+  if (!seeds.empty()) args.insert(args.end(), {"--cluster-seeds", seeds});
+  return args;
+}
+
 int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -80,6 +90,9 @@ protected:
     ASSERT_TRUE(wait_for([&] { return lease_of(*db_) == "a|1"; }, 10s)) << lease_of(*db_);
     standby.start();
   }
+  // Starts `owner` (node "a", with a cluster port) and waits until it holds
+  // the lease; `seed` is its cluster address, which the others join.
+  void start_linked_owner(server_process& owner, std::string& seed);
   std::unique_ptr<pg_scratch_db> db_;
 };
 
@@ -128,6 +141,29 @@ TEST_F(ClusterTest, TheSurvivorTakesTheWorkOverWhenItsOwnerIsKilled) {
   EXPECT_LT(took.count(), 2 * lease_ttl_ms + 2000) << took.count() << " ms";
   std::printf("[ cluster ] kill to every timer fired: %lld ms (lease %lld ms)\n",
               static_cast<long long>(took.count()), static_cast<long long>(lease_ttl_ms));
+}
+
+// An owner that stops gracefully (SIGTERM) lets its lease lapse as it goes:
+// the other node takes the work over at its next renewal (every third of
+// the lease), not a whole lease after the owner's last renewal.
+TEST_F(ClusterTest, AnOwnerThatStopsHandsTheWorkOverAtOnce) {
+  server_process a(node_args(*db_, "a")), b(node_args(*db_, "b"));
+  ASSERT_NO_FATAL_FAILURE(start_owner_then_standby(a, b));
+  const auto stopping = clock_type::now();
+  ASSERT_EQ(a.stop(), 0) << a.log_tail();
+  // Renewed at most a third of a lease ago, a's lease would have two thirds
+  // left now, had a not given it up.
+  auto lapsed = db_->query(
+    "SELECT owner = 'b' OR expires_at <= CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS "
+    "BIGINT) FROM partition_leases WHERE partition_id = 0");
+  ASSERT_EQ(lapsed.size(), 1u);
+  EXPECT_EQ(lapsed.front(), "t") << "a kept its lease after it stopped: " << lease_of(*db_);
+  ASSERT_TRUE(wait_for([&] { return lease_of(*db_) == "b|2"; }, 10s)) << lease_of(*db_);
+  std::printf(
+    "[ cluster ] stop of the owner to the lease taken over: %lld ms (lease %lld ms)\n",
+    static_cast<long long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - stopping).count()),
+    static_cast<long long>(lease_ttl_ms));
 }
 
 TEST_F(ClusterTest, AnOwnerStoppedPastItsLeaseIsFencedOutWhenItGoesOn) {
@@ -194,6 +230,149 @@ TEST_F(ClusterTest, AnOwnerFrozenInsideATransactionDoesNotKeepTheLease) {
   ASSERT_TRUE(taken) << "b never took the lease over: " << lease_of(*db_);
   // a's transaction was rolled back with its session; b times the promise out.
   EXPECT_TRUE(wait_for([&] { return timed_out(*db_, "slow"); }, 15s)) << lease_of(*db_);
+}
+
+// The cluster address node `id` registered (cluster_nodes), "" before it has.
+std::string cluster_addr_of(const pg_scratch_db& db, const std::string& id) {
+  auto rows = db.query("SELECT cluster_addr FROM cluster_nodes WHERE node_id = '" + id + "'");
+  return rows.empty() ? "" : rows.front();
+}
+
+// Whether node `id` has the stream (group, stream) in the directory.
+bool in_directory(const pg_scratch_db& db, const std::string& id, const std::string& group,
+                  const std::string& stream) {
+  return !db.query("SELECT 1 FROM cluster_streams WHERE node_id = '" + id + "' AND grp = '" +
+                   group + "' AND stream_id = '" + stream + "'")
+            .empty();
+}
+
+void ClusterTest::start_linked_owner(server_process& owner, std::string& seed) {
+  owner.start();
+  ASSERT_TRUE(wait_for([&] { return lease_of(*db_) == "a|1"; }, 10s)) << lease_of(*db_);
+  seed = cluster_addr_of(*db_, "a");
+  ASSERT_FALSE(seed.empty()) << "a registered no cluster address";
+}
+
+// The next event on `s` whose data names `id`, skipping others, within `limit`.
+bool event_naming(sse_stream& s, const std::string& id, std::chrono::milliseconds limit) {
+  const auto until = clock_type::now() + limit;
+  while (clock_type::now() < until) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now());
+    auto data = s.next(std::max(left, std::chrono::milliseconds(1)));
+    if (!data) return false;
+    if (data->find("\"" + id + "\"") != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string invoke_promise(const std::string& id, const std::string& recv) {
+  return R"({"id":")" + id + R"(","timeout":32503680000000,"tags":{"resonate:invoke":")" + recv +
+         R"("}})";
+}
+
+std::string create_2026(const std::string& id, const std::string& target) {
+  return R"({"kind":"promise.create","head":{"corrId":"c","version":"2026-04-01"},)"
+         R"("data":{"id":")" +
+         id + R"(","timeoutAt":32503680000000,"tags":{"resonate:target":")" + target + R"("}}})";
+}
+
+// A worker's SSE stream is on b; the work (a's lease) and the requests are on
+// a. Every message for the stream crosses from a to b over the cluster port:
+// REST v1 task messages (poll://uni and poll://any) and a protocol
+// 2026-04-01 execute. Before, a had no such stream and every send failed.
+TEST_F(ClusterTest, MessagesReachAStreamOnAnotherNode) {
+  server_process a(linked_node_args(*db_, "a"));
+  std::string seed;
+  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
+  server_process b(linked_node_args(*db_, "b", seed));
+  b.start();
+
+  sse_stream uni("127.0.0.1", b.poll_port(), "/g/w1");
+  ASSERT_EQ(uni.status(), 200);
+  sse_stream any("127.0.0.1", b.port(), "/poll/g2/w2");  // through b's API port
+  ASSERT_EQ(any.status(), 200);
+  ASSERT_TRUE(wait_for(
+    [&] { return in_directory(*db_, "b", "g", "w1") && in_directory(*db_, "b", "g2", "w2"); }, 5s));
+
+  http_client ca("127.0.0.1", a.port());
+  ASSERT_EQ(ca.post("/promises", invoke_promise("r1", "poll://uni@g/w1")).status, 201);
+  EXPECT_TRUE(event_naming(uni, "__invoke:r1", 5s)) << a.log_tail() << b.log_tail();
+  ASSERT_EQ(ca.post("/promises", invoke_promise("r2", "poll://any@g2")).status, 201);
+  EXPECT_TRUE(event_naming(any, "__invoke:r2", 5s)) << a.log_tail();
+  auto r = ca.post("/", create_2026("e1", "poll://uni@g/w1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(event_naming(uni, "e1", 5s)) << a.log_tail();
+
+  // The counters move once the message is queued to the stream and once b's
+  // answer is back: both may come after the worker read the message.
+  EXPECT_TRUE(wait_for(
+    [&] { return a.metric_sum(R"(cluster_forwards_total{outcome="delivered"})") >= 3; }, 5s));
+  EXPECT_TRUE(wait_for(
+    [&] { return b.metric_sum(R"(cluster_deliveries_received_total{outcome="delivered"})") >= 3; },
+    5s));
+  EXPECT_EQ(b.metric_sum("cluster_peers"), 1);
+}
+
+// A protocol 2026-04-01 message for a stream that no node holds waits parked
+// in the outbox. When the worker connects to b, which does not hold the
+// lease, b tells a, whose drain sends the parked message across to b: the
+// worker gets it at once, not with its task's retry timer (30 s and more).
+TEST_F(ClusterTest, AMessageParkedForALateWorkerReachesItOnAnotherNode) {
+  server_process a(linked_node_args(*db_, "a"));
+  std::string seed;
+  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
+  server_process b(linked_node_args(*db_, "b", seed));
+  b.start();
+  ASSERT_TRUE(wait_for([&] { return b.metric_sum("cluster_peers") == 1; }, 5s)) << b.log_tail();
+
+  http_client cb("127.0.0.1", b.port());
+  auto r = cb.post("/", create_2026("late1", "poll://uni@lg/w1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(wait_for([&] { return !db_->query("SELECT 1 FROM outbox_parked26").empty(); }, 5s))
+    << "the execute was never parked";
+
+  const auto connected = clock_type::now();
+  sse_stream late("127.0.0.1", b.poll_port(), "/lg/w1");
+  ASSERT_EQ(late.status(), 200);
+  EXPECT_TRUE(event_naming(late, "late1", 5s)) << a.log_tail() << b.log_tail();
+  std::printf("[ cluster ] late worker on the other node got its execute after %lld ms\n",
+              static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - connected)
+                  .count()));
+}
+
+// A worker that leaves b for c is looked for on c: b's directory row goes
+// with its stream, c's comes with the new one.
+TEST_F(ClusterTest, AWorkerThatMovesToAnotherNodeIsFoundThere) {
+  server_process a(linked_node_args(*db_, "a"));
+  std::string seed;
+  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
+  server_process b(linked_node_args(*db_, "b", seed)), c(linked_node_args(*db_, "c", seed));
+  b.start();
+  c.start();
+  http_client ca("127.0.0.1", a.port());
+  {
+    sse_stream on_b("127.0.0.1", b.poll_port(), "/g/mover");
+    ASSERT_TRUE(wait_for([&] { return in_directory(*db_, "b", "g", "mover"); }, 5s));
+    ASSERT_EQ(ca.post("/promises", invoke_promise("m1", "poll://uni@g/mover")).status, 201);
+    EXPECT_TRUE(event_naming(on_b, "__invoke:m1", 5s)) << a.log_tail();
+  }
+  ASSERT_TRUE(wait_for([&] { return !in_directory(*db_, "b", "g", "mover"); }, 5s))
+    << "b kept the row of a stream that closed";
+  sse_stream on_c("127.0.0.1", c.poll_port(), "/g/mover");
+  ASSERT_TRUE(wait_for([&] { return in_directory(*db_, "c", "g", "mover"); }, 5s));
+  ASSERT_EQ(ca.post("/promises", invoke_promise("m2", "poll://uni@g/mover")).status, 201);
+  EXPECT_TRUE(event_naming(on_c, "__invoke:m2", 5s)) << a.log_tail();
+}
+
+TEST_F(ClusterTest, AClusterPortWithoutANodeIdIsRefused) {
+  server_process bad([&] {
+    auto a = db_->server_args();
+    a.insert(a.end(), {"--cluster-listen", "127.0.0.1:0"});
+    return a;
+  }());
+  EXPECT_THROW(bad.start(5s), std::runtime_error);
+  EXPECT_NE(bad.log().find("cluster.listen needs cluster.nodeId"), std::string::npos) << bad.log();
 }
 
 TEST_F(ClusterTest, AClusterNodeIdOnSqliteIsRefused) {

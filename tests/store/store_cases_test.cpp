@@ -1667,10 +1667,12 @@ TEST_P(store_cases, a_submission_of_another_kind_is_answered_with_an_error) {
 
 TEST_P(store_cases, a_version_1_database_is_migrated_and_keeps_its_rows) {
   if (!h_->persistent()) GTEST_SKIP() << "in-memory database";
-  // Undo 004 (protocol 2026-04-01), 005, 006 and the leases: the functions and the tables.
+  // Undo 004 (protocol 2026-04-01), 005, 006, the leases and the cluster
+  // directory (PostgreSQL's 009): the functions and the tables.
   if (h_->kind() == backend::postgres)
     h_->exec_sql(
-      "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint)");
+      "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint);"
+      " DROP TABLE cluster_nodes; DROP TABLE cluster_streams");
   h_->exec_sql(
     "DROP TABLE tasks26; DROP TABLE callbacks26; DROP TABLE listeners26;"
     " DROP TABLE promise_timeouts26; DROP TABLE outbox_execute26;"
@@ -1778,11 +1780,12 @@ TEST_P(store_cases, a_version_5_database_keeps_its_protocol_2026_rows) {
   ASSERT_TRUE(root);
   ASSERT_EQ(rows(run_cmd(s(), suspend_write(*root, {"awaited"}))), 1);
   ASSERT_EQ(rows(run_cmd(s(), q::register26_cmd{"awaited", std::nullopt, "poll://uni@g/l"})), 1);
-  // Back to version 5: the clock row as that release had it, without 006's functions
-  // and the partition leases.
+  // Back to version 5: the clock row as that release had it, without 006's functions,
+  // the partition leases and the cluster directory.
   if (h_->kind() == backend::postgres)
     h_->exec_sql(
-      "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint)");
+      "DROP FUNCTION promise26_created(text); DROP FUNCTION promise26_settled(text, bigint);"
+      " DROP TABLE cluster_nodes; DROP TABLE cluster_streams");
   h_->exec_sql(
     "CREATE TABLE clock26 (one INTEGER PRIMARY KEY CHECK (one = 1), now BIGINT NOT NULL);"
     " INSERT INTO clock26 (one, now) VALUES (1, 4); DROP TABLE partition_leases;"
@@ -2267,15 +2270,17 @@ TEST_P(store_cases, reset_store_empties_every_table_of_both_protocols) {
     "promises",         "callbacks",       "tasks",       "schedules",          "locks",
     "tasks26",          "callbacks26",     "listeners26", "promise_timeouts26", "outbox_execute26",
     "outbox_unblock26", "outbox_parked26", "branches26"};
-  // These are all the tables but the migrations' and the partition leases'
-  // (who owns the background work, kept by debug.reset).
+  // These are all the tables but the migrations', the partition leases' and
+  // the cluster directory's (who owns the background work, which node holds
+  // which stream: kept by debug.reset).
   std::string listed;
   for (const auto& t : tables) listed += (listed.empty() ? "'" : ", '") + t + "'";
   EXPECT_EQ(h_->query_value(
               GetParam() == backend::postgres
                 ? "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE "
                   "table_schema = current_schema() AND table_type = 'BASE TABLE' AND "
-                  "table_name NOT IN ('migrations', 'partition_leases', " +
+                  "table_name NOT IN ('migrations', 'partition_leases', 'cluster_nodes', "
+                  "'cluster_streams', " +
                     listed + ")"
                 : "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table' AND name "
                   "NOT LIKE 'sqlite_%' AND name NOT IN ('migrations', 'partition_leases', " +

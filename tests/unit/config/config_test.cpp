@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "config/config.hpp"
 #include "config/descriptors.hpp"
@@ -19,7 +19,7 @@ using env_list = std::vector<std::pair<std::string, std::string>>;
 
 // Each test gets its own empty working directory, so no resonate.yaml leaks in.
 class config_test : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
     static std::atomic<int> counter{0};
     dir_ = fs::temp_directory_path() /
@@ -96,7 +96,8 @@ std::string sample_value(const descriptor& d) {
       candidates = {"sslmode=require"};
       break;
     case value_type::string_list:
-      candidates = {"http://a.example", "w=poll:group=g"};  // the second: lists of objects
+      // The second: lists of objects; the third: lists of addresses.
+      candidates = {"http://a.example", "w=poll:group=g", "10.0.0.2:7000"};
       break;
     case value_type::string:
       candidates = {"127.0.0.1:4321", "http://example.com:9", "6543", "some-value"};
@@ -239,7 +240,8 @@ TEST_F(config_test, empty_file_and_empty_sections_are_fine) {
 }
 
 TEST_F(config_test, precedence_defaults_yaml_env_flags) {
-  write_file("resonate.yaml", "api:\n  size: 10\naio:\n  size: 10\nsystem:\n  coroutineMaxSize: 10\n");
+  write_file("resonate.yaml",
+             "api:\n  size: 10\naio:\n  size: 10\nsystem:\n  coroutineMaxSize: 10\n");
   const env_list env = {{"RESONATE_AIO_SIZE", "20"}, {"RESONATE_SYSTEM_COROUTINEMAXSIZE", "20"}};
   const auto cl = run({"serve", "--system-coroutine-max-size", "30"}, env);
   EXPECT_EQ(cl.cfg.api_size, 10);                   // YAML over default
@@ -262,7 +264,8 @@ TEST_F(config_test, flag_forms) {
   EXPECT_EQ(cl.cfg.api_size, 5);
   EXPECT_EQ(cl.cfg.aio_size, 6);
   EXPECT_EQ(cl.cfg.store, store_kind::postgres);
-  cl = run({"serve", "--aio-store-postgres-enable=false"}, {{"RESONATE_AIO_STORE_POSTGRES_ENABLE", "1"}});
+  cl = run({"serve", "--aio-store-postgres-enable=false"},
+           {{"RESONATE_AIO_STORE_POSTGRES_ENABLE", "1"}});
   EXPECT_EQ(cl.cfg.store, store_kind::sqlite);
   // A boolean flag never swallows the next argument.
   cl = run({"serve", "--aio-store-postgres-enable", "--api-size", "7"});
@@ -281,8 +284,9 @@ TEST_F(config_test, store_selection_postgres_wins) {
              "aio:\n  subsystems:\n    store:\n      sqlite:\n        enabled: true\n"
              "      postgres:\n        enabled: true\n");
   EXPECT_EQ(run({"serve"}).cfg.store, store_kind::postgres);
-  EXPECT_EQ(run({"serve", "--aio-store-sqlite-enable=false", "--aio-store-postgres-enable"}).cfg.store,
-            store_kind::postgres);
+  EXPECT_EQ(
+    run({"serve", "--aio-store-sqlite-enable=false", "--aio-store-postgres-enable"}).cfg.store,
+    store_kind::postgres);
   EXPECT_EQ(run({"serve", "--aio-store-postgres-enable=false"}).cfg.store, store_kind::sqlite);
 }
 
@@ -290,10 +294,12 @@ TEST_F(config_test, query_map_flags_accumulate_and_replace_lower_layers) {
   write_file("resonate.yaml",
              "aio:\n  subsystems:\n    store:\n      postgres:\n        config:\n"
              "          query: {sslmode: disable, application_name: yaml}\n");
-  auto cl = run({"serve"}, {{"RESONATE_AIO_STORE_POSTGRES_QUERY", "sslmode=prefer,connect_timeout=3"}});
+  auto cl =
+    run({"serve"}, {{"RESONATE_AIO_STORE_POSTGRES_QUERY", "sslmode=prefer,connect_timeout=3"}});
   EXPECT_EQ(cl.cfg.postgres.query,
             (std::map<std::string, std::string>{{"connect_timeout", "3"}, {"sslmode", "prefer"}}));
-  cl = run({"serve", "--aio-store-postgres-query", "sslmode=require", "--aio-store-postgres-query=a=1,b=2"});
+  cl = run({"serve", "--aio-store-postgres-query", "sslmode=require",
+            "--aio-store-postgres-query=a=1,b=2"});
   EXPECT_EQ(cl.cfg.postgres.query,
             (std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}, {"sslmode", "require"}}));
 }
@@ -420,7 +426,8 @@ TEST_F(config_test, names_are_unique_and_derived) {
 TEST_F(config_test, env_aliases_must_agree) {
   auto cl = run({"serve"}, {{"RESONATE_LOGLEVEL", "debug"}, {"RESONATE_LOG_LEVEL", "debug"}});
   EXPECT_EQ(cl.cfg.log_level, "debug");
-  const auto msg = error_of({"serve"}, {{"RESONATE_LOGLEVEL", "debug"}, {"RESONATE_LOG_LEVEL", "error"}});
+  const auto msg =
+    error_of({"serve"}, {{"RESONATE_LOGLEVEL", "debug"}, {"RESONATE_LOG_LEVEL", "error"}});
   EXPECT_TRUE(contains(msg, "RESONATE_LOGLEVEL")) << msg;
   EXPECT_TRUE(contains(msg, "RESONATE_LOG_LEVEL")) << msg;
 }
@@ -435,10 +442,12 @@ TEST_F(config_test, unknown_resonate_env_is_a_warning) {
 
 TEST(durations, go_syntax_and_plain_milliseconds) {
   const std::pair<const char*, int64_t> ok[] = {
-      {"10s", 10000},   {"1m", 60000},      {"1h30m", 5400000}, {"250ms", 250},
-      {"1500", 1500},   {"0", 0},           {"0s", 0},          {"1.5s", 1500},
-      {"0.1s", 100},    {"1h", 3600000},    {"2m3s4ms", 123004}, {"1000us", 1},
-      {"1000000ns", 1}, {"1000\xC2\xB5s", 1}, {"-1s", -1000},   {"+2s", 2000},
+    {"10s", 10000},   {"1m", 60000},        {"1h30m", 5400000},
+    {"250ms", 250},   {"1500", 1500},       {"0", 0},
+    {"0s", 0},        {"1.5s", 1500},       {"0.1s", 100},
+    {"1h", 3600000},  {"2m3s4ms", 123004},  {"1000us", 1},
+    {"1000000ns", 1}, {"1000\xC2\xB5s", 1}, {"-1s", -1000},
+    {"+2s", 2000},
   };
   for (const auto& [in, want] : ok) EXPECT_EQ(parse_duration_ms(in, "k"), want) << in;
   for (const char* bad : {"", "s", "10x", "1.5ms", "ms10", "1h30", "--1s", ".s", "1e3s",
@@ -613,7 +622,8 @@ TEST(help, lists_every_flag_env_and_key) {
     EXPECT_TRUE(contains(h, "--config")) << cmd;
     EXPECT_TRUE(contains(h, "--help")) << cmd;
     for (const auto& d : descriptors()) {
-      for (const auto& f : d.flags) EXPECT_TRUE(contains(h, "--" + f + " ") || contains(h, "--" + f + "\n")) << f;
+      for (const auto& f : d.flags)
+        EXPECT_TRUE(contains(h, "--" + f + " ") || contains(h, "--" + f + "\n")) << f;
       for (const auto& e : d.env) EXPECT_TRUE(contains(h, e)) << e;
       EXPECT_TRUE(contains(h, d.key)) << d.key;
     }
@@ -668,8 +678,8 @@ TEST(host_port, accepted_forms) {
 }
 
 TEST(host_port, errors_name_the_key) {
-  for (const char* bad : {"", "8001", ":", "host:", ":65536", ":80a", "::1:80", "[::1]", "[::1]8001",
-                          "[::1:80", "[]:80", "a b:80", ":-1", ":123456"}) {
+  for (const char* bad : {"", "8001", ":", "host:", ":65536", ":80a", "::1:80", "[::1]",
+                          "[::1]8001", "[::1:80", "[]:80", "a b:80", ":-1", ":123456"}) {
     try {
       split_host_port(bad, "--api-http-addr");
       ADD_FAILURE() << "accepted " << bad;
@@ -720,14 +730,15 @@ aio: {subsystems: {router: {config: {sources: [{name: x, type: regex, data: {key
                        "unknown sender target type"));
   EXPECT_TRUE(contains(error_of({"serve", "--aio-sender-target", "p=poll:cast=any"}),
                        "poll target needs data group"));
-  EXPECT_TRUE(contains(error_of({"serve", "--aio-router-sources", "noequals"}),
-                       "expected name=tagkey"));
+  EXPECT_TRUE(
+    contains(error_of({"serve", "--aio-router-sources", "noequals"}), "expected name=tagkey"));
 }
 
 // https push trusts the system store only unless a CA file is named (spec 3.5, issue 5).
 TEST_F(config_test, http_push_ca_file) {
   EXPECT_EQ(run({"serve"}).cfg.push.ca_file, "");
-  write_file("resonate.yaml", "aio:\n  plugins:\n    http:\n      config:\n        caFile: /y/ca.pem\n");
+  write_file("resonate.yaml",
+             "aio:\n  plugins:\n    http:\n      config:\n        caFile: /y/ca.pem\n");
   EXPECT_EQ(run({"serve"}).cfg.push.ca_file, "/y/ca.pem");
   EXPECT_EQ(run({"serve", "--aio-http-ca-file", "/f/ca.pem"}).cfg.push.ca_file, "/f/ca.pem");
   EXPECT_EQ(run({"serve"}, {{"RESONATE_AIO_HTTP_CA_FILE", "/e/ca.pem"}}).cfg.push.ca_file,

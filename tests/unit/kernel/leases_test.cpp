@@ -128,5 +128,57 @@ TEST(kernel_leases, a_deposed_owner_writes_nothing_and_stops) {
   for (const auto& tx : seen) EXPECT_TRUE(claims(tx)) << "a ran background work without the lease";
 }
 
+// A node that stops gracefully lets its lease lapse at once: another node
+// takes the work over at its next renewal, not a whole lease later.
+TEST(kernel_leases, a_node_that_stops_gives_the_lease_up) {
+  kernel_harness h{clustered("a", 30000)};
+  std::vector<q::store_transaction> seen;
+  advance(h, 200, seen);
+  ASSERT_EQ(h.store.leases.at(0).owner, "a");
+  ASSERT_GT(h.store.leases.at(0).expires_at, h.store.lease_now + 20000);
+  h.sys.shutdown();
+  for (int i = 0; i < 50 && !h.sys.done(); ++i) step(h, seen);
+  ASSERT_TRUE(h.sys.done());
+  const auto& row = h.store.leases.at(0);
+  EXPECT_EQ(row.epoch, 1) << "the epoch stays: the next owner's is higher";
+  EXPECT_LE(row.expires_at, h.store.lease_now) << "the lease did not lapse at the stop";
+}
+
+// Every node hears of every SSE stream that connects anywhere
+// (actors/cluster_link.cpp), and only the lease holder's outbox drain runs:
+// only the holder keeps the stream for its next pass.
+TEST(kernel_leases, only_the_lease_holder_keeps_a_stream_that_connected) {
+  kernel_harness h{clustered("a")};
+  h.store.leases[0] = fake_store::lease_row{"b", 7, h.store.lease_now + 10000};
+  std::vector<q::store_transaction> seen;
+  advance(h, 500, seen);
+  EXPECT_EQ(h.call(q::stream_connected_request{"g", "w1"}).status, q::status::ok);
+  // b's lease lapses and a takes the work over: its drain names no stream.
+  h.store.lease_now += 20000;
+  seen.clear();
+  advance(h, 1500, seen);
+  ASSERT_EQ(h.store.leases.at(0).owner, "a");
+  size_t drains = 0;
+  for (const auto& tx : seen) {
+    for (const auto& cmd : tx.commands) {
+      const auto* take = std::get_if<q::take_outbox_cmd>(&cmd);
+      if (!take) continue;
+      ++drains;
+      EXPECT_TRUE(take->connected.empty()) << "a kept a stream while b held the lease";
+    }
+  }
+  ASSERT_GT(drains, 0u);
+  // Holding the lease, a keeps the next one, and its drain takes it.
+  seen.clear();
+  h.submit(q::stream_connected_request{"g", "w2"});
+  advance(h, 1500, seen);
+  bool named = false;
+  for (const auto& tx : seen)
+    for (const auto& cmd : tx.commands)
+      if (const auto* take = std::get_if<q::take_outbox_cmd>(&cmd))
+        named = named || (take->connected.size() == 1 && take->connected[0].id == "w2");
+  EXPECT_TRUE(named) << "the lease holder's drain did not take the stream";
+}
+
 }  // namespace
 }  // namespace resonate::tests
