@@ -365,6 +365,25 @@ TEST_F(ClusterTest, AWorkerThatMovesToAnotherNodeIsFoundThere) {
   EXPECT_TRUE(event_naming(on_c, "__invoke:m2", 5s)) << a.log_tail();
 }
 
+// A node whose cluster port other nodes have joined still stops within its
+// grace: CAF 0.17 would hold the process in ~actor_system until the
+// shutdown watchdog (15 s), past `docker stop`'s 10 s.
+TEST_F(ClusterTest, ALinkedNodeStopsPromptly) {
+  server_process a(linked_node_args(*db_, "a"));
+  std::string seed;
+  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
+  server_process b(linked_node_args(*db_, "b", seed));
+  b.start();
+  ASSERT_TRUE(wait_for([&] { return a.metric_sum("cluster_peers") == 1; }, 5s)) << a.log_tail();
+  for (auto* node : {&b, &a}) {
+    const auto stopping = clock_type::now();
+    EXPECT_EQ(node->stop(), 0) << node->log_tail();
+    const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - stopping);
+    EXPECT_LT(took.count(), 5000) << node->log_tail();
+  }
+}
+
 TEST_F(ClusterTest, AClusterPortWithoutANodeIdIsRefused) {
   server_process bad([&] {
     auto a = db_->server_args();

@@ -47,7 +47,7 @@ std::string case_name(const ::testing::TestParamInfo<scenario_case>& info) {
 }
 
 class SdkTest : public ::testing::TestWithParam<scenario_case> {
- protected:
+protected:
   void SetUp() override {
     if (GetParam().store == store_kind::postgres && !test_pg_conninfo())
       GTEST_SKIP() << "RESONATE_TEST_PG is not set";
@@ -57,8 +57,8 @@ class SdkTest : public ::testing::TestWithParam<scenario_case> {
     // One port across a restart: the SDK clients hold the server's URL.
     port_ = closed_port();
     auto args = store_->server_args();
-    args.insert(args.end(), {"--api-http-addr", "127.0.0.1:" + std::to_string(port_),
-                             "--log-level", "info"});
+    args.insert(args.end(),
+                {"--api-http-addr", "127.0.0.1:" + std::to_string(port_), "--log-level", "info"});
     server_ = std::make_unique<server_process>(args);
     server_->start();
   }
@@ -71,7 +71,8 @@ class SdkTest : public ::testing::TestWithParam<scenario_case> {
     }
     runner_.reset();
     if (server_ && server_->running()) server_->stop();
-    if (HasFailure() && server_) std::cerr << "--- server log ---\n" << server_->log_tail(8000) << "\n";
+    if (HasFailure() && server_)
+      std::cerr << "--- server log ---\n" << server_->log_tail(8000) << "\n";
   }
 
   std::unique_ptr<scratch_store> store_;
@@ -108,17 +109,17 @@ TEST_P(SdkTest, Scenario) {
   auto line = runner_->read_line(120s);
   fs::remove(marker);
   ASSERT_TRUE(line) << "run.mjs printed nothing";
-  const auto wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - t0)
-                         .count();
+  const auto wall_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+      .count();
   boost::json::value result;
   ASSERT_NO_THROW(result = boost::json::parse(*line)) << *line;
   ASSERT_TRUE(result.is_object()) << *line;
   EXPECT_EQ(result.as_object().if_contains("ok") ? result.at("ok") : boost::json::value(false),
             boost::json::value(true))
     << *line;
-  const double requests = server_->metric_sum(k_requests) -
-                          (scenario == "restart" ? 0 : requests_before) + requests_lost;
+  const double requests =
+    server_->metric_sum(k_requests) - (scenario == "restart" ? 0 : requests_before) + requests_lost;
   // The figures the closing notes and tests/sdk/README.md quote.
   std::cout << "sdk scenario=" << scenario << " store=" << to_string(GetParam().store)
             << " wall_ms=" << wall_ms << " requests=" << requests << "\n";
@@ -127,13 +128,103 @@ TEST_P(SdkTest, Scenario) {
 std::vector<scenario_case> all_cases() {
   std::vector<scenario_case> cases;
   for (auto store : {store_kind::sqlite, store_kind::postgres})
-    for (const char* s : {"countdown", "rpc", "fanout", "crash", "restart", "schedule", "hitl", "rest",
-                          "heartbeat", "large"})
+    for (const char* s : {"countdown", "rpc", "fanout", "crash", "restart", "schedule", "hitl",
+                          "rest", "heartbeat", "large"})
       cases.push_back({store, s});
   return cases;
 }
 
 INSTANTIATE_TEST_SUITE_P(Sdk, SdkTest, ::testing::ValuesIn(all_cases()), case_name);
+
+// Several nodes on one PostgreSQL (tests/cluster): the SDK's workers stream
+// from node b, while the driver's requests go to node a, which holds the
+// lease on the background work. Every execute and unblock for a worker
+// crosses from a to b over the cluster port, or is sent by b itself.
+class SdkClusterTest : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    if (!test_pg_conninfo()) GTEST_SKIP() << "RESONATE_TEST_PG is not set";
+    if (!fs::exists(fs::path(SDK_DIR) / "node_modules/@resonatehq/sdk"))
+      GTEST_SKIP() << "the SDK is not installed: npm ci --prefix tests/sdk (scripts/setup.sh does)";
+    store_ = std::make_unique<scratch_store>(store_kind::postgres);
+    a_ = std::make_unique<server_process>(node_args("a", ""));
+    a_->start();
+    std::string seed;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(20ms)) {
+      auto lease = store_->query("SELECT owner FROM partition_leases WHERE partition_id = 0");
+      auto addr = store_->query("SELECT cluster_addr FROM cluster_nodes WHERE node_id = 'a'");
+      if (!lease.empty() && lease.front() == "a" && !addr.empty()) {
+        seed = addr.front();
+        break;
+      }
+    }
+    ASSERT_FALSE(seed.empty()) << "a never held the lease: " << a_->log_tail();
+    b_ = std::make_unique<server_process>(node_args("b", seed));
+    b_->start();
+  }
+
+  void TearDown() override {
+    if (runner_ && HasFailure()) {
+      std::cerr << "--- run.mjs stdout ---\n";
+      for (const auto& l : runner_->lines()) std::cerr << l << "\n";
+      std::cerr << "--- run.mjs stderr ---\n" << runner_->stderr_text() << "\n";
+    }
+    runner_.reset();
+    for (auto* node : {a_.get(), b_.get()}) {
+      if (!node) continue;
+      if (node->running()) node->stop();
+      if (HasFailure()) std::cerr << "--- server log ---\n" << node->log_tail(6000) << "\n";
+    }
+  }
+
+  std::vector<std::string> node_args(const std::string& id, const std::string& seeds) const {
+    auto args = store_->server_args();
+    args.insert(args.end(), {"--cluster-node-id", id, "--cluster-lease-ttl", "3s",
+                             "--cluster-listen", "127.0.0.1:0", "--log-level", "info"});
+    if (!seeds.empty()) args.insert(args.end(), {"--cluster-seeds", seeds});
+    return args;
+  }
+
+  std::unique_ptr<scratch_store> store_;
+  std::unique_ptr<server_process> a_, b_;
+  std::unique_ptr<child_process> runner_;
+};
+
+TEST_P(SdkClusterTest, WorkersOnAnotherNode) {
+  const auto& scenario = GetParam();
+  const auto marker = fs::temp_directory_path() /
+                      ("resonate-sdk-cluster-" + std::to_string(::getpid()) + "-" + scenario);
+  fs::remove(marker);
+  const auto t0 = std::chrono::steady_clock::now();
+  runner_ = std::make_unique<child_process>(std::vector<std::string>{
+    "/usr/bin/env", "RESONATE_URL=http://127.0.0.1:" + std::to_string(a_->port()),
+    "RESONATE_WORKER_URL=http://127.0.0.1:" + std::to_string(b_->port()),
+    "RESONATE_MARKER=" + marker.string(), NODE_EXECUTABLE, std::string(SDK_DIR) + "/run.mjs",
+    scenario, "cluster" + std::to_string(::getpid())});
+  auto line = runner_->read_line(120s);
+  fs::remove(marker);
+  ASSERT_TRUE(line) << "run.mjs printed nothing";
+  boost::json::value result;
+  ASSERT_NO_THROW(result = boost::json::parse(*line)) << *line;
+  ASSERT_TRUE(result.is_object()) << *line;
+  EXPECT_EQ(result.as_object().if_contains("ok") ? result.at("ok") : boost::json::value(false),
+            boost::json::value(true))
+    << *line;
+  const double crossed =
+    b_->metric_sum(R"(cluster_deliveries_received_total{outcome="delivered"})");
+  EXPECT_GT(crossed, 0) << "no message crossed from a to b: the test proves nothing";
+  std::cout << "sdk cluster scenario=" << scenario << " wall_ms="
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - t0)
+                 .count()
+            << " forwarded=" << crossed << "\n";
+}
+
+// restart kills the one server the SDK talks to; the others run as on one node.
+INSTANTIATE_TEST_SUITE_P(Sdk, SdkClusterTest,
+                         ::testing::Values("countdown", "rpc", "fanout", "crash", "schedule",
+                                           "hitl", "heartbeat", "large"));
 
 // The quickstart of the SDK's README, step by step: `resonate serve`, the
 // README's countdown worker (readme_countdown.mjs), then the README's two
@@ -147,8 +238,8 @@ TEST_P(SdkReadmeTest, QuickstartCountdownInvokeAndTree) {
   const std::string url = "http://127.0.0.1:" + std::to_string(port_);
   const auto t0 = std::chrono::steady_clock::now();
   runner_ = std::make_unique<child_process>(
-      std::vector<std::string>{"/usr/bin/env", "RESONATE_URL=" + url, NODE_EXECUTABLE,
-                               std::string(SDK_DIR) + "/readme_countdown.mjs"});
+    std::vector<std::string>{"/usr/bin/env", "RESONATE_URL=" + url, NODE_EXECUTABLE,
+                             std::string(SDK_DIR) + "/readme_countdown.mjs"});
   // The worker's SSE stream must be open, or the first execute has nobody to go to.
   for (auto until = std::chrono::steady_clock::now() + 15s;
        server_->metric_sum("sse_connections") < 1 && std::chrono::steady_clock::now() < until;)
@@ -179,8 +270,8 @@ TEST_P(SdkReadmeTest, QuickstartCountdownInvokeAndTree) {
   }
   EXPECT_EQ(state, "RESOLVED");
   const auto wall_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-          .count();
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+      .count();
 
   const std::vector<std::string> tree{"tree", "countdown.1", "-S", url};
   auto t = run_cli(tree);
@@ -190,7 +281,7 @@ TEST_P(SdkReadmeTest, QuickstartCountdownInvokeAndTree) {
   EXPECT_EQ(t.out.rfind("countdown.1" + resolved + " (rpc countdown)\n", 0), 0u) << t.out;
   for (int i = 0; i < 10; ++i) {
     const std::string child =
-        "countdown.1:" + std::to_string(i) + resolved + (i % 2 == 0 ? " (run)" : " (sleep)");
+      "countdown.1:" + std::to_string(i) + resolved + (i % 2 == 0 ? " (run)" : " (sleep)");
     EXPECT_NE(t.out.find(child), std::string::npos) << child << " missing in\n" << t.out;
   }
   EXPECT_EQ(std::count(t.out.begin(), t.out.end(), '\n'), 11) << t.out;
