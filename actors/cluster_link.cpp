@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -97,15 +98,30 @@ struct link_state {
 };
 using link_self = caf::stateful_actor<link_state>*;
 
-struct link_config {
-  cluster_link_options options;
+/// The peers as the link actor last saw them, for readers on other threads.
+struct peer_view {
+  mutable std::mutex mu;
+  std::vector<std::string> addrs;
 };
 
-void add_peer(link_self self, const std::string& addr, caf::actor gw) {
+struct link_config {
+  cluster_link_options options;
+  std::shared_ptr<peer_view> view;
+};
+
+void publish_peers(const link_config& cfg, const std::map<std::string, caf::actor>& peers) {
+  std::vector<std::string> addrs;
+  for (const auto& [addr, gw] : peers) addrs.push_back(addr);
+  cluster_metrics().peers.set(static_cast<int64_t>(addrs.size()));
+  std::lock_guard lock(cfg.view->mu);
+  cfg.view->addrs = std::move(addrs);
+}
+
+void add_peer(link_self self, const link_config& cfg, const std::string& addr, caf::actor gw) {
   auto& st = self->state;
   if (!st.peers.emplace(addr, gw).second) return;
   self->monitor(gw);
-  cluster_metrics().peers.set(static_cast<int64_t>(st.peers.size()));
+  publish_peers(cfg, st.peers);
   log::info("cluster peer connected", {{"peer", addr}});
 }
 
@@ -144,7 +160,7 @@ void with_peer(link_self self, std::shared_ptr<const link_config> cfg, const std
                         const std::set<std::string>&) {
         auto gw = caf::actor_cast<caf::actor>(ptr);
         if (gw) {
-          add_peer(self, addr, gw);
+          add_peer(self, *cfg, addr, gw);
           // The other node learns this one's gateway without dialling back
           // (CAF keeps one connection per pair of nodes and refuses a second).
           self->send(gw, hello_atom::value, self->state.self_addr, self->state.gateway);
@@ -182,13 +198,13 @@ void attempt(link_self self, std::shared_ptr<const link_config> cfg, forward_job
 }
 
 caf::behavior link_actor(link_self self, std::shared_ptr<const link_config> cfg) {
-  self->set_down_handler([self](caf::down_msg& dm) {
+  self->set_down_handler([self, cfg](caf::down_msg& dm) {
     auto& peers = self->state.peers;
     for (auto it = peers.begin(); it != peers.end(); ++it) {
       if (it->second.address() != dm.source) continue;
       log::info("cluster peer lost", {{"peer", it->first}, {"reason", to_string(dm.reason)}});
       peers.erase(it);
-      cluster_metrics().peers.set(static_cast<int64_t>(peers.size()));
+      publish_peers(*cfg, peers);
       return;
     }
   });
@@ -204,9 +220,9 @@ caf::behavior link_actor(link_self self, std::shared_ptr<const link_config> cfg)
         if (!gw) self->delayed_send(self, std::chrono::seconds(5), join_atom::value, addr);
       });
     },
-    [self](hello_atom, const std::string& addr, caf::actor gw) {
+    [self, cfg](hello_atom, const std::string& addr, caf::actor gw) {
       if (!gw) return;
-      add_peer(self, addr, gw);
+      add_peer(self, *cfg, addr, gw);
       settle_waiters(self, addr, gw);
     },
     [self, cfg](forward_job& job) { attempt(self, cfg, std::move(job)); },
@@ -255,6 +271,7 @@ struct cluster_link::impl {
   caf::actor gateway;
   uint16_t port = 0;
   std::string self_addr;
+  std::shared_ptr<peer_view> view = std::make_shared<peer_view>();
 };
 
 void cluster_link::configure(caf::actor_system_config& cfg) {
@@ -282,7 +299,7 @@ void cluster_link::start() {
   auto& i = *impl_;
   // The gateway answers other nodes; it is scheduled, never detached (a
   // published detached actor makes CAF 0.17's shutdown hang more often).
-  auto cfg = std::make_shared<const link_config>(link_config{i.options});
+  auto cfg = std::make_shared<const link_config>(link_config{i.options, i.view});
   caf::actor link = i.sys.spawn([cfg](link_self self) { return link_actor(self, cfg); });
   caf::actor gateway = i.sys.spawn(gateway_actor, i.local, link);
   const bool wildcard = i.options.listen_host.empty() || i.options.listen_host == "0.0.0.0" ||
@@ -364,8 +381,9 @@ void cluster_link::announce_stream(std::string group, std::string id) {
   });
 }
 
-size_t cluster_link::connected_peers() const {
-  return static_cast<size_t>(std::max<int64_t>(0, cluster_metrics().peers.value.load()));
+std::vector<std::string> cluster_link::connected_peers() const {
+  std::lock_guard lock(impl_->view->mu);
+  return impl_->view->addrs;
 }
 
 }  // namespace resonate::actors

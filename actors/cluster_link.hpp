@@ -80,8 +80,9 @@ public:
   /// may be lost: the retry timers cover it).
   void announce_stream(std::string group, std::string id);
 
-  /// Nodes this one has a live CAF connection to.
-  size_t connected_peers() const;
+  /// The cluster addresses of the nodes this one has a live CAF connection
+  /// to, as the link last saw them. Thread-safe.
+  std::vector<std::string> connected_peers() const;
 
   struct impl;
 

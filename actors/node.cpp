@@ -31,6 +31,7 @@
 #include "config/log.hpp"
 #include "kernel/domain/cron.hpp"
 #include "queues/caf_types.hpp"
+#include "queues/metrics.hpp"
 
 namespace resonate::actors {
 
@@ -217,6 +218,46 @@ private:
   std::vector<q::stream_connected_request> early_;
 };
 
+/// `/ready`'s `cluster` object: this node, the partitions it owns, and, with a
+/// cluster port, the live members the directory saw at its last heartbeat
+/// (each with whether this node has a connection to it).
+std::string cluster_report(const std::string& node, const aio_adapters::cluster::directory* dir,
+                           const cluster_link* link) {
+  std::string out = R"({"node":)";
+  codecs::json_append_string(out, node);
+  if (dir) {
+    out.append(R"(,"incarnation":)");
+    codecs::json_append_int(out, dir->incarnation());
+  }
+  // One partition for now: all the background work (kernel/coroutines/leases.cpp).
+  const bool owned = q::metrics::global().get_gauge("cluster_owned_partitions").value.load() > 0;
+  out.append(owned ? R"(,"ownedPartitions":[0])" : R"(,"ownedPartitions":[])");
+  if (dir && link) {
+    out.append(R"(,"address":)");
+    codecs::json_append_string(out, link->address());
+    auto peers = link->connected_peers();
+    out.append(R"(,"members":[)");
+    bool first = true;
+    for (const auto& m : dir->live_members()) {
+      out.append(first ? "" : ",").append(R"({"node":)");
+      first = false;
+      codecs::json_append_string(out, m.node_id);
+      out.append(R"(,"incarnation":)");
+      codecs::json_append_int(out, m.incarnation);
+      out.append(R"(,"api":)");
+      codecs::json_append_string(out, m.api_addr);
+      out.append(R"(,"cluster":)");
+      codecs::json_append_string(out, m.cluster_addr);
+      const bool connected =
+        m.node_id == node || std::find(peers.begin(), peers.end(), m.cluster_addr) != peers.end();
+      out.append(connected ? R"(,"connected":true})" : R"(,"connected":false})");
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
+  return out;
+}
+
 // CAF 0.17 can hang in ~actor_system when detached actors are involved (#1196,
 // shared/notes/stack.md 1.4). Everything durable is in the store by now, so a
 // stuck teardown is cut short.
@@ -356,6 +397,10 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     url = system_url(cfg, host, http.port());
     auto routes = http_opts.routes;
     routes.system_url = url;
+    if (!cfg.cluster.node_id.empty())
+      routes.cluster_report = [node = cfg.cluster.node_id, directory, link] {
+        return cluster_report(node, directory.get(), link.get());
+      };
     http.set_route_options(std::move(routes));
     auto sending = sender_options_of(cfg, url);
     // A stream that connects tells the kernel, whose outbox drain then sends

@@ -164,22 +164,32 @@ void directory::members(members_fn done) {
   post([this, done = std::move(done)](connection* c) {
     std::vector<member> out;
     if (!c) return done(std::move(out));
-    pg::pg_result r;
     try {
-      r = c->db.exec(call(std::string("SELECT node_id, incarnation, api_addr, cluster_addr "
-                                      "FROM cluster_nodes WHERE heartbeat_at > ") +
-                            now_ms + " - CAST($1 AS BIGINT) ORDER BY node_id",
-                          pg::pg_params{}.add(options_.stale_after_ms)));
+      out = query_members(*c);
     } catch (...) {
       done({});
       throw;
     }
-    for (int i = 0; i < r.rows(); ++i) {
-      out.push_back(member{std::string(r.text(i, 0)), r.int64(i, 1), std::string(r.text(i, 2)),
-                           std::string(r.text(i, 3))});
-    }
     done(std::move(out));
   });
+}
+
+std::vector<member> directory::query_members(connection& c) {
+  auto r = c.db.exec(call(std::string("SELECT node_id, incarnation, api_addr, cluster_addr "
+                                      "FROM cluster_nodes WHERE heartbeat_at > ") +
+                            now_ms + " - CAST($1 AS BIGINT) ORDER BY node_id",
+                          pg::pg_params{}.add(options_.stale_after_ms)));
+  std::vector<member> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(member{std::string(r.text(i, 0)), r.int64(i, 1), std::string(r.text(i, 2)),
+                         std::string(r.text(i, 3))});
+  }
+  return out;
+}
+
+std::vector<member> directory::live_members() const {
+  std::lock_guard lock(mu_);
+  return live_;
 }
 
 size_t directory::stream_count() const {
@@ -221,6 +231,11 @@ void directory::resync(connection& c) {
 }
 
 void directory::heartbeat(connection& c) {
+  auto live = query_members(c);
+  {
+    std::lock_guard lock(mu_);
+    live_ = std::move(live);
+  }
   auto r = c.db.exec(call(std::string("UPDATE cluster_nodes SET heartbeat_at = ") + now_ms +
                             " WHERE node_id = $1 AND incarnation = $2",
                           pg::pg_params{}.add(options_.node_id).add(incarnation_)));

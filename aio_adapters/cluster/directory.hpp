@@ -83,6 +83,10 @@ public:
   /// The live nodes, this one included, by node id.
   void members(members_fn done);
 
+  /// The live nodes as the last heartbeat read them (every heartbeat_ms),
+  /// this one included; never waits for the database. For /ready.
+  std::vector<member> live_members() const;
+
   /// The streams this node holds (for tests and /ready).
   size_t stream_count() const;
 
@@ -97,6 +101,7 @@ private:
   connection* ensure_connected();
   void resync(connection& c);
   void heartbeat(connection& c);
+  std::vector<member> query_members(connection& c);
   void fail(const std::exception& e);
 
   directory_options options_;
@@ -113,6 +118,7 @@ private:
   std::set<std::pair<std::string, std::string>> streams_;  ///< what this node holds
   int64_t next_connect_ms_ = 0;
   size_t streams_count_ = 0;  ///< streams_.size(), readable under mu_
+  std::vector<member> live_;  ///< under mu_: the last heartbeat's members
 };
 
 }  // namespace resonate::aio_adapters::cluster

@@ -316,11 +316,16 @@ constexpr std::array<std::string_view, route_count> paths = [] {
 
 using encode_fn = http_response (*)(const queues::response&, const route_options&);
 
-http_response encode_ready(const queues::response& res, const route_options&) {
-  if (queues::is_success(res.status)) return status_ok();
-  http_response out;
-  out.status = 503;
-  out.body = R"({"status":"unavailable"})";
+http_response encode_ready(const queues::response& res, const route_options& opts) {
+  http_response out = status_ok();
+  if (!queues::is_success(res.status)) {
+    out.status = 503;
+    out.body = R"({"status":"unavailable"})";
+  }
+  if (opts.cluster_report) {
+    out.body.pop_back();  // the closing brace
+    out.body.append(R"(,"cluster":)").append(opts.cluster_report()).push_back('}');
+  }
   return out;
 }
 

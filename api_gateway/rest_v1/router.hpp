@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,14 +38,14 @@ enum class route_id : uint8_t {
   drop_task_get,
   heartbeat_tasks,
   heartbeat_tasks_get,
-  acquire_lock,     ///< POST /locks/acquire
-  release_lock,     ///< POST /locks/release
-  heartbeat_locks,  ///< POST /locks/heartbeat
+  acquire_lock,      ///< POST /locks/acquire
+  release_lock,      ///< POST /locks/release
+  heartbeat_locks,   ///< POST /locks/heartbeat
   search_schedules,  ///< GET /schedules
   create_schedule,   ///< POST /schedules
   read_schedule,     ///< GET /schedules/*id
   delete_schedule,   ///< DELETE /schedules/*id
-  poll,             ///< GET /poll/*rest: handed over to the poll server (transport/session.cpp)
+  poll,              ///< GET /poll/*rest: handed over to the poll server (transport/session.cpp)
   not_found,
 };
 inline constexpr size_t route_count = static_cast<size_t>(route_id::not_found) + 1;
@@ -59,6 +60,10 @@ struct route_options {
   /// `api.subsystems.http.config.taskFrequency`: the lease of a task claimed through
   /// `GET /tasks/claim/{id}/{counter}`.
   int64_t task_frequency_ms = 60000;
+  /// Several nodes: `GET /ready` adds `"cluster": <this>` (a JSON object: the
+  /// node, its members, its owned partitions). Unset (a node alone): not there.
+  /// Called on the HTTP io threads.
+  std::function<std::string()> cluster_report;
 };
 
 struct route_result {
@@ -75,8 +80,7 @@ route_result route_request(const http_request& req, const route_options& opts);
 route_result route_request(const http_request& req);
 
 /// Turns the kernel's response to a request of kind `k` into HTTP.
-http_response encode_reply(queues::kind k, const queues::response& res,
-                           const route_options& opts);
+http_response encode_reply(queues::kind k, const queues::response& res, const route_options& opts);
 /// The same with default route_options.
 http_response encode_reply(queues::kind k, const queues::response& res);
 

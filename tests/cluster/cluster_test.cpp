@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <boost/json.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -93,6 +94,8 @@ protected:
   // Starts `owner` (node "a", with a cluster port) and waits until it holds
   // the lease; `seed` is its cluster address, which the others join.
   void start_linked_owner(server_process& owner, std::string& seed);
+  // start_linked_owner, then node "b" joined to "a" (its seed), connected.
+  void start_linked_pair(std::unique_ptr<server_process>& a, std::unique_ptr<server_process>& b);
   std::unique_ptr<pg_scratch_db> db_;
 };
 
@@ -253,6 +256,16 @@ void ClusterTest::start_linked_owner(server_process& owner, std::string& seed) {
   ASSERT_FALSE(seed.empty()) << "a registered no cluster address";
 }
 
+void ClusterTest::start_linked_pair(std::unique_ptr<server_process>& a,
+                                    std::unique_ptr<server_process>& b) {
+  a = std::make_unique<server_process>(linked_node_args(*db_, "a"));
+  std::string seed;
+  ASSERT_NO_FATAL_FAILURE(start_linked_owner(*a, seed));
+  b = std::make_unique<server_process>(linked_node_args(*db_, "b", seed));
+  b->start();
+  ASSERT_TRUE(wait_for([&] { return b->metric_sum("cluster_peers") == 1; }, 5s)) << b->log_tail();
+}
+
 // The next event on `s` whose data names `id`, skipping others, within `limit`.
 bool event_naming(sse_stream& s, const std::string& id, std::chrono::milliseconds limit) {
   const auto until = clock_type::now() + limit;
@@ -281,11 +294,9 @@ std::string create_2026(const std::string& id, const std::string& target) {
 // REST v1 task messages (poll://uni and poll://any) and a protocol
 // 2026-04-01 execute. Before, a had no such stream and every send failed.
 TEST_F(ClusterTest, MessagesReachAStreamOnAnotherNode) {
-  server_process a(linked_node_args(*db_, "a"));
-  std::string seed;
-  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
-  server_process b(linked_node_args(*db_, "b", seed));
-  b.start();
+  std::unique_ptr<server_process> pa, pb;
+  ASSERT_NO_FATAL_FAILURE(start_linked_pair(pa, pb));
+  server_process &a = *pa, &b = *pb;
 
   sse_stream uni("127.0.0.1", b.poll_port(), "/g/w1");
   ASSERT_EQ(uni.status(), 200);
@@ -318,12 +329,9 @@ TEST_F(ClusterTest, MessagesReachAStreamOnAnotherNode) {
 // lease, b tells a, whose drain sends the parked message across to b: the
 // worker gets it at once, not with its task's retry timer (30 s and more).
 TEST_F(ClusterTest, AMessageParkedForALateWorkerReachesItOnAnotherNode) {
-  server_process a(linked_node_args(*db_, "a"));
-  std::string seed;
-  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
-  server_process b(linked_node_args(*db_, "b", seed));
-  b.start();
-  ASSERT_TRUE(wait_for([&] { return b.metric_sum("cluster_peers") == 1; }, 5s)) << b.log_tail();
+  std::unique_ptr<server_process> pa, pb;
+  ASSERT_NO_FATAL_FAILURE(start_linked_pair(pa, pb));
+  server_process &a = *pa, &b = *pb;
 
   http_client cb("127.0.0.1", b.port());
   auto r = cb.post("/", create_2026("late1", "poll://uni@lg/w1"));
@@ -365,15 +373,50 @@ TEST_F(ClusterTest, AWorkerThatMovesToAnotherNodeIsFoundThere) {
   EXPECT_TRUE(event_naming(on_c, "__invoke:m2", 5s)) << a.log_tail();
 }
 
+// `/ready` says how each node sees the cluster: which partitions it owns,
+// and the live members with whether it is connected to them. A node alone
+// answers as it always did.
+TEST_F(ClusterTest, ReadyReportsTheClusterAsEachNodeSeesIt) {
+  std::unique_ptr<server_process> pa, pb;
+  ASSERT_NO_FATAL_FAILURE(start_linked_pair(pa, pb));
+  server_process &a = *pa, &b = *pb;
+  auto cluster_of = [](server_process& node) {
+    auto r = http_client("127.0.0.1", node.port()).get("/ready");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json().at("status"), "ok") << r.body;
+    return r.json().at("cluster").as_object();
+  };
+  // The members are read at each heartbeat (every second).
+  ASSERT_TRUE(wait_for([&] { return cluster_of(a).at("members").as_array().size() == 2; }, 5s));
+  auto ca = cluster_of(a);
+  EXPECT_EQ(ca.at("node"), "a");
+  EXPECT_EQ(ca.at("ownedPartitions"), boost::json::array{0});
+  EXPECT_EQ(ca.at("address"), boost::json::value(cluster_addr_of(*db_, "a")));
+  for (const auto& m : ca.at("members").as_array()) {
+    EXPECT_EQ(m.at("connected"), true) << boost::json::serialize(m);
+    EXPECT_EQ(m.at("incarnation"), 1) << boost::json::serialize(m);
+  }
+  EXPECT_EQ(ca.at("members").as_array()[1].at("node"), "b");
+  EXPECT_EQ(ca.at("members").as_array()[1].at("api"),
+            boost::json::value("http://127.0.0.1:" + std::to_string(b.port())));
+  auto cb = cluster_of(b);
+  EXPECT_EQ(cb.at("node"), "b");
+  EXPECT_EQ(cb.at("ownedPartitions"), boost::json::array{});
+
+  server_process alone(db_->server_args());
+  alone.start();
+  auto r = http_client("127.0.0.1", alone.port()).get("/ready");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"ok"})");
+}
+
 // A node whose cluster port other nodes have joined still stops within its
 // grace: CAF 0.17 would hold the process in ~actor_system until the
 // shutdown watchdog (15 s), past `docker stop`'s 10 s.
 TEST_F(ClusterTest, ALinkedNodeStopsPromptly) {
-  server_process a(linked_node_args(*db_, "a"));
-  std::string seed;
-  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
-  server_process b(linked_node_args(*db_, "b", seed));
-  b.start();
+  std::unique_ptr<server_process> pa, pb;
+  ASSERT_NO_FATAL_FAILURE(start_linked_pair(pa, pb));
+  server_process &a = *pa, &b = *pb;
   ASSERT_TRUE(wait_for([&] { return a.metric_sum("cluster_peers") == 1; }, 5s)) << a.log_tail();
   for (auto* node : {&b, &a}) {
     const auto stopping = clock_type::now();
