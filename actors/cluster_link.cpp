@@ -53,6 +53,7 @@ struct forward_job {
   size_t next = 0;
   sender::forward_request request;
   std::shared_ptr<once_done> done;
+  bool fresh = false;  ///< the candidates come from the database, not the lookup cache
 };
 
 }  // namespace resonate::actors::cluster_detail
@@ -107,6 +108,7 @@ struct peer_view {
 struct link_config {
   cluster_link_options options;
   std::shared_ptr<peer_view> view;
+  std::shared_ptr<aio_adapters::cluster::directory> directory;
 };
 
 void publish_peers(const link_config& cfg, const std::map<std::string, caf::actor>& peers) {
@@ -175,6 +177,24 @@ void with_peer(link_self self, std::shared_ptr<const link_config> cfg, const std
 
 void attempt(link_self self, std::shared_ptr<const link_config> cfg, forward_job job) {
   if (job.next >= job.peers.size()) {
+    if (!job.fresh) {
+      // The cached candidates all said no: the stream may have moved since.
+      // Ask the database once more, and try what it says.
+      caf::actor me = caf::actor_cast<caf::actor>(self);
+      const auto& r = job.request;
+      cfg->directory->lookup(
+        r.any, r.group, r.id,
+        [me, request = job.request,
+         done = job.done](std::vector<aio_adapters::cluster::peer> peers) {
+          if (peers.empty()) {
+            cluster_metrics().failed.inc();
+            return done->call(false);
+          }
+          caf::anon_send(me, forward_job{std::move(peers), 0, request, done, true});
+        },
+        /*fresh=*/true);
+      return;
+    }
     cluster_metrics().failed.inc();
     return job.done->call(false);
   }
@@ -299,7 +319,7 @@ void cluster_link::start() {
   auto& i = *impl_;
   // The gateway answers other nodes; it is scheduled, never detached (a
   // published detached actor makes CAF 0.17's shutdown hang more often).
-  auto cfg = std::make_shared<const link_config>(link_config{i.options, i.view});
+  auto cfg = std::make_shared<const link_config>(link_config{i.options, i.view, i.directory});
   caf::actor link = i.sys.spawn([cfg](link_self self) { return link_actor(self, cfg); });
   caf::actor gateway = i.sys.spawn(gateway_actor, i.local, link);
   const bool wildcard = i.options.listen_host.empty() || i.options.listen_host == "0.0.0.0" ||

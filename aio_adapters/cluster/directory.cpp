@@ -122,8 +122,32 @@ void directory::stream_closed(std::string group, std::string id) {
   });
 }
 
-void directory::lookup(bool any, std::string group, std::optional<std::string> id, peers_fn done) {
-  post([this, any, group = std::move(group), id = std::move(id),
+void directory::lookup(bool any, std::string group, std::optional<std::string> id, peers_fn done,
+                       bool fresh) {
+  std::string key = std::string(any ? "a" : "u") + std::to_string(group.size()) + ":" + group +
+                    (id ? "/" + *id : "");
+  if (!fresh && options_.lookup_cache_ms > 0) {
+    std::vector<peer> cached;
+    size_t turn = 0;
+    {
+      std::lock_guard lock(mu_);
+      auto it = cache_.find(key);
+      if (it != cache_.end() && it->second.until_ms > steady_ms()) cached = it->second.peers;
+      turn = rotation_++;
+    }
+    if (!cached.empty()) {
+      // `any`: the next message may go to another of the nodes.
+      if (any && cached.size() > 1) {
+        std::vector<peer> spread;
+        spread.reserve(cached.size());
+        for (size_t k = 0; k < cached.size(); ++k)
+          spread.push_back(cached[(turn + k) % cached.size()]);
+        cached.swap(spread);
+      }
+      return done(std::move(cached));
+    }
+  }
+  post([this, any, key = std::move(key), group = std::move(group), id = std::move(id),
         done = std::move(done)](connection* c) {
     std::vector<peer> peers;
     if (!c) return done(std::move(peers));
@@ -155,6 +179,15 @@ void directory::lookup(bool any, std::string group, std::optional<std::string> i
       bool seen =
         std::any_of(peers.begin(), peers.end(), [&](const peer& p) { return p.node_id == node; });
       if (!seen) peers.push_back(peer{std::move(node), std::string(r.text(i, 1))});
+    }
+    if (options_.lookup_cache_ms > 0) {
+      std::lock_guard lock(mu_);
+      if (peers.empty()) {
+        cache_.erase(key);
+      } else {
+        if (cache_.size() >= max_cached) cache_.clear();  // bounded; refilled on demand
+        cache_[key] = cached_peers{peers, steady_ms() + options_.lookup_cache_ms};
+      }
     }
     done(std::move(peers));
   });

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,10 @@ struct directory_options {
   /// A node whose heartbeat is older than this (database time) is not asked
   /// for its streams: it is dead, or cut off from the database.
   int64_t stale_after_ms = 5000;
+  /// How long a lookup that found nodes is answered from memory. A stale
+  /// answer costs a node that says "no such stream" and a fresh lookup
+  /// (cluster_link); 0 asks the database every time.
+  int64_t lookup_cache_ms = 1000;
 };
 
 /// Another node, as the directory knows it.
@@ -75,9 +80,12 @@ public:
   /// The other live nodes that hold a stream for a poll address, best first:
   /// for `uni`, the nodes holding (group, id), newest connection first; for
   /// `any`, the node holding (group, id) if one does, then the others with a
-  /// stream of the group in random order. Each node once. `done` runs on the
-  /// directory's thread (empty when the database cannot be asked).
-  void lookup(bool any, std::string group, std::optional<std::string> id, peers_fn done);
+  /// stream of the group in random order. Each node once. An answer that
+  /// found nodes is kept for lookup_cache_ms: then `done` runs at once on the
+  /// caller's thread; otherwise (or with `fresh`) on the directory's thread,
+  /// after a query (empty when the database cannot be asked).
+  void lookup(bool any, std::string group, std::optional<std::string> id, peers_fn done,
+              bool fresh = false);
 
   using members_fn = std::function<void(std::vector<member>)>;
   /// The live nodes, this one included, by node id.
@@ -119,6 +127,14 @@ private:
   int64_t next_connect_ms_ = 0;
   size_t streams_count_ = 0;  ///< streams_.size(), readable under mu_
   std::vector<member> live_;  ///< under mu_: the last heartbeat's members
+  struct cached_peers {
+    std::vector<peer> peers;
+    int64_t until_ms = 0;  ///< steady clock
+  };
+  /// Under mu_: lookups that found nodes, by "any|uni" + group + id.
+  std::map<std::string, cached_peers> cache_;
+  static constexpr size_t max_cached = 10000;
+  size_t rotation_ = 0;  ///< under mu_: spreads `any` over the cached nodes
 };
 
 }  // namespace resonate::aio_adapters::cluster
