@@ -53,6 +53,7 @@ void directory::start(const std::string& api_addr, const std::string& cluster_ad
     incarnation_ = r.int64(0, 0);
     conn_->db.exec(call("DELETE FROM cluster_streams WHERE node_id = $1",
                         pg::pg_params{}.add(options_.node_id)));
+    live_ = query_members(*conn_);
   } catch (const std::exception& e) {
     conn_.reset();
     throw std::runtime_error(std::string("cluster directory: ") + e.what());
@@ -194,17 +195,9 @@ void directory::lookup(bool any, std::string group, std::optional<std::string> i
 }
 
 void directory::members(members_fn done) {
-  post([this, done = std::move(done)](connection* c) {
-    std::vector<member> out;
-    if (!c) return done(std::move(out));
-    try {
-      out = query_members(*c);
-    } catch (...) {
-      done({});
-      throw;
-    }
-    done(std::move(out));
-  });
+  // Queued behind this node's own stream rows, but read from the last
+  // heartbeat: no query per announcement.
+  post([this, done = std::move(done)](connection*) { done(live_members()); });
 }
 
 std::vector<member> directory::query_members(connection& c) {

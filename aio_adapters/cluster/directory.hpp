@@ -88,7 +88,9 @@ public:
               bool fresh = false);
 
   using members_fn = std::function<void(std::vector<member>)>;
-  /// The live nodes, this one included, by node id.
+  /// The live nodes, this one included, by node id, as the last heartbeat
+  /// read them; `done` runs on the directory's thread after what was asked
+  /// before (a stream's row is written before the others hear of it).
   void members(members_fn done);
 
   /// The live nodes as the last heartbeat read them (every heartbeat_ms),

@@ -46,6 +46,13 @@ std::string case_name(const ::testing::TestParamInfo<scenario_case>& info) {
   return to_string(info.param.store) + "_" + info.param.scenario;
 }
 
+/// What run.mjs printed, for a failed test.
+void print_run(child_process& runner) {
+  std::cerr << "--- run.mjs stdout ---\n";
+  for (const auto& l : runner.lines()) std::cerr << l << "\n";
+  std::cerr << "--- run.mjs stderr ---\n" << runner.stderr_text() << "\n";
+}
+
 class SdkTest : public ::testing::TestWithParam<scenario_case> {
 protected:
   void SetUp() override {
@@ -64,11 +71,7 @@ protected:
   }
 
   void TearDown() override {
-    if (runner_ && HasFailure()) {
-      std::cerr << "--- run.mjs stdout ---\n";
-      for (const auto& l : runner_->lines()) std::cerr << l << "\n";
-      std::cerr << "--- run.mjs stderr ---\n" << runner_->stderr_text() << "\n";
-    }
+    if (runner_ && HasFailure()) print_run(*runner_);
     runner_.reset();
     if (server_ && server_->running()) server_->stop();
     if (HasFailure() && server_)
@@ -165,11 +168,7 @@ protected:
   }
 
   void TearDown() override {
-    if (runner_ && HasFailure()) {
-      std::cerr << "--- run.mjs stdout ---\n";
-      for (const auto& l : runner_->lines()) std::cerr << l << "\n";
-      std::cerr << "--- run.mjs stderr ---\n" << runner_->stderr_text() << "\n";
-    }
+    if (runner_ && HasFailure()) print_run(*runner_);
     runner_.reset();
     for (auto* node : {a_.get(), b_.get()}) {
       if (!node) continue;
