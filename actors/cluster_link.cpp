@@ -28,6 +28,7 @@ using join_atom = caf::atom_constant<caf::atom("rjoin")>;          // local: con
 using init_atom = caf::atom_constant<caf::atom("rinit")>;          // local: who this node is
 using stream_atom = caf::atom_constant<caf::atom("rstream")>;      // "a stream connected here"
 using announce_atom = caf::atom_constant<caf::atom("rannounce")>;  // local: tell the others
+using mend_atom = caf::atom_constant<caf::atom("rmend")>;          // local: dial the unlinked
 
 /// Calls its function exactly once: with the outcome, or with false when the
 /// forward is dropped on the way (an actor gone at shutdown).
@@ -229,9 +230,25 @@ caf::behavior link_actor(link_self self, std::shared_ptr<const link_config> cfg)
     }
   });
   return {
-    [self](init_atom, const std::string& self_addr, caf::actor gateway) {
+    [self, cfg](init_atom, const std::string& self_addr, caf::actor gateway) {
       self->state.self_addr = self_addr;
       self->state.gateway = std::move(gateway);
+      self->delayed_send(self, cfg->options.mend_interval, mend_atom::value);
+    },
+    // The live nodes (the directory's last heartbeat) that this one has no
+    // link to are dialled: a link lost to a partition (`podman network
+    // disconnect`) or to a restart comes back once both sides heartbeat again,
+    // not only when a message needs it. A connect already under way is not
+    // doubled.
+    [self, cfg](mend_atom) {
+      for (const auto& m : cfg->directory->live_members()) {
+        const auto& addr = m.cluster_addr;
+        if (addr.empty() || addr == self->state.self_addr || self->state.peers.count(addr) != 0 ||
+            self->state.connecting.count(addr) != 0)
+          continue;
+        with_peer(self, cfg, addr, [](const caf::actor&) {});
+      }
+      self->delayed_send(self, cfg->options.mend_interval, mend_atom::value);
     },
     [self, cfg](join_atom, const std::string& addr) {
       with_peer(self, cfg, addr, [self, addr](caf::actor gw) {

@@ -33,6 +33,8 @@ struct cluster_link_options {
   std::chrono::milliseconds connect_timeout{2000};
   /// How long a node waits for another to take a message; past it, the send failed.
   std::chrono::milliseconds forward_timeout{1000};
+  /// How often the live nodes this one has no link to are dialled.
+  std::chrono::milliseconds mend_interval{2000};
 };
 
 /// What the other nodes ask of this one. Both are called on CAF's threads.

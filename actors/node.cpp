@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -57,6 +58,34 @@ std::vector<std::shared_ptr<st::store>> open_stores(const config::config& cfg) {
     stores.push_back(st::make_sqlite_store(st::sqlite_options{cfg.sqlite.path, power}));
   }
   return stores;
+}
+
+/// Opens the stores. A PostgreSQL that cannot be reached yet is tried again
+/// once a second for `connectRetry` (a node started beside its database, as in
+/// docker-compose, comes up before it); SIGINT or SIGTERM ends the wait.
+bool open_stores_patiently(const config::config& cfg, const sigset_t& signals,
+                           std::vector<std::shared_ptr<st::store>>& stores) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(cfg.store == config::store_kind::postgres
+                                                    ? cfg.postgres.connect_retry_ms
+                                                    : 0);
+  for (;;) {
+    try {
+      stores = open_stores(cfg);
+      return true;
+    } catch (const std::exception& e) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        log::error("cannot open the store", {{"error", e.what()}});
+        return false;
+      }
+      log::warn("waiting for the store", {{"error", e.what()}});
+    }
+    const timespec second{1, 0};
+    if (sigtimedwait(&signals, nullptr, &second) > 0) {
+      log::info("stopped before the store could be opened");
+      return false;
+    }
+  }
 }
 
 kernel_options kernel_options_of(const config::config& cfg) {
@@ -306,12 +335,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     return 1;
   }
   std::vector<std::shared_ptr<st::store>> stores;
-  try {
-    stores = open_stores(cfg);
-  } catch (const std::exception& e) {
-    log::error("cannot open the store", {{"error", e.what()}});
-    return 1;
-  }
+  if (!open_stores_patiently(cfg, signals, stores)) return 1;
 
   caf::actor_system_config sys_cfg;
   sys_cfg.add_message_types<caf::id_block::resonate>();

@@ -26,7 +26,8 @@ std::string conninfo_value(const std::string& v) {
   return out + "'";
 }
 
-[[noreturn]] void bad_addr(const std::string& addr, const std::string& key, const std::string& why) {
+[[noreturn]] void bad_addr(const std::string& addr, const std::string& key,
+                           const std::string& why) {
   throw config_error("invalid address \"" + addr + "\" for " + key + ": " + why);
 }
 
@@ -44,6 +45,16 @@ std::string postgres_conninfo(const postgres_config& pg) {
   if (!pg.password.empty()) add("password", pg.password);
   add("dbname", pg.database);
   for (const auto& [k, v] : pg.query) add(k, v);
+  // A peer that vanishes without a word (a node cut off from the network, a
+  // database host that died) would otherwise hold a connection for TCP's own
+  // timers, many minutes, and every thread waiting on it with it: connects give
+  // up after 10 s, unacknowledged writes after 10 s, idle connections are
+  // probed after 10 s. The user's own values of these win.
+  static const std::pair<const char*, const char*> dead_peer_limits[] = {
+    {"connect_timeout", "10"}, {"keepalives", "1"},          {"keepalives_count", "3"},
+    {"keepalives_idle", "10"}, {"keepalives_interval", "2"}, {"tcp_user_timeout", "10000"}};
+  for (const auto& [k, v] : dead_peer_limits)
+    if (!pg.query.count(k)) add(k, v);
   return out;
 }
 

@@ -73,6 +73,10 @@ struct postgres_config {
   /// commits; on 2 cores 2 beat 1 and 4 (bench/README.md, "Store workers").
   int64_t workers = 2;
   int64_t batch_size = 1000;
+  /// At start, how long to keep trying to reach the database (one try a
+  /// second): a node may come up before its database, as in docker-compose.
+  /// 0 tries once and fails at once.
+  int64_t connect_retry_ms = 0;
 
   bool operator==(const postgres_config&) const = default;
 };
@@ -182,7 +186,9 @@ struct config {
 /// libpq connection string ("host=localhost port=5432 ... dbname=resonate") for the postgres
 /// section. Values are single-quoted when needed (empty, spaces, quotes, backslashes) with
 /// `\'` and `\\` escapes; empty username/password are left out so libpq uses its own
-/// defaults; `query` entries (e.g. sslmode=disable) are appended in key order.
+/// defaults; `query` entries (e.g. sslmode=disable) are appended in key order, then
+/// the limits on a dead peer (connect_timeout, keepalives, tcp_user_timeout) that
+/// `query` does not set.
 std::string postgres_conninfo(const postgres_config& pg);
 
 /// Splits "host:port" (host may be empty or [v6]); throws config_error on a bad value.

@@ -558,6 +558,11 @@ std::vector<descriptor> build_table() {
                          "aio-store-postgres-batch-size",
                          "submissions per PostgreSQL transaction at most", 1, k_big,
                          RESONATE_FIELD(postgres.batch_size)));
+  t.push_back(duration_option(
+    "aio.subsystems.store.postgres.config.connectRetry", "aio-store-postgres-connect-retry",
+    "at start, keep trying to reach PostgreSQL this long, once a second (a database that comes "
+    "up after the node); 0 tries once",
+    0, k_big, RESONATE_FIELD(postgres.connect_retry_ms)));
   // --- message delivery: SSE poller, HTTP push, logical targets ---------------------------
   t.push_back(bool_option(
     "aio.plugins.poll.enabled", "aio-poll-enable", "deliver task messages over the SSE poller",

@@ -654,18 +654,35 @@ TEST_F(config_test, example_file_is_current_and_parses_to_defaults) {
 
 // ---- postgres_conninfo and split_host_port ------------------------------------------------
 
+// A connection whose peer vanishes without a word (a node cut off from the
+// network, a database host that died) must fail within seconds, not hang on
+// TCP's own timers for many minutes: every store thread and the cluster
+// directory would wait on it, and the node would never serve again.
+const std::string dead_peer_limits =
+  " connect_timeout=10 keepalives=1 keepalives_count=3 keepalives_idle=10 keepalives_interval=2"
+  " tcp_user_timeout=10000";
+
 TEST(conninfo, defaults_and_escaping) {
   postgres_config pg;
-  EXPECT_EQ(postgres_conninfo(pg), "host=localhost port=5432 dbname=resonate");
+  EXPECT_EQ(postgres_conninfo(pg), "host=localhost port=5432 dbname=resonate" + dead_peer_limits);
   pg.username = "bob";
   pg.password = "it's a \\secret";
   pg.database = "";
   pg.query = {{"sslmode", "disable"}, {"application_name", "resonate node"}};
   EXPECT_EQ(postgres_conninfo(pg),
             "host=localhost port=5432 user=bob password='it\\'s a \\\\secret' dbname='' "
-            "application_name='resonate node' sslmode=disable");
+            "application_name='resonate node' sslmode=disable" +
+              dead_peer_limits);
   pg.password = "a=b";
   EXPECT_TRUE(contains(postgres_conninfo(pg), "password='a=b'"));
+}
+
+TEST(conninfo, the_users_parameters_win_over_the_dead_peer_limits) {
+  postgres_config pg;
+  pg.query = {{"tcp_user_timeout", "0"}, {"connect_timeout", "3"}};
+  EXPECT_EQ(postgres_conninfo(pg),
+            "host=localhost port=5432 dbname=resonate connect_timeout=3 tcp_user_timeout=0 "
+            "keepalives=1 keepalives_count=3 keepalives_idle=10 keepalives_interval=2");
 }
 
 TEST(host_port, accepted_forms) {
