@@ -29,6 +29,7 @@ using init_atom = caf::atom_constant<caf::atom("rinit")>;          // local: who
 using stream_atom = caf::atom_constant<caf::atom("rstream")>;      // "a stream connected here"
 using announce_atom = caf::atom_constant<caf::atom("rannounce")>;  // local: tell the others
 using mend_atom = caf::atom_constant<caf::atom("rmend")>;          // local: dial the unlinked
+using nudge_atom = caf::atom_constant<caf::atom("rnudge")>;        // "run this job now"
 
 /// Calls its function exactly once: with the outcome, or with false when the
 /// forward is dropped on the way (an actor gone at shutdown).
@@ -71,6 +72,7 @@ struct counters {
   metrics::counter& received;
   metrics::counter& received_without_stream;
   metrics::gauge& peers;
+  metrics::counter& nudges;
 };
 
 counters& cluster_metrics() {
@@ -82,7 +84,11 @@ counters& cluster_metrics() {
     g.get_counter("cluster_deliveries_received_total", "outcome=\"delivered\""),
     g.get_counter("cluster_deliveries_received_total", "outcome=\"no_stream\""),
     g.get_gauge("cluster_peers"),
+    g.get_counter("cluster_nudges_sent_total"),
   };
+  g.set_help("cluster_nudges_sent_total", "counter",
+             "Background jobs kicked on this node without the lease, handed to the others "
+             "to run now");
   g.set_help("cluster_forwards_total", "counter",
              "Messages for an SSE stream not on this node: handed to the node that holds "
              "it (delivered), not taken in time (failed), or held by no live node (no_stream)");
@@ -263,6 +269,12 @@ caf::behavior link_actor(link_self self, std::shared_ptr<const link_config> cfg)
       settle_waiters(self, addr, gw);
     },
     [self, cfg](forward_job& job) { attempt(self, cfg, std::move(job)); },
+    // To every linked node: only the lease holder acts on it, and this node
+    // need not know which one that is.
+    [self](nudge_atom, const std::string& job) {
+      for (const auto& [addr, gw] : self->state.peers) self->send(gw, nudge_atom::value, job);
+      cluster_metrics().nudges.inc();
+    },
     [self, cfg](announce_atom, const std::vector<std::string>& addrs, const std::string& group,
                 const std::string& id) {
       for (const auto& addr : addrs) {
@@ -286,6 +298,9 @@ caf::behavior gateway_actor(caf::event_based_actor*, cluster_local_hooks local, 
     },
     [local](stream_atom, const std::string& group, const std::string& id) {
       local.stream_connected(group, id);
+    },
+    [local](nudge_atom, const std::string& job) {
+      if (local.kick_job) local.kick_job(job);
     },
     [link](hello_atom, const std::string& addr, caf::actor gw) {
       caf::anon_send(link, hello_atom::value, addr, std::move(gw));
@@ -416,6 +431,12 @@ void cluster_link::announce_stream(std::string group, std::string id) {
     for (auto& m : members) addrs.push_back(std::move(m.cluster_addr));
     if (!addrs.empty()) caf::anon_send(link, announce_atom::value, std::move(addrs), group, id);
   });
+}
+
+void cluster_link::nudge(std::vector<std::string> jobs) {
+  caf::actor link = impl_->link;
+  if (!link) return;
+  for (auto& job : jobs) caf::anon_send(link, nudge_atom::value, std::move(job));
 }
 
 std::vector<std::string> cluster_link::connected_peers() const {

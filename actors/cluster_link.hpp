@@ -47,6 +47,9 @@ struct cluster_local_hooks {
   /// A stream connected to another node: messages parked for it can go now
   /// (the kernel's stream_connected, which only the lease holder acts on).
   std::function<void(const std::string& group, const std::string& id)> stream_connected;
+  /// Another node asks for a background job to run now (the kernel's kick,
+  /// which only the lease holder acts on).
+  std::function<void(const std::string& job)> kick_job;
 };
 
 class cluster_link {
@@ -72,6 +75,11 @@ public:
   uint16_t port() const;
   /// host:port at which the other nodes reach this one (after start()).
   const std::string& address() const;
+
+  /// Asks the nodes this one is linked to to run these background jobs now:
+  /// they were kicked here, but only the lease holder may run them. Best
+  /// effort: a nudge that is lost costs the holder's next period.
+  void nudge(std::vector<std::string> jobs);
 
   /// Hands `request` to a node that holds a stream for it: the directory
   /// names the candidates, which are asked one at a time, each within

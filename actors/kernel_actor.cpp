@@ -119,6 +119,9 @@ void step(kernel_self self) {
   const int64_t now = wall_ms();
   auto out = st.sys->tick(now);
   metrics().ticks.inc();
+  if (st.nudge) {
+    if (auto jobs = st.sys->take_nudges(); !jobs.empty()) st.nudge(std::move(jobs));
+  }
   st.aio->dispatch(std::move(out));
   dispatch(self);
   if (st.sys->has_work()) schedule_tick(self);
@@ -147,6 +150,7 @@ caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<ca
   st.stores = std::move(stores);
   st.store_busy.assign(st.stores.size(), false);
   st.inline_store = std::move(opts.inline_store);
+  st.nudge = std::move(opts.nudge);
   st.batch_size = std::max<size_t>(1, opts.store_batch_size);
   st.timer_ms = std::max<int64_t>(1, opts.system.signal_timeout_ms);
 
@@ -197,6 +201,10 @@ caf::behavior kernel_actor(kernel_self self, kernel_options opts, std::vector<ca
       // arms the next one.
       if (wall_ms() >= self->state.timer_at) self->state.timer_at = INT64_MAX;
       step(self);
+    },
+    [self](kick_job_atom, const std::string& job) {
+      self->state.sys->kick(job);
+      schedule_tick(self);
     },
     [self](q::drain_atom) -> caf::result<bool> {
       auto rp = self->make_response_promise();

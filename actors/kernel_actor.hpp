@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "aio_adapters/aio_router.hpp"
@@ -30,7 +31,14 @@ struct kernel_options {
   /// a transaction there costs tens of microseconds, less than the two thread
   /// switches of a round trip to a store actor. Empty: the store actors.
   std::function<queues::aio_results(queues::aio_batch)> inline_store;
+  /// Several nodes: jobs kicked here that only the lease holder may run
+  /// (kernel::system::take_nudges), for the cluster link to hand to it.
+  /// Called on the kernel's thread after a tick; empty: none are asked for.
+  std::function<void(std::vector<std::string>)> nudge;
 };
+
+/// Another node's nudge: run this background job now (kernel::system::kick).
+using kick_job_atom = caf::atom_constant<caf::atom("rkickjob")>;
 
 struct kernel_state;
 
@@ -38,6 +46,7 @@ struct kernel_state;
 ///  - queues::api_sqe: a request to run (answered through its reply callback);
 ///  - queues::aio_cqe: a completion of an asynchronous subsystem (the sender);
 ///  - drain_atom -> bool: stop admitting, answer once every coroutine finished;
+///  - kick_job_atom, job name: another node's nudge (kernel::system::kick);
 ///  - tick_atom / timer_atom: internal.
 caf::behavior kernel_actor(caf::stateful_actor<kernel_state>* self, kernel_options opts,
                            std::vector<caf::actor> stores);
@@ -48,6 +57,7 @@ struct kernel_state {
   std::vector<caf::actor> stores;
   std::vector<bool> store_busy;
   std::function<queues::aio_results(queues::aio_batch)> inline_store;
+  std::function<void(std::vector<std::string>)> nudge;
   std::deque<queues::aio_sqe> pending;  // yielded, waiting for an idle store actor
   size_t batch_size = 1000;
   int64_t sending = 0;           // sender submissions awaiting their callback

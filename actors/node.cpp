@@ -214,11 +214,18 @@ std::shared_ptr<const api_gateway::access_control> access_control_of(const confi
   return gate;
 }
 
-/// Tells the kernel of every SSE stream that connects (stream_connected_request).
-/// The poll server listens before the kernel is spawned: streams that connect
-/// in between (workers reconnecting to a restarted server) are told once it is.
-class stream_announcer {
+/// Tells the kernel what happens outside it, from any thread: every SSE stream
+/// that connects (stream_connected_request) and other nodes' nudges. The poll
+/// server and the cluster port open before the kernel is spawned: streams that
+/// connect in between (workers reconnecting to a restarted server) are told
+/// once it is; a nudge then is dropped (a new kernel runs every job at first).
+class kernel_notifier {
 public:
+  void kick(const std::string& job) {
+    std::lock_guard lock(mu_);
+    if (kernel_) caf::anon_send(kernel_, kick_job_atom::value, job);
+  }
+
   void connected(const std::string& group, const std::string& id) {
     std::lock_guard lock(mu_);
     if (!kernel_) {
@@ -371,7 +378,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // server, which exists only when the poll plugin is enabled. Set below, before the
   // io threads start.
   auto messages_ref = std::make_shared<std::shared_ptr<sender::sender>>();
-  auto announce = std::make_shared<stream_announcer>();
+  auto announce = std::make_shared<kernel_notifier>();
   // Several nodes: a message for a stream on another node goes to it over the
   // cluster port; the directory in the database says which node that is.
   std::shared_ptr<aio_adapters::cluster::directory> directory;
@@ -401,6 +408,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     hooks.stream_connected = [announce](const std::string& group, const std::string& id) {
       announce->connected(group, id);
     };
+    hooks.kick_job = [announce](const std::string& job) { announce->kick(job); };
     link = std::make_shared<cluster_link>(sys, std::move(l), std::move(hooks), directory);
   }
   if (cfg.poll.enabled) {
@@ -488,6 +496,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   opts.send = [messages](q::send_submission sub, std::function<void(q::send_completion)> done) {
     messages->send(std::move(sub), std::move(done));
   };
+  if (link) opts.nudge = [link](std::vector<std::string> jobs) { link->nudge(std::move(jobs)); };
   auto kernel = sys.spawn<caf::detached>(kernel_actor, std::move(opts), store_actors);
   *kernel_ref = kernel;
   announce->ready(kernel);

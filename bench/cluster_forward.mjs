@@ -13,9 +13,8 @@
 // the cluster port, to b's. Figures: the time from the create's request to
 // the event on the stream (p50, p99), and the CPU both node processes spent
 // per message (utime + stime from /proc), for each kind.
-import { spawn } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
+import { cluster, cpuSeconds } from "./cluster_lib.mjs";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,41 +25,8 @@ const pg = arg("pg", process.env.RESONATE_TEST_PG);
 const messages = Number(arg("messages", 500));
 const concurrency = Number(arg("concurrency", 1));
 if (!pg) { console.error("--pg CONNINFO (or RESONATE_TEST_PG) is needed"); process.exit(2); }
-const kv = Object.fromEntries(pg.split(/\s+/).filter(Boolean).map((p) => p.split("=")));
-const storeArgs = ["--aio-store-sqlite-enable=false", "--aio-store-postgres-enable",
-  "--aio-store-postgres-host", kv.host ?? "127.0.0.1", "--aio-store-postgres-port", kv.port ?? "5432",
-  "--aio-store-postgres-username", kv.user ?? "postgres", "--aio-store-postgres-database", kv.dbname];
-const ticks = 100;  // clock ticks per second (/proc/<pid>/stat)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const nodes = [];
-process.on("exit", () => { for (const n of nodes) n.child.kill("SIGKILL"); });
-function startNode(id, extra) {
-  const child = spawn(bin, ["serve", ...storeArgs, "--cluster-node-id", id, "--cluster-listen", "127.0.0.1:0",
-    "--api-http-addr", "127.0.0.1:0", "--aio-poll-addr", "127.0.0.1:0", "--metrics-addr", "", ...extra],
-  { stdio: ["ignore", "pipe", "pipe"] });
-  const node = { id, child, log: "" };
-  nodes.push(node);
-  const onData = (d) => { node.log += d; };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
-  return new Promise((resolve, reject) => {
-    const until = Date.now() + 15000;
-    const poll = () => {
-      const m = node.log.match(/msg="?listening"? .*? port=(\d+) poll_port=(\d+)/);
-      const c = node.log.match(/msg="cluster port open" .*?addr=(\S+)/);
-      if (m && c) return resolve({ ...node, port: Number(m[1]), pollPort: Number(m[2]), cluster: c[1] });
-      if (Date.now() > until || child.exitCode !== null) return reject(new Error(`${id} did not start:\n${node.log}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
-
-function cpuSeconds(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / ticks;  // utime, stime
-}
+const { start: startNode } = cluster(bin, pg);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function post(port, path, body) {

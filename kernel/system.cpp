@@ -159,6 +159,29 @@ void system::shutdown() {
   }
 }
 
+std::vector<std::string> system::take_nudges() {
+  std::vector<std::string> out;
+  auto& shared = scheduler_.shared();
+  if (!shared.lease.clustered || shared.lease.held) return out;
+  for (auto it = shared.kicked_jobs.begin(); it != shared.kicked_jobs.end();) {
+    if (*it == coroutines::lease_job) {
+      ++it;
+      continue;
+    }
+    out.push_back(*it);
+    it = shared.kicked_jobs.erase(it);
+  }
+  return out;
+}
+
+void system::kick(const std::string& job) {
+  for (const auto& j : jobs_) {
+    if (j.name != job) continue;
+    if (may_start(j) && !shutting_down_) scheduler_.shared().kicked_jobs.insert(job);
+    return;
+  }
+}
+
 bool system::done() const {
   return shutting_down_ && scheduler_.size() == 0 && requests_.empty();
 }

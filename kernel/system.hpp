@@ -71,6 +71,16 @@ public:
   /// INT64_MAX while paused or shutting down. The driver ticks then.
   int64_t next_wake() const;
 
+  /// Several nodes: the jobs this node's coroutines kicked while another node
+  /// holds the lease (a completion that made REST v1 tasks, a write that
+  /// queued protocol 2026-04-01 messages). They may not run here; the caller
+  /// asks the holder to run them now (a nudge over the cluster port) instead
+  /// of leaving them to its next period. Each job once, then forgotten here.
+  std::vector<std::string> take_nudges();
+  /// Runs `job` at the next tick, as if a coroutine had kicked it: another
+  /// node's nudge. Ignored unless this node may start it (the lease holder).
+  void kick(const std::string& job);
+
   size_t queued_requests() const { return requests_.size(); }
   size_t queued_completions() const { return completions_.size(); }
   size_t coroutines() const { return scheduler_.size(); }

@@ -31,19 +31,21 @@ using clock_type = std::chrono::steady_clock;
 // renews in time (every third of it), short enough to keep the tests short.
 constexpr int64_t lease_ttl_ms = 3000;
 
-std::vector<std::string> node_args(const pg_scratch_db& db, const std::string& id) {
+// `period`: of the background jobs (--system-signal-timeout).
+std::vector<std::string> node_args(const pg_scratch_db& db, const std::string& id,
+                                   const std::string& period = "100ms") {
   auto args = db.server_args();
-  args.insert(args.end(),
-              {"--cluster-node-id", id, "--cluster-lease-ttl", std::to_string(lease_ttl_ms) + "ms",
-               "--system-signal-timeout", "100ms"});
+  args.insert(args.end(), {"--cluster-node-id", id, "--cluster-lease-ttl",
+                           std::to_string(lease_ttl_ms) + "ms", "--system-signal-timeout", period});
   return args;
 }
 
 // A node with a cluster port of its own (the OS picks it): the other nodes
 // hand it the messages for the SSE streams connected to it.
 std::vector<std::string> linked_node_args(const pg_scratch_db& db, const std::string& id,
-                                          const std::string& seeds = "") {
-  auto args = node_args(db, id);
+                                          const std::string& seeds = "",
+                                          const std::string& period = "100ms") {
+  auto args = node_args(db, id, period);
   args.insert(args.end(), {"--cluster-listen", "127.0.0.1:0"});
   if (!seeds.empty()) args.insert(args.end(), {"--cluster-seeds", seeds});
   return args;
@@ -94,8 +96,10 @@ protected:
   // Starts `owner` (node "a", with a cluster port) and waits until it holds
   // the lease; `seed` is its cluster address, which the others join.
   void start_linked_owner(server_process& owner, std::string& seed);
-  // start_linked_owner, then node "b" joined to "a" (its seed), connected.
-  void start_linked_pair(std::unique_ptr<server_process>& a, std::unique_ptr<server_process>& b);
+  // start_linked_owner, then node "b" joined to "a" (its seed), connected;
+  // `period` of both nodes' background jobs.
+  void start_linked_pair(std::unique_ptr<server_process>& a, std::unique_ptr<server_process>& b,
+                         const std::string& period = "100ms");
   std::unique_ptr<pg_scratch_db> db_;
 };
 
@@ -257,11 +261,11 @@ void ClusterTest::start_linked_owner(server_process& owner, std::string& seed) {
 }
 
 void ClusterTest::start_linked_pair(std::unique_ptr<server_process>& a,
-                                    std::unique_ptr<server_process>& b) {
-  a = std::make_unique<server_process>(linked_node_args(*db_, "a"));
+                                    std::unique_ptr<server_process>& b, const std::string& period) {
+  a = std::make_unique<server_process>(linked_node_args(*db_, "a", "", period));
   std::string seed;
   ASSERT_NO_FATAL_FAILURE(start_linked_owner(*a, seed));
-  b = std::make_unique<server_process>(linked_node_args(*db_, "b", seed));
+  b = std::make_unique<server_process>(linked_node_args(*db_, "b", seed, period));
   b->start();
   ASSERT_TRUE(wait_for([&] { return b->metric_sum("cluster_peers") == 1; }, 5s)) << b->log_tail();
 }
@@ -322,6 +326,43 @@ TEST_F(ClusterTest, MessagesReachAStreamOnAnotherNode) {
     [&] { return b.metric_sum(R"(cluster_deliveries_received_total{outcome="delivered"})") >= 3; },
     5s));
   EXPECT_EQ(b.metric_sum("cluster_peers"), 1);
+}
+
+// A REST v1 completion served by b, which does not hold the lease, makes a
+// resume task that only a may enqueue (one active task per root, across
+// nodes). b nudges a over the cluster port, and the worker gets its resume at
+// once. Before, it waited for a's next pass: here the passes are a minute apart.
+TEST_F(ClusterTest, ACompletionOnANodeWithoutTheLeaseNudgesTheHolder) {
+  std::unique_ptr<server_process> pa, pb;
+  ASSERT_NO_FATAL_FAILURE(start_linked_pair(pa, pb, "60s"));
+  server_process &a = *pa, &b = *pb;
+  sse_stream worker("127.0.0.1", b.poll_port(), "/g/w1");
+  ASSERT_EQ(worker.status(), 200);
+  ASSERT_TRUE(wait_for([&] { return in_directory(*db_, "b", "g", "w1"); }, 5s));
+
+  http_client ca("127.0.0.1", a.port()), cb("127.0.0.1", b.port());
+  ASSERT_EQ(ca.post("/promises", invoke_promise("root", "poll://uni@g/w1")).status, 201);
+  ASSERT_TRUE(event_naming(worker, "__invoke:root", 5s)) << a.log_tail();
+  auto r =
+    cb.post("/tasks/claim", R"({"id":"__invoke:root","counter":1,"processId":"w1","ttl":60000})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(cb.post("/promises", R"({"id":"child","timeout":32503680000000})").status, 201);
+  r = cb.post("/promises/callback/child",
+              R"({"rootPromiseId":"root","recv":"poll://uni@g/w1","timeout":32503680000000})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(cb.post("/tasks/complete", R"({"id":"__invoke:root","counter":1})").status, 201);
+
+  const auto completed = clock_type::now();
+  r = cb.patch("/promises/child", R"({"state":"RESOLVED"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(event_naming(worker, "__resume:root:child", 5s))
+    << "the resume waited for the holder's next pass" << a.log_tail() << b.log_tail();
+  const auto took =
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - completed);
+  EXPECT_GE(b.metric_sum("cluster_nudges_sent_total"), 1);
+  std::printf(
+    "[ cluster ] resume made on the node without the lease reached the worker in %lld ms\n",
+    static_cast<long long>(took.count()));
 }
 
 // A protocol 2026-04-01 message for a stream that no node holds waits parked

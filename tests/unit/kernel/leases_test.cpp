@@ -180,5 +180,53 @@ TEST(kernel_leases, only_the_lease_holder_keeps_a_stream_that_connected) {
   EXPECT_TRUE(named) << "the lease holder's drain did not take the stream";
 }
 
+// A completion on a node without the lease makes REST v1 tasks that only the
+// holder may enqueue. The node hands the kick out as a nudge for the holder
+// (the cluster link sends it) rather than keep it; the holder, nudged, runs
+// the job at its next tick instead of at the end of its period.
+TEST(kernel_leases, a_kick_without_the_lease_goes_out_as_a_nudge_to_the_holder) {
+  kernel_harness b{clustered("b")};
+  b.store.leases[0] = fake_store::lease_row{"a", 7, b.store.lease_now + 60000};
+  std::vector<q::store_transaction> seen;
+  advance(b, 300, seen);
+  EXPECT_TRUE(b.sys.take_nudges().empty()) << "nothing was kicked yet";
+  ASSERT_EQ(b.call(create_req("leaf", b.now + 60000)).status, q::status::created);
+  q::create_callback_request cb;
+  cb.id = q::resume_callback_id("root", "leaf");
+  cb.promise_id = "leaf";
+  cb.root_promise_id = "root";
+  cb.recv = "\"poll://any@g\"";
+  cb.mesg = q::message{q::message_type::resume, {}, "root", "leaf"};
+  cb.timeout = b.now + 60000;
+  ASSERT_EQ(b.call(cb).status, q::status::created);
+  ASSERT_EQ(b.call(complete_req("leaf", q::promise_state::resolved)).status, q::status::created);
+  EXPECT_EQ(b.sys.take_nudges(), std::vector<std::string>{"EnqueueTasks"});
+  EXPECT_TRUE(b.sys.take_nudges().empty()) << "a nudge goes out once";
+  b.sys.kick("EnqueueTasks");  // b does not hold the lease: ignored
+  seen.clear();
+  step(b, seen);
+  for (const auto& tx : seen)
+    for (const auto& cmd : tx.commands)
+      EXPECT_FALSE(std::holds_alternative<q::read_enqueueable_tasks_cmd>(cmd))
+        << "b enqueued without the lease";
+
+  // The holder: nudged mid-period, it enqueues at its next tick.
+  kernel_harness a{clustered("a")};
+  advance(a, 300, seen);
+  ASSERT_EQ(a.store.leases.at(0).owner, "a");
+  EXPECT_TRUE(a.sys.take_nudges().empty()) << "the holder runs its own kicks";
+  a.now += 1;
+  step(a, seen);  // the period's jobs ran at the lease's take-over: none is due
+  seen.clear();
+  a.sys.kick("EnqueueTasks");
+  a.sys.kick("NoSuchJob");
+  step(a, seen);
+  bool enqueued = false;
+  for (const auto& tx : seen)
+    for (const auto& cmd : tx.commands)
+      enqueued = enqueued || std::holds_alternative<q::read_enqueueable_tasks_cmd>(cmd);
+  EXPECT_TRUE(enqueued) << "the nudged holder did not run EnqueueTasks at once";
+}
+
 }  // namespace
 }  // namespace resonate::tests
