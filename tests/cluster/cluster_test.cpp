@@ -13,12 +13,14 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/pg_scratch.hpp"
+#include "tests/support/promise_history.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace resonate::test {
@@ -363,6 +365,91 @@ TEST_F(ClusterTest, ACompletionOnANodeWithoutTheLeaseNudgesTheHolder) {
   std::printf(
     "[ cluster ] resume made on the node without the lease reached the worker in %lld ms\n",
     static_cast<long long>(took.count()));
+}
+
+// Clients spread over three nodes, one thread's operations alternating
+// between them: every node serves every request on the one database, and the
+// history of creates, completions and reads is one that a single server
+// could have produced (tests/support/promise_history.*).
+TEST_F(ClusterTest, PromisesStayLinearizableWithClientsOnThreeNodes) {
+  server_process a(node_args(*db_, "a")), b(node_args(*db_, "b")), c(node_args(*db_, "c"));
+  ASSERT_NO_FATAL_FAILURE(start_owner_then_standby(a, b));
+  c.start();
+  auto history = run_promise_history({a.port(), b.port(), c.port()});
+  http_client reader("127.0.0.1", c.port());
+  auto bad = check_promise_history(
+    history, [&](const std::string& id) { return reader.get("/promises/" + id); });
+  EXPECT_TRUE(bad.empty()) << ::testing::PrintToString(bad);
+  size_t ops = 0;
+  for (const auto& [id, seen] : history.by_id) ops += seen.size();
+  EXPECT_EQ(ops, 6u * 300u);
+}
+
+// A worker streams from b, and b is killed once tasks for it were handed to
+// it, before the worker read them; more are made on a while b is dead. The
+// worker connects to c: every task reaches it there, those b took and never
+// passed on (resent while unclaimed) and those whose send to dead b failed
+// (tried again).
+TEST_F(ClusterTest, NoMessageIsLostWhenTheWorkersNodeIsKilled) {
+  // A failed send is tried again after 0.5-2 s (15 s by default).
+  auto args = [&](const std::string& id, const std::string& seed) {
+    auto v = linked_node_args(*db_, id, seed);
+    v.insert(v.end(), {"--aio-poll-ttr", "500ms"});
+    return v;
+  };
+  server_process a(args("a", ""));
+  std::string seed;
+  ASSERT_NO_FATAL_FAILURE(start_linked_owner(a, seed));
+  server_process b(args("b", seed)), c(args("c", seed));
+  b.start();
+  c.start();
+  ASSERT_TRUE(wait_for([&] { return c.metric_sum("cluster_peers") >= 1; }, 5s)) << c.log_tail();
+  http_client ca("127.0.0.1", a.port());
+  std::set<std::string> got;
+  auto take = [&got](sse_stream& s, std::chrono::milliseconds limit) {
+    const auto until = clock_type::now() + limit;
+    while (clock_type::now() < until) {
+      std::optional<std::string> data;
+      try {
+        data = s.next(std::chrono::milliseconds(50));
+      } catch (const http_error&) {
+        return;  // the node died under the stream
+      }
+      if (!data) continue;
+      auto at = data->find("\"id\":\"__invoke:");
+      if (at == std::string::npos) continue;
+      at += 14;
+      got.insert(data->substr(at, data->find('"', at) - at));
+    }
+  };
+  constexpr int total = 60;
+  {
+    sse_stream on_b("127.0.0.1", b.poll_port(), "/g/w1");
+    ASSERT_EQ(on_b.status(), 200);
+    ASSERT_TRUE(wait_for([&] { return in_directory(*db_, "b", "g", "w1"); }, 5s));
+    for (int i = 0; i < total / 2; ++i)
+      ASSERT_EQ(
+        ca.post("/promises", invoke_promise("k" + std::to_string(i), "poll://uni@g/w1")).status,
+        201);
+    // Handed to b (ENQUEUED), then b dies before the worker read a thing.
+    ASSERT_TRUE(wait_for(
+      [&] { return db_->query("SELECT 1 FROM tasks WHERE state = 2").size() == total / 2; }, 5s));
+    b.kill9();
+  }
+  // Made while b is dead and still in the directory, then with the worker on c.
+  for (int i = total / 2; i < total; ++i)
+    ASSERT_EQ(
+      ca.post("/promises", invoke_promise("k" + std::to_string(i), "poll://uni@g/w1")).status, 201);
+  sse_stream on_c("127.0.0.1", c.poll_port(), "/g/w1");
+  ASSERT_EQ(on_c.status(), 200);
+  const auto connected = clock_type::now();
+  const auto until = connected + 10s;
+  while (got.size() < total && clock_type::now() < until) take(on_c, 200ms);
+  EXPECT_EQ(got.size(), static_cast<size_t>(total)) << a.log_tail() << c.log_tail();
+  std::printf("[ cluster ] worker got %zu of %d tasks in %lld ms on c\n", got.size(), total,
+              static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - connected)
+                  .count()));
 }
 
 // A protocol 2026-04-01 message for a stream that no node holds waits parked

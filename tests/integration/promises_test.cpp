@@ -15,8 +15,8 @@
 #include <csignal>
 
 #include <algorithm>
-#include <functional>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/promise_history.hpp"
 #include "tests/support/scratch_store.hpp"
 #include "tests/support/server_process.hpp"
 #include "tests/support/wire_match.hpp"
@@ -82,14 +83,20 @@ struct P {
   }
 };
 
-header_list H() { return {}; }
-header_list ik(std::string k) { return {{"Idempotency-Key", std::move(k)}}; }
+header_list H() {
+  return {};
+}
+header_list ik(std::string k) {
+  return {{"Idempotency-Key", std::move(k)}};
+}
 header_list strict(std::optional<std::string> k = std::nullopt, std::string v = "true") {
   header_list h{{"Strict", std::move(v)}};
   if (k) h.emplace_back("Idempotency-Key", *k);
   return h;
 }
-header_list fence() { return {{"Task-Id", "no-such-task"}, {"Task-Counter", "1"}}; }
+header_list fence() {
+  return {{"Task-Id", "no-such-task"}, {"Task-Counter", "1"}};
+}
 
 const std::string B = R"({"id":"{id}","timeout":{future}})";
 const std::string B_past = R"({"id":"{id}","timeout":{past}})";
@@ -112,26 +119,36 @@ step patch_raw(std::string body, header_list h, int status, std::string expect) 
 step read(int status, std::string expect) {
   return {"GET", "/promises/{id}", {}, "", status, std::move(expect)};
 }
-std::string E(int code) { return error_body(code); }
-std::string V(std::string_view message = "{str}") { return validation_body(message); }
+std::string E(int code) {
+  return error_body(code);
+}
+std::string V(std::string_view message = "{str}") {
+  return validation_body(message);
+}
 
 // 4.2 createPromise: every row, and what the status does not depend on.
 std::vector<table_case> create_cases() {
-  const std::string rto_past = P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}",
-                                 .ikc = "k", .completed = "{past}"}.str();
+  const std::string rto_past =
+    P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}", .ikc = "k", .completed = "{past}"}.str();
   return {
     {"create-new-no-key", {create(B, H(), 201, P{}.str()), read(200, P{}.str())}},
     {"create-new-key-param-tags",
-     {create(R"({"id":"{id}","timeout":{future},"param":{"headers":{"a":"1"},"data":"aGVsbG8="},"tags":{"x":"y"}})",
-             ik("k1"), 201,
-             P{.param = R"({"headers":{"a":"1"},"data":"aGVsbG8="})", .ikc = "k1",
-               .tags = R"({"x":"y"})"}.str()),
-      read(200, P{.param = R"({"headers":{"a":"1"},"data":"aGVsbG8="})", .ikc = "k1",
-                  .tags = R"({"x":"y"})"}.str())}},
+     {create(
+        R"({"id":"{id}","timeout":{future},"param":{"headers":{"a":"1"},"data":"aGVsbG8="},"tags":{"x":"y"}})",
+        ik("k1"), 201,
+        P{.param = R"({"headers":{"a":"1"},"data":"aGVsbG8="})",
+          .ikc = "k1",
+          .tags = R"({"x":"y"})"}
+          .str()),
+      read(200, P{.param = R"({"headers":{"a":"1"},"data":"aGVsbG8="})",
+                  .ikc = "k1",
+                  .tags = R"({"x":"y"})"}
+                  .str())}},
     // v0.8.2: an elapsed timeout still creates PENDING (201); the next look times it out.
     {"create-new-elapsed-timeout",
      {create(B_past, H(), 201, P{.timeout = "{past}"}.str()),
-      read(200, P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}", .completed = "{past}"}.str())}},
+      read(200,
+           P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}", .completed = "{past}"}.str())}},
     {"create-new-missing-timeout",
      {create(R"({"id":"{id}"})", H(), 201, P{.timeout = "0"}.str()),
       read(200, P{.state = "REJECTED_TIMEDOUT", .timeout = "0", .completed = "0"}.str())}},
@@ -158,7 +175,8 @@ std::vector<table_case> create_cases() {
              P{.ikc = "k"}.str())}},
     {"create-dup-key-match-resolved",
      {create(B, ik("k"), 201, P{.ikc = "k"}.str()),
-      complete("RESOLVED", H(), 201, P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
+      complete("RESOLVED", H(), 201,
+               P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
       create(B, ik("k"), 200, P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
       create(B, strict("k", "F"), 200,
              P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
@@ -180,13 +198,18 @@ std::vector<table_case> create_cases() {
       create(B_past, strict("k"), 409, E(40900)), read(200, rto_past)}},
     {"create-dup-no-key-lazy-timeout",
      {create(B_past, H(), 201, P{.timeout = "{past}"}.str()), create(B_past, H(), 409, E(40900)),
-      read(200, P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}", .completed = "{past}"}.str())}},
+      read(200,
+           P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}", .completed = "{past}"}.str())}},
     {"create-dup-key-match-timeout-tag",
      {create(B_past_tag, ik("k"), 201,
              P{.timeout = "{past}", .ikc = "k", .tags = R"({"resonate:timeout":"true"})"}.str()),
       create(B_past_tag, ik("k"), 200,
-             P{.state = "RESOLVED", .timeout = "{past}", .ikc = "k",
-               .tags = R"({"resonate:timeout":"true"})", .completed = "{past}"}.str()),
+             P{.state = "RESOLVED",
+               .timeout = "{past}",
+               .ikc = "k",
+               .tags = R"({"resonate:timeout":"true"})",
+               .completed = "{past}"}
+               .str()),
       create(B_past_tag, strict("k"), 409, E(40900))}},
     // An empty Idempotency-Key header is a key (the empty string), not the absence of one.
     {"create-empty-key",
@@ -218,8 +241,10 @@ std::vector<table_case> create_cases() {
              P{.ikc = "k"}.str())}},
     {"create-strict-empty-is-false",
      {create(B, ik("k"), 201, P{.ikc = "k"}.str()),
-      complete("RESOLVED", H(), 201, P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
-      create(B, strict("k", ""), 200, P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str())}},
+      complete("RESOLVED", H(), 201,
+               P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str()),
+      create(B, strict("k", ""), 200,
+             P{.state = "RESOLVED", .ikc = "k", .completed = "{now}"}.str())}},
   };
 }
 
@@ -228,13 +253,18 @@ std::vector<table_case> complete_cases() {
   const std::string hv = R"({"headers":{"h":"v"},"data":"aGk="})";
   const std::string rto_past =
     P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}", .completed = "{past}"}.str();
-  const std::string resolved_on_timeout =
-    P{.state = "RESOLVED", .timeout = "{past}", .tags = R"({"resonate:timeout":"true"})",
-      .completed = "{past}"}.str();
+  const std::string resolved_on_timeout = P{.state = "RESOLVED",
+                                            .timeout = "{past}",
+                                            .tags = R"({"resonate:timeout":"true"})",
+                                            .completed = "{past}"}
+                                            .str();
   const std::string created = P{}.str();
   auto done = [](std::string state, std::optional<std::string> key, std::string value = "{}") {
-    return P{.state = std::move(state), .value = std::move(value), .ikco = std::move(key),
-             .completed = "{now}"}.str();
+    return P{.state = std::move(state),
+             .value = std::move(value),
+             .ikco = std::move(key),
+             .completed = "{now}"}
+      .str();
   };
   return {
     {"complete-not-found",
@@ -252,14 +282,13 @@ std::vector<table_case> complete_cases() {
       complete("rejected_canceled", H(), 201, done("REJECTED_CANCELED", std::nullopt)),
       read(200, done("REJECTED_CANCELED", std::nullopt))}},
     {"complete-mixed-case-strict",
-     {create(B, H(), 201, created),
-      complete("Resolved", strict("c"), 201, done("RESOLVED", "c"))}},
+     {create(B, H(), 201, created), complete("Resolved", strict("c"), 201, done("RESOLVED", "c"))}},
     // PENDING, now >= timeout, tag resonate:timeout=true: 403 40301, strict or not.
     {"complete-timeout-tag-true",
      {create(B_past_tag, H(), 201,
              P{.timeout = "{past}", .tags = R"({"resonate:timeout":"true"})"}.str()),
-      complete("RESOLVED", ik("c"), 403, E(40301)), complete("RESOLVED", strict("c"), 403, E(40301)),
-      read(200, resolved_on_timeout)}},
+      complete("RESOLVED", ik("c"), 403, E(40301)),
+      complete("RESOLVED", strict("c"), 403, E(40301)), read(200, resolved_on_timeout)}},
     {"complete-timeout-tag-true-strict-first",
      {create(B_past_tag, H(), 201,
              P{.timeout = "{past}", .tags = R"({"resonate:timeout":"true"})"}.str()),
@@ -269,8 +298,11 @@ std::vector<table_case> complete_cases() {
      {create(R"({"id":"{id}","timeout":{past},"tags":{"resonate:timeout":"TRUE"}})", H(), 201,
              P{.timeout = "{past}", .tags = R"({"resonate:timeout":"TRUE"})"}.str()),
       complete("RESOLVED", H(), 200,
-               P{.state = "REJECTED_TIMEDOUT", .timeout = "{past}",
-                 .tags = R"({"resonate:timeout":"TRUE"})", .completed = "{past}"}.str())}},
+               P{.state = "REJECTED_TIMEDOUT",
+                 .timeout = "{past}",
+                 .tags = R"({"resonate:timeout":"TRUE"})",
+                 .completed = "{past}"}
+                 .str())}},
     // PENDING, now >= timeout, no tag, strict: 403 40304.
     {"complete-timed-out-strict",
      {create(B_past, H(), 201, P{.timeout = "{past}"}.str()),
@@ -300,7 +332,8 @@ std::vector<table_case> complete_cases() {
       complete("REJECTED_CANCELED", strict("c"), 403, E(40301))}},
     {"complete-dedup-strict-key-mismatch",
      {create(B, H(), 201, created), complete("REJECTED", ik("c"), 201, done("REJECTED", "c")),
-      complete("REJECTED", strict("d"), 403, E(40302)), complete("REJECTED", strict(), 403, E(40302))}},
+      complete("REJECTED", strict("d"), 403, E(40302)),
+      complete("REJECTED", strict(), 403, E(40302))}},
     // completed S, not strict, ikey match: 200 + stored, whatever state was asked for.
     {"complete-dedup-not-strict-other-state",
      {create(B, H(), 201, created), complete("REJECTED", ik("k"), 201, done("REJECTED", "k")),
@@ -330,7 +363,8 @@ std::vector<table_case> complete_cases() {
      {create(B, H(), 201, created),
       patch_raw(R"({"state":"RESOLVED","value":null})", H(), 201, done("RESOLVED", std::nullopt))}},
     {"complete-fence-invalid",
-     {create(B, H(), 201, created), complete("RESOLVED", fence(), 412, E(41200)), read(200, created)}},
+     {create(B, H(), 201, created), complete("RESOLVED", fence(), 412, E(41200)),
+      read(200, created)}},
     {"complete-fence-invalid-not-found", {complete("RESOLVED", fence(), 412, E(41200))}},
   };
 }
@@ -341,8 +375,10 @@ std::vector<table_case> bad_input_cases() {
   return {
     {"bad-create-missing-id",
      {create(R"({"timeout":1})", H(), 400, V("The field id is required."))}},
-    {"bad-create-empty-id", {create(R"({"id":"","timeout":1})", H(), 400, V("The field id is required."))}},
-    {"bad-create-null-id", {create(R"({"id":null,"timeout":1})", H(), 400, V("The field id is required."))}},
+    {"bad-create-empty-id",
+     {create(R"({"id":"","timeout":1})", H(), 400, V("The field id is required."))}},
+    {"bad-create-null-id",
+     {create(R"({"id":null,"timeout":1})", H(), 400, V("The field id is required."))}},
     {"bad-create-number-id", {create(R"({"id":5,"timeout":1})", H(), 400, V())}},
     {"bad-create-json", {create(R"({"id":"{id}",)", H(), 400, V()), read(404, E(40400))}},
     {"bad-create-empty-body", {create("", H(), 400, V()), read(404, E(40400))}},
@@ -354,7 +390,8 @@ std::vector<table_case> bad_input_cases() {
      {create(R"({"id":"{id}","timeout":{future},"param":{"data":"aGVsbG8"}})", H(), 400, V()),
       read(404, E(40400))}},
     {"bad-create-timeout-overflow",
-     {create(R"({"id":"{id}","timeout":9223372036854775808})", H(), 400, V()), read(404, E(40400))}},
+     {create(R"({"id":"{id}","timeout":9223372036854775808})", H(), 400, V()),
+      read(404, E(40400))}},
     {"bad-create-timeout-float",
      {create(R"({"id":"{id}","timeout":1.5})", H(), 400, V()), read(404, E(40400))}},
     {"bad-create-timeout-string",
@@ -370,8 +407,7 @@ std::vector<table_case> bad_input_cases() {
     // Go's ParseBool knows true/True/TRUE/t/T/1 and their negations, nothing else.
     {"bad-create-strict-mixed-case",
      {create(B, strict("k", "tRuE"), 400, V()), read(404, E(40400))}},
-    {"bad-create-strict",
-     {create(B, strict("k", "maybe"), 400, V()), read(404, E(40400))}},
+    {"bad-create-strict", {create(B, strict("k", "maybe"), 400, V()), read(404, E(40400))}},
     {"bad-create-task-counter",
      {create(B, {{"Task-Id", "t"}, {"Task-Counter", "abc"}}, 400, V()), read(404, E(40400))}},
     {"bad-complete-state",
@@ -384,15 +420,17 @@ std::vector<table_case> bad_input_cases() {
                V("the field state must be one of resolved, rejected, rejected_canceled")),
       read(200, created)}},
     {"bad-complete-missing-state",
-     {create(B, H(), 201, created), patch_raw(R"({"value":{}})", H(), 400, V("The field state is required.")),
+     {create(B, H(), 201, created),
+      patch_raw(R"({"value":{}})", H(), 400, V("The field state is required.")),
       read(200, created)}},
     {"bad-complete-state-number",
-     {create(B, H(), 201, created), patch_raw(R"({"state":2})", H(), 400, V()), read(200, created)}},
+     {create(B, H(), 201, created), patch_raw(R"({"state":2})", H(), 400, V()),
+      read(200, created)}},
     {"bad-complete-json",
      {create(B, H(), 201, created), patch_raw(R"({"state":)", H(), 400, V()), read(200, created)}},
     {"bad-complete-base64",
-     {create(B, H(), 201, created),
-      complete("RESOLVED", H(), 400, V(), R"({"data":"%%%"})"), read(200, created)}},
+     {create(B, H(), 201, created), complete("RESOLVED", H(), 400, V(), R"({"data":"%%%"})"),
+      read(200, created)}},
     {"bad-complete-strict",
      {create(B, H(), 201, created), complete("RESOLVED", strict("k", "yes"), 400, V()),
       read(200, created)}},
@@ -400,15 +438,14 @@ std::vector<table_case> bad_input_cases() {
      {create(B, H(), 201, created),
       complete("RESOLVED", {{"Task-Id", "t"}, {"Task-Counter", "1x"}}, 400, V()),
       read(200, created)}},
-    {"bad-complete-on-missing",
-     {complete("FOO", H(), 400, V()), read(404, E(40400))}},
+    {"bad-complete-on-missing", {complete("FOO", H(), 400, V()), read(404, E(40400))}},
   };
 }
 
 // ---- fixture --------------------------------------------------------------------------
 
 class PromisesTest : public ::testing::TestWithParam<store_kind> {
- protected:
+protected:
   void SetUp() override {
     if (GetParam() == store_kind::postgres && !test_pg_conninfo())
       GTEST_SKIP() << "RESONATE_TEST_PG is not set";
@@ -455,7 +492,8 @@ class PromisesTest : public ::testing::TestWithParam<store_kind> {
         const auto& s = c.steps[i];
         SCOPED_TRACE("case " + c.id + " step " + std::to_string(i + 1) + ": " + s.method + " " +
                      s.target + " " + expand(s.body, c.id));
-        auto r = client_->request(s.method, expand(s.target, c.id), s.headers, expand(s.body, c.id));
+        auto r =
+          client_->request(s.method, expand(s.target, c.id), s.headers, expand(s.body, c.id));
         EXPECT_EQ(r.status, s.status) << r.body;
         EXPECT_TRUE(matches(r, expand(s.expect, c.id)));
         EXPECT_EQ(r.header("Resonate-Version").value_or("<none>"), "0.8.2");
@@ -482,11 +520,17 @@ class PromisesTest : public ::testing::TestWithParam<store_kind> {
   size_t steps_run_ = 0;
 };
 
-TEST_P(PromisesTest, CreateDecisionTable) { run(create_cases()); }
+TEST_P(PromisesTest, CreateDecisionTable) {
+  run(create_cases());
+}
 
-TEST_P(PromisesTest, CompleteDecisionTable) { run(complete_cases()); }
+TEST_P(PromisesTest, CompleteDecisionTable) {
+  run(complete_cases());
+}
 
-TEST_P(PromisesTest, BadInputIsRejectedAndChangesNothing) { run(bad_input_cases()); }
+TEST_P(PromisesTest, BadInputIsRejectedAndChangesNothing) {
+  run(bad_input_cases());
+}
 
 // Lazy timeouts are written by the request that observes them (the background job
 // is an hour away): the row is PENDING in the database until then.
@@ -498,12 +542,16 @@ TEST_P(PromisesTest, LazyTimeoutIsAppliedByReadCreateCompleteAndSearch) {
   };
   std::vector<observer> observers = {
     {"read", [&](const std::string& id) { return client_->get("/promises/" + id); }, 200},
-    {"create", [&](const std::string& id) {
+    {"create",
+     [&](const std::string& id) {
        return client_->post("/promises", R"({"id":")" + id + R"(","timeout":1})", ik("k"));
-     }, 200},
-    {"complete", [&](const std::string& id) {
+     },
+     200},
+    {"complete",
+     [&](const std::string& id) {
        return client_->patch("/promises/" + id, R"({"state":"RESOLVED"})");
-     }, 200},
+     },
+     200},
     {"search", [&](const std::string& id) { return client_->get("/promises?id=" + id); }, 200},
   };
   for (bool tagged : {false, true}) {
@@ -511,7 +559,8 @@ TEST_P(PromisesTest, LazyTimeoutIsAppliedByReadCreateCompleteAndSearch) {
       std::string id = "lazy-" + o.name + (tagged ? "-tagged" : "");
       SCOPED_TRACE(id);
       std::string tags = tagged ? R"(,"tags":{"resonate:timeout":"true"})" : "";
-      auto c = client_->post("/promises", R"({"id":")" + id + R"(","timeout":1)" + tags + "}", ik("k"));
+      auto c =
+        client_->post("/promises", R"({"id":")" + id + R"(","timeout":1)" + tags + "}", ik("k"));
       ASSERT_EQ(c.status, 201) << c.body;
       EXPECT_EQ(str(c.json().at("state")), "PENDING");
       EXPECT_EQ(db_row(id), "1||");
@@ -543,9 +592,9 @@ TEST_P(PromisesTest, BackgroundTimeoutWithoutAnyRead) {
     return R"({"id":")" + id + R"(","timeout":)" + std::to_string(timeout) + tags + "}";
   };
   ASSERT_EQ(client_->post("/promises", body("bg-plain", "")).status, 201);
-  ASSERT_EQ(client_->post("/promises", body("bg-tagged", R"(,"tags":{"resonate:timeout":"true"})"))
-              .status,
-            201);
+  ASSERT_EQ(
+    client_->post("/promises", body("bg-tagged", R"(,"tags":{"resonate:timeout":"true"})")).status,
+    201);
   // Only the database is watched, so no request can apply a lazy timeout.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::string plain, tagged;
@@ -558,8 +607,11 @@ TEST_P(PromisesTest, BackgroundTimeoutWithoutAnyRead) {
   EXPECT_EQ(plain, "16|" + std::to_string(timeout) + "|");
   EXPECT_EQ(tagged, "2|" + std::to_string(timeout) + "|");
   auto r = client_->get("/promises/bg-plain");
-  EXPECT_TRUE(matches(r, P{.state = "REJECTED_TIMEDOUT", .timeout = std::to_string(timeout),
-                           .completed = std::to_string(timeout), .id = "bg-plain"}.str()));
+  EXPECT_TRUE(matches(r, P{.state = "REJECTED_TIMEDOUT",
+                           .timeout = std::to_string(timeout),
+                           .completed = std::to_string(timeout),
+                           .id = "bg-plain"}
+                           .str()));
 }
 
 TEST_P(PromisesTest, WireFormat) {
@@ -569,11 +621,15 @@ TEST_P(PromisesTest, WireFormat) {
     R"({"id":"wire-1","timeout":9223372036854775807,"unknown":[1,2],"param":{"headers":{"z":"1","a":"2"}},"tags":{"b":"2","a":"1"}})",
     ik("ck"));
   ASSERT_EQ(r.status, 201);
-  EXPECT_TRUE(matches(r, R"({"id":"wire-1","state":"PENDING","param":{"headers":{"a":"2","z":"1"}},"value":{},"timeout":9223372036854775807,"idempotencyKeyForCreate":"ck","tags":{"a":"1","b":"2"},"createdOn":{now}})"));
+  EXPECT_TRUE(matches(
+    r,
+    R"({"id":"wire-1","state":"PENDING","param":{"headers":{"a":"2","z":"1"}},"value":{},"timeout":9223372036854775807,"idempotencyKeyForCreate":"ck","tags":{"a":"1","b":"2"},"createdOn":{now}})"));
   r = client_->patch("/promises/wire-1", R"({"state":"RESOLVED","value":{"data":"AAEC/w=="}})",
                      ik("done"));
   ASSERT_EQ(r.status, 201);
-  EXPECT_TRUE(matches(r, R"({"id":"wire-1","state":"RESOLVED","param":{"headers":{"a":"2","z":"1"}},"value":{"data":"AAEC/w=="},"timeout":9223372036854775807,"idempotencyKeyForCreate":"ck","idempotencyKeyForComplete":"done","tags":{"a":"1","b":"2"},"createdOn":{now},"completedOn":{now}})"));
+  EXPECT_TRUE(matches(
+    r,
+    R"({"id":"wire-1","state":"RESOLVED","param":{"headers":{"a":"2","z":"1"}},"value":{"data":"AAEC/w=="},"timeout":9223372036854775807,"idempotencyKeyForCreate":"ck","idempotencyKeyForComplete":"done","tags":{"a":"1","b":"2"},"createdOn":{now},"completedOn":{now}})"));
   // createdOn <= completedOn
   auto j = r.json();
   EXPECT_LE(j.at("createdOn").as_int64(), j.at("completedOn").as_int64());
@@ -582,18 +638,22 @@ TEST_P(PromisesTest, WireFormat) {
   r = client_->post("/promises",
                     R"({"id":"wire-2","timeout":5,"param":{"headers":{},"data":""},"tags":{}})");
   ASSERT_EQ(r.status, 201);
-  EXPECT_TRUE(matches(r, R"({"id":"wire-2","state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
+  EXPECT_TRUE(matches(
+    r, R"({"id":"wire-2","state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
 
   // Ids: HTML-safe escaping as Go does, non-ASCII verbatim, slashes through the path.
   const std::string odd = "wire<a>&\"b\\c/é✓";
   r = client_->post("/promises", R"({"id":"wire\u003ca\u003e\u0026\"b\\c/é✓","timeout":5})");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string odd_json = R"("wire\u003ca\u003e\u0026\"b\\c/é✓")";
-  EXPECT_TRUE(matches(r, R"({"id":)" + odd_json + R"(,"state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
+  EXPECT_TRUE(
+    matches(r, R"({"id":)" + odd_json +
+                 R"(,"state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
   r = client_->get("/promises/" + url_encode(odd));
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(str(r.json().at("id")), odd);
-  r = client_->post("/promises", R"({"id":"dir/sub/leaf","timeout":)" + std::string(k_future) + "}");
+  r =
+    client_->post("/promises", R"({"id":"dir/sub/leaf","timeout":)" + std::string(k_future) + "}");
   ASSERT_EQ(r.status, 201);
   for (const char* path : {"/promises/dir/sub/leaf", "/promises/dir%2Fsub%2Fleaf"}) {
     r = client_->get(path);
@@ -627,9 +687,13 @@ TEST_P(PromisesTest, RoutesAndHealth) {
   EXPECT_EQ(client_->get("/health").status, 200);
   r = client_->get("/ready");
   EXPECT_EQ(r.status, 200) << r.body;
-  for (auto [method, target] : std::vector<std::pair<std::string, std::string>>{
-         {"GET", "/nope"}, {"DELETE", "/promises/x"}, {"PUT", "/promises"}, {"POST", "/promises/x"},
-         {"GET", "/promisesx"}, {"PATCH", "/promises"}}) {
+  for (auto [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/nope"},
+                                                        {"DELETE", "/promises/x"},
+                                                        {"PUT", "/promises"},
+                                                        {"POST", "/promises/x"},
+                                                        {"GET", "/promisesx"},
+                                                        {"PATCH", "/promises"}}) {
     SCOPED_TRACE(method + " " + target);
     r = client_->request(method, target, {}, method == "GET" || method == "DELETE" ? "" : "{}");
     EXPECT_EQ(r.status, 404);
@@ -645,12 +709,15 @@ TEST_P(PromisesTest, RoutesAndHealth) {
   std::string body = R"({"id":"chunked-1","timeout":5})";
   char size[16];
   std::snprintf(size, sizeof size, "%zx", body.size() - 10);
-  r = client_->raw("POST /promises HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                   "Transfer-Encoding: chunked\r\n\r\n" + std::string(size) + "\r\n" +
-                   body.substr(0, body.size() - 10) + "\r\na\r\n" + body.substr(body.size() - 10) +
-                   "\r\n0\r\n\r\n");
+  r = client_->raw(
+    "POST /promises HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n" +
+    std::string(size) + "\r\n" + body.substr(0, body.size() - 10) + "\r\na\r\n" +
+    body.substr(body.size() - 10) + "\r\n0\r\n\r\n");
   EXPECT_EQ(r.status, 201) << r.body;
-  EXPECT_TRUE(matches(r, R"({"id":"chunked-1","state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
+  EXPECT_TRUE(matches(
+    r,
+    R"({"id":"chunked-1","state":"PENDING","param":{},"value":{},"timeout":5,"createdOn":{now}})"));
   // Connection: close is honoured (the client reconnects for the next request).
   r = client_->get("/ping", {{"Connection", "close"}});
   EXPECT_EQ(r.status, 200);
@@ -673,13 +740,15 @@ TEST_P(PromisesTest, Metrics) {
         R"(api_requests_total{protocol="http",status="20100",type="CreatePromise"} 1)",
         R"(api_requests_total{protocol="http",status="40400",type="ReadPromise"} 1)"}) {
     EXPECT_NE(r.body.find(std::string("\n") + line + "\n"), std::string::npos)
-      << "missing metric line: " << line << "\n" << r.body.substr(0, 3000);
+      << "missing metric line: " << line << "\n"
+      << r.body.substr(0, 3000);
   }
 }
 
 // SIGINT drains like SIGTERM: exit 0, and what was acknowledged is there after a restart.
 TEST_P(PromisesTest, SigintExitsZeroAndKeepsData) {
-  auto r = client_->post("/promises", R"({"id":"sigint-1","timeout":)" + std::string(k_future) + "}");
+  auto r =
+    client_->post("/promises", R"({"id":"sigint-1","timeout":)" + std::string(k_future) + "}");
   ASSERT_EQ(r.status, 201);
   int st = server_->stop(std::chrono::seconds(15), SIGINT);
   EXPECT_TRUE(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) << "status " << st;
@@ -711,7 +780,8 @@ TEST_P(PromisesTest, Search) {
     char id[8];
     std::snprintf(id, sizeof id, "s-%02d", i);
     all.emplace_back(id);
-    std::string tags = i % 2 == 0 ? R"(,"tags":{"parity":"even","k":"v"})" : R"(,"tags":{"parity":"odd"})";
+    std::string tags =
+      i % 2 == 0 ? R"(,"tags":{"parity":"even","k":"v"})" : R"(,"tags":{"parity":"odd"})";
     make(id, tags, i == 6 ? 1 : 0);  // s-06 has an elapsed timeout
   }
   make("other-1");
@@ -791,10 +861,11 @@ TEST_P(PromisesTest, Search) {
             (std::vector<std::string>{"s-24", "s-23", "s-22", "s-21", "s-20"}));
   EXPECT_EQ(ids_of(search("id=S-2*").json()), std::vector<std::string>{});
   // Exact wire shape of a one-promise page.
-  EXPECT_TRUE(matches(search("id=s-03"),
-                      R"({"cursor":null,"promises":[{"id":"s-03","state":"RESOLVED","param":{},"value":{},"timeout":)" +
-                        std::string(k_future) +
-                        R"(,"tags":{"parity":"odd"},"createdOn":{now},"completedOn":{now}}]})"));
+  EXPECT_TRUE(matches(
+    search("id=s-03"),
+    R"({"cursor":null,"promises":[{"id":"s-03","state":"RESOLVED","param":{},"value":{},"timeout":)" +
+      std::string(k_future) +
+      R"(,"tags":{"parity":"odd"},"createdOn":{now},"completedOn":{now}}]})"));
 
   // Pagination: a cursor iff the page is full; the last page may be empty; with a
   // cursor every other parameter is ignored.
@@ -837,7 +908,8 @@ TEST_P(PromisesTest, Search) {
   // A cursor whose claims were altered (payload re-encoded, old signature kept).
   auto dot1 = cursor.find('.');
   auto dot2 = cursor.find('.', dot1 + 1);
-  std::string forged = cursor.substr(0, dot1 + 1) + "eyJOZXh0Ijp7ImlkIjoiKiJ9fQ" + cursor.substr(dot2);
+  std::string forged =
+    cursor.substr(0, dot1 + 1) + "eyJOZXh0Ijp7ImlkIjoiKiJ9fQ" + cursor.substr(dot2);
   EXPECT_TRUE(matches(search("cursor=" + forged, 400), validation_body()));
   EXPECT_TRUE(matches(search("cursor=garbage", 400), validation_body()));
   EXPECT_TRUE(matches(search("id=s-*&cursor=a.b.c", 400), validation_body()));
@@ -848,8 +920,9 @@ TEST_P(PromisesTest, Search) {
   EXPECT_TRUE(matches(search("id=s-*&limit=-1", 400),
                       validation_body("The field limit must be greater than or equal to 0.")));
   EXPECT_TRUE(matches(search("id=s-*&limit=abc", 400), validation_body()));
-  EXPECT_TRUE(matches(search("id=s-*&state=timedout", 400),
-                      validation_body("The field state must be one of pending, resolved, or rejected.")));
+  EXPECT_TRUE(
+    matches(search("id=s-*&state=timedout", 400),
+            validation_body("The field state must be one of pending, resolved, or rejected.")));
   EXPECT_TRUE(matches(search("state=pending", 400), validation_body()));
   EXPECT_TRUE(matches(search("", 400), validation_body()));
   EXPECT_TRUE(matches(search("id=", 400), validation_body()));
@@ -861,7 +934,8 @@ TEST_P(PromisesTest, Search) {
 // searching again until the page it returns is current.
 TEST_P(PromisesTest, SearchTimesOutMoreRowsThanOnePage) {
   for (int i = 0; i < 7; ++i) {
-    auto r = client_->post("/promises", R"({"id":"many-)" + std::to_string(i) + R"(","timeout":1})");
+    auto r =
+      client_->post("/promises", R"({"id":"many-)" + std::to_string(i) + R"(","timeout":1})");
     ASSERT_EQ(r.status, 201);
   }
   auto r = client_->get("/promises?id=many-*&state=pending&limit=2");
@@ -875,175 +949,14 @@ TEST_P(PromisesTest, SearchTimesOutMoreRowsThanOnePage) {
 }
 
 // ---- linearizability smoke ------------------------------------------------------------
-
-struct observed {
-  int thread;
-  std::string op;  // create | complete | read
-  int status;
-  std::string state;  // from a 200/201 body
-  std::string value;  // value.data from a 200/201 body
-  std::string ikc;    // idempotencyKeyForCreate from a 200/201 body
-  int64_t code = 0;   // error code of a 403/409
-  std::string requested_state;
-  std::string requested_value;
-};
+// (tests/support/promise_history.*: the same check runs across three nodes in
+// tests/cluster.)
 
 TEST_P(PromisesTest, ConcurrentCreateCompleteReadIsLinearizable) {
-  constexpr int k_threads = 6;
-  constexpr int k_ops = 300;
-  constexpr int k_ids = 10;
-  std::mutex mu;
-  std::map<std::string, std::vector<observed>> log;
-  std::atomic<int> transport_errors{0};
-  const uint16_t port = server_->port();
-
-  auto worker = [&](int t) {
-    http_client c("127.0.0.1", port);
-    std::mt19937 rng(1234 + t);
-    static const char* states[] = {"RESOLVED", "REJECTED", "REJECTED_CANCELED"};
-    for (int i = 0; i < k_ops; ++i) {
-      std::string id = "lin-" + std::to_string(rng() % k_ids);
-      observed o{t, "", 0, "", "", "", 0, "", ""};
-      http_response r;
-      try {
-        switch (rng() % 3) {
-          case 0: {
-            o.op = "create";
-            r = c.post("/promises", R"({"id":")" + id + R"(","timeout":)" + k_future + "}",
-                       ik("t" + std::to_string(t)));
-            break;
-          }
-          case 1: {
-            o.op = "complete";
-            o.requested_state = states[rng() % 3];
-            std::string data = "v-" + std::to_string(t) + "-" + std::to_string(i);
-            std::string enc = base64(data);
-            o.requested_value = enc;
-            header_list h = ik("c" + std::to_string(t));
-            if (rng() % 2) h.emplace_back("Strict", "true");
-            r = c.patch("/promises/" + id,
-                        R"({"state":")" + o.requested_state + R"(","value":{"data":")" + enc + "\"}}",
-                        h);
-            break;
-          }
-          default:
-            o.op = "read";
-            r = c.get("/promises/" + id);
-        }
-      } catch (const http_error&) {
-        ++transport_errors;
-        continue;
-      }
-      o.status = r.status;
-      try {
-        auto j = r.json();
-        if (r.status == 200 || r.status == 201) {
-          o.state = j.at("state").as_string().c_str();
-          if (j.at("value").as_object().contains("data"))
-            o.value = j.at("value").at("data").as_string().c_str();
-          if (j.as_object().contains("idempotencyKeyForCreate"))
-            o.ikc = j.at("idempotencyKeyForCreate").as_string().c_str();
-        } else if (r.status == 403 || r.status == 409 || r.status == 404) {
-          o.code = j.at("error").at("code").as_int64();
-        }
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "unparsable body for " << o.op << " " << id << ": " << r.body << " ("
-                      << e.what() << ")";
-      }
-      std::lock_guard lock(mu);
-      log[id].push_back(std::move(o));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < k_threads; ++t) threads.emplace_back(worker, t);
-  for (auto& th : threads) th.join();
-  EXPECT_EQ(transport_errors.load(), 0);
-
-  const std::map<std::string, int64_t> code_of = {{"RESOLVED", 40301},
-                                                  {"REJECTED", 40302},
-                                                  {"REJECTED_CANCELED", 40303}};
-  for (int k = 0; k < k_ids; ++k) {
-    std::string id = "lin-" + std::to_string(k);
-    SCOPED_TRACE(id);
-    const auto& ops = log[id];
-    auto final_r = client_->get("/promises/" + id);
-    std::optional<json::value> final_j;
-    if (final_r.status == 200) final_j = final_r.json();
-
-    int creators = 0, completers = 0;
-    const observed* creator = nullptr;
-    const observed* completer = nullptr;
-    for (const auto& o : ops) {
-      EXPECT_TRUE(o.status == 200 || o.status == 201 || o.status == 403 || o.status == 404 ||
-                  o.status == 409)
-        << o.op << " got " << o.status;
-      if (o.op == "create" && o.status == 201) {
-        ++creators;
-        creator = &o;
-      }
-      if (o.op == "complete" && o.status == 201) {
-        ++completers;
-        completer = &o;
-      }
-    }
-    EXPECT_LE(creators, 1);
-    EXPECT_LE(completers, 1);
-    if (!final_j) {
-      EXPECT_EQ(final_r.status, 404);
-      EXPECT_EQ(creators, 0);
-      for (const auto& o : ops) {
-        EXPECT_EQ(o.status, o.op == "create" ? 409 : 404) << o.op;
-      }
-      continue;
-    }
-    ASSERT_EQ(creators, 1) << "the promise exists, so exactly one create got 201";
-    const std::string ikc = "t" + std::to_string(creator->thread);
-    EXPECT_EQ(str(final_j->at("idempotencyKeyForCreate")), ikc);
-    std::string final_state = final_j->at("state").as_string().c_str();
-    if (completer) {
-      EXPECT_EQ(final_state, completer->requested_state);
-      EXPECT_EQ(str(final_j->at("value").at("data")), completer->requested_value);
-      EXPECT_EQ(completer->state, completer->requested_state);
-    } else {
-      EXPECT_EQ(final_state, "PENDING");
-    }
-    // Per thread (program order), a promise never goes back to PENDING once seen completed.
-    std::map<int, bool> seen_completed;
-    for (const auto& o : ops) {
-      bool completed_view = (o.status == 200 || o.status == 201) && o.state != "PENDING" &&
-                            !o.state.empty();
-      if (o.op == "complete" && o.status == 403) completed_view = true;
-      if (o.state == "PENDING" && (o.status == 200 || o.status == 201)) {
-        EXPECT_FALSE(seen_completed[o.thread])
-          << "thread " << o.thread << " saw PENDING after a completion";
-      }
-      if (completed_view) seen_completed[o.thread] = true;
-    }
-    for (const auto& o : ops) {
-      if (o.op == "create") {
-        // 200 only for the creator's own key (dedup); every other create is 409.
-        if (o.status == 200) {
-          EXPECT_EQ(o.thread, creator->thread);
-        }
-        if (o.status == 200 || o.status == 201) {
-          EXPECT_EQ(o.ikc, ikc);
-        }
-      } else if (o.op == "read" && o.status == 200) {
-        EXPECT_TRUE(o.state == "PENDING" || o.state == final_state) << o.state;
-        if (o.state != "PENDING") {
-          EXPECT_EQ(o.value, str(final_j->at("value").at("data")));
-        }
-      } else if (o.op == "complete") {
-        if (o.status == 200) {  // deduplicated: the stored completion
-          EXPECT_EQ(o.state, final_state);
-          EXPECT_EQ(o.value, str(final_j->at("value").at("data")));
-        }
-        if (o.status == 403) {
-          EXPECT_EQ(o.code, code_of.at(final_state));
-        }
-      }
-    }
-  }
+  auto history = run_promise_history({server_->port()});
+  auto bad = check_promise_history(
+    history, [&](const std::string& id) { return client_->get("/promises/" + id); });
+  EXPECT_TRUE(bad.empty()) << ::testing::PrintToString(bad);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PromisesTest,

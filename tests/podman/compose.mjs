@@ -23,7 +23,9 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const project = process.env.RESONATE_COMPOSE_PROJECT ?? "resonate-ci";
-const nodes = { a: 8001, b: 8002, c: 8003 };
+// The host ports docker-compose.yml publishes the nodes' APIs on.
+const port = (n, fallback) => Number(process.env[`RESONATE_NODE_${n}_PORT`] ?? fallback);
+const nodes = { a: port("A", 8001), b: port("B", 8002), c: port("C", 8003) };
 const leaseTtlMs = 5000;  // deploy/cluster/node-*.yaml
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...args) => console.log(`[ podman ]`, ...args);
@@ -33,7 +35,7 @@ function run(cmd, args, opts = {}) {
 }
 const compose = (...args) =>
   run("podman-compose", ["-p", project, "-f", path.join(root, "docker-compose.yml"), ...args],
-    { cwd: root });
+    { cwd: root, env: process.env });
 const container = (service) => `${project}_${service}_1`;
 const network = `${project}_default`;
 
