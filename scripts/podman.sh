@@ -33,8 +33,11 @@ CONF
   fi
   if ! podman image exists localhost/debian:12; then
     local mirror rootfs
-    mirror=$(sed -n 's/^URIs: //p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
-    [ -n "$mirror" ] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
+    # The Debian mirror apt already uses (deb822 or one-line sources).
+    mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | awk '{print $1; exit}')
+    [ -n "$mirror" ] || mirror=$(grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      grep -oE 'https?://[^ ]+' | grep -v security | head -1)
+    [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
     rootfs=$(mktemp -d /tmp/rootfs-bookworm.XXXXXX)
     echo "podman.sh: debian:12 from $mirror"
     debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/tmp/podman-debootstrap.log 2>&1 ||
