@@ -378,7 +378,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   // server, which exists only when the poll plugin is enabled. Set below, before the
   // io threads start.
   auto messages_ref = std::make_shared<std::shared_ptr<sender::sender>>();
-  auto announce = std::make_shared<kernel_notifier>();
+  auto notifier = std::make_shared<kernel_notifier>();
   // Several nodes: a message for a stream on another node goes to it over the
   // cluster port; the directory in the database says which node that is.
   std::shared_ptr<aio_adapters::cluster::directory> directory;
@@ -405,10 +405,10 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
       return hub && hub->deliver(any ? sender::cast_kind::any : sender::cast_kind::uni, group, id,
                                  std::move(body));
     };
-    hooks.stream_connected = [announce](const std::string& group, const std::string& id) {
-      announce->connected(group, id);
+    hooks.stream_connected = [notifier](const std::string& group, const std::string& id) {
+      notifier->connected(group, id);
     };
-    hooks.kick_job = [announce](const std::string& job) { announce->kick(job); };
+    hooks.kick_job = [notifier](const std::string& job) { notifier->kick(job); };
     link = std::make_shared<cluster_link>(sys, std::move(l), std::move(hooks), directory);
   }
   if (cfg.poll.enabled) {
@@ -437,9 +437,9 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
     auto sending = sender_options_of(cfg, url);
     // A stream that connects tells the kernel, whose outbox drain then sends
     // what was parked for it (kernel/coroutines/stream_connected.cpp).
-    sending.poll.on_connect = [announce, directory, link](const std::string& group,
+    sending.poll.on_connect = [notifier, directory, link](const std::string& group,
                                                           const std::string& id) {
-      announce->connected(group, id);
+      notifier->connected(group, id);
       if (!directory) return;
       // The row first: a node that the announcement sends looking for this
       // stream finds it (one directory thread, in order).
@@ -499,7 +499,7 @@ int run_node(const config::config& cfg, const sigset_t& signals) {
   if (link) opts.nudge = [link](std::vector<std::string> jobs) { link->nudge(std::move(jobs)); };
   auto kernel = sys.spawn<caf::detached>(kernel_actor, std::move(opts), store_actors);
   *kernel_ref = kernel;
-  announce->ready(kernel);
+  notifier->ready(kernel);
 
   std::unique_ptr<api_gateway::metrics_server> metrics;
   try {
