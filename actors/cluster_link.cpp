@@ -5,11 +5,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config/config.hpp"
@@ -30,6 +35,7 @@ using stream_atom = caf::atom_constant<caf::atom("rstream")>;      // "a stream 
 using announce_atom = caf::atom_constant<caf::atom("rannounce")>;  // local: tell the others
 using mend_atom = caf::atom_constant<caf::atom("rmend")>;          // local: dial the unlinked
 using nudge_atom = caf::atom_constant<caf::atom("rnudge")>;        // "run this job now"
+using probe_atom = caf::atom_constant<caf::atom("rprobe")>;        // local: look at a probe
 
 /// Calls its function exactly once: with the outcome, or with false when the
 /// forward is dropped on the way (an actor gone at shutdown).
@@ -98,11 +104,26 @@ counters& cluster_metrics() {
   return c;
 }
 
+/// A TCP connect of the link's own, ahead of CAF's (probe_peer).
+struct tcp_probe {
+  int fd = -1;
+  std::string host;
+  uint16_t port = 0;
+  std::chrono::steady_clock::time_point deadline;
+};
+
 struct link_state {
   std::map<std::string, caf::actor> peers;  ///< cluster address -> that node's gateway
   std::map<std::string, std::vector<std::function<void(caf::actor)>>> connecting;
-  std::string self_addr;  ///< this node's cluster address, as the others dial it
-  caf::actor gateway;     ///< this node's gateway, told to the nodes it dials
+  std::map<std::string, tcp_probe> probes;  ///< cluster address -> its probe under way
+  std::string self_addr;                    ///< this node's cluster address, as the others dial it
+  caf::actor gateway;                       ///< this node's gateway, told to the nodes it dials
+  link_state() = default;
+  link_state(const link_state&) = delete;
+  link_state& operator=(const link_state&) = delete;
+  ~link_state() {
+    for (auto& [addr, probe] : probes) ::close(probe.fd);
+  }
 };
 using link_self = caf::stateful_actor<link_state>*;
 
@@ -142,6 +163,9 @@ void settle_waiters(link_self self, const std::string& addr, const caf::actor& g
   for (auto& k : waiting) k(gw);
 }
 
+void probe_peer(link_self self, std::shared_ptr<const link_config> cfg, const std::string& addr,
+                const std::string& host, uint16_t port);
+
 /// Runs `k` with the gateway of the node at `addr`, connecting first if
 /// needed; with an invalid handle when that fails within the connect timeout.
 void with_peer(link_self self, std::shared_ptr<const link_config> cfg, const std::string& addr,
@@ -159,8 +183,14 @@ void with_peer(link_self self, std::shared_ptr<const link_config> cfg, const std
     log::warn("cluster peer address", {{"peer", addr}, {"error", e.what()}});
     return settle_waiters(self, addr, caf::actor{});
   }
-  // The asynchronous connect, with a deadline: remote_actor() would block
-  // without one (shared/notes/cluster.md, section 1).
+  probe_peer(self, cfg, addr, host, port);
+}
+
+/// The middleman's connect, once the probe got an answer. Asynchronous, with a
+/// deadline: remote_actor() would block without one (shared/notes/cluster.md,
+/// section 1).
+void connect_peer(link_self self, std::shared_ptr<const link_config> cfg, const std::string& addr,
+                  const std::string& host, uint16_t port) {
   self
     ->request(self->system().middleman().actor_handle(), cfg->options.connect_timeout,
               caf::connect_atom_v, host, port)
@@ -180,6 +210,64 @@ void with_peer(link_self self, std::shared_ptr<const link_config> cfg, const std
         log::warn("cluster peer unreachable", {{"peer", addr}, {"error", to_string(err)}});
         settle_waiters(self, addr, caf::actor{});
       });
+}
+
+void probe_failed(link_self self, const std::string& addr, const std::string& why) {
+  log::warn("cluster peer unreachable", {{"peer", addr}, {"error", why}});
+  settle_waiters(self, addr, caf::actor{});
+}
+
+/// A non-blocking TCP connect to the peer before CAF's. The middleman connects
+/// synchronously, one connect after the other: a peer whose packets are dropped
+/// (a partition, a firewall) would hold every later connect of this node until
+/// the kernel's SYN timeout, minutes. The probe gives up at connect_timeout,
+/// polled from this actor (no thread blocks), and CAF is asked only once the
+/// peer answered.
+void probe_peer(link_self self, std::shared_ptr<const link_config> cfg, const std::string& addr,
+                const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
+    return probe_failed(self, addr, "cannot resolve " + host);
+  const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int rc = fd < 0 ? -1 : ::connect(fd, found->ai_addr, found->ai_addrlen);
+  const int err = errno;
+  ::freeaddrinfo(found);
+  if (fd >= 0 && rc == 0) {
+    ::close(fd);
+    return connect_peer(self, cfg, addr, host, port);
+  }
+  if (fd < 0 || err != EINPROGRESS) {
+    if (fd >= 0) ::close(fd);
+    return probe_failed(self, addr, std::string("tcp connect: ") + std::strerror(err));
+  }
+  self->state.probes[addr] =
+    tcp_probe{fd, host, port, std::chrono::steady_clock::now() + cfg->options.connect_timeout};
+  self->delayed_send(self, std::chrono::milliseconds(10), probe_atom::value, addr);
+}
+
+/// Looks at the probe of `addr` again: on to CAF once connected, a failed
+/// connect once refused or past its deadline, else again shortly.
+void check_probe(link_self self, std::shared_ptr<const link_config> cfg, const std::string& addr) {
+  auto it = self->state.probes.find(addr);
+  if (it == self->state.probes.end()) return;
+  pollfd p{it->second.fd, POLLOUT, 0};
+  const int ready = ::poll(&p, 1, 0);
+  if (ready == 0 && std::chrono::steady_clock::now() < it->second.deadline) {
+    self->delayed_send(self, std::chrono::milliseconds(20), probe_atom::value, addr);
+    return;
+  }
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (ready > 0 && ::getsockopt(it->second.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  auto probe = std::move(it->second);
+  self->state.probes.erase(it);
+  ::close(probe.fd);
+  if (ready <= 0) return probe_failed(self, addr, "no answer to a tcp connect in time");
+  if (err != 0) return probe_failed(self, addr, std::string("tcp connect: ") + std::strerror(err));
+  connect_peer(self, cfg, addr, probe.host, probe.port);
 }
 
 void attempt(link_self self, std::shared_ptr<const link_config> cfg, forward_job job) {
@@ -269,6 +357,7 @@ caf::behavior link_actor(link_self self, std::shared_ptr<const link_config> cfg)
       settle_waiters(self, addr, gw);
     },
     [self, cfg](forward_job& job) { attempt(self, cfg, std::move(job)); },
+    [self, cfg](probe_atom, const std::string& addr) { check_probe(self, cfg, addr); },
     // To every linked node: only the lease holder acts on it, and this node
     // need not know which one that is.
     [self](nudge_atom, const std::string& job) {

@@ -5,15 +5,22 @@
 // within one lease; stopped past its lease and let go on, its background
 // writes are refused by the epoch fence. Skipped without RESONATE_TEST_PG.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <boost/json.hpp>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -450,6 +457,88 @@ TEST_F(ClusterTest, NoMessageIsLostWhenTheWorkersNodeIsKilled) {
               static_cast<long long>(
                 std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - connected)
                   .count()));
+}
+
+// A listener whose accept queue is full and never drained: the kernel drops
+// further SYNs, so a connect to it hangs as one to a host whose packets are
+// dropped (a partition, a firewall) would, until TCP gives up (minutes).
+class black_hole {
+public:
+  black_hole() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&sa), len) != 0 || ::listen(fd_, 0) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+      throw std::runtime_error("black_hole: cannot listen");
+    port_ = ntohs(sa.sin_port);
+    // Fill the queue (backlog 0 holds one), with non-blocking connects.
+    for (int i = 0; i < 3; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      // The first completes into the queue; the others stay in progress.
+      const int rc = ::connect(c, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+      if (rc != 0 && errno != EINPROGRESS) throw std::runtime_error("black_hole: cannot connect");
+      fillers_.push_back(c);
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ~black_hole() {
+    for (int c : fillers_) ::close(c);
+    ::close(fd_);
+  }
+  black_hole(const black_hole&) = delete;
+  black_hole& operator=(const black_hole&) = delete;
+  std::string addr() const { return "127.0.0.1:" + std::to_string(port_); }
+
+private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::vector<int> fillers_;
+};
+
+// A live member whose cluster port drops every packet (kept alive in the
+// directory by this test's heartbeats) sorts first, so both nodes dial it
+// before each other. CAF's middleman connects synchronously, one at a time:
+// without a probe of their own, both nodes' connects would wait behind it
+// for minutes and the two would never link. The probe gives up on it within
+// the connect timeout and the nodes link.
+TEST_F(ClusterTest, APeerThatDropsEveryPacketDoesNotHoldTheOthersLinks) {
+  black_hole hole;
+  // Neither node is given the other as a seed: each finds the other (and the
+  // hole) in the directory. a's start makes the tables.
+  server_process a(linked_node_args(*db_, "a")), c(linked_node_args(*db_, "c"));
+  a.start();
+  auto fresh = [&] {
+    db_->query(
+      "INSERT INTO cluster_nodes (node_id, incarnation, api_addr, cluster_addr, heartbeat_at) "
+      "VALUES ('0-hole', 1, 'http://127.0.0.1:1', '" +
+      hole.addr() +
+      "', CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)) ON CONFLICT (node_id) DO "
+      "UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at RETURNING 1");
+  };
+  std::atomic<bool> beating{true};
+  std::thread heart([&] {
+    while (beating) {
+      fresh();
+      std::this_thread::sleep_for(300ms);
+    }
+  });
+  struct stop_heart {
+    std::atomic<bool>& b;
+    std::thread& t;
+    ~stop_heart() {
+      b = false;
+      t.join();
+    }
+  } stopper{beating, heart};
+
+  std::this_thread::sleep_for(2500ms);  // a dials the hole (its mend pass)
+  c.start();
+  EXPECT_TRUE(wait_for(
+    [&] { return a.metric_sum("cluster_peers") == 1 && c.metric_sum("cluster_peers") == 1; }, 10s))
+    << a.log_tail() << c.log_tail();
 }
 
 // A protocol 2026-04-01 message for a stream that no node holds waits parked
